@@ -1,0 +1,59 @@
+package io.tributary.media.hls;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A media segment: the concatenation of its parts' fragments. Immutable; the
+ * timeline replaces the open segment with a longer copy as parts arrive.
+ *
+ * @param programDateTime wall-clock milliseconds of the first sample
+ * @param initVersion     which init segment (EXT-X-MAP) the samples need
+ */
+public record HlsSegment(long msn, long programDateTime, boolean discontinuity, int initVersion,
+                         List<HlsPart> parts, boolean complete) {
+
+    public HlsSegment {
+        parts = List.copyOf(parts);
+    }
+
+    public double duration() {
+        double d = 0;
+        for (HlsPart p : parts) {
+            d += p.duration();
+        }
+        return d;
+    }
+
+    public long size() {
+        long n = 0;
+        for (HlsPart p : parts) {
+            n += p.data().length;
+        }
+        return n;
+    }
+
+    /** The fragments in order; served back to back they are the segment. */
+    public List<byte[]> chunks() {
+        List<byte[]> out = new ArrayList<>(parts.size());
+        for (HlsPart p : parts) {
+            out.add(p.data());
+        }
+        return out;
+    }
+
+    public String uri() {
+        return "seg-" + msn + ".m4s";
+    }
+
+    HlsSegment withPart(HlsPart part) {
+        List<HlsPart> more = new ArrayList<>(parts.size() + 1);
+        more.addAll(parts);
+        more.add(part);
+        return new HlsSegment(msn, programDateTime, discontinuity, initVersion, more, false);
+    }
+
+    HlsSegment completed() {
+        return new HlsSegment(msn, programDateTime, discontinuity, initVersion, parts, true);
+    }
+}

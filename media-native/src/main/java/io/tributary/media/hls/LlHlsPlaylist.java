@@ -1,0 +1,141 @@
+package io.tributary.media.hls;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Renders a media playlist (RFC 8216bis, LL-HLS) from a rendition snapshot.
+ * Players without LL-HLS support ignore the EXT-X-PART family and play segments.
+ */
+public final class LlHlsPlaylist {
+
+    private static final DateTimeFormatter PDT =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").withZone(ZoneOffset.UTC);
+
+    /** Segments older than this many target durations from the edge lose their EXT-X-PART lines. */
+    private static final int PART_LINES_TARGET_DURATIONS = 3;
+
+    private LlHlsPlaylist() {
+    }
+
+    /** CAN-SKIP-UNTIL: six target durations, the spec's minimum. */
+    public static double skipUntil(RenditionSnapshot s) {
+        return 6.0 * s.targetDuration();
+    }
+
+    /**
+     * @param skip    render a delta update (EXT-X-SKIP) when segments can be skipped
+     * @param query   appended to every URI (e.g. a session or token parameter), or "" for none
+     * @param reports rendition reports for the other renditions of the stream
+     */
+    public static String render(RenditionSnapshot s, boolean skip, String query, List<RenditionReport> reports) {
+        StringBuilder b = new StringBuilder(1024 + 160 * s.listed().size());
+        String q = query == null || query.isEmpty() ? "" : "?" + query;
+        double partHoldBack = 3.0 * s.partTarget();
+        b.append("#EXTM3U\n#EXT-X-VERSION:9\n");
+        b.append("#EXT-X-TARGETDURATION:").append(s.targetDuration()).append('\n');
+        b.append("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=").append(num(skipUntil(s)))
+                .append(",PART-HOLD-BACK=").append(num(partHoldBack))
+                .append(",HOLD-BACK=").append(num(3.0 * s.targetDuration())).append('\n');
+        b.append("#EXT-X-PART-INF:PART-TARGET=").append(num(s.partTarget())).append('\n');
+        b.append("#EXT-X-MEDIA-SEQUENCE:").append(s.firstMsn()).append('\n');
+        b.append("#EXT-X-DISCONTINUITY-SEQUENCE:").append(s.discontinuitySequence()).append('\n');
+
+        List<HlsSegment> segs = s.listed();
+        HlsSegment open = s.open() != null && !s.open().parts().isEmpty() ? s.open() : null;
+
+        double total = 0;
+        for (HlsSegment seg : segs) {
+            total += seg.duration();
+        }
+        double openDuration = open == null ? 0 : open.duration();
+
+        int skipped = 0;
+        if (skip) {
+            // skip leading segments that end before CAN-SKIP-UNTIL from the live edge
+            double edge = total + openDuration;
+            double start = 0;
+            for (HlsSegment seg : segs) {
+                if (edge - (start + seg.duration()) > skipUntil(s)) {
+                    skipped++;
+                    start += seg.duration();
+                } else {
+                    break;
+                }
+            }
+            if (skipped > 0) {
+                b.append("#EXT-X-SKIP:SKIPPED-SEGMENTS=").append(skipped).append('\n');
+            }
+        }
+
+        // EXT-X-PART lines only for the last few target durations
+        double partWindowStart = total + openDuration - PART_LINES_TARGET_DURATIONS * s.targetDuration();
+        int mapShown = -1;
+        double start = 0;
+        for (int i = 0; i < segs.size(); i++) {
+            HlsSegment seg = segs.get(i);
+            start += seg.duration();
+            if (i < skipped) {
+                continue;
+            }
+            mapShown = map(b, seg, mapShown, q);
+            if (start > partWindowStart) {
+                parts(b, seg, q);
+            }
+            b.append("#EXTINF:").append(String.format(Locale.ROOT, "%.5f", seg.duration())).append(",\n");
+            b.append(seg.uri()).append(q).append('\n');
+        }
+        if (open != null) {
+            map(b, open, mapShown, q);
+            parts(b, open, q);
+        }
+        if (s.ended()) {
+            b.append("#EXT-X-ENDLIST\n");
+        } else if (s.open() != null) {
+            b.append("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"").append("part-").append(s.open().msn()).append('.')
+                    .append(s.open().parts().size()).append(".m4s").append(q).append("\"\n");
+        }
+        if (!s.ended()) {
+            for (RenditionReport r : reports) {
+                if (r.lastMsn() < 0) {
+                    continue;
+                }
+                b.append("#EXT-X-RENDITION-REPORT:URI=\"").append(r.uri()).append(q).append("\",LAST-MSN=")
+                        .append(r.lastMsn()).append(",LAST-PART=").append(r.lastPart()).append('\n');
+            }
+        }
+        return b.toString();
+    }
+
+    /** Writes discontinuity, EXT-X-MAP (when the init changes) and the program date-time of a segment. */
+    private static int map(StringBuilder b, HlsSegment seg, int mapShown, String q) {
+        // the tag stays on a discontinuity segment even when it is first in the window:
+        // EXT-X-DISCONTINUITY-SEQUENCE only counts those that slid out
+        if (seg.discontinuity()) {
+            b.append("#EXT-X-DISCONTINUITY\n");
+        }
+        if (seg.initVersion() != mapShown) {
+            b.append("#EXT-X-MAP:URI=\"init-").append(seg.initVersion()).append(".mp4").append(q).append("\"\n");
+        }
+        b.append("#EXT-X-PROGRAM-DATE-TIME:").append(PDT.format(Instant.ofEpochMilli(seg.programDateTime()))).append('\n');
+        return seg.initVersion();
+    }
+
+    private static void parts(StringBuilder b, HlsSegment seg, String q) {
+        for (HlsPart p : seg.parts()) {
+            b.append("#EXT-X-PART:DURATION=").append(String.format(Locale.ROOT, "%.5f", p.duration()))
+                    .append(",URI=\"").append(p.uri()).append(q).append('"');
+            if (p.independent()) {
+                b.append(",INDEPENDENT=YES");
+            }
+            b.append('\n');
+        }
+    }
+
+    static String num(double v) {
+        return String.format(Locale.ROOT, "%.3f", v);
+    }
+}

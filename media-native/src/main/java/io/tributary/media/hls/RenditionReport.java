@@ -1,0 +1,9 @@
+package io.tributary.media.hls;
+
+/** EXT-X-RENDITION-REPORT for another rendition of the same stream. */
+public record RenditionReport(String uri, long lastMsn, int lastPart) {
+
+    public static RenditionReport of(String uri, RenditionSnapshot other) {
+        return new RenditionReport(uri, other.lastMsn(), other.lastPart());
+    }
+}

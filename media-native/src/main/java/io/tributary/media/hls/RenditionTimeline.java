@@ -1,0 +1,144 @@
+package io.tributary.media.hls;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The live timeline of one rendition: a sliding window of segments made of parts.
+ * Single writer (the stream's publisher); every change publishes a new immutable
+ * {@link RenditionSnapshot} through a volatile field, so readers never lock.
+ */
+public final class RenditionTimeline {
+
+    private final String name;
+    private final int windowSegments;
+    private final int retainSegments;
+    private final double partTarget;
+    private int targetDuration;
+
+    private final ArrayDeque<HlsSegment> listed = new ArrayDeque<>();
+    private final ArrayDeque<HlsSegment> retired = new ArrayDeque<>();
+    private HlsSegment open;
+    private long nextMsn;
+    private long discontinuitySequence;
+    private boolean discontinuityPending;
+    private boolean ended;
+    private final Map<Integer, byte[]> inits = new HashMap<>();
+    private int initVersion = -1;
+    private long version;
+
+    private volatile RenditionSnapshot snapshot;
+
+    /**
+     * @param windowSegments complete segments listed in the playlist
+     * @param retainSegments segments kept fetchable after leaving the window
+     */
+    public RenditionTimeline(String name, int targetDuration, double partTarget, int windowSegments, int retainSegments) {
+        this.name = name;
+        this.targetDuration = targetDuration;
+        this.partTarget = partTarget;
+        this.windowSegments = windowSegments;
+        this.retainSegments = retainSegments;
+        this.snapshot = RenditionSnapshot.empty(name, targetDuration, partTarget);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public RenditionSnapshot snapshot() {
+        return snapshot;
+    }
+
+    /** Sets the init segment for the segments that follow; a changed init gets a new version. */
+    public void init(byte[] init) {
+        if (initVersion >= 0 && Arrays.equals(inits.get(initVersion), init)) {
+            return;
+        }
+        initVersion++;
+        inits.put(initVersion, init);
+        // keep only versions still referenced (plus the new one)
+        publish();
+    }
+
+    /** The next segment starts after a discontinuity (publisher reconnected). */
+    public void discontinuity() {
+        discontinuityPending = true;
+    }
+
+    /** Opens segment {@code nextMsn}, closing the open one first. */
+    public void startSegment(long programDateTime) {
+        closeOpen();
+        ended = false;
+        open = new HlsSegment(nextMsn++, programDateTime, discontinuityPending, initVersion, List.of(), false);
+        discontinuityPending = false;
+        publish();
+    }
+
+    public void addPart(double duration, boolean independent, byte[] fragment) {
+        if (open == null) {
+            throw new IllegalStateException("no open segment in " + name);
+        }
+        open = open.withPart(new HlsPart(open.msn(), open.parts().size(), duration, independent, fragment));
+        publish();
+    }
+
+    /** Closes the open segment without starting another (publisher gone). */
+    public void closeSegment() {
+        closeOpen();
+        publish();
+    }
+
+    /** The stream is over: the playlist gets EXT-X-ENDLIST. */
+    public void end() {
+        closeOpen();
+        ended = true;
+        publish();
+    }
+
+    private void closeOpen() {
+        if (open == null) {
+            return;
+        }
+        HlsSegment done = open.completed();
+        open = null;
+        if (done.parts().isEmpty()) {
+            nextMsn = done.msn(); // nothing was written: reuse the number
+            discontinuityPending |= done.discontinuity();
+            return;
+        }
+        int rounded = (int) Math.round(done.duration());
+        if (rounded > targetDuration) {
+            // a source GOP longer than the target makes a longer segment
+            targetDuration = rounded;
+        }
+        listed.addLast(done);
+        while (listed.size() > windowSegments) {
+            HlsSegment out = listed.removeFirst();
+            if (out.discontinuity()) {
+                discontinuitySequence++;
+            }
+            retired.addLast(out);
+        }
+        while (retired.size() > retainSegments) {
+            retired.removeFirst();
+        }
+        dropUnusedInits();
+    }
+
+    private void dropUnusedInits() {
+        int oldest = retired.isEmpty() ? (listed.isEmpty() ? initVersion : listed.getFirst().initVersion())
+                : retired.getFirst().initVersion();
+        inits.keySet().removeIf(v -> v < oldest);
+    }
+
+    private void publish() {
+        snapshot = new RenditionSnapshot(name, ++version, targetDuration, partTarget,
+                new ArrayList<>(listed), open, new ArrayList<>(retired), discontinuitySequence,
+                Map.copyOf(inits), ended);
+    }
+}

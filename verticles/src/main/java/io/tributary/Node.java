@@ -1,0 +1,105 @@
+package io.tributary;
+
+import io.tributary.config.TributaryConfig;
+import io.tributary.delivery.HttpDeliveryVerticle;
+import io.tributary.ingest.RtmpIngestVerticle;
+import io.tributary.live.LiveStreams;
+import io.tributary.metrics.NodeMetrics;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One Tributary node: a Vert.x instance with the ingest and delivery verticles and
+ * the node-local live streams. Used by the launcher and by tests alike.
+ */
+public final class Node {
+
+    private final Vertx vertx;
+    private final TributaryConfig config;
+    private final LiveStreams streams;
+    private final NodeMetrics metrics;
+    private int httpPort;
+    private int rtmpPort;
+
+    private Node(Vertx vertx, TributaryConfig config, LiveStreams streams, NodeMetrics metrics) {
+        this.vertx = vertx;
+        this.config = config;
+        this.streams = streams;
+        this.metrics = metrics;
+    }
+
+    public static Future<Node> start(TributaryConfig config) {
+        NodeMetrics metrics = new NodeMetrics();
+        Vertx vertx = Vertx.builder()
+                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+                .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
+                .build();
+        LiveStreams streams = new LiveStreams(vertx, config, metrics::forgetStream);
+        metrics.gauges(streams::publishing, () -> streams.all().size());
+        Node node = new Node(vertx, config, streams, metrics);
+        int cores = Runtime.getRuntime().availableProcessors();
+        int httpInstances = config.http().instances() == 0 ? cores : config.http().instances();
+        int rtmpInstances = config.rtmp().instances() == 0 ? cores : config.rtmp().instances();
+
+        AtomicReference<RtmpIngestVerticle> ingest = new AtomicReference<>();
+        AtomicReference<HttpDeliveryVerticle> delivery = new AtomicReference<>();
+        return vertx.deployVerticle(() -> {
+                    RtmpIngestVerticle v = new RtmpIngestVerticle(config.rtmp(), streams, metrics);
+                    ingest.compareAndSet(null, v);
+                    return v;
+                }, new DeploymentOptions().setInstances(rtmpInstances))
+                .compose(id -> vertx.deployVerticle(() -> {
+                    HttpDeliveryVerticle v = new HttpDeliveryVerticle(config.http(), streams, metrics);
+                    delivery.compareAndSet(null, v);
+                    return v;
+                }, new DeploymentOptions().setInstances(httpInstances)))
+                .map(id -> {
+                    node.rtmpPort = ingest.get().actualPort();
+                    node.httpPort = delivery.get().actualPort();
+                    return node;
+                })
+                .recover(e -> vertx.close().transform(x -> Future.failedFuture(e)));
+    }
+
+    public Vertx vertx() {
+        return vertx;
+    }
+
+    public TributaryConfig config() {
+        return config;
+    }
+
+    public LiveStreams streams() {
+        return streams;
+    }
+
+    public NodeMetrics metrics() {
+        return metrics;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public int rtmpPort() {
+        return rtmpPort;
+    }
+
+    public String rtmpUrl(String key) {
+        return "rtmp://127.0.0.1:" + rtmpPort + "/live/" + key;
+    }
+
+    public String httpUrl(String path) {
+        return "http://127.0.0.1:" + httpPort + path;
+    }
+
+    public Future<Void> close() {
+        return vertx.close();
+    }
+}

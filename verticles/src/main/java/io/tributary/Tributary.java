@@ -1,0 +1,81 @@
+package io.tributary;
+
+import io.tributary.config.ConfigException;
+import io.tributary.config.TributaryConfig;
+import io.tributary.demo.TestPatternBroadcaster;
+
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Logger;
+
+/**
+ * The launcher: {@code java -jar tributary.jar [--config FILE] [--demo]}.
+ * {@code --demo} (or the {@code demo} command) also starts a built-in test-pattern
+ * broadcaster that publishes to this node over real RTMP as stream {@code demo}.
+ */
+public final class Tributary {
+
+    private static final Logger LOG = Logger.getLogger(Tributary.class.getName());
+
+    private Tributary() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        Path configFile = null;
+        boolean demo = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--config", "-c" -> {
+                    if (i + 1 >= args.length) {
+                        exit("--config needs a file");
+                    }
+                    configFile = Path.of(args[++i]);
+                }
+                case "--demo", "demo" -> demo = true;
+                case "run" -> { }
+                case "--help", "-h" -> {
+                    System.out.println("usage: java -jar tributary.jar [run|demo] [--config FILE] [--demo]");
+                    return;
+                }
+                default -> exit("unknown argument '" + args[i] + "' (try --help)");
+            }
+        }
+        TributaryConfig config;
+        try {
+            config = TributaryConfig.load(configFile, System.getenv());
+        } catch (ConfigException e) {
+            exit(e.getMessage());
+            return;
+        }
+        Node node;
+        try {
+            node = Node.start(config).toCompletionStage().toCompletableFuture().join();
+        } catch (RuntimeException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            exit("start-up failed: " + cause.getMessage());
+            return;
+        }
+        LOG.info("Tributary is up: RTMP rtmp://localhost:" + node.rtmpPort() + "/live/{key}, HTTP http://localhost:" + node.httpPort() + "/");
+        TestPatternBroadcaster broadcaster = null;
+        if (demo) {
+            broadcaster = TestPatternBroadcaster.demo(node.rtmpUrl("demo"));
+            broadcaster.start();
+            LOG.info("demo stream: http://localhost:" + node.httpPort() + "/play/demo");
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        TestPatternBroadcaster b = broadcaster;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (b != null) {
+                b.close();
+            }
+            node.close().toCompletionStage().toCompletableFuture().join();
+            stopped.countDown();
+        }, "tributary-shutdown"));
+        stopped.await();
+    }
+
+    private static void exit(String message) {
+        System.err.println("tributary: " + message);
+        System.exit(2);
+    }
+}

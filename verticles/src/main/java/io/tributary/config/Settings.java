@@ -1,0 +1,175 @@
+package io.tributary.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Flattened configuration ("http.port" -> value) with environment overrides:
+ * key {@code http.port} is overridden by {@code TRIBUTARY_HTTP_PORT}, {@code data-dir}
+ * by {@code TRIBUTARY_DATA_DIR}. Typed getters name the key in every error, and
+ * {@link #rejectUnknown()} catches misspelt keys.
+ */
+public final class Settings {
+
+    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
+
+    private final Map<String, Object> values = new LinkedHashMap<>();
+    private final Map<String, String> env;
+    private final Set<String> read = new LinkedHashSet<>();
+
+    public Settings(Map<String, String> env) {
+        this.env = env;
+    }
+
+    /** Merges a YAML tree; later merges win. */
+    @SuppressWarnings("unchecked")
+    public void merge(String prefix, Map<?, ?> tree) {
+        for (Map.Entry<?, ?> e : tree.entrySet()) {
+            String key = prefix.isEmpty() ? String.valueOf(e.getKey()) : prefix + "." + e.getKey();
+            if (e.getValue() instanceof Map<?, ?> child) {
+                merge(key, child);
+            } else {
+                values.put(key, e.getValue());
+            }
+        }
+    }
+
+    public static String envName(String key) {
+        return "TRIBUTARY_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    private Object raw(String key) {
+        read.add(key);
+        String fromEnv = env.get(envName(key));
+        return fromEnv != null ? fromEnv : values.get(key);
+    }
+
+    private Object required(String key) {
+        Object v = raw(key);
+        if (v == null) {
+            throw new ConfigException("config key '" + key + "' is missing");
+        }
+        return v;
+    }
+
+    public String string(String key) {
+        return String.valueOf(required(key)).trim();
+    }
+
+    public int integer(String key, int min, int max) {
+        Object v = required(key);
+        long n;
+        try {
+            n = v instanceof Number num ? num.longValue() : Long.parseLong(String.valueOf(v).trim());
+        } catch (NumberFormatException e) {
+            throw ConfigException.invalid(key, "an integer", v);
+        }
+        if (n < min || n > max) {
+            throw ConfigException.invalid(key, "an integer from " + min + " to " + max, v);
+        }
+        return (int) n;
+    }
+
+    public double decimal(String key, double min, double max) {
+        Object v = required(key);
+        double d;
+        try {
+            d = v instanceof Number num ? num.doubleValue() : Double.parseDouble(String.valueOf(v).trim());
+        } catch (NumberFormatException e) {
+            throw ConfigException.invalid(key, "a number", v);
+        }
+        if (!(d >= min && d <= max)) {
+            throw ConfigException.invalid(key, "a number from " + min + " to " + max, v);
+        }
+        return d;
+    }
+
+    public boolean bool(String key) {
+        Object v = required(key);
+        if (v instanceof Boolean b) {
+            return b;
+        }
+        String s = String.valueOf(v).trim().toLowerCase(Locale.ROOT);
+        return switch (s) {
+            case "true", "yes", "on", "1" -> true;
+            case "false", "no", "off", "0" -> false;
+            default -> throw ConfigException.invalid(key, "true or false", v);
+        };
+    }
+
+    /** "10s", "500ms", "2m", or a plain number of seconds. */
+    public Duration duration(String key, Duration min, Duration max) {
+        Object v = required(key);
+        Duration d;
+        if (v instanceof Number n) {
+            d = Duration.ofMillis(Math.round(n.doubleValue() * 1000));
+        } else {
+            Matcher m = DURATION.matcher(String.valueOf(v).trim());
+            if (!m.matches()) {
+                throw ConfigException.invalid(key, "a duration like 10s or 500ms", v);
+            }
+            double amount = Double.parseDouble(m.group(1));
+            String unit = m.group(2) == null ? "s" : m.group(2);
+            double ms = switch (unit) {
+                case "ms" -> amount;
+                case "m" -> amount * 60_000;
+                case "h" -> amount * 3_600_000;
+                default -> amount * 1000;
+            };
+            d = Duration.ofMillis(Math.round(ms));
+        }
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+            throw ConfigException.invalid(key, "a duration from " + min.toMillis() + " ms to " + max.toMillis() + " ms", v);
+        }
+        return d;
+    }
+
+    /** A YAML list or a comma-separated string. */
+    public List<String> list(String key) {
+        Object v = required(key);
+        List<String> out = new ArrayList<>();
+        if (v instanceof List<?> l) {
+            for (Object o : l) {
+                out.add(String.valueOf(o).trim());
+            }
+        } else {
+            for (String s : String.valueOf(v).split(",")) {
+                if (!s.isBlank()) {
+                    out.add(s.trim());
+                }
+            }
+        }
+        return out;
+    }
+
+    public <E extends Enum<E>> E choice(String key, Class<E> type) {
+        String v = string(key);
+        for (E e : type.getEnumConstants()) {
+            if (e.name().replace('_', '-').equalsIgnoreCase(v)) {
+                return e;
+            }
+        }
+        List<String> names = new ArrayList<>();
+        for (E e : type.getEnumConstants()) {
+            names.add(e.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        }
+        throw ConfigException.invalid(key, "one of " + names, v);
+    }
+
+    /** Fails on keys the file set that no getter read: most often a typo. */
+    public void rejectUnknown() {
+        for (String key : values.keySet()) {
+            if (!read.contains(key)) {
+                throw new ConfigException("config key '" + key + "' is not known");
+            }
+        }
+    }
+}

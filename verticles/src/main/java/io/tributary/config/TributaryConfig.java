@@ -1,0 +1,118 @@
+package io.tributary.config;
+
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The node's typed configuration, validated at start-up. Sources, later wins: the
+ * bundled {@code default.yaml}, the file given with {@code --config} (or
+ * {@code conf/default.yaml} in the working directory), then environment variables.
+ */
+public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Path dataDir) {
+
+    public record Http(String host, int port, int instances) {
+    }
+
+    /** What happens when a second publisher claims a live key. */
+    public enum DuplicatePublish { REJECT, TAKEOVER }
+
+    /**
+     * @param streamKeys allowed keys; {@code any} allows every key
+     */
+    public record Rtmp(String host, int port, int instances, int maxMessageBytes, List<String> streamKeys,
+                       DuplicatePublish duplicatePublish, Duration reconnectGrace, Duration endedRetention) {
+
+        public boolean allows(String key) {
+            return streamKeys.contains("any") || streamKeys.contains(key);
+        }
+    }
+
+    /**
+     * @param windowSegments complete segments in a media playlist
+     * @param retainSegments segments still fetchable after leaving the playlist
+     */
+    public record Hls(double segmentTarget, double partTarget, int windowSegments, int retainSegments) {
+    }
+
+    public static TributaryConfig load(Path file, Map<String, String> env) {
+        Settings s = new Settings(env);
+        try (InputStream in = TributaryConfig.class.getResourceAsStream("/default.yaml")) {
+            if (in == null) {
+                throw new ConfigException("bundled default.yaml is missing from the jar");
+            }
+            s.merge("", yaml(in, "bundled default.yaml"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Path chosen = file != null ? file : Path.of("conf", "default.yaml");
+        if (file != null && !Files.isRegularFile(file)) {
+            throw new ConfigException("config file '" + file + "' does not exist");
+        }
+        if (Files.isRegularFile(chosen)) {
+            try (InputStream in = Files.newInputStream(chosen)) {
+                s.merge("", yaml(in, chosen.toString()));
+            } catch (IOException e) {
+                throw new ConfigException("config file '" + chosen + "' cannot be read: " + e.getMessage());
+            }
+        }
+        return from(s);
+    }
+
+    static Map<?, ?> yaml(InputStream in, String name) {
+        Object tree;
+        try {
+            tree = new Yaml(new SafeConstructor(new LoaderOptions())).load(in);
+        } catch (RuntimeException e) {
+            throw new ConfigException(name + " is not valid YAML: " + e.getMessage());
+        }
+        if (tree == null) {
+            return Map.of();
+        }
+        if (!(tree instanceof Map<?, ?> map)) {
+            throw new ConfigException(name + " must be a YAML mapping");
+        }
+        return map;
+    }
+
+    public static TributaryConfig from(Settings s) {
+        Http http = new Http(s.string("http.host"), s.integer("http.port", 0, 65535),
+                s.integer("http.instances", 0, 256));
+        List<String> keys = s.list("rtmp.stream-keys");
+        for (String k : keys) {
+            if (!k.equals("any") && !StreamKeys.valid(k)) {
+                throw ConfigException.invalid("rtmp.stream-keys", "keys of letters, digits, '-' and '_' (1-128)", k);
+            }
+        }
+        Rtmp rtmp = new Rtmp(s.string("rtmp.host"), s.integer("rtmp.port", 0, 65535), s.integer("rtmp.instances", 0, 256),
+                s.integer("rtmp.max-message-bytes", 1024, 64 << 20), List.copyOf(keys),
+                s.choice("rtmp.duplicate-publish", DuplicatePublish.class),
+                s.duration("rtmp.reconnect-grace", Duration.ZERO, Duration.ofMinutes(10)),
+                s.duration("rtmp.ended-retention", Duration.ZERO, Duration.ofHours(1)));
+        double segment = s.decimal("hls.segment-target", 1.0, 10.0);
+        double part = s.decimal("hls.part-target", 0.2, 2.0);
+        if (part > segment / 2) {
+            throw ConfigException.invalid("hls.part-target", "at most half of hls.segment-target (" + segment + ")", part);
+        }
+        Hls hls = new Hls(segment, part, s.integer("hls.window-segments", 3, 1000), s.integer("hls.retain-segments", 0, 1000));
+        Path dataDir = Path.of(s.string("data-dir"));
+        s.rejectUnknown();
+        return new TributaryConfig(http, rtmp, hls, dataDir);
+    }
+
+    /** Ports of 0 mean "any free port" (tests); the actual ports are known after deployment. */
+    public TributaryConfig withPorts(int httpPort, int rtmpPort) {
+        return new TributaryConfig(new Http(http.host, httpPort, http.instances),
+                new Rtmp(rtmp.host, rtmpPort, rtmp.instances, rtmp.maxMessageBytes, rtmp.streamKeys, rtmp.duplicatePublish,
+                        rtmp.reconnectGrace, rtmp.endedRetention), hls, dataDir);
+    }
+}

@@ -1,0 +1,137 @@
+package io.tributary.delivery;
+
+import io.tributary.StatusException;
+import io.tributary.live.LiveStreams;
+import io.tributary.metrics.NodeMetrics;
+import io.tributary.config.TributaryConfig;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * HTTP delivery: LL-HLS for live streams, the streams API, health, metrics and the
+ * player pages. One instance per event loop, all sharing the port; nothing here
+ * touches the filesystem, so no path can escape the media.
+ */
+public final class HttpDeliveryVerticle extends VerticleBase {
+
+    private static final Logger LOG = Logger.getLogger(HttpDeliveryVerticle.class.getName());
+    static final String HLS_JS = "META-INF/resources/webjars/hls.js/1.4.12/dist/hls.min.js";
+
+    private final TributaryConfig.Http config;
+    private final LiveStreams streams;
+    private final NodeMetrics metrics;
+    private HttpServer server;
+
+    public HttpDeliveryVerticle(TributaryConfig.Http config, LiveStreams streams, NodeMetrics metrics) {
+        this.config = config;
+        this.streams = streams;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public Future<?> start() {
+        HeldRequests held = new HeldRequests(vertx, streams, metrics.heldRequests());
+        LiveHls hls = new LiveHls(streams, held, metrics);
+        vertx.eventBus().<String>localConsumer(LiveStreams.CHANGED, m -> hls.changed(m.body()));
+
+        Buffer index = resource("webroot/index.html");
+        Buffer play = resource("webroot/play.html");
+        Buffer hlsJs = resource(HLS_JS);
+
+        Router router = Router.router(vertx);
+        router.route().handler(HttpDeliveryVerticle::cors);
+        router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")
+                .put("streams", streams.all().size()).put("publishers", streams.publishing())));
+        router.get("/metrics").handler(ctx -> ctx.response()
+                .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+                .end(metrics.scrape()));
+        router.get("/api/v1/streams").handler(ctx -> ctx.json(StreamsApi.list(streams)));
+        router.get("/api/v1/streams/:key").handler(ctx -> {
+            var s = streams.get(ctx.pathParam("key"));
+            if (s == null) {
+                throw StatusException.notFound("stream '" + ctx.pathParam("key") + "' is not live on this node");
+            }
+            ctx.json(StreamsApi.describe(s));
+        });
+        router.get("/live/:key/index.m3u8").handler(hls::multivariant);
+        router.get("/live/:key/:rendition/:object").handler(hls::object);
+        router.get("/").handler(ctx -> page(ctx, index));
+        router.get("/play/:key").handler(ctx -> page(ctx, play));
+        router.get("/assets/hls.min.js").handler(ctx -> ctx.response()
+                .putHeader(HttpHeaders.CONTENT_TYPE, "text/javascript; charset=utf-8")
+                .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=86400")
+                .end(hlsJs));
+        router.route().last().handler(ctx -> LiveHls.fail(ctx, StatusException.notFound("no such resource: " + ctx.normalizedPath())));
+        router.route().failureHandler(HttpDeliveryVerticle::failure);
+
+        server = vertx.createHttpServer(new HttpServerOptions()
+                .setHost(config.host())
+                .setPort(config.port())
+                .setTcpNoDelay(true)
+                .setHttp2ClearTextEnabled(true));
+        return server.requestHandler(router).listen();
+    }
+
+    public int actualPort() {
+        return server.actualPort();
+    }
+
+    private static void cors(RoutingContext ctx) {
+        ctx.response().putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+        if (ctx.request().method() == HttpMethod.OPTIONS) {
+            String headers = ctx.request().getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_HEADERS);
+            ctx.response().setStatusCode(204)
+                    .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD, OPTIONS")
+                    .putHeader(HttpHeaders.ACCESS_CONTROL_MAX_AGE, "86400");
+            if (headers != null) {
+                ctx.response().putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_HEADERS, headers);
+            }
+            ctx.response().end();
+            return;
+        }
+        ctx.next();
+    }
+
+    private static void failure(RoutingContext ctx) {
+        Throwable t = ctx.failure();
+        if (t instanceof StatusException e) {
+            LiveHls.fail(ctx, e);
+        } else if (t == null) {
+            LiveHls.fail(ctx, new StatusException(ctx.statusCode(), "request failed"));
+        } else {
+            LOG.log(Level.WARNING, "request " + ctx.normalizedPath() + " failed", t);
+            LiveHls.fail(ctx, new StatusException(500, "internal error"));
+        }
+    }
+
+    private static void page(RoutingContext ctx, Buffer html) {
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
+                .end(html);
+    }
+
+    private static Buffer resource(String path) {
+        try (InputStream in = HttpDeliveryVerticle.class.getClassLoader().getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + path + " is missing from the classpath");
+            }
+            return Buffer.buffer(in.readAllBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,320 @@
+package io.tributary.delivery;
+
+import io.netty.buffer.Unpooled;
+import io.tributary.StatusException;
+import io.tributary.config.StreamKeys;
+import io.tributary.live.LiveStream;
+import io.tributary.live.LiveStreams;
+import io.tributary.media.codec.AacConfig;
+import io.tributary.media.codec.AvcConfig;
+import io.tributary.media.hls.HlsPart;
+import io.tributary.media.hls.HlsSegment;
+import io.tributary.media.hls.LlHlsPlaylist;
+import io.tributary.media.hls.MultivariantPlaylist;
+import io.tributary.media.hls.RenditionReport;
+import io.tributary.media.hls.RenditionSnapshot;
+import io.tributary.metrics.NodeMetrics;
+import io.tributary.metrics.NodeMetrics.DeliveryKind;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.ext.web.RoutingContext;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * LL-HLS delivery of live streams from memory: {@code /live/{key}/index.m3u8} and
+ * {@code /live/{key}/{rendition}/{object}}. One instance per delivery verticle (one
+ * event loop); rendered playlists are cached per stream version.
+ */
+final class LiveHls {
+
+    static final String PLAYLIST_TYPE = "application/vnd.apple.mpegurl";
+    private static final String IMMUTABLE = "public, max-age=31536000, immutable";
+    /** How long a first playlist request waits for a starting stream's first part. */
+    private static final long FIRST_MEDIA_WAIT_MS = 10_000;
+
+    private final LiveStreams streams;
+    private final HeldRequests held;
+    private final NodeMetrics metrics;
+    private final Map<String, RenderedPlaylist> rendered = new HashMap<>();
+
+    private record RenderedPlaylist(long version, Buffer plain, Buffer gzip) {
+    }
+
+    LiveHls(LiveStreams streams, HeldRequests held, NodeMetrics metrics) {
+        this.streams = streams;
+        this.held = held;
+        this.metrics = metrics;
+    }
+
+    /** A stream changed: release what waits on it, drop cached renderings of a removed one. */
+    void changed(String key) {
+        held.wake(key);
+        if (streams.get(key) == null) {
+            rendered.keySet().removeIf(k -> k.startsWith(key + "/"));
+        }
+    }
+
+    private static String key(RoutingContext ctx) {
+        String key = ctx.pathParam("key");
+        if (!StreamKeys.valid(key)) {
+            throw StatusException.badRequest("malformed stream key");
+        }
+        return key;
+    }
+
+    private LiveStream stream(String key) {
+        LiveStream s = streams.get(key);
+        if (s == null) {
+            throw StatusException.notFound("stream '" + key + "' is not live on this node");
+        }
+        return s;
+    }
+
+    // ---- multivariant ----
+
+    void multivariant(RoutingContext ctx) {
+        String key = key(ctx);
+        stream(key);
+        held.hold(key, ctx.response(), FIRST_MEDIA_WAIT_MS,
+                s -> s == null || s.playable() || s.state() == LiveStream.State.ENDED,
+                s -> {
+                    if (s == null || !s.playable()) {
+                        fail(ctx, StatusException.notFound("stream '" + key + "' has no media"));
+                        return;
+                    }
+                    String body = MultivariantPlaylist.render(variants(s), audio(s), "");
+                    sendPlaylist(ctx, DeliveryKind.MULTIVARIANT, "public, max-age=1", Buffer.buffer(body), null);
+                },
+                () -> fail(ctx, new StatusException(503, "stream '" + key + "' has not produced media yet")));
+    }
+
+    private static List<MultivariantPlaylist.Variant> variants(LiveStream s) {
+        AvcConfig avc = s.videoConfig();
+        RenditionSnapshot snap = s.snapshot(LiveStream.VIDEO);
+        if (avc == null || snap == null) {
+            return List.of();
+        }
+        long[] bw = bandwidth(snap);
+        return List.of(new MultivariantPlaylist.Variant(LiveStream.VIDEO + "/index.m3u8", avc.codecString(),
+                avc.width(), avc.height(), s.frameRate(), bw[0], bw[1]));
+    }
+
+    private static MultivariantPlaylist.Audio audio(LiveStream s) {
+        AacConfig aac = s.audioConfig();
+        RenditionSnapshot snap = s.snapshot(LiveStream.AUDIO);
+        if (aac == null || snap == null || !snap.hasMedia()) {
+            return null;
+        }
+        return new MultivariantPlaylist.Audio(LiveStream.AUDIO + "/index.m3u8", "audio", aac.codecString(),
+                aac.channels(), bandwidth(snap)[0]);
+    }
+
+    /** Peak and average bits/s over the listed segments (or the parts so far). */
+    static long[] bandwidth(RenditionSnapshot snap) {
+        List<HlsSegment> segs = new ArrayList<>(snap.listed());
+        if (segs.isEmpty() && snap.open() != null) {
+            segs.add(snap.open());
+        }
+        double peak = 0;
+        double bits = 0;
+        double seconds = 0;
+        for (HlsSegment seg : segs) {
+            double d = seg.duration();
+            if (d <= 0) {
+                continue;
+            }
+            double b = seg.size() * 8.0;
+            peak = Math.max(peak, b / d);
+            bits += b;
+            seconds += d;
+        }
+        if (seconds == 0) {
+            return new long[]{1_000_000, 1_000_000};
+        }
+        return new long[]{(long) Math.ceil(peak), (long) Math.ceil(bits / seconds)};
+    }
+
+    // ---- rendition objects ----
+
+    void object(RoutingContext ctx) {
+        String key = key(ctx);
+        String rendition = ctx.pathParam("rendition");
+        MediaObject object = MediaObject.parse(ctx.pathParam("object"));
+        LiveStream stream = stream(key);
+        RenditionSnapshot snap = stream.snapshot(rendition);
+        if (snap == null) {
+            throw StatusException.notFound("stream '" + key + "' has no rendition '" + rendition + "'");
+        }
+        switch (object.kind()) {
+            case PLAYLIST -> mediaPlaylist(ctx, key, rendition, snap);
+            case INIT -> {
+                byte[] init = snap.inits().get((int) object.index());
+                if (init == null) {
+                    throw StatusException.notFound("init segment " + object.index() + " of " + key + "/" + rendition + " is not available");
+                }
+                sendMedia(ctx, rendition, DeliveryKind.INIT, BufferInternal.buffer(Unpooled.wrappedBuffer(init)));
+            }
+            case SEGMENT -> {
+                HlsSegment seg = snap.segment(object.msn());
+                if (seg == null) {
+                    throw StatusException.notFound("segment " + object.msn() + " of " + key + "/" + rendition
+                            + " is not available (playlist holds " + snap.firstMsn() + " to " + snap.lastMsn() + ")");
+                }
+                List<byte[]> chunks = seg.chunks();
+                sendMedia(ctx, rendition, DeliveryKind.SEGMENT,
+                        BufferInternal.buffer(Unpooled.wrappedBuffer(chunks.toArray(new byte[0][]))));
+            }
+            case PART -> part(ctx, key, rendition, object.msn(), object.index());
+        }
+    }
+
+    private void part(RoutingContext ctx, String key, String rendition, long msn, int index) {
+        // a preload-hinted part requested early is held until it exists
+        long timeout = timeoutMs(stream(key).snapshot(rendition));
+        held.hold(key, ctx.response(), timeout,
+                s -> {
+                    RenditionSnapshot snap = s == null ? null : s.snapshot(rendition);
+                    return snap == null || snap.part(msn, index) != null || !snap.mayStillHave(msn, index)
+                            || msn > snap.edgeMsn() + 1;
+                },
+                s -> {
+                    RenditionSnapshot snap = s == null ? null : s.snapshot(rendition);
+                    HlsPart p = snap == null ? null : snap.part(msn, index);
+                    if (p == null) {
+                        fail(ctx, StatusException.notFound("part " + msn + "." + index + " of " + key + "/" + rendition
+                                + " is not available"));
+                        return;
+                    }
+                    sendMedia(ctx, rendition, DeliveryKind.PART, BufferInternal.buffer(Unpooled.wrappedBuffer(p.data())));
+                },
+                () -> fail(ctx, new StatusException(503, "part " + msn + "." + index + " did not arrive in time")));
+    }
+
+    private static long timeoutMs(RenditionSnapshot snap) {
+        return Math.max(1000, 3L * snap.targetDuration() * 1000);
+    }
+
+    private void mediaPlaylist(RoutingContext ctx, String key, String rendition, RenditionSnapshot snap) {
+        MultiMap q = ctx.request().params();
+        String msnParam = q.get("_HLS_msn");
+        String partParam = q.get("_HLS_part");
+        String skipParam = q.get("_HLS_skip");
+        boolean skip = skipParam != null && (skipParam.equals("YES") || skipParam.equals("v2"));
+        if (skipParam != null && !skip) {
+            throw StatusException.badRequest("_HLS_skip must be YES or v2");
+        }
+        if (partParam != null && msnParam == null) {
+            throw StatusException.badRequest("_HLS_part requires _HLS_msn");
+        }
+        if (msnParam == null) {
+            // no blocking: answer now, or once a starting stream has media
+            held.hold(key, ctx.response(), FIRST_MEDIA_WAIT_MS,
+                    s -> s == null || s.snapshot(rendition) == null || s.snapshot(rendition).hasMedia()
+                            || s.state() == LiveStream.State.ENDED,
+                    s -> answerPlaylist(ctx, key, rendition, skip, "public, max-age=1"),
+                    () -> answerPlaylist(ctx, key, rendition, skip, "no-cache"));
+            return;
+        }
+        long msn = MediaObject.number(msnParam, "_HLS_msn", "query", Long.MAX_VALUE);
+        int part = partParam == null ? -1 : (int) MediaObject.number(partParam, "_HLS_part", "query", Integer.MAX_VALUE);
+        if (msn > snap.edgeMsn() + 2) {
+            throw StatusException.badRequest("_HLS_msn " + msn + " is more than two segments ahead of the playlist ("
+                    + snap.edgeMsn() + ")");
+        }
+        held.hold(key, ctx.response(), timeoutMs(snap),
+                s -> s == null || s.snapshot(rendition) == null || s.snapshot(rendition).satisfies(msn, part),
+                // a response to a blocking request is unique to its URL: cacheable longer
+                s -> answerPlaylist(ctx, key, rendition, skip, "public, max-age=" + 6 * snap.targetDuration()),
+                () -> fail(ctx, new StatusException(503, "segment " + msn + (part >= 0 ? " part " + part : "")
+                        + " did not arrive within three target durations")));
+    }
+
+    private void answerPlaylist(RoutingContext ctx, String key, String rendition, boolean skip, String cacheControl) {
+        LiveStream s = streams.get(key);
+        RenditionSnapshot snap = s == null ? null : s.snapshot(rendition);
+        if (snap == null) {
+            fail(ctx, StatusException.notFound("stream '" + key + "' is not live on this node"));
+            return;
+        }
+        String cacheKey = key + "/" + rendition + (skip ? "/skip" : "");
+        long version = s.version();
+        RenderedPlaylist r = rendered.get(cacheKey);
+        if (r == null || r.version() != version) {
+            List<RenditionReport> reports = new ArrayList<>(2);
+            for (String other : s.renditions()) {
+                RenditionSnapshot o = s.snapshot(other);
+                if (!other.equals(rendition) && o != null) {
+                    reports.add(RenditionReport.of("../" + other + "/index.m3u8", o));
+                }
+            }
+            byte[] text = LlHlsPlaylist.render(snap, skip, "", reports).getBytes(StandardCharsets.UTF_8);
+            r = new RenderedPlaylist(version, Buffer.buffer(text), Buffer.buffer(gzip(text)));
+            rendered.put(cacheKey, r);
+        }
+        sendPlaylist(ctx, DeliveryKind.PLAYLIST, cacheControl, r.plain(), r.gzip());
+    }
+
+    // ---- responses ----
+
+    private void sendPlaylist(RoutingContext ctx, DeliveryKind kind, String cacheControl, Buffer plain, Buffer gzip) {
+        HttpServerResponse res = ctx.response();
+        if (res.closed() || res.ended()) {
+            return;
+        }
+        Buffer body = plain;
+        String accept = ctx.request().getHeader(HttpHeaders.ACCEPT_ENCODING);
+        if (gzip != null && accept != null && accept.contains("gzip")) {
+            body = gzip;
+            res.putHeader(HttpHeaders.CONTENT_ENCODING, "gzip");
+        }
+        res.putHeader(HttpHeaders.VARY, "Accept-Encoding")
+                .putHeader(HttpHeaders.CONTENT_TYPE, PLAYLIST_TYPE)
+                .putHeader(HttpHeaders.CACHE_CONTROL, cacheControl);
+        metrics.delivered(kind, body.length());
+        res.end(body);
+    }
+
+    private void sendMedia(RoutingContext ctx, String rendition, DeliveryKind kind, Buffer body) {
+        HttpServerResponse res = ctx.response();
+        if (res.closed() || res.ended()) {
+            return;
+        }
+        res.putHeader(HttpHeaders.CONTENT_TYPE, rendition.equals(LiveStream.AUDIO) ? "audio/mp4" : "video/mp4")
+                .putHeader(HttpHeaders.CACHE_CONTROL, IMMUTABLE);
+        metrics.delivered(kind, body.length());
+        res.end(body);
+    }
+
+    static void fail(RoutingContext ctx, StatusException e) {
+        HttpServerResponse res = ctx.response();
+        if (res.closed() || res.ended()) {
+            return;
+        }
+        res.setStatusCode(e.status())
+                .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
+                .end(e.getMessage() + "\n");
+    }
+
+    private static byte[] gzip(byte[] text) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(text.length / 3 + 64);
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+}

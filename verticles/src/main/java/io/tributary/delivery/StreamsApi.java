@@ -1,0 +1,53 @@
+package io.tributary.delivery;
+
+import io.tributary.live.LiveStream;
+import io.tributary.live.LiveStreams;
+import io.tributary.media.codec.AacConfig;
+import io.tributary.media.codec.AvcConfig;
+import io.tributary.media.hls.RenditionSnapshot;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Comparator;
+
+/** {@code GET /api/v1/streams}: what is live on this node, as JSON. */
+final class StreamsApi {
+
+    private StreamsApi() {
+    }
+
+    static JsonArray list(LiveStreams streams) {
+        JsonArray out = new JsonArray();
+        streams.all().stream().sorted(Comparator.comparing(LiveStream::key)).forEach(s -> out.add(describe(s)));
+        return out;
+    }
+
+    static JsonObject describe(LiveStream s) {
+        JsonObject o = new JsonObject()
+                .put("key", s.key())
+                .put("state", s.state().name().toLowerCase())
+                .put("playable", s.playable())
+                .put("playlist", "/live/" + s.key() + "/index.m3u8")
+                .put("player", "/play/" + s.key())
+                .put("uptimeSeconds", (System.currentTimeMillis() - s.publishedAt()) / 1000.0)
+                .put("publisherSessions", s.sessions());
+        JsonObject codecs = new JsonObject();
+        long bitrate = 0;
+        AvcConfig avc = s.videoConfig();
+        if (avc != null) {
+            codecs.put("video", avc.codecString());
+            o.put("width", avc.width()).put("height", avc.height()).put("frameRate", s.frameRate());
+            RenditionSnapshot v = s.snapshot(LiveStream.VIDEO);
+            bitrate += LiveHls.bandwidth(v)[1];
+        }
+        AacConfig aac = s.audioConfig();
+        if (aac != null) {
+            codecs.put("audio", aac.codecString());
+            o.put("audioSampleRate", aac.sampleRate()).put("audioChannels", aac.channels());
+            RenditionSnapshot a = s.snapshot(LiveStream.AUDIO);
+            bitrate += LiveHls.bandwidth(a)[1];
+        }
+        o.put("codecs", codecs).put("bitrate", bitrate).put("renditions", new io.vertx.core.json.JsonArray(s.renditions()));
+        return o;
+    }
+}

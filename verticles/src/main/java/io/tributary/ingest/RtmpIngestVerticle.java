@@ -1,0 +1,46 @@
+package io.tributary.ingest;
+
+import io.tributary.config.TributaryConfig;
+import io.tributary.live.LiveStreams;
+import io.tributary.metrics.NodeMetrics;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Accepts RTMP publishers. Each connection gets its own sans-IO session; several
+ * instances share the port, one event loop each.
+ */
+public final class RtmpIngestVerticle extends VerticleBase {
+
+    private static final AtomicLong CONNECTION_IDS = new AtomicLong();
+
+    private final TributaryConfig.Rtmp config;
+    private final LiveStreams streams;
+    private final NodeMetrics metrics;
+    private NetServer server;
+
+    public RtmpIngestVerticle(TributaryConfig.Rtmp config, LiveStreams streams, NodeMetrics metrics) {
+        this.config = config;
+        this.streams = streams;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public Future<?> start() {
+        server = vertx.createNetServer(new NetServerOptions()
+                .setHost(config.host())
+                .setPort(config.port())
+                .setTcpNoDelay(true)
+                .setIdleTimeout(30));
+        server.connectHandler(socket -> new RtmpPublisher(CONNECTION_IDS.incrementAndGet(), socket, config, streams, metrics).start());
+        return server.listen();
+    }
+
+    public int actualPort() {
+        return server.actualPort();
+    }
+}

@@ -1,0 +1,169 @@
+package io.tributary.ingest;
+
+import io.micrometer.core.instrument.Counter;
+import io.tributary.StatusException;
+import io.tributary.config.StreamKeys;
+import io.tributary.config.TributaryConfig;
+import io.tributary.live.LiveStream;
+import io.tributary.live.LiveStreams;
+import io.tributary.media.Track;
+import io.tributary.media.codec.MediaFormatException;
+import io.tributary.media.rtmp.RtmpEvent;
+import io.tributary.media.rtmp.RtmpLimits;
+import io.tributary.media.rtmp.RtmpProtocolException;
+import io.tributary.media.rtmp.RtmpServerSession;
+import io.tributary.metrics.NodeMetrics;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetSocket;
+
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One RTMP connection: bytes in go through the sans-IO session, its events drive the
+ * stream, its outbound bytes go back to the socket. Any fault closes this connection
+ * only; the stream it fed waits for a reconnect like after any drop.
+ */
+final class RtmpPublisher {
+
+    private static final Logger LOG = Logger.getLogger(RtmpPublisher.class.getName());
+
+    private final long id;
+    private final NetSocket socket;
+    private final TributaryConfig.Rtmp config;
+    private final LiveStreams streams;
+    private final NodeMetrics metrics;
+    private final RtmpServerSession session;
+    private LiveStream stream;
+    private Counter bytesIn;
+    private Counter videoFrames;
+    private Counter audioFrames;
+    private boolean closing;
+
+    RtmpPublisher(long id, NetSocket socket, TributaryConfig.Rtmp config, LiveStreams streams, NodeMetrics metrics) {
+        this.id = id;
+        this.socket = socket;
+        this.config = config;
+        this.streams = streams;
+        this.metrics = metrics;
+        this.session = new RtmpServerSession(new RtmpLimits(config.maxMessageBytes(), RtmpLimits.defaults().maxChunkSize()));
+    }
+
+    void start() {
+        metrics.rtmpConnection();
+        socket.handler(this::received);
+        socket.closeHandler(v -> released());
+        socket.exceptionHandler(e -> LOG.log(Level.FINE, "rtmp connection " + id + ": " + e));
+    }
+
+    private void received(Buffer buffer) {
+        if (closing) {
+            return;
+        }
+        try {
+            if (bytesIn != null) {
+                bytesIn.increment(buffer.length());
+            }
+            List<RtmpEvent> events = session.receive(buffer.getBytes());
+            for (RtmpEvent event : events) {
+                handle(event);
+                if (closing) {
+                    break;
+                }
+            }
+            flush();
+        } catch (RtmpProtocolException e) {
+            fail("protocol_error", "RTMP protocol error: " + e.getMessage());
+        } catch (MediaFormatException e) {
+            fail("bad_media", "malformed media: " + e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "rtmp connection " + id + " failed", e);
+            fail("internal_error", e.toString());
+        }
+    }
+
+    private void handle(RtmpEvent event) {
+        // Java 17: no pattern matching for switch yet
+        if (event instanceof RtmpEvent.PublishRequested p) {
+            publish(p);
+        } else if (stream == null) {
+            if (event instanceof RtmpEvent.Connected c) {
+                LOG.fine(() -> "rtmp connection " + id + " connected to app " + c.app());
+            }
+        } else if (event instanceof RtmpEvent.Sample s) {
+            (s.sample().track() == Track.VIDEO ? videoFrames : audioFrames).increment();
+            stream.sample(s.sample());
+        } else if (event instanceof RtmpEvent.VideoConfig c) {
+            stream.videoConfig(c.avcDecoderConfigurationRecord());
+        } else if (event instanceof RtmpEvent.AudioConfig c) {
+            stream.audioConfig(c.audioSpecificConfig());
+        } else if (event instanceof RtmpEvent.MetaData m) {
+            stream.metaData(m.values());
+        } else if (event instanceof RtmpEvent.UnsupportedCodec u) {
+            fail("unsupported_codec", "unsupported " + u.track().name().toLowerCase() + " codec " + u.codec()
+                    + " (this server ingests H.264 video and AAC audio)");
+        } else if (event instanceof RtmpEvent.Unpublished) {
+            released();
+        }
+    }
+
+    private void publish(RtmpEvent.PublishRequested p) {
+        String key = p.streamKey();
+        if (!StreamKeys.valid(key) || !config.allows(key)) {
+            reject("bad_key", "stream key '" + key + "' is not allowed on this server");
+            return;
+        }
+        try {
+            stream = streams.claim(key, id, this::takenOver);
+        } catch (StatusException e) {
+            reject("duplicate", e.getMessage());
+            return;
+        }
+        bytesIn = metrics.ingestBytes(key);
+        videoFrames = metrics.ingestFrames(key, "video");
+        audioFrames = metrics.ingestFrames(key, "audio");
+        session.acceptPublish();
+        LOG.info(() -> "publish started: " + key + " (connection " + id + ", " + socket.remoteAddress() + ")");
+    }
+
+    private void reject(String reason, String description) {
+        metrics.rtmpRejected(reason);
+        LOG.info(() -> "publish refused on connection " + id + ": " + description);
+        session.rejectPublish("NetStream.Publish.BadName", description);
+        flush();
+        closing = true;
+        socket.close();
+    }
+
+    private void takenOver() {
+        LOG.info(() -> "connection " + id + " was taken over by a new publisher on " + stream.key());
+        closing = true;
+        socket.close();
+    }
+
+    private void fail(String reason, String message) {
+        metrics.rtmpRejected(reason);
+        LOG.info(() -> "closing rtmp connection " + id + (stream != null ? " (stream " + stream.key() + ")" : "") + ": " + message);
+        closing = true;
+        released();
+        socket.close();
+    }
+
+    /** Publisher gone, for whatever reason: the stream waits for a reconnect. */
+    private void released() {
+        if (stream != null) {
+            LiveStream s = stream;
+            stream = null;
+            streams.release(s.key(), id);
+            LOG.info(() -> "publish stopped: " + s.key() + " (connection " + id + ")");
+        }
+    }
+
+    private void flush() {
+        byte[] out = session.drainOutbound();
+        if (out.length > 0) {
+            socket.write(Buffer.buffer(out));
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.tributary.live;
+
+import io.tributary.StatusException;
+import io.tributary.config.TributaryConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * The node's live streams by key. Claims and releases come from ingest connections;
+ * the reconnect grace and the retention of ended streams run on Vert.x timers. Every
+ * published part is announced on the local event bus ({@link #CHANGED}, body = key),
+ * which is what releases blocked LL-HLS requests in the delivery verticles.
+ */
+public final class LiveStreams {
+
+    /** Local event-bus address: a stream published a part or changed state. */
+    public static final String CHANGED = "tributary.live.changed";
+
+    private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+
+    private final Vertx vertx;
+    private final TributaryConfig.Rtmp rtmp;
+    private final TributaryConfig.Hls hls;
+    private final ConcurrentHashMap<String, LiveStream> streams = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Long> timers = new ConcurrentHashMap<>();
+    private final Consumer<String> onRemoved;
+
+    public LiveStreams(Vertx vertx, TributaryConfig config, Consumer<String> onRemoved) {
+        this.vertx = vertx;
+        this.rtmp = config.rtmp();
+        this.hls = config.hls();
+        this.onRemoved = onRemoved;
+    }
+
+    public LiveStream get(String key) {
+        return streams.get(key);
+    }
+
+    public Collection<LiveStream> all() {
+        return List.copyOf(streams.values());
+    }
+
+    public long publishing() {
+        return streams.values().stream().filter(s -> s.state() == LiveStream.State.LIVE).count();
+    }
+
+    /**
+     * A publisher asks for {@code key}. Returns the stream to feed: a new one, or one
+     * waiting for its publisher to come back. A live key is refused (409) or taken
+     * over, as configured; {@code closer} cuts this publisher off if it is taken over.
+     */
+    public LiveStream claim(String key, long publisherId, Runnable closer) {
+        LiveStream stream = streams.compute(key, (k, existing) -> {
+            if (existing == null || existing.state() == LiveStream.State.ENDED) {
+                return new LiveStream(k, hls, () -> announce(k));
+            }
+            if (existing.state() == LiveStream.State.LIVE
+                    && rtmp.duplicatePublish() == TributaryConfig.DuplicatePublish.REJECT) {
+                throw StatusException.conflict("stream key '" + k + "' is already being published");
+            }
+            cancelTimer(k);
+            return existing;
+        });
+        stream.attach(publisherId, closer);
+        announce(key);
+        return stream;
+    }
+
+    /** The publisher left (unpublished or disconnected): wait the grace period, then end. */
+    public void release(String key, long publisherId) {
+        LiveStream stream = streams.get(key);
+        if (stream == null || !stream.detach(publisherId)) {
+            return;
+        }
+        long grace = Math.max(1, rtmp.reconnectGrace().toMillis());
+        timers.put(key, vertx.setTimer(grace, id -> {
+            timers.remove(key, id);
+            if (stream.endIfAbandoned()) {
+                scheduleRemoval(stream);
+            }
+        }));
+    }
+
+    private void scheduleRemoval(LiveStream stream) {
+        long keep = Math.max(1, rtmp.endedRetention().toMillis());
+        timers.put(stream.key(), vertx.setTimer(keep, id -> {
+            timers.remove(stream.key(), id);
+            if (streams.remove(stream.key(), stream)) {
+                onRemoved.accept(stream.key());
+                announce(stream.key());
+            }
+        }));
+    }
+
+    private void cancelTimer(String key) {
+        Long id = timers.remove(key);
+        if (id != null) {
+            vertx.cancelTimer(id);
+        }
+    }
+
+    private void announce(String key) {
+        vertx.eventBus().publish(CHANGED, key, LOCAL);
+    }
+}

@@ -1,0 +1,83 @@
+package io.tributary.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * The node's Prometheus registry (also given to Vert.x for its HTTP and event-bus
+ * metrics) and Tributary's own meters. Base units, counters end in _total, and the
+ * only per-stream label is the stream key, removed when the stream goes.
+ */
+public final class NodeMetrics {
+
+    public enum DeliveryKind { MULTIVARIANT, PLAYLIST, INIT, SEGMENT, PART }
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final AtomicInteger heldRequests = new AtomicInteger();
+    private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    public void gauges(Supplier<Number> publishers, Supplier<Number> streams) {
+        Gauge.builder("tributary_publishers", publishers).description("RTMP publishers streaming now").register(registry);
+        Gauge.builder("tributary_live_streams", streams).description("live streams on this node, incl. awaiting reconnect").register(registry);
+        Gauge.builder("tributary_blocked_requests", heldRequests::get)
+                .description("LL-HLS blocking playlist and preload-hint requests waiting now").register(registry);
+    }
+
+    public AtomicInteger heldRequests() {
+        return heldRequests;
+    }
+
+    public Counter ingestBytes(String stream) {
+        return counter("tributary_ingest_bytes_total", "bytes received from publishers", "stream", stream);
+    }
+
+    public Counter ingestFrames(String stream, String track) {
+        return counter("tributary_ingest_frames_total", "media samples received from publishers", "stream", stream, "track", track);
+    }
+
+    public void rtmpRejected(String reason) {
+        counter("tributary_rtmp_rejected_total", "RTMP connections refused or closed for a fault", "reason", reason).increment();
+    }
+
+    public void rtmpConnection() {
+        counter("tributary_rtmp_connections_total", "RTMP connections accepted").increment();
+    }
+
+    public void delivered(DeliveryKind kind, long bytes) {
+        String k = kind.name().toLowerCase();
+        counter("tributary_delivery_requests_total", "media and playlist responses", "kind", k).increment();
+        counter("tributary_delivery_bytes_total", "media and playlist body bytes sent", "kind", k).increment(bytes);
+    }
+
+    private Counter counter(String name, String help, String... tags) {
+        String id = name + String.join("|", tags);
+        return counters.computeIfAbsent(id, x -> Counter.builder(name).description(help).tags(tags).register(registry));
+    }
+
+    /** Drops the meters labelled with a stream that is gone, so cardinality stays bounded. */
+    public void forgetStream(String stream) {
+        counters.entrySet().removeIf(e -> {
+            Meter.Id id = e.getValue().getId();
+            if (stream.equals(id.getTag("stream"))) {
+                registry.remove(e.getValue());
+                return true;
+            }
+            return false;
+        });
+    }
+}
