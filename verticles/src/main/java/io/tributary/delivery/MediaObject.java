@@ -24,7 +24,7 @@ record MediaObject(Kind kind, long msn, int index) {
         }
         Matcher m = INIT.matcher(name);
         if (m.matches()) {
-            return new MediaObject(Kind.INIT, 0, number(m.group(1), "init version", name, Integer.MAX_VALUE));
+            return new MediaObject(Kind.INIT, 0, (int) number(m.group(1), "init version", name, Integer.MAX_VALUE));
         }
         m = SEGMENT.matcher(name);
         if (m.matches()) {

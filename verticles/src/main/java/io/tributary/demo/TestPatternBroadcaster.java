@@ -78,7 +78,7 @@ public final class TestPatternBroadcaster implements AutoCloseable {
     private FFmpegFrameRecorder recorder() {
         FFmpegFrameRecorder r = new FFmpegFrameRecorder(url, width, height, audio ? 2 : 0);
         r.setFormat("flv");
-        r.setInterleaved(false); // interleaving buffers packets: latency we do not want
+        // interleaved muxing (the default) orders AAC priming against video DTS, as FLV needs
         r.setVideoCodec(avcodec.AV_CODEC_ID_H264);
         r.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
         r.setFrameRate(fps);

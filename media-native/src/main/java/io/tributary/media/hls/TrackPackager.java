@@ -93,7 +93,7 @@ public final class TrackPackager {
             lastDelta = delta;
             partSamples.add(new CmafSample((int) delta, pendingCts, pendingSync, pendingData));
         }
-        boolean newSegment = segmentStart < 0 || segmentBoundary(dts, sync);
+        boolean newSegment = segmentBoundary(dts, sync);
         if (!partSamples.isEmpty() && (newSegment || dts - partStart + lastDelta > partTarget + timescale / 1000)) {
             flushPart(dts);
         }
@@ -116,6 +116,14 @@ public final class TrackPackager {
 
     private boolean segmentBoundary(long dts, boolean sync) {
         long tolerance = lastDelta / 2;
+        if (segmentStart < 0) {
+            // the first segment: a leader's cut near here (audio may start a frame before
+            // the video keyframe) is this same boundary, not another one
+            while (!requestedCuts.isEmpty() && requestedCuts.peekFirst() <= dts + segmentTarget / 2) {
+                requestedCuts.removeFirst();
+            }
+            return true;
+        }
         if (cutsOnKeyframes) {
             return sync && dts - segmentStart >= segmentTarget - tolerance;
         }
