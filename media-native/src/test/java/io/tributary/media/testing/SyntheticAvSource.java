@@ -53,9 +53,10 @@ import org.bytedeco.javacpp.FloatPointer;
 public final class SyntheticAvSource implements AutoCloseable {
 
     static {
-        // x264/aac print banners at INFO; quiet them unless someone already chose a level
+        // x264/aac print banners at INFO (and the AAC encoder warns when closed unflushed);
+        // quiet them unless someone already chose a level
         if (avutil.av_log_get_level() == avutil.AV_LOG_INFO) {
-            avutil.av_log_set_level(avutil.AV_LOG_WARNING);
+            avutil.av_log_set_level(avutil.AV_LOG_ERROR);
         }
     }
 
@@ -247,8 +248,9 @@ public final class SyntheticAvSource implements AutoCloseable {
     }
 
     /**
-     * The next {@code seconds} of the stream: every sample whose ms dts falls in the window,
-     * video and audio merged in dts order (video first on equal dts).
+     * The next {@code seconds} of the stream: every sample whose ms dts falls in
+     * [previous end, previous end + seconds), the first window starting at dts 0; video and audio
+     * merged in dts order (video first on equal dts).
      */
     public List<MediaSample> next(double seconds) {
         if (video == null) {
@@ -261,7 +263,8 @@ public final class SyntheticAvSource implements AutoCloseable {
             establishShift();
         }
         elapsedSeconds += seconds;
-        long endMs = shiftMs + Math.round(elapsedSeconds * 1000);
+        // windows are cut on the output timeline, which starts at dts 0
+        long endMs = Math.round(elapsedSeconds * 1000);
         // dts is monotonic per track, so once one packet reaches endMs all earlier ones are here
         while (lastVideoDtsMs < endMs) {
             encodeVideoFrame();
