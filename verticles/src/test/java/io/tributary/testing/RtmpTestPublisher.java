@@ -150,6 +150,11 @@ public final class RtmpTestPublisher implements AutoCloseable {
         close();
     }
 
+    /** Writes raw bytes on the connection (for malformed input). */
+    public synchronized void writeRaw(byte[] bytes) {
+        write(bytes);
+    }
+
     /** Drops the TCP connection without a word, like a network failure. */
     public void drop() {
         close();
