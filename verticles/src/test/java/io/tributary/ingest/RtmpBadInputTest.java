@@ -1,0 +1,171 @@
+package io.tributary.ingest;
+
+import io.tributary.Node;
+import io.tributary.media.testing.SyntheticAvSource;
+import io.tributary.testing.Playlist;
+import io.tributary.testing.RtmpTestPublisher;
+import io.tributary.testing.TestNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Malformed input on the RTMP port closes that connection only: a parallel publisher
+ * keeps streaming and its playlist keeps advancing throughout.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RtmpBadInputTest {
+
+    private static final int LIMIT = 65_536;
+
+    private Node node;
+    private SyntheticAvSource source;
+    private RtmpTestPublisher good;
+    private Thread goodSender;
+    private final AtomicReference<Throwable> goodFailure = new AtomicReference<>();
+
+    @BeforeAll
+    void start() {
+        node = TestNode.start(Map.of("TRIBUTARY_RTMP_MAX_MESSAGE_BYTES", Integer.toString(LIMIT)));
+        source = new SyntheticAvSource(320, 240, 30, 30, 0, true);
+        good = RtmpTestPublisher.publish(node.rtmpPort(), "good");
+        assertTrue(good.publishing());
+        good.configs(source.avcDecoderConfigurationRecord(), source.audioSpecificConfig());
+        var media = source.next(25);
+        goodSender = new Thread(() -> {
+            try {
+                good.sendPaced(media, 0);
+            } catch (Throwable t) {
+                goodFailure.set(t);
+            }
+        }, "good-publisher");
+        goodSender.setDaemon(true);
+        goodSender.start();
+        TestNode.await("good stream playable", Duration.ofSeconds(10),
+                () -> TestNode.get(node, "/live/good/video/index.m3u8").statusCode() == 200);
+    }
+
+    @AfterAll
+    void stop() throws InterruptedException {
+        good.close();
+        goodSender.join(5000);
+        source.close();
+        TestNode.stop(node);
+    }
+
+    private long goodEdge() {
+        Playlist p = new Playlist(TestNode.get(node, "/live/good/video/index.m3u8").body());
+        return p.segments().size() + p.mediaSequence() * 100 + p.trailingParts().size();
+    }
+
+    /** Runs one bad client, then checks the good stream advanced and was not touched. */
+    private void assertGoodStreamUnaffected(Runnable badClient) {
+        long before = goodEdge();
+        badClient.run();
+        TestNode.await("good stream to advance", Duration.ofSeconds(5), () -> goodEdge() > before);
+        assertNull(goodFailure.get(), "good publisher failed");
+        assertEquals("live", new io.vertx.core.json.JsonObject(TestNode.get(node, "/api/v1/streams/good").body()).getString("state"));
+    }
+
+    private static boolean closedByServer(Socket s) throws IOException {
+        s.setSoTimeout(5000);
+        InputStream in = s.getInputStream();
+        byte[] buf = new byte[8192];
+        try {
+            while (true) {
+                if (in.read(buf) < 0) {
+                    return true;
+                }
+            }
+        } catch (IOException e) {
+            return e.getMessage() != null && e.getMessage().contains("reset");
+        }
+    }
+
+    @Test
+    void garbageInsteadOfAHandshake() {
+        assertGoodStreamUnaffected(() -> {
+            try (Socket s = new Socket("127.0.0.1", node.rtmpPort())) {
+                byte[] junk = new byte[4096];
+                new Random(7).nextBytes(junk);
+                junk[0] = 0x47; // not RTMP version 3
+                s.getOutputStream().write(junk);
+                assertTrue(closedByServer(s), "server closes a connection that sends garbage");
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        });
+    }
+
+    @Test
+    void truncatedChunkThenNonsenseAfterPublishing() {
+        assertGoodStreamUnaffected(() -> {
+            RtmpTestPublisher bad = RtmpTestPublisher.publish(node.rtmpPort(), "bad-truncated");
+            assertTrue(bad.publishing());
+            // a type-0 header for a 200-byte video message, 20 bytes of it, then a chunk
+            // on a stream id that never had a header (type 3 first): a protocol error
+            byte[] header = {0x06, 0, 0, 0, 0, 0, (byte) 200, 9, 1, 0, 0, 0};
+            bad.writeRaw(header);
+            bad.writeRaw(new byte[20]);
+            byte[] nonsense = new byte[300];
+            new Random(3).nextBytes(nonsense);
+            for (int i = 0; i < nonsense.length; i += 50) {
+                nonsense[i] = (byte) 0xFF; // fmt 3 on csid 63
+            }
+            bad.writeRaw(nonsense);
+            assertTrue(bad.closedByServer(5000), "server closes the connection");
+            bad.close();
+        });
+    }
+
+    @Test
+    void oversizedMessageIsRefusedBeforeItsPayload() {
+        assertGoodStreamUnaffected(() -> {
+            RtmpTestPublisher bad = RtmpTestPublisher.publish(node.rtmpPort(), "bad-oversized");
+            assertTrue(bad.publishing());
+            int declared = 10 * 1024 * 1024; // 10 MiB against a 64 KiB limit
+            byte[] header = {0x06, 0, 0, 0, (byte) (declared >> 16), (byte) (declared >> 8), (byte) declared, 9, 1, 0, 0, 0};
+            bad.writeRaw(header); // header only: no payload is ever sent
+            assertTrue(bad.closedByServer(5000), "refused on the header alone");
+            bad.close();
+        });
+        String metrics = TestNode.get(node, "/metrics").body();
+        assertTrue(metrics.matches("(?s).*tributary_rtmp_rejected_total\\{reason=\"protocol_error\"} [1-9].*"), "counted");
+    }
+
+    @Test
+    void badVersionAndHalfAHandshake() {
+        assertGoodStreamUnaffected(() -> {
+            try (Socket s = new Socket("127.0.0.1", node.rtmpPort())) {
+                OutputStream out = s.getOutputStream();
+                out.write(new byte[]{9});
+                out.write(new byte[1536]);
+                assertTrue(closedByServer(s), "wrong RTMP version closes");
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+            // a client that stops mid-handshake just goes away; nothing else notices
+            try (Socket s = new Socket("127.0.0.1", node.rtmpPort())) {
+                s.getOutputStream().write(new byte[]{3, 1, 2, 3});
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertFalse(goodSender.getState() == Thread.State.TERMINATED && goodFailure.get() != null);
+    }
+}
