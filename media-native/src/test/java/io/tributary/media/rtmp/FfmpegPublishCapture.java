@@ -115,7 +115,8 @@ final class FfmpegPublishCapture {
         throw new AssertionError("FFmpeg did not finish within 30 s");
     }
 
-    private static void publish(String url) throws Exception {
+    /** Encodes the generated clip to {@code url}: an rtmp:// address or a local .flv path. */
+    static void publish(String url) throws Exception {
         avutil.av_log_set_level(avutil.AV_LOG_ERROR);
         try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(url, WIDTH, HEIGHT, 2)) {
             recorder.setFormat("flv");

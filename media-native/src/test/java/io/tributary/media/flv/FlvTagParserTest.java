@@ -1,0 +1,108 @@
+package io.tributary.media.flv;
+
+import io.tributary.media.MediaSample;
+import io.tributary.media.Track;
+import io.tributary.media.rtmp.RtmpEvent;
+import io.tributary.media.rtmp.RtmpProtocolException;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class FlvTagParserTest {
+
+    private final FlvTagParser parser = new FlvTagParser();
+
+    private static MediaSample sample(RtmpEvent e) {
+        return assertInstanceOf(RtmpEvent.Sample.class, e).sample();
+    }
+
+    @Test
+    void avcSequenceHeaderBecomesVideoConfigWithTheRecordBytes() {
+        byte[] record = {1, 0x42, (byte) 0xC0, 0x1E, (byte) 0xFF, (byte) 0xE1, 0, 2, 0x67, 0x42};
+        byte[] tag = new byte[5 + record.length];
+        tag[0] = 0x17;
+        System.arraycopy(record, 0, tag, 5, record.length);
+        assertArrayEquals(record, assertInstanceOf(RtmpEvent.VideoConfig.class, parser.parseVideo(0, tag)).avcDecoderConfigurationRecord());
+    }
+
+    @Test
+    void avcNaluCarriesSignedCompositionOffsetAndKeyframeFlag() {
+        MediaSample key = sample(parser.parseVideo(1234, new byte[] {0x17, 1, 0, 0, 80, 0, 0, 0, 1, 0x65}));
+        assertEquals(Track.VIDEO, key.track());
+        assertEquals(1234, key.dts());
+        assertEquals(80, key.compositionOffset());
+        assertTrue(key.keyframe());
+        assertArrayEquals(new byte[] {0, 0, 0, 1, 0x65}, key.data());
+
+        MediaSample inter = sample(parser.parseVideo(1274, new byte[] {0x27, 1, (byte) 0xFF, (byte) 0xFF, (byte) 0xD8, 9}));
+        assertEquals(-40, inter.compositionOffset());
+        assertFalse(inter.keyframe());
+        assertEquals(1234, inter.pts());
+
+        assertNull(parser.parseVideo(0, new byte[] {0x17, 2, 0, 0, 0}), "end of sequence yields nothing");
+        assertNull(parser.parseVideo(0, new byte[] {0x57, 0}), "video info/command frame yields nothing");
+        assertNull(parser.parseVideo(0, new byte[0]));
+    }
+
+    @Test
+    void aacHeaderAndFrames() {
+        assertArrayEquals(new byte[] {0x12, 0x10},
+                assertInstanceOf(RtmpEvent.AudioConfig.class, parser.parseAudio(0, new byte[] {(byte) 0xAF, 0, 0x12, 0x10})).audioSpecificConfig());
+        MediaSample frame = sample(parser.parseAudio(23, new byte[] {(byte) 0xAF, 1, 0x21, 0x22}));
+        assertEquals(Track.AUDIO, frame.track());
+        assertEquals(23, frame.dts());
+        assertEquals(0, frame.compositionOffset());
+        assertTrue(frame.keyframe());
+        assertArrayEquals(new byte[] {0x21, 0x22}, frame.data());
+    }
+
+    @Test
+    void enhancedRtmpAvc1AndMp4aAreIngested() {
+        byte[] start = {(byte) 0x90, 'a', 'v', 'c', '1', 1, 0x64};
+        assertArrayEquals(new byte[] {1, 0x64}, assertInstanceOf(RtmpEvent.VideoConfig.class, parser.parseVideo(0, start))
+                .avcDecoderConfigurationRecord());
+        MediaSample coded = sample(parser.parseVideo(40, new byte[] {(byte) 0x91, 'a', 'v', 'c', '1', 0, 0, 40, 7, 7}));
+        assertEquals(40, coded.compositionOffset());
+        assertTrue(coded.keyframe());
+        MediaSample codedX = sample(parser.parseVideo(80, new byte[] {(byte) 0xA3, 'a', 'v', 'c', '1', 8}));
+        assertEquals(0, codedX.compositionOffset());
+        assertFalse(codedX.keyframe());
+        assertArrayEquals(new byte[] {8}, codedX.data());
+        // ModEx prefix (2 bytes of modifier data) before the real packet type
+        MediaSample modEx = sample(parser.parseVideo(120, new byte[] {(byte) 0xA7, 1, 0, 0, 0x03, 'a', 'v', 'c', '1', 5}));
+        assertArrayEquals(new byte[] {5}, modEx.data());
+
+        assertInstanceOf(RtmpEvent.AudioConfig.class, parser.parseAudio(0, new byte[] {(byte) 0x90, 'm', 'p', '4', 'a', 0x12, 0x10}));
+        assertArrayEquals(new byte[] {3}, sample(parser.parseAudio(0, new byte[] {(byte) 0x91, 'm', 'p', '4', 'a', 3})).data());
+    }
+
+    @Test
+    void otherCodecsAreReportedOnceUntilTheCodecChanges() {
+        byte[] hevc = {(byte) 0x91, 'h', 'v', 'c', '1', 0, 0, 0, 1};
+        assertEquals(new RtmpEvent.UnsupportedCodec(Track.VIDEO, "hvc1"), parser.parseVideo(0, hevc));
+        assertNull(parser.parseVideo(40, hevc));
+        assertEquals(new RtmpEvent.UnsupportedCodec(Track.VIDEO, "av01"), parser.parseVideo(80, new byte[] {(byte) 0x90, 'a', 'v', '0', '1'}));
+        assertEquals(new RtmpEvent.UnsupportedCodec(Track.VIDEO, "vp09"), parser.parseVideo(80, new byte[] {(byte) 0x90, 'v', 'p', '0', '9'}));
+        assertEquals(new RtmpEvent.UnsupportedCodec(Track.VIDEO, "hevc"), parser.parseVideo(0, new byte[] {0x1C, 1, 0, 0, 0}));
+        assertEquals(new RtmpEvent.UnsupportedCodec(Track.VIDEO, "vp6"), parser.parseVideo(0, new byte[] {0x14, 0}));
+        assertEquals(new RtmpEvent.UnsupportedCodec(Track.AUDIO, "mp3"), parser.parseAudio(0, new byte[] {0x2F, 1}));
+        assertNull(parser.parseAudio(26, new byte[] {0x2F, 1}));
+        assertEquals(new RtmpEvent.UnsupportedCodec(Track.AUDIO, "Opus"), parser.parseAudio(0, new byte[] {(byte) 0x91, 'O', 'p', 'u', 's', 1}));
+    }
+
+    @Test
+    void truncatedTagsRaiseTheProtocolException() {
+        RtmpProtocolException e = assertThrows(RtmpProtocolException.class, () -> parser.parseVideo(0, new byte[] {0x17, 1, 0}));
+        assertEquals("truncated FLV video tag: need 3 more bytes, 1 left", e.getMessage());
+        assertThrows(RtmpProtocolException.class, () -> parser.parseVideo(0, new byte[] {(byte) 0x91, 'a', 'v'}));
+        assertThrows(RtmpProtocolException.class, () -> parser.parseAudio(0, new byte[] {(byte) 0xAF}));
+        assertThrows(RtmpProtocolException.class, () -> parser.parseVideo(0, new byte[] {0x17, 0, 0, 0, 0}), "empty sequence header");
+        assertThrows(RtmpProtocolException.class, () -> parser.parseVideo(0, new byte[] {0x17, 9, 0, 0, 0, 1}), "unknown packet type");
+    }
+}
