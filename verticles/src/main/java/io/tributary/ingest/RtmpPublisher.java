@@ -65,13 +65,7 @@ final class RtmpPublisher {
             if (bytesIn != null) {
                 bytesIn.increment(buffer.length());
             }
-            List<RtmpEvent> events = session.receive(buffer.getBytes());
-            for (RtmpEvent event : events) {
-                handle(event);
-                if (closing) {
-                    break;
-                }
-            }
+            handleAll(session.receive(buffer.getBytes()));
             flush();
         } catch (RtmpProtocolException e) {
             fail("protocol_error", "RTMP protocol error: " + e.getMessage());
@@ -80,6 +74,20 @@ final class RtmpPublisher {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "rtmp connection " + id + " failed", e);
             fail("internal_error", e.toString());
+        }
+    }
+
+    private void handleAll(List<RtmpEvent> events) {
+        for (RtmpEvent event : events) {
+            boolean wasPublishing = stream != null;
+            handle(event);
+            if (closing) {
+                return;
+            }
+            if (!wasPublishing && stream != null) {
+                // media the client sent before our answer was held by the session: take it now
+                handleAll(session.receive(new byte[0]));
+            }
         }
     }
 

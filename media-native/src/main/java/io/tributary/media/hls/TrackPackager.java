@@ -28,6 +28,8 @@ public final class TrackPackager {
 
     private final List<CmafSample> partSamples = new ArrayList<>();
     private final ArrayDeque<Long> requestedCuts = new ArrayDeque<>();
+    /** Set once a leader asked for a cut: from then on only the leader's cuts count. */
+    private boolean led;
     private boolean partIndependent;
     private long partStart = -1;
     private long segmentStart = -1;
@@ -70,6 +72,7 @@ public final class TrackPackager {
 
     /** Asks a following track (audio) to start a segment at the first sample at or after {@code atTime}. */
     public void requestCut(long atTime) {
+        led = true;
         requestedCuts.addLast(atTime);
     }
 
@@ -127,6 +130,10 @@ public final class TrackPackager {
         if (cutsOnKeyframes) {
             return sync && dts - segmentStart >= segmentTarget - tolerance;
         }
+        // a cut at or before where this segment began is the boundary we already have
+        while (!requestedCuts.isEmpty() && requestedCuts.peekFirst() <= segmentStart + tolerance) {
+            requestedCuts.removeFirst();
+        }
         if (!requestedCuts.isEmpty()) {
             if (dts >= requestedCuts.peekFirst() - tolerance) {
                 while (!requestedCuts.isEmpty() && requestedCuts.peekFirst() - tolerance <= dts) {
@@ -136,8 +143,8 @@ public final class TrackPackager {
             }
             return false;
         }
-        // nobody leads: cut on our own at the target (audio-only streams)
-        return dts - segmentStart >= segmentTarget - tolerance;
+        // nobody leads (an audio-only stream): cut on our own at the target
+        return !led && dts - segmentStart >= segmentTarget - tolerance;
     }
 
     private void flushPart(long endDts) {
