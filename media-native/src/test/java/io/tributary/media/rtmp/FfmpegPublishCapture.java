@@ -87,6 +87,15 @@ final class FfmpegPublishCapture {
                 n = in.read(buf);
             } catch (SocketTimeoutException e) {
                 throw new AssertionError("FFmpeg went silent for 10 s", e);
+            } catch (java.net.SocketException e) {
+                // FFmpeg closes right after deleteStream; our reply in flight makes its
+                // kernel answer with a reset. After Unpublished that is the peer's close.
+                synchronized (events) {
+                    if (events.stream().anyMatch(ev -> ev instanceof RtmpEvent.Unpublished)) {
+                        return;
+                    }
+                }
+                throw e;
             }
             if (n < 0) {
                 return;
