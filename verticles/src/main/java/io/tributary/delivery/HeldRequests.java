@@ -19,19 +19,28 @@ import java.util.function.Predicate;
  * reloads, preload-hinted parts, a first playlist of a stream that is starting.
  * Confined to one delivery verticle's event loop; {@link #wake} runs when the stream
  * announces a change, and each request is answered once: ready, timed out, or gone.
+ *
+ * <p>Thousands may wait on one part, so holding one costs no timer: a sweep every
+ * {@link #SWEEP_MS} answers the expired ones.
  */
 final class HeldRequests {
 
-    private final class Held {
+    static final long SWEEP_MS = 100;
+
+    private static final class Held {
         final Predicate<LiveStream> ready;
         final Consumer<LiveStream> answer;
+        final Runnable onTimeout;
         final HttpServerResponse response;
-        long timer;
+        final long deadline;
 
-        Held(Predicate<LiveStream> ready, Consumer<LiveStream> answer, HttpServerResponse response) {
+        Held(Predicate<LiveStream> ready, Consumer<LiveStream> answer, Runnable onTimeout, HttpServerResponse response,
+             long deadline) {
             this.ready = ready;
             this.answer = answer;
+            this.onTimeout = onTimeout;
             this.response = response;
+            this.deadline = deadline;
         }
     }
 
@@ -39,11 +48,14 @@ final class HeldRequests {
     private final LiveStreams streams;
     private final AtomicInteger gauge;
     private final Map<String, List<Held>> byStream = new HashMap<>();
+    private final long sweeper;
 
+    /** Call on the delivery verticle's context: the sweep runs there. */
     HeldRequests(Vertx vertx, LiveStreams streams, AtomicInteger gauge) {
         this.vertx = vertx;
         this.streams = streams;
         this.gauge = gauge;
+        this.sweeper = vertx.setPeriodic(SWEEP_MS, id -> sweep());
     }
 
     /**
@@ -58,32 +70,18 @@ final class HeldRequests {
             answer.accept(now);
             return;
         }
-        Held held = new Held(ready, answer, response);
-        List<Held> list = byStream.computeIfAbsent(key, k -> new ArrayList<>());
-        list.add(held);
+        Held held = new Held(ready, answer, onTimeout, response, System.nanoTime() + timeoutMs * 1_000_000);
+        byStream.computeIfAbsent(key, k -> new ArrayList<>()).add(held);
         gauge.incrementAndGet();
-        held.timer = vertx.setTimer(timeoutMs, id -> {
-            if (remove(key, held)) {
-                onTimeout.run();
-            }
-        });
         response.closeHandler(v -> {
-            if (remove(key, held)) {
-                vertx.cancelTimer(held.timer);
+            List<Held> list = byStream.get(key);
+            if (list != null && list.remove(held)) {
+                gauge.decrementAndGet();
+                if (list.isEmpty()) {
+                    byStream.remove(key);
+                }
             }
         });
-    }
-
-    private boolean remove(String key, Held held) {
-        List<Held> list = byStream.get(key);
-        if (list != null && list.remove(held)) {
-            gauge.decrementAndGet();
-            if (list.isEmpty()) {
-                byStream.remove(key);
-            }
-            return true;
-        }
-        return false;
     }
 
     /** The stream changed: answer every request it made ready. */
@@ -94,30 +92,57 @@ final class HeldRequests {
         }
         LiveStream stream = streams.get(key);
         List<Held> ready = new ArrayList<>();
-        for (Iterator<Held> it = list.iterator(); it.hasNext(); ) {
-            Held h = it.next();
-            if (h.response.closed() || h.ready.test(stream)) {
-                it.remove();
-                gauge.decrementAndGet();
-                vertx.cancelTimer(h.timer);
-                if (!h.response.closed()) {
-                    ready.add(h);
-                }
+        List<Held> waiting = new ArrayList<>(list.size());
+        for (Held h : list) {
+            if (h.response.closed()) {
+                continue;
             }
+            (h.ready.test(stream) ? ready : waiting).add(h);
         }
-        if (list.isEmpty()) {
-            byStream.remove(key);
-        }
+        settle(key, list.size(), waiting);
         for (Held h : ready) {
             h.answer.accept(stream);
         }
     }
 
-    int size() {
-        int n = 0;
-        for (List<Held> l : byStream.values()) {
-            n += l.size();
+    private void sweep() {
+        if (byStream.isEmpty()) {
+            return;
         }
-        return n;
+        long now = System.nanoTime();
+        List<Held> expired = new ArrayList<>();
+        for (Iterator<Map.Entry<String, List<Held>>> it = byStream.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, List<Held>> e = it.next();
+            List<Held> waiting = new ArrayList<>(e.getValue().size());
+            for (Held h : e.getValue()) {
+                if (h.response.closed()) {
+                    continue;
+                }
+                (now - h.deadline >= 0 ? expired : waiting).add(h);
+            }
+            gauge.addAndGet(waiting.size() - e.getValue().size());
+            if (waiting.isEmpty()) {
+                it.remove();
+            } else {
+                e.setValue(waiting);
+            }
+        }
+        for (Held h : expired) {
+            h.onTimeout.run();
+        }
+    }
+
+    /** Replaces a stream's list by the requests still waiting, keeping the gauge right. */
+    private void settle(String key, int before, List<Held> waiting) {
+        gauge.addAndGet(waiting.size() - before);
+        if (waiting.isEmpty()) {
+            byStream.remove(key);
+        } else {
+            byStream.put(key, waiting);
+        }
+    }
+
+    void close() {
+        vertx.cancelTimer(sweeper);
     }
 }

@@ -35,6 +35,7 @@ public final class HttpDeliveryVerticle extends VerticleBase {
     private final LiveStreams streams;
     private final NodeMetrics metrics;
     private HttpServer server;
+    private HeldRequests held;
 
     public HttpDeliveryVerticle(TributaryConfig.Http config, LiveStreams streams, NodeMetrics metrics) {
         this.config = config;
@@ -44,7 +45,7 @@ public final class HttpDeliveryVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        HeldRequests held = new HeldRequests(vertx, streams, metrics.heldRequests());
+        held = new HeldRequests(vertx, streams, metrics.heldRequests());
         LiveHls hls = new LiveHls(streams, held, metrics);
         vertx.eventBus().<String>localConsumer(LiveStreams.CHANGED, m -> hls.changed(m.body()));
 
@@ -84,6 +85,12 @@ public final class HttpDeliveryVerticle extends VerticleBase {
                 .setTcpNoDelay(true)
                 .setHttp2ClearTextEnabled(true));
         return server.requestHandler(router).listen();
+    }
+
+    @Override
+    public Future<?> stop() {
+        held.close();
+        return Future.succeededFuture();
     }
 
     public int actualPort() {

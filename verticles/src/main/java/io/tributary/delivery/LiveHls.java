@@ -39,8 +39,12 @@ import java.util.zip.GZIPOutputStream;
  */
 final class LiveHls {
 
-    static final String PLAYLIST_TYPE = "application/vnd.apple.mpegurl";
-    private static final String IMMUTABLE = "public, max-age=31536000, immutable";
+    static final CharSequence PLAYLIST_TYPE = HttpHeaders.createOptimized("application/vnd.apple.mpegurl");
+    private static final CharSequence IMMUTABLE = HttpHeaders.createOptimized("public, max-age=31536000, immutable");
+    private static final CharSequence GZIP = HttpHeaders.createOptimized("gzip");
+    private static final CharSequence ACCEPT_ENCODING = HttpHeaders.createOptimized("Accept-Encoding");
+    private static final CharSequence VIDEO_MP4 = HttpHeaders.createOptimized("video/mp4");
+    private static final CharSequence AUDIO_MP4 = HttpHeaders.createOptimized("audio/mp4");
     /** How long a first playlist request waits for a starting stream's first part. */
     private static final long FIRST_MEDIA_WAIT_MS = 10_000;
 
@@ -172,9 +176,8 @@ final class LiveHls {
                     throw StatusException.notFound("segment " + object.msn() + " of " + key + "/" + rendition
                             + " is not available (playlist holds " + snap.firstMsn() + " to " + snap.lastMsn() + ")");
                 }
-                List<byte[]> chunks = seg.chunks();
-                sendMedia(ctx, rendition, DeliveryKind.SEGMENT,
-                        BufferInternal.buffer(Unpooled.wrappedBuffer(chunks.toArray(new byte[0][]))));
+                // direct buffers, gathered: no copy of the media per response
+                sendMedia(ctx, rendition, DeliveryKind.SEGMENT, BufferInternal.buffer(Unpooled.wrappedBuffer(seg.chunks())));
             }
             case PART -> part(ctx, key, rendition, object.msn(), object.index());
         }
@@ -197,7 +200,7 @@ final class LiveHls {
                                 + " is not available"));
                         return;
                     }
-                    sendMedia(ctx, rendition, DeliveryKind.PART, BufferInternal.buffer(Unpooled.wrappedBuffer(p.data())));
+                    sendMedia(ctx, rendition, DeliveryKind.PART, BufferInternal.buffer(Unpooled.wrappedBuffer(p.view())));
                 },
                 () -> fail(ctx, new StatusException(503, "part " + msn + "." + index + " did not arrive in time")));
     }
@@ -218,13 +221,14 @@ final class LiveHls {
         if (partParam != null && msnParam == null) {
             throw StatusException.badRequest("_HLS_part requires _HLS_msn");
         }
+        String cacheKey = key + "/" + rendition + (skip ? "/skip" : "");
         if (msnParam == null) {
             // no blocking: answer now, or once a starting stream has media
             held.hold(key, ctx.response(), FIRST_MEDIA_WAIT_MS,
                     s -> s == null || s.snapshot(rendition) == null || s.snapshot(rendition).hasMedia()
                             || s.state() == LiveStream.State.ENDED,
-                    s -> answerPlaylist(ctx, key, rendition, skip, "public, max-age=1"),
-                    () -> answerPlaylist(ctx, key, rendition, skip, "no-cache"));
+                    s -> answerPlaylist(ctx, key, rendition, skip, cacheKey, "public, max-age=1"),
+                    () -> answerPlaylist(ctx, key, rendition, skip, cacheKey, "no-cache"));
             return;
         }
         long msn = MediaObject.number(msnParam, "_HLS_msn", "query", Long.MAX_VALUE);
@@ -233,22 +237,23 @@ final class LiveHls {
             throw StatusException.badRequest("_HLS_msn " + msn + " is more than two segments ahead of the playlist ("
                     + snap.edgeMsn() + ")");
         }
+        // a response to a blocking request is unique to its URL: cacheable longer
+        String cacheControl = "public, max-age=" + 6 * snap.targetDuration();
         held.hold(key, ctx.response(), timeoutMs(snap),
                 s -> s == null || s.snapshot(rendition) == null || s.snapshot(rendition).satisfies(msn, part),
-                // a response to a blocking request is unique to its URL: cacheable longer
-                s -> answerPlaylist(ctx, key, rendition, skip, "public, max-age=" + 6 * snap.targetDuration()),
+                s -> answerPlaylist(ctx, key, rendition, skip, cacheKey, cacheControl),
                 () -> fail(ctx, new StatusException(503, "segment " + msn + (part >= 0 ? " part " + part : "")
                         + " did not arrive within three target durations")));
     }
 
-    private void answerPlaylist(RoutingContext ctx, String key, String rendition, boolean skip, String cacheControl) {
+    private void answerPlaylist(RoutingContext ctx, String key, String rendition, boolean skip, String cacheKey,
+                                String cacheControl) {
         LiveStream s = streams.get(key);
         RenditionSnapshot snap = s == null ? null : s.snapshot(rendition);
         if (snap == null) {
             fail(ctx, StatusException.notFound("stream '" + key + "' is not live on this node"));
             return;
         }
-        String cacheKey = key + "/" + rendition + (skip ? "/skip" : "");
         long version = s.version();
         RenderedPlaylist r = rendered.get(cacheKey);
         if (r == null || r.version() != version) {
@@ -277,9 +282,9 @@ final class LiveHls {
         String accept = ctx.request().getHeader(HttpHeaders.ACCEPT_ENCODING);
         if (gzip != null && accept != null && accept.contains("gzip")) {
             body = gzip;
-            res.putHeader(HttpHeaders.CONTENT_ENCODING, "gzip");
+            res.putHeader(HttpHeaders.CONTENT_ENCODING, GZIP);
         }
-        res.putHeader(HttpHeaders.VARY, "Accept-Encoding")
+        res.putHeader(HttpHeaders.VARY, ACCEPT_ENCODING)
                 .putHeader(HttpHeaders.CONTENT_TYPE, PLAYLIST_TYPE)
                 .putHeader(HttpHeaders.CACHE_CONTROL, cacheControl);
         metrics.delivered(kind, body.length());
@@ -291,7 +296,7 @@ final class LiveHls {
         if (res.closed() || res.ended()) {
             return;
         }
-        res.putHeader(HttpHeaders.CONTENT_TYPE, rendition.equals(LiveStream.AUDIO) ? "audio/mp4" : "video/mp4")
+        res.putHeader(HttpHeaders.CONTENT_TYPE, rendition.equals(LiveStream.AUDIO) ? AUDIO_MP4 : VIDEO_MP4)
                 .putHeader(HttpHeaders.CACHE_CONTROL, IMMUTABLE);
         metrics.delivered(kind, body.length());
         res.end(body);

@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
+import java.util.EnumMap;
+import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -22,6 +24,17 @@ public final class NodeMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicInteger heldRequests = new AtomicInteger();
     private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+    /** Resolved once: delivery counts every response, thousands at a time on a part. */
+    private final EnumMap<DeliveryKind, Counter[]> delivery = new EnumMap<>(DeliveryKind.class);
+
+    public NodeMetrics() {
+        for (DeliveryKind kind : DeliveryKind.values()) {
+            String k = kind.name().toLowerCase(Locale.ROOT);
+            delivery.put(kind, new Counter[]{
+                    counter("tributary_delivery_requests_total", "media and playlist responses", "kind", k),
+                    counter("tributary_delivery_bytes_total", "media and playlist body bytes sent", "kind", k)});
+        }
+    }
 
     public PrometheusMeterRegistry registry() {
         return registry;
@@ -59,9 +72,9 @@ public final class NodeMetrics {
     }
 
     public void delivered(DeliveryKind kind, long bytes) {
-        String k = kind.name().toLowerCase();
-        counter("tributary_delivery_requests_total", "media and playlist responses", "kind", k).increment();
-        counter("tributary_delivery_bytes_total", "media and playlist body bytes sent", "kind", k).increment(bytes);
+        Counter[] c = delivery.get(kind);
+        c[0].increment();
+        c[1].increment(bytes);
     }
 
     private Counter counter(String name, String help, String... tags) {

@@ -1,5 +1,6 @@
 package io.tributary.media.hls;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,16 +29,16 @@ public record HlsSegment(long msn, long programDateTime, boolean discontinuity, 
     public long size() {
         long n = 0;
         for (HlsPart p : parts) {
-            n += p.data().length;
+            n += p.size();
         }
         return n;
     }
 
-    /** The fragments in order; served back to back they are the segment. */
-    public List<byte[]> chunks() {
-        List<byte[]> out = new ArrayList<>(parts.size());
-        for (HlsPart p : parts) {
-            out.add(p.data());
+    /** Views of the fragments in order; served back to back they are the segment. */
+    public ByteBuffer[] chunks() {
+        ByteBuffer[] out = new ByteBuffer[parts.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = parts.get(i).view();
         }
         return out;
     }

@@ -83,7 +83,7 @@ public final class RenditionTimeline {
         if (open == null) {
             throw new IllegalStateException("no open segment in " + name);
         }
-        open = open.withPart(new HlsPart(open.msn(), open.parts().size(), duration, independent, fragment));
+        open = open.withPart(HlsPart.of(open.msn(), open.parts().size(), duration, independent, fragment));
         publish();
     }
 

@@ -81,11 +81,11 @@ class TrackPackagerTest {
             feed(video(t, 0.5), samples);
             HlsSegment seg = t.snapshot().listed().get(1);
             long expectedStart = seg.parts().isEmpty() ? 0 : 2000 * 90;
-            Mp4Boxes.Box first = Mp4Boxes.find(Mp4Boxes.parse(seg.parts().get(0).data()), "moof");
+            Mp4Boxes.Box first = Mp4Boxes.find(Mp4Boxes.parse(seg.parts().get(0).bytes()), "moof");
             assertEquals(expectedStart, first.path("traf/tfdt").u64(4), "tfdt of segment 1 = 2 s at 90 kHz");
             long samplesInSegment = 0;
             for (HlsPart p : seg.parts()) {
-                samplesInSegment += Mp4Boxes.find(Mp4Boxes.parse(p.data()), "moof").path("traf/trun").u32(4);
+                samplesInSegment += Mp4Boxes.find(Mp4Boxes.parse(p.bytes()), "moof").path("traf/trun").u32(4);
             }
             assertEquals(60, samplesInSegment, "2 s at 30 fps");
         }
