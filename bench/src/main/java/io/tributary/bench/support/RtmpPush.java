@@ -142,6 +142,17 @@ public final class RtmpPush implements AutoCloseable {
         }
     }
 
+    /** An {@code onMetaData} data message: changes no media, keeps the connection from idling out. */
+    public void sendMetaData(Map<String, ?> values) {
+        try {
+            synchronized (lock) {
+                write(session.encodeMetaData(values));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Sends all samples as fast as the socket takes them. */
     public void sendAll(List<MediaSample> samples) {
         for (MediaSample s : samples) {
