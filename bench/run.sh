@@ -12,14 +12,18 @@ case "$NAME" in
   latency)  MAIN=io.tributary.bench.latency.LatencyBench ;;
   delivery) MAIN=io.tributary.bench.delivery.DeliveryBench ;;
   fanout)   MAIN=io.tributary.bench.fanout.FanoutBench ;;
-  *) echo "usage: bench/run.sh latency|delivery|fanout [args...]" >&2; exit 2 ;;
+  delivery-profile) MAIN=io.tributary.bench.delivery.DeliveryProfile ;;
+  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout [args...]" >&2; exit 2 ;;
 esac
 
 if [ "${BENCH_NO_BUILD:-0}" != 1 ] || [ ! -f bench/target/classpath.txt ]; then
   mvn -q -B install -DskipTests
   mvn -q -B -pl bench dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >/dev/null
 fi
-CP="bench/target/classes:$(cat bench/target/classpath.txt)"
+# Tributary's own classes come from this worktree's target dirs, not from ~/.m2: another
+# worktree's "mvn install" replaces the shared SNAPSHOT jars there, even under a running JVM.
+DEPS="$(tr ':' '\n' < bench/target/classpath.txt | grep -v '/io/tributary/' | paste -sd: -)"
+CP="bench/target/classes:media-native/target/classes:media-native/target/test-classes:verticles/target/classes:$DEPS"
 
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 exec java -Xms1g -Xmx4g -Dtributary.root="$ROOT" ${BENCH_JAVA_OPTS:-} -cp "$CP" "$MAIN" "$@"
