@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs one benchmark by name: bench/run.sh NAME [ARGS...]
+# Builds the project first (mvn -q -B install -DskipTests) unless BENCH_NO_BUILD=1.
+# Each benchmark takes /tmp/tributary-bench.lock itself around its measurement phases.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+NAME="${1:-}"
+shift || true
+
+case "$NAME" in
+  latency)  MAIN=io.tributary.bench.latency.LatencyBench ;;
+  delivery) MAIN=io.tributary.bench.delivery.DeliveryBench ;;
+  fanout)   MAIN=io.tributary.bench.fanout.FanoutBench ;;
+  delivery-profile) MAIN=io.tributary.bench.delivery.DeliveryProfile ;;
+  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout [args...]" >&2; exit 2 ;;
+esac
+
+if [ "${BENCH_NO_BUILD:-0}" != 1 ] || [ ! -f bench/target/classpath.txt ]; then
+  mvn -q -B install -DskipTests
+  mvn -q -B -pl bench dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >/dev/null
+fi
+# Tributary's own classes come from this worktree's target dirs, not from ~/.m2: another
+# worktree's "mvn install" replaces the shared SNAPSHOT jars there, even under a running JVM.
+DEPS="$(tr ':' '\n' < bench/target/classpath.txt | grep -v '/io/tributary/' | paste -sd: -)"
+CP="bench/target/classes:media-native/target/classes:media-native/target/test-classes:verticles/target/classes:$DEPS"
+
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+exec java -Xms1g -Xmx4g -Dtributary.root="$ROOT" ${BENCH_JAVA_OPTS:-} -cp "$CP" "$MAIN" "$@"

@@ -1,0 +1,297 @@
+package io.tributary.bench.delivery;
+
+import io.tributary.bench.support.BenchLock;
+import io.tributary.bench.support.EncodedMedia;
+import io.tributary.bench.support.Machine;
+import io.tributary.bench.support.Report;
+import io.tributary.bench.support.RtmpPush;
+import io.tributary.bench.support.ServerProcess;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.tributary.bench.support.Report.f;
+
+/**
+ * Cached-object throughput: wrk against Tributary (a ~1 MB segment and the media playlist,
+ * served from memory) and against nginx serving the very same bytes from disk with
+ * sendfile, same machine, same run, same wrk parameters.
+ *
+ * <p>Args: [wrk seconds (default 15)] [connections (default 64)]
+ */
+public final class DeliveryBench {
+
+    private static final String KEY = "dlv";
+    private static final Pattern SEG = Pattern.compile("^(seg-(\\d+)\\.m4s)$", Pattern.MULTILINE);
+
+    record Wrk(double rps, double transferBps, long requests, long errors, String p50, String p99, double serverCpu,
+               double seconds) {
+        double cores() {
+            return serverCpu / seconds;
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
+        int conns = args.length > 1 ? Integer.parseInt(args[1]) : 64;
+        int warmup = 5;
+        int cores = Runtime.getRuntime().availableProcessors();
+        // ~4.2 Mbit/s CBR (x264 filler keeps the rate up on a simple pattern): 2 s segments of ~1 MB
+        EncodedMedia media = EncodedMedia.encode(1280, 720, 30, 60, true,
+                "nal-hrd=cbr:bitrate=4200:vbv-maxrate=4200:vbv-bufsize=4200", 9);
+
+        Report r = new Report("Delivery: cached segment and media playlist, Tributary vs nginx");
+        r.section("Machine").line(Machine.describe());
+        Path work = ServerProcess.root().resolve("bench/target/delivery-nginx");
+        Path docroot = work.resolve("root");
+        Wrk tSeg;
+        Wrk nSeg;
+        Wrk tPl;
+        Wrk nPl;
+        int segSize;
+        int plSize;
+        String segPath;
+        String plPath = "/live/" + KEY + "/video/index.m3u8";
+        try (BenchLock lock = BenchLock.acquire("delivery")) {
+            try (ServerProcess server = ServerProcess.start("delivery", List.of("-Xmx2g"), Map.of());
+                 RtmpPush push = RtmpPush.publish(server.rtmpPort(), KEY, media)) {
+                push.sendAll(media.samples());
+                Thread.sleep(500);
+                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                byte[] playlist = get(http, server.httpUrl(plPath));
+                String text = new String(playlist);
+                // the largest complete segment
+                Matcher m = SEG.matcher(text);
+                String best = null;
+                byte[] bestBytes = null;
+                while (m.find()) {
+                    byte[] b = get(http, server.httpUrl("/live/" + KEY + "/video/" + m.group(1)));
+                    if (bestBytes == null || b.length > bestBytes.length) {
+                        best = m.group(1);
+                        bestBytes = b;
+                    }
+                }
+                if (best == null) {
+                    throw new IllegalStateException("no complete segment in\n" + text);
+                }
+                segPath = "/live/" + KEY + "/video/" + best;
+                segSize = bestBytes.length;
+                plSize = playlist.length;
+                System.out.println("[delivery] segment " + segPath + " " + segSize + " bytes; playlist " + plSize + " bytes");
+                // the same bytes for nginx
+                deleteTree(work);
+                Files.createDirectories(docroot.resolve("live/" + KEY + "/video"));
+                Files.createDirectories(work.resolve("tmp"));
+                Files.write(docroot.resolve(segPath.substring(1)), bestBytes);
+                Files.write(docroot.resolve(plPath.substring(1)), playlist);
+
+                // keep the publisher from idling out (30 s RTMP idle timeout) without changing the media
+                Thread keepAlive = new Thread(() -> {
+                    try {
+                        while (true) {
+                            Thread.sleep(10_000);
+                            push.sendMetaData(Map.of("framerate", 30.0));
+                        }
+                    } catch (InterruptedException | RuntimeException e) {
+                        // stop
+                    }
+                }, "keepalive");
+                keepAlive.setDaemon(true);
+                keepAlive.start();
+
+                tSeg = wrk(server.httpUrl(segPath), conns, warmup, seconds, server.pid());
+                tPl = wrk(server.httpUrl(plPath), conns, warmup, seconds, server.pid());
+                // the objects did not change under load
+                if (!java.util.Arrays.equals(get(http, server.httpUrl(plPath)), playlist)) {
+                    System.out.println("[delivery] WARNING: the playlist changed during the run");
+                }
+                keepAlive.interrupt();
+            }
+            int port = ServerProcess.freePort();
+            String conf = Files.readString(ServerProcess.root().resolve("bench/nginx/nginx.conf"))
+                    .replace("WORKERS", Integer.toString(cores)).replace("PORT", Integer.toString(port))
+                    .replace("PREFIX", work.toString()).replace("ROOT", docroot.toString());
+            Path confFile = work.resolve("nginx.conf");
+            Files.writeString(confFile, conf);
+            Process nginx = new ProcessBuilder("nginx", "-p", work.toString(), "-c", confFile.toString())
+                    .redirectErrorStream(true).redirectOutput(work.resolve("nginx.out").toFile()).start();
+            Runtime.getRuntime().addShutdownHook(new Thread(nginx::destroyForcibly));
+            try {
+                String base = "http://127.0.0.1:" + port;
+                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                awaitUp(http, base + plPath);
+                if (get(http, base + segPath).length != segSize) {
+                    throw new IllegalStateException("nginx serves a different segment");
+                }
+                nSeg = wrk(base + segPath, conns, warmup, seconds, nginx.pid());
+                nPl = wrk(base + plPath, conns, warmup, seconds, nginx.pid());
+            } finally {
+                nginx.destroy();
+                nginx.waitFor(10, TimeUnit.SECONDS);
+                nginx.destroyForcibly();
+            }
+        }
+
+        r.section("Parameters");
+        r.line(f("- media: pre-encoded 1280x720 @ 30 fps H.264 (x264 CBR 4.2 Mbit/s with filler) + AAC, GOP 2 s, %.0f s published as fast as possible, then the publisher stays connected and idle (an `onMetaData` every 10 s keeps RTMP from idling out; it changes no media)", media.seconds()));
+        r.line(f("- objects: `%s` (%d bytes, the largest complete segment) and `%s` (%d bytes, plain: wrk sends no Accept-Encoding)", segPath, segSize, plPath, plSize));
+        r.line(f("- load: `wrk -t1 -c%d -d%ds --latency` after a %d s warm-up run with the same parameters; loopback; wrk shares the %d cores with the server under test", conns, seconds, warmup, cores));
+        r.line("- Tributary: `verticles/target/tributary.jar` in its own JVM (`-Xmx2g`), default config: `http.instances` 0 = one delivery verticle (event loop) per core = " + cores);
+        r.line("- nginx " + nginxVersion() + ": `bench/nginx/nginx.conf`, `worker_processes " + cores + "` (one per core, as Tributary), `sendfile on`, `tcp_nopush on`, `access_log off`, the same bytes copied to a docroot on local disk (page cache)");
+        r.line("- server CPU = user+system seconds of the server process(es) during the measured run / run length (from /proc)");
+        r.section("Results");
+        r.line("| object | server | requests/s | transfer/s (wrk, incl. headers) | body MB/s | p50 latency | p99 latency | errors | server CPU (cores) | requests per server CPU-s |");
+        r.line("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        row(r, "segment " + segSize + " B", "Tributary", tSeg, segSize);
+        row(r, "segment " + segSize + " B", "nginx", nSeg, segSize);
+        row(r, "playlist " + plSize + " B", "Tributary", tPl, plSize);
+        row(r, "playlist " + plSize + " B", "nginx", nPl, plSize);
+        r.section("Summary");
+        r.line("| object | Tributary req/s | nginx req/s (reference) | ratio | target | result |");
+        r.line("|---|---:|---:|---:|---:|---|");
+        sum(r, "segment (" + segSize + " B)", tSeg, nSeg);
+        sum(r, "media playlist (" + plSize + " B)", tPl, nPl);
+        r.write(ServerProcess.root().resolve("bench/results/delivery.md"));
+        System.exit(0);
+    }
+
+    private static void row(Report r, String obj, String srv, Wrk w, int size) {
+        r.line(f("| %s | %s | %.0f | %.1f MB/s | %.1f | %s | %s | %d | %.2f | %.0f |", obj, srv, w.rps(), w.transferBps() / 1e6,
+                w.rps() * size / 1e6, w.p50(), w.p99(), w.errors(), w.cores(), w.requests() / Math.max(1e-9, w.serverCpu())));
+    }
+
+    private static void sum(Report r, String obj, Wrk t, Wrk n) {
+        double ratio = t.rps() / n.rps();
+        boolean ok = ratio >= 0.9 && t.errors() == 0;
+        r.line(f("| %s | %.0f | %.0f | %.2f | ≥ 0.90 | %s |", obj, t.rps(), n.rps(), ratio, ok ? "PASS" : "FAIL"));
+    }
+
+    private static Wrk wrk(String url, int conns, int warmup, int seconds, long pid) throws Exception {
+        runWrk(url, conns, warmup);
+        double cpu0 = cpuSeconds(pid);
+        String out = runWrk(url, conns, seconds);
+        double cpu = cpuSeconds(pid) - cpu0;
+        System.out.println(out);
+        double rps = Double.parseDouble(find(out, "Requests/sec:\\s+([0-9.]+)"));
+        double transfer = bytes(find(out, "Transfer/sec:\\s+([0-9.]+[KMGT]?B)"));
+        long requests = Long.parseLong(find(out, "(\\d+) requests in"));
+        long errors = 0;
+        Matcher m = Pattern.compile("Non-2xx or 3xx responses: (\\d+)").matcher(out);
+        if (m.find()) {
+            errors += Long.parseLong(m.group(1));
+        }
+        m = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)").matcher(out);
+        if (m.find()) {
+            for (int i = 1; i <= 4; i++) {
+                errors += Long.parseLong(m.group(i));
+            }
+        }
+        return new Wrk(rps, transfer, requests, errors, find(out, "\\n\\s+50%\\s+(\\S+)"), find(out, "\\n\\s+99%\\s+(\\S+)"),
+                cpu, seconds);
+    }
+
+    private static String runWrk(String url, int conns, int seconds) throws Exception {
+        Process p = new ProcessBuilder("wrk", "-t1", "-c" + conns, "-d" + seconds + "s", "--latency", url)
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(seconds + 30L, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("wrk did not finish");
+        }
+        return out;
+    }
+
+    /** CPU seconds of a process and its children (nginx workers). */
+    private static double cpuSeconds(long pid) {
+        List<Long> pids = new ArrayList<>();
+        pids.add(pid);
+        ProcessHandle.of(pid).ifPresent(h -> h.children().forEach(c -> pids.add(c.pid())));
+        double total = 0;
+        for (long p : pids) {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + p + "/stat"));
+                String[] fs = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                total += (Long.parseLong(fs[11]) + Long.parseLong(fs[12])) / 100.0;
+            } catch (IOException | RuntimeException e) {
+                // gone
+            }
+        }
+        return total;
+    }
+
+    private static String find(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        if (!m.find()) {
+            throw new IllegalStateException("no " + regex + " in wrk output:\n" + text);
+        }
+        return m.group(1);
+    }
+
+    private static double bytes(String s) {
+        double mult = 1;
+        String num = s.substring(0, s.length() - 1);
+        char u = num.isEmpty() ? 'B' : num.charAt(num.length() - 1);
+        if (Character.isLetter(u)) {
+            num = num.substring(0, num.length() - 1);
+            mult = switch (u) {
+                case 'K' -> 1024;
+                case 'M' -> 1024 * 1024;
+                case 'G' -> 1024.0 * 1024 * 1024;
+                case 'T' -> 1024.0 * 1024 * 1024 * 1024;
+                default -> 1;
+            };
+        }
+        return Double.parseDouble(num) * mult;
+    }
+
+    private static byte[] get(HttpClient http, String url) throws Exception {
+        HttpResponse<byte[]> res = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        if (res.statusCode() != 200) {
+            throw new IllegalStateException(url + " -> " + res.statusCode() + " " + new String(res.body()));
+        }
+        return res.body();
+    }
+
+    private static void awaitUp(HttpClient http, String url) throws InterruptedException {
+        for (int i = 0; i < 100; i++) {
+            try {
+                get(http, url);
+                return;
+            } catch (Exception e) {
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException("nginx did not come up: " + url);
+    }
+
+    private static String nginxVersion() {
+        try {
+            Process p = new ProcessBuilder("nginx", "-v").redirectErrorStream(true).start();
+            return new String(p.getInputStream().readAllBytes()).trim().replace("nginx version: ", "");
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (var s = Files.walk(p)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
+        }
+    }
+}
