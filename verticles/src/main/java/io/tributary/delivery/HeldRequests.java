@@ -1,5 +1,6 @@
 package io.tributary.delivery;
 
+import io.micrometer.core.instrument.Timer;
 import io.tributary.live.LiveStream;
 import io.tributary.live.LiveStreams;
 import io.vertx.core.Vertx;
@@ -10,6 +11,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -47,14 +49,16 @@ final class HeldRequests {
     private final Vertx vertx;
     private final LiveStreams streams;
     private final AtomicInteger gauge;
+    private final Timer release;
     private final Map<String, List<Held>> byStream = new HashMap<>();
     private final long sweeper;
 
     /** Call on the delivery verticle's context: the sweep runs there. */
-    HeldRequests(Vertx vertx, LiveStreams streams, AtomicInteger gauge) {
+    HeldRequests(Vertx vertx, LiveStreams streams, AtomicInteger gauge, Timer release) {
         this.vertx = vertx;
         this.streams = streams;
         this.gauge = gauge;
+        this.release = release;
         this.sweeper = vertx.setPeriodic(SWEEP_MS, id -> sweep());
     }
 
@@ -84,8 +88,11 @@ final class HeldRequests {
         });
     }
 
-    /** The stream changed: answer every request it made ready. */
-    void wake(String key) {
+    /**
+     * The stream changed at {@code changedAt} (nanoTime): answer every request it made
+     * ready, and record how long after the change the last of them was answered.
+     */
+    void wake(String key, long changedAt) {
         List<Held> list = byStream.get(key);
         if (list == null) {
             return;
@@ -102,6 +109,9 @@ final class HeldRequests {
         settle(key, list.size(), waiting);
         for (Held h : ready) {
             h.answer.accept(stream);
+        }
+        if (!ready.isEmpty()) {
+            release.record(System.nanoTime() - changedAt, TimeUnit.NANOSECONDS);
         }
     }
 

@@ -45,9 +45,10 @@ public final class HttpDeliveryVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        held = new HeldRequests(vertx, streams, metrics.heldRequests());
+        held = new HeldRequests(vertx, streams, metrics.heldRequests(), metrics.heldRelease());
         LiveHls hls = new LiveHls(streams, held, metrics);
-        vertx.eventBus().<String>localConsumer(LiveStreams.CHANGED, m -> hls.changed(m.body()));
+        vertx.eventBus().<String>localConsumer(LiveStreams.CHANGED,
+                m -> hls.changed(m.body(), Long.parseLong(m.headers().get(LiveStreams.CHANGED_AT))));
 
         Buffer index = resource("webroot/index.html");
         Buffer play = resource("webroot/play.html");

@@ -62,9 +62,9 @@ final class LiveHls {
         this.metrics = metrics;
     }
 
-    /** A stream changed: release what waits on it, drop cached renderings of a removed one. */
-    void changed(String key) {
-        held.wake(key);
+    /** A stream changed at {@code changedAt} (nanoTime): release what waits on it, drop cached renderings of a removed one. */
+    void changed(String key, long changedAt) {
+        held.wake(key, changedAt);
         if (streams.get(key) == null) {
             rendered.keySet().removeIf(k -> k.startsWith(key + "/"));
         }

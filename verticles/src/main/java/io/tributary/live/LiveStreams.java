@@ -20,8 +20,9 @@ public final class LiveStreams {
 
     /** Local event-bus address: a stream published a part or changed state. */
     public static final String CHANGED = "tributary.live.changed";
+    /** Header of a {@link #CHANGED} message: System.nanoTime() when the change happened. */
+    public static final String CHANGED_AT = "at";
 
-    private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
     private final Vertx vertx;
     private final TributaryConfig.Rtmp rtmp;
@@ -105,6 +106,7 @@ public final class LiveStreams {
     }
 
     private void announce(String key) {
-        vertx.eventBus().publish(CHANGED, key, LOCAL);
+        vertx.eventBus().publish(CHANGED, key,
+                new DeliveryOptions().setLocalOnly(true).addHeader(CHANGED_AT, Long.toString(System.nanoTime())));
     }
 }

@@ -3,9 +3,11 @@ package io.tributary.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,6 +25,11 @@ public final class NodeMetrics {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicInteger heldRequests = new AtomicInteger();
+    private final Timer heldRelease = Timer.builder("tributary_held_release")
+            .description("from a part's publication until every LL-HLS request it released was answered, per delivery event loop")
+            .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10),
+                    Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(200))
+            .register(registry);
     private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
     /** Resolved once: delivery counts every response, thousands at a time on a part. */
     private final EnumMap<DeliveryKind, Counter[]> delivery = new EnumMap<>(DeliveryKind.class);
@@ -53,6 +60,10 @@ public final class NodeMetrics {
 
     public AtomicInteger heldRequests() {
         return heldRequests;
+    }
+
+    public Timer heldRelease() {
+        return heldRelease;
     }
 
     public Counter ingestBytes(String stream) {
