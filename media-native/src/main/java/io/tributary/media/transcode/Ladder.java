@@ -21,7 +21,9 @@ public final class Ladder {
      * <ul>
      * <li>BYPASS rungs are kept, with the source's size;</li>
      * <li>rungs taller than the source are dropped (never upscale);</li>
-     * <li>BYPASS_IF_MATCH becomes BYPASS on an exact size match, else ENCODE;</li>
+     * <li>BYPASS_IF_MATCH becomes BYPASS when the source has exactly the rung's size, or the size
+     *     the rung takes after the aspect adjustment below (a 1440x1080 source for a 1080p rung:
+     *     re-encoding at the same size would only lose quality), else ENCODE;</li>
      * <li>an encoded rung keeps its height and takes the source's aspect ratio for its width
      *     (to the nearest even number), so a 4:3 or portrait source is not stretched to 16:9.</li>
      * </ul>
@@ -35,18 +37,19 @@ public final class Ladder {
             switch (r.mode()) {
                 case BYPASS -> out.add(r.withSize(even(sourceWidth), even(sourceHeight)));
                 case BYPASS_IF_MATCH, ENCODE -> {
-                    if (r.mode() == LadderRung.Mode.BYPASS_IF_MATCH
-                            && r.width() == sourceWidth && r.height() == sourceHeight) {
-                        out.add(r.withMode(LadderRung.Mode.BYPASS).withSize(even(sourceWidth), even(sourceHeight)));
-                        continue;
-                    }
                     if (r.height() > sourceHeight) {
                         continue;
                     }
                     // nearest even width (1280x720 -> 854x480, not 852)
                     int w = 2 * (int) Math.round((double) sourceWidth * r.height() / sourceHeight / 2);
                     w = Math.min(w, even(sourceWidth)); // rounding up must not upscale an odd-width source
-                    out.add(r.withMode(LadderRung.Mode.ENCODE).withSize(Math.max(2, w), r.height()));
+                    boolean match = r.width() == sourceWidth && r.height() == sourceHeight
+                            || w == sourceWidth && r.height() == sourceHeight;
+                    if (r.mode() == LadderRung.Mode.BYPASS_IF_MATCH && match) {
+                        out.add(r.withMode(LadderRung.Mode.BYPASS).withSize(even(sourceWidth), even(sourceHeight)));
+                    } else {
+                        out.add(r.withMode(LadderRung.Mode.ENCODE).withSize(Math.max(2, w), r.height()));
+                    }
                 }
             }
         }

@@ -94,7 +94,8 @@ public final class LiveTranscoder implements AutoCloseable {
     // decode-thread state
     private final ArrayDeque<Long> keyframePts = new ArrayDeque<>();
     private boolean seenKeyframe;
-    private long firstPts = AV_NOPTS_VALUE;
+    private final long[] frameDeltas = new long[31];
+    private int deltaCount;
     private long lastPts = AV_NOPTS_VALUE;
 
     private final AtomicLong samplesIn = new AtomicLong();
@@ -501,12 +502,13 @@ public final class LiveTranscoder implements AutoCloseable {
         return false;
     }
 
+    /** Median of recent frame intervals: robust to the gaps that drops and decode errors leave. */
     private void measureFps(long pts) {
-        if (firstPts == AV_NOPTS_VALUE) {
-            firstPts = pts;
-        } else if (pts > lastPts && pts > firstPts) {
-            long frames = framesDecoded.get() - 1;
-            sourceFps = frames * 1000.0 / (pts - firstPts);
+        if (lastPts != AV_NOPTS_VALUE && pts > lastPts) {
+            frameDeltas[deltaCount++ % frameDeltas.length] = pts - lastPts;
+            long[] d = java.util.Arrays.copyOf(frameDeltas, Math.min(deltaCount, frameDeltas.length));
+            java.util.Arrays.sort(d);
+            sourceFps = 1000.0 / d[d.length / 2];
         }
         lastPts = pts;
     }

@@ -190,6 +190,7 @@ final class RungEncoder {
         if (failed) {
             return;
         }
+        framesIn.incrementAndGet();
         if (!dropping && overloaded(pts)) {
             dropping = true;
             drop(discardBacklog());
@@ -208,7 +209,6 @@ final class RungEncoder {
             drop(1);
             return;
         }
-        framesIn.incrementAndGet();
         queue.offerLast(new Job(ref, pts, key));
     }
 

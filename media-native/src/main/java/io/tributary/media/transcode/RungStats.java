@@ -3,12 +3,14 @@ package io.tributary.media.transcode;
 /**
  * A snapshot of one encoded rung's counters.
  *
- * @param framesIn        decoded frames queued for this rung
+ * @param framesIn        decoded frames presented to this rung
  * @param framesOut       encoded samples delivered to the listener
- * @param dropped         source frames this rung skipped (its own backlog, or source-queue overflow)
+ * @param dropped         source frames missing from this rung: frames it skipped or discarded from
+ *                        its backlog, plus samples dropped at ingest (which never reached the decoder);
+ *                        once drained, framesOut + dropped = framesIn + ingest drops
  * @param queueDepth      frames waiting for this rung's encoder now
  * @param busyNanos       wall time the rung's thread spent scaling, encoding and delivering
- * @param sourceFrameRate the source frame rate measured by the decoder (0 until known)
+ * @param sourceFrameRate the source frame rate measured by the decoder (0 until known), see {@link SourceStats}
  * @param failed          the rung stopped on an error
  */
 public record RungStats(String rung, long framesIn, long framesOut, long dropped, int queueDepth, long busyNanos,

@@ -9,7 +9,7 @@ package io.tributary.media.transcode;
  * @param framesDecoded pictures the decoder produced
  * @param decodeErrors  samples the decoder rejected (corrupt data); decoding goes on
  * @param queueDepth    samples waiting for the decode thread now
- * @param frameRate     source frame rate measured from decoded timestamps (0 until known)
+ * @param frameRate     source frame rate from the median interval of recent decoded frames (0 until known)
  */
 public record SourceStats(long samplesIn, long samplesDropped, long framesDecoded, long decodeErrors, int queueDepth,
         double frameRate) {
