@@ -129,4 +129,27 @@ class LiveTranscoderLadderTest {
             assertTrue(media / wall > 0.5, "far below realtime: " + media / wall);
         }
     }
+
+    /** A source with B-frames (decode order != presentation order) keeps every frame and keyframe time. */
+    @Test
+    void bFrameSourceKeepsPresentationTimesAndKeyframes() throws Exception {
+        Source bsrc;
+        try (var gen = io.tributary.media.testing.SyntheticAvSource.builder().size(640, 360).fps(30).gop(30)
+                .bFrames(2).audio(false).preset("ultrafast").build()) {
+            bsrc = new Source(gen.avcDecoderConfigurationRecord(), gen.next(3.0));
+        }
+        assertTrue(bsrc.samples().stream().anyMatch(s -> s.compositionOffset() > 0), "source has B-frames");
+        Recorder rec = new Recorder();
+        try (LiveTranscoder t = new LiveTranscoder(AvcConfig.parse(bsrc.avcC()),
+                List.of(LadderRung.of("180p", 320, 180, 300_000, Mode.ENCODE)), rec)) {
+            TranscodeTestKit.feed(t, bsrc.samples(), 4.0);
+            assertTrue(t.finish(Duration.ofSeconds(10)));
+            List<MediaSample> out = rec.samples("180p");
+            assertEquals(new TreeSet<>(bsrc.samples().stream().map(MediaSample::pts).toList()),
+                    new TreeSet<>(out.stream().map(MediaSample::pts).toList()));
+            assertEquals(bsrc.samples().size(), out.size());
+            assertEquals(bsrc.keyframePts(), rec.keyframePts("180p"));
+            assertEquals(out.size(), TranscodeTestKit.decode(rec.configs.get("180p"), out).size());
+        }
+    }
 }

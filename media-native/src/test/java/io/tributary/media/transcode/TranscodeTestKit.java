@@ -142,7 +142,7 @@ final class TranscodeTestKit {
             long t0 = System.nanoTime();
             t.offer(s);
             long took = System.nanoTime() - t0;
-            if (took > 1_000_000) {
+            if (took > 2_000_000) {
                 System.out.printf("offer #%d took %.2f ms%n", samples.indexOf(s), took / 1e6);
             }
             slowest = Math.max(slowest, took);
