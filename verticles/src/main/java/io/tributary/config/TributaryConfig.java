@@ -1,5 +1,7 @@
 package io.tributary.config;
 
+import io.tributary.media.transcode.Ladder;
+import io.tributary.media.transcode.LadderRung;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -18,7 +20,7 @@ import java.util.Map;
  * bundled {@code default.yaml}, the file given with {@code --config} (or
  * {@code conf/default.yaml} in the working directory), then environment variables.
  */
-public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Path dataDir) {
+public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode, Path dataDir) {
 
     public record Http(String host, int port, int instances) {
     }
@@ -43,6 +45,16 @@ public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Path dataDir) {
      */
     public record Hls(double segmentTarget, double partTarget, int windowSegments, int retainSegments) {
     }
+
+    /**
+     * The live ABR ladder every stream gets: empty (the source only, as rendition
+     * {@code video}) or the seed ladder 1080p/720p/360p (rungs above the source are
+     * skipped, a rung at the source size passes the source through).
+     */
+    public record Transcode(List<LadderRung> ladder) {
+    }
+
+    public enum LadderName { NONE, SEED }
 
     public static TributaryConfig load(Path file, Map<String, String> env) {
         Settings s = new Settings(env);
@@ -104,15 +116,19 @@ public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Path dataDir) {
             throw ConfigException.invalid("hls.part-target", "at most half of hls.segment-target (" + segment + ")", part);
         }
         Hls hls = new Hls(segment, part, s.integer("hls.window-segments", 3, 1000), s.integer("hls.retain-segments", 0, 1000));
+        Transcode transcode = new Transcode(switch (s.choice("transcode.ladder", LadderName.class)) {
+            case NONE -> List.of();
+            case SEED -> Ladder.SEED;
+        });
         Path dataDir = Path.of(s.string("data-dir"));
         s.rejectUnknown();
-        return new TributaryConfig(http, rtmp, hls, dataDir);
+        return new TributaryConfig(http, rtmp, hls, transcode, dataDir);
     }
 
     /** Ports of 0 mean "any free port" (tests); the actual ports are known after deployment. */
     public TributaryConfig withPorts(int httpPort, int rtmpPort) {
         return new TributaryConfig(new Http(http.host, httpPort, http.instances),
                 new Rtmp(rtmp.host, rtmpPort, rtmp.instances, rtmp.maxMessageBytes, rtmp.streamKeys, rtmp.duplicatePublish,
-                        rtmp.reconnectGrace, rtmp.endedRetention), hls, dataDir);
+                        rtmp.reconnectGrace, rtmp.endedRetention), hls, transcode, dataDir);
     }
 }

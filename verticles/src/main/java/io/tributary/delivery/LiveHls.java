@@ -105,14 +105,18 @@ final class LiveHls {
     }
 
     private static List<MultivariantPlaylist.Variant> variants(LiveStream s) {
-        AvcConfig avc = s.videoConfig();
-        RenditionSnapshot snap = s.snapshot(LiveStream.VIDEO);
-        if (avc == null || snap == null) {
-            return List.of();
+        List<MultivariantPlaylist.Variant> out = new ArrayList<>();
+        for (String rendition : s.videoRenditions()) {
+            AvcConfig avc = s.videoConfig(rendition);
+            RenditionSnapshot snap = s.snapshot(rendition);
+            if (avc == null || snap == null || !snap.hasMedia()) {
+                continue;
+            }
+            long[] bw = bandwidth(snap);
+            out.add(new MultivariantPlaylist.Variant(rendition + "/index.m3u8", avc.codecString(),
+                    avc.width(), avc.height(), s.frameRate(), bw[0], bw[1]));
         }
-        long[] bw = bandwidth(snap);
-        return List.of(new MultivariantPlaylist.Variant(LiveStream.VIDEO + "/index.m3u8", avc.codecString(),
-                avc.width(), avc.height(), s.frameRate(), bw[0], bw[1]));
+        return out;
     }
 
     private static MultivariantPlaylist.Audio audio(LiveStream s) {

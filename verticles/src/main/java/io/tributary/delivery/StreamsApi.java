@@ -5,10 +5,12 @@ import io.tributary.live.LiveStreams;
 import io.tributary.media.codec.AacConfig;
 import io.tributary.media.codec.AvcConfig;
 import io.tributary.media.hls.RenditionSnapshot;
+import io.tributary.media.transcode.RungStats;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Comparator;
+import java.util.List;
 
 /** {@code GET /api/v1/streams}: what is live on this node, as JSON. */
 final class StreamsApi {
@@ -37,8 +39,11 @@ final class StreamsApi {
         if (avc != null) {
             codecs.put("video", avc.codecString());
             o.put("width", avc.width()).put("height", avc.height()).put("frameRate", s.frameRate());
-            RenditionSnapshot v = s.snapshot(LiveStream.VIDEO);
-            bitrate += LiveHls.bandwidth(v)[1];
+            // the ingested bitrate: the first rendition is the source or its size-matched bypass
+            List<String> videos = s.videoRenditions();
+            if (!videos.isEmpty()) {
+                bitrate += LiveHls.bandwidth(s.snapshot(videos.get(0)))[1];
+            }
         }
         AacConfig aac = s.audioConfig();
         if (aac != null) {
@@ -47,7 +52,15 @@ final class StreamsApi {
             RenditionSnapshot a = s.snapshot(LiveStream.AUDIO);
             bitrate += LiveHls.bandwidth(a)[1];
         }
-        o.put("codecs", codecs).put("bitrate", bitrate).put("renditions", new io.vertx.core.json.JsonArray(s.renditions()));
+        o.put("codecs", codecs).put("bitrate", bitrate).put("renditions", new JsonArray(s.renditions()));
+        JsonArray rungs = new JsonArray();
+        for (RungStats r : s.transcodeStats()) {
+            rungs.add(new JsonObject().put("rendition", r.rung()).put("framesIn", r.framesIn()).put("framesOut", r.framesOut())
+                    .put("dropped", r.dropped()).put("queueDepth", r.queueDepth()).put("realtimeFactor", r.realtimeFactor()));
+        }
+        if (!rungs.isEmpty()) {
+            o.put("transcode", rungs);
+        }
         return o;
     }
 }

@@ -12,6 +12,7 @@ import io.tributary.media.rtmp.RtmpEvent;
 import io.tributary.media.rtmp.RtmpLimits;
 import io.tributary.media.rtmp.RtmpProtocolException;
 import io.tributary.media.rtmp.RtmpServerSession;
+import io.tributary.media.transcode.TranscodeException;
 import io.tributary.metrics.NodeMetrics;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
@@ -71,6 +72,8 @@ final class RtmpPublisher {
             fail("protocol_error", "RTMP protocol error: " + e.getMessage());
         } catch (MediaFormatException e) {
             fail("bad_media", "malformed media: " + e.getMessage());
+        } catch (TranscodeException e) {
+            fail("transcode_error", "cannot transcode this source: " + e.getMessage());
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "rtmp connection " + id + " failed", e);
             fail("internal_error", e.toString());

@@ -9,14 +9,26 @@ import io.tributary.media.codec.AvcConfig;
 import io.tributary.media.hls.RenditionSnapshot;
 import io.tributary.media.hls.RenditionTimeline;
 import io.tributary.media.hls.TrackPackager;
+import io.tributary.media.transcode.LadderRung;
+import io.tributary.media.transcode.LiveTranscoder;
+import io.tributary.media.transcode.RungStats;
+import io.tributary.media.transcode.TranscodeException;
+import io.tributary.media.transcode.TranscodeListener;
+import io.tributary.media.transcode.TranscodeOptions;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * One live stream (one key): its renditions' timelines and the packagers that feed
- * them. Driven by one publisher at a time, on that publisher's event loop; delivery
- * reads the timelines' immutable snapshots from any thread.
+ * them. Driven by one publisher at a time, on that publisher's event loop (and, for
+ * transcoded rungs, on the transcoder's rung threads: every mutation holds this
+ * object's lock, each briefly); delivery reads the timelines' immutable snapshots
+ * from any thread.
  *
  * <p>A publisher that goes away leaves the stream {@link State#RECONNECTING}: the
  * next publisher on the key continues the same timeline after a discontinuity, its
@@ -26,19 +38,28 @@ public final class LiveStream {
 
     public enum State { LIVE, RECONNECTING, ENDED }
 
+    private static final Logger LOG = Logger.getLogger(LiveStream.class.getName());
+
+    /** The source video when no ladder runs. */
     public static final String VIDEO = "video";
     public static final String AUDIO = "audio";
     static final int VIDEO_TIMESCALE = 90_000;
 
     private final String key;
     private final TributaryConfig.Hls hls;
-    private final RenditionTimeline videoTimeline;
-    private final RenditionTimeline audioTimeline;
-    private final TrackPackager video;
-    private TrackPackager audio;
-    private AudioClock audioClock;
+    private final List<LadderRung> ladder;
     private final Runnable onChange;
     private final long createdAt = System.currentTimeMillis();
+
+    /** Video renditions, highest first; replaced as a whole when the source config changes. */
+    private volatile Map<String, VideoRendition> videos = Map.of();
+    private final Map<String, RenditionTimeline> videoTimelines = new LinkedHashMap<>();
+    private final RenditionTimeline audioTimeline;
+    private TrackPackager audio;
+    private AudioClock audioClock;
+    private LiveTranscoder transcoder;
+    /** Bumped whenever a transcoder is replaced: late output of an old one is ignored. */
+    private int transcoderGeneration;
 
     private volatile State state = State.LIVE;
     private volatile AvcConfig avc;
@@ -60,14 +81,17 @@ public final class LiveStream {
     private long lastVideoDts = Long.MIN_VALUE;
     private long droppedSamples;
 
-    LiveStream(String key, TributaryConfig.Hls hls, Runnable onChange) {
+    LiveStream(String key, TributaryConfig.Hls hls, List<LadderRung> ladder, Runnable onChange) {
         this.key = key;
         this.hls = hls;
+        this.ladder = ladder;
         this.onChange = onChange;
-        int target = (int) Math.ceil(hls.segmentTarget());
-        this.videoTimeline = new RenditionTimeline(VIDEO, target, hls.partTarget(), hls.windowSegments(), hls.retainSegments());
-        this.audioTimeline = new RenditionTimeline(AUDIO, target, hls.partTarget(), hls.windowSegments(), hls.retainSegments());
-        this.video = new TrackPackager(videoTimeline, VIDEO_TIMESCALE, hls.partTarget(), hls.segmentTarget(), true);
+        this.audioTimeline = timeline(AUDIO);
+    }
+
+    private RenditionTimeline timeline(String name) {
+        return new RenditionTimeline(name, (int) Math.ceil(hls.segmentTarget()), hls.partTarget(),
+                hls.windowSegments(), hls.retainSegments());
     }
 
     public String key() {
@@ -78,8 +102,15 @@ public final class LiveStream {
         return state;
     }
 
+    /** The source's video configuration. */
     public AvcConfig videoConfig() {
         return avc;
+    }
+
+    /** A video rendition's configuration (the source's, or the rung encoder's), or null. */
+    public AvcConfig videoConfig(String rendition) {
+        VideoRendition v = videos.get(rendition);
+        return v == null ? null : v.config;
     }
 
     public AacConfig audioConfig() {
@@ -107,12 +138,14 @@ public final class LiveStream {
         return sessions;
     }
 
-    /** The renditions that have media, video first. */
+    /** Video rendition names, highest first. */
+    public List<String> videoRenditions() {
+        return List.copyOf(videos.keySet());
+    }
+
+    /** The renditions that have media: video renditions, highest first, then audio. */
     public List<String> renditions() {
-        List<String> out = new ArrayList<>(2);
-        if (avc != null) {
-            out.add(VIDEO);
-        }
+        List<String> out = new ArrayList<>(videos.keySet());
         if (aac != null) {
             out.add(AUDIO);
         }
@@ -121,22 +154,34 @@ public final class LiveStream {
 
     /** A rendition's snapshot, or null for an unknown rendition name. */
     public RenditionSnapshot snapshot(String rendition) {
-        return switch (rendition) {
-            case VIDEO -> avc != null ? videoTimeline.snapshot() : null;
-            case AUDIO -> aac != null ? audioTimeline.snapshot() : null;
-            default -> null;
-        };
+        if (AUDIO.equals(rendition)) {
+            return aac != null ? audioTimeline.snapshot() : null;
+        }
+        VideoRendition v = videos.get(rendition);
+        return v == null ? null : v.timeline.snapshot();
     }
 
     /** Changes whenever any rendition publishes a part. */
     public long version() {
-        return videoTimeline.snapshot().version() * 31 + audioTimeline.snapshot().version();
+        long v = audioTimeline.snapshot().version();
+        for (VideoRendition r : videos.values()) {
+            v = v * 31 + r.timeline.snapshot().version();
+        }
+        return v;
     }
 
     /** Whether players can start: the main rendition has at least one part. */
     public boolean playable() {
-        RenditionSnapshot main = avc != null ? videoTimeline.snapshot() : aac != null ? audioTimeline.snapshot() : null;
-        return main != null && main.hasMedia();
+        Map<String, VideoRendition> vs = videos;
+        if (!vs.isEmpty()) {
+            return vs.values().iterator().next().timeline.snapshot().hasMedia();
+        }
+        return aac != null && audioTimeline.snapshot().hasMedia();
+    }
+
+    /** Per-rung transcoder figures (empty without a ladder). */
+    public synchronized List<RungStats> transcodeStats() {
+        return transcoder == null ? List.of() : transcoder.stats();
     }
 
     // ---- publisher lifecycle (called by LiveStreams) ----
@@ -156,7 +201,9 @@ public final class LiveStream {
         sessionStarted = false;
         videoStarted = false;
         if (resumed) {
-            videoTimeline.discontinuity();
+            for (RenditionTimeline t : videoTimelines.values()) {
+                t.discontinuity();
+            }
             audioTimeline.discontinuity();
         } else {
             publishedAt = System.currentTimeMillis();
@@ -168,9 +215,12 @@ public final class LiveStream {
         if (id != publisherId || state != State.LIVE) {
             return false;
         }
-        long endTs = video.flush();
-        if (endTs >= 0) {
-            lastEndMs = Math.max(lastEndMs, endTs / (VIDEO_TIMESCALE / 1000));
+        stopTranscoder();
+        for (VideoRendition v : videos.values()) {
+            long endTs = v.packager.flush();
+            if (endTs >= 0) {
+                lastEndMs = Math.max(lastEndMs, endTs / (VIDEO_TIMESCALE / 1000));
+            }
         }
         if (audio != null) {
             long audioEnd = audio.flush();
@@ -191,7 +241,9 @@ public final class LiveStream {
             return false;
         }
         state = State.ENDED;
-        videoTimeline.end();
+        for (RenditionTimeline t : videoTimelines.values()) {
+            t.end();
+        }
         audioTimeline.end();
         onChange.run();
         return true;
@@ -201,13 +253,54 @@ public final class LiveStream {
         return id == publisherId && state == State.LIVE;
     }
 
+    /** Closing a transcoder joins its threads: never on the caller's (event-loop) thread. */
+    private void stopTranscoder() {
+        if (transcoder != null) {
+            LiveTranscoder old = transcoder;
+            transcoder = null;
+            transcoderGeneration++;
+            Thread t = new Thread(old::close, "transcoder-close-" + key);
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
     // ---- media from the publisher ----
 
-    /** AVC sequence header; throws MediaFormatException for a malformed record. */
+    /**
+     * AVC sequence header: (re)builds the video renditions. Throws MediaFormatException
+     * for a malformed record and TranscodeException when the ladder cannot run on it.
+     */
     public synchronized void videoConfig(byte[] record) {
         AvcConfig parsed = AvcConfig.parse(record);
-        videoTimeline.init(CmafInitSegment.video(parsed, 1, VIDEO_TIMESCALE));
+        stopTranscoder();
+        Map<String, VideoRendition> next = new LinkedHashMap<>();
+        if (ladder.isEmpty()) {
+            next.put(VIDEO, rendition(VIDEO, false, parsed));
+        } else {
+            int generation = transcoderGeneration;
+            LiveTranscoder t = new LiveTranscoder(parsed, ladder, new RungOutput(generation),
+                    TranscodeOptions.defaults().withFrameRate((int) Math.max(1, Math.round(frameRate() > 0 ? frameRate() : 30))));
+            for (LadderRung rung : t.ladder()) {
+                boolean encoded = rung.mode() == LadderRung.Mode.ENCODE;
+                AvcConfig config = encoded ? AvcConfig.parse(t.outputConfig(rung.name())) : parsed;
+                next.put(rung.name(), rendition(rung.name(), encoded, config));
+            }
+            transcoder = t;
+        }
+        videos = next;
         avc = parsed;
+    }
+
+    private VideoRendition rendition(String name, boolean encoded, AvcConfig config) {
+        RenditionTimeline timeline = videoTimelines.computeIfAbsent(name, this::timeline);
+        VideoRendition old = videos.get(name);
+        TrackPackager packager = old != null ? old.packager
+                : new TrackPackager(timeline, VIDEO_TIMESCALE, hls.partTarget(), hls.segmentTarget(), true);
+        VideoRendition v = new VideoRendition(name, timeline, packager, encoded);
+        v.config = config;
+        timeline.init(CmafInitSegment.video(config, 1, VIDEO_TIMESCALE));
+        return v;
     }
 
     /** AAC sequence header; throws MediaFormatException for a malformed config. */
@@ -221,7 +314,7 @@ public final class LiveStream {
         aac = parsed;
     }
 
-    public void metaData(java.util.Map<String, Object> values) {
+    public void metaData(Map<String, Object> values) {
         if (values.get("framerate") instanceof Number n && n.doubleValue() > 0 && n.doubleValue() < 1000) {
             metaFrameRate = n.doubleValue();
         }
@@ -240,7 +333,6 @@ public final class LiveStream {
             sessionStarted = true;
         }
         long t = s.dts() + offsetMs;
-        long pdt = wallAnchor + (t - dtsAnchor);
         if (s.track() == Track.VIDEO) {
             if (avc == null) {
                 droppedSamples++;
@@ -251,12 +343,13 @@ public final class LiveStream {
                 frameDeltaMs = frameDeltaMs == 0 ? d : frameDeltaMs * 0.95 + d * 0.05;
             }
             lastVideoDts = t;
-            long scale = VIDEO_TIMESCALE / 1000;
-            boolean cut = video.offer(t * scale, s.compositionOffset() * (int) scale, s.keyframe(), s.data(), pdt);
-            if (cut) {
-                videoStarted = true;
-                if (audio != null) {
-                    audio.requestCut(audioClock.toTimescale(t));
+            MediaSample shifted = new MediaSample(Track.VIDEO, t, s.compositionOffset(), s.keyframe(), s.data());
+            if (transcoder != null) {
+                transcoder.offer(shifted); // never blocks: the rungs come back through RungOutput
+            }
+            for (VideoRendition v : videos.values()) {
+                if (!v.encoded) {
+                    packVideo(v, shifted);
                 }
             }
         } else {
@@ -264,14 +357,70 @@ public final class LiveStream {
                 droppedSamples++; // audio waits for the first video segment so renditions align
                 return;
             }
-            audio.offer(audioClock.map(t), 0, true, s.data(), pdt);
+            audio.offer(audioClock.map(t), 0, true, s.data(), pdt(t));
         }
         if (version() != before) {
             onChange.run();
         }
     }
 
+    private long pdt(long t) {
+        return wallAnchor + (t - dtsAnchor);
+    }
+
+    /** Packages one video sample (timeline ms) into a rendition; the first rendition leads audio's cuts. */
+    private void packVideo(VideoRendition v, MediaSample s) {
+        long scale = VIDEO_TIMESCALE / 1000;
+        boolean cut = v.packager.offer(s.dts() * scale, s.compositionOffset() * (int) scale, s.keyframe(), s.data(), pdt(s.dts()));
+        if (cut && v == videos.values().iterator().next()) {
+            videoStarted = true;
+            if (audio != null) {
+                audio.requestCut(audioClock.toTimescale(s.dts()));
+            }
+        }
+    }
+
     public synchronized long droppedSamples() {
         return droppedSamples;
+    }
+
+    /** Transcoder output, on its rung threads: packaged under the stream's lock. */
+    private final class RungOutput implements TranscodeListener {
+
+        private final int generation;
+
+        RungOutput(int generation) {
+            this.generation = generation;
+        }
+
+        @Override
+        public void onConfig(String rung, byte[] avcDecoderConfigurationRecord) {
+            // the rendition's init was written from outputConfig() when the ladder was built
+        }
+
+        @Override
+        public void onSample(String rung, MediaSample sample) {
+            synchronized (LiveStream.this) {
+                VideoRendition v = videos.get(rung);
+                if (generation != transcoderGeneration || state != State.LIVE || v == null) {
+                    return;
+                }
+                long before = version();
+                packVideo(v, sample);
+                if (version() != before) {
+                    onChange.run();
+                }
+            }
+        }
+
+        @Override
+        public void onDropped(String rung, int frames) {
+            LOG.fine(() -> "stream " + key + " rung " + rung + " dropped " + frames + " frames (transcoder behind)");
+        }
+
+        @Override
+        public void onError(String rung, TranscodeException error) {
+            LOG.log(Level.WARNING, "stream " + key + (rung == null ? "" : " rung " + rung) + ": transcoding failed", error);
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.tributary.live;
 
 import io.tributary.StatusException;
 import io.tributary.config.TributaryConfig;
+import io.tributary.media.transcode.LadderRung;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 
@@ -27,6 +28,7 @@ public final class LiveStreams {
     private final Vertx vertx;
     private final TributaryConfig.Rtmp rtmp;
     private final TributaryConfig.Hls hls;
+    private final List<LadderRung> ladder;
     private final ConcurrentHashMap<String, LiveStream> streams = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Long> timers = new ConcurrentHashMap<>();
     private final Consumer<String> onRemoved;
@@ -35,6 +37,7 @@ public final class LiveStreams {
         this.vertx = vertx;
         this.rtmp = config.rtmp();
         this.hls = config.hls();
+        this.ladder = config.transcode().ladder();
         this.onRemoved = onRemoved;
     }
 
@@ -58,7 +61,7 @@ public final class LiveStreams {
     public LiveStream claim(String key, long publisherId, Runnable closer) {
         LiveStream stream = streams.compute(key, (k, existing) -> {
             if (existing == null || existing.state() == LiveStream.State.ENDED) {
-                return new LiveStream(k, hls, () -> announce(k));
+                return new LiveStream(k, hls, ladder, () -> announce(k));
             }
             if (existing.state() == LiveStream.State.LIVE
                     && rtmp.duplicatePublish() == TributaryConfig.DuplicatePublish.REJECT) {

@@ -1,0 +1,25 @@
+package io.tributary.live;
+
+import io.tributary.media.codec.AvcConfig;
+import io.tributary.media.hls.RenditionTimeline;
+import io.tributary.media.hls.TrackPackager;
+
+/**
+ * One video rendition of a live stream: the source itself ({@code video}, or a ladder
+ * rung bypassed at the source size) or a rung the transcoder encodes.
+ */
+final class VideoRendition {
+
+    final String name;
+    final RenditionTimeline timeline;
+    final TrackPackager packager;
+    final boolean encoded;
+    volatile AvcConfig config;
+
+    VideoRendition(String name, RenditionTimeline timeline, TrackPackager packager, boolean encoded) {
+        this.name = name;
+        this.timeline = timeline;
+        this.packager = packager;
+        this.encoded = encoded;
+    }
+}

@@ -1,0 +1,116 @@
+package io.tributary.live;
+
+import io.tributary.Node;
+import io.tributary.media.codec.AvcConfig;
+import io.tributary.media.testing.Mp4Boxes;
+import io.tributary.media.testing.SyntheticAvSource;
+import io.tributary.testing.Playlist;
+import io.tributary.testing.RtmpTestPublisher;
+import io.tributary.testing.TestNode;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.Frame;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The seed ladder on a 720p publish: what a player on any network gets. */
+class AbrLadderTest {
+
+    @Test
+    void seedLadderOnA720pSource() throws Exception {
+        Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "seed"));
+        AtomicReference<Throwable> sendFailure = new AtomicReference<>();
+        try (SyntheticAvSource src = new SyntheticAvSource(1280, 720, 30, 60, 0, true)) {
+            RtmpTestPublisher pub = RtmpTestPublisher.publish(node.rtmpPort(), "abr");
+            pub.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
+            var media = src.next(14);
+            Thread sender = new Thread(() -> {
+                try {
+                    pub.sendPaced(media, 0);
+                } catch (Throwable t) {
+                    sendFailure.set(t);
+                }
+            }, "abr-publisher");
+            sender.setDaemon(true);
+            sender.start();
+            TestNode.await("3 segments in every rung", Duration.ofSeconds(30), () -> List.of("720p", "360p").stream().allMatch(r -> {
+                var res = TestNode.get(node, "/live/abr/" + r + "/index.m3u8");
+                return res.statusCode() == 200 && new Playlist(res.body()).segments().size() >= 3;
+            }));
+
+            // never upscale: no 1080p; 720p is the source passed through, 360p is encoded
+            Playlist multivariant = new Playlist(TestNode.get(node, "/live/abr/index.m3u8").body());
+            List<Playlist.Line> variants = multivariant.tags("EXT-X-STREAM-INF");
+            assertEquals(2, variants.size(), multivariant.text);
+            assertEquals("1280x720", variants.get(0).attr("RESOLUTION"));
+            assertEquals("640x360", variants.get(1).attr("RESOLUTION"));
+            assertEquals(404, TestNode.get(node, "/live/abr/1080p/index.m3u8").statusCode());
+            assertTrue(Long.parseLong(variants.get(0).attr("BANDWIDTH")) > Long.parseLong(variants.get(1).attr("BANDWIDTH")));
+
+            for (String rung : List.of("720p", "360p")) {
+                Playlist p = new Playlist(TestNode.get(node, "/live/abr/" + rung + "/index.m3u8").body());
+                // CODECS in the multivariant playlist is the encoded stream's own
+                byte[] init = TestNode.getBytes(node, "/live/abr/" + rung + "/" + p.tag("EXT-X-MAP").attr("URI")).body();
+                byte[] avcC = Mp4Boxes.find(Mp4Boxes.parse(init), "moov").path("trak/mdia/minf/stbl/stsd/avc1/avcC").payload();
+                String codec = AvcConfig.parse(avcC).codecString();
+                String expected = rung.equals("720p") ? variants.get(0).attr("CODECS") : variants.get(1).attr("CODECS");
+                assertTrue(expected.startsWith(codec + ","), rung + ": " + expected + " vs " + codec);
+                assertTrue(p.has("EXT-X-RENDITION-REPORT"));
+            }
+
+            // segment N starts at the same media time in every rung
+            Playlist hi = new Playlist(TestNode.get(node, "/live/abr/720p/index.m3u8").body());
+            Playlist lo = new Playlist(TestNode.get(node, "/live/abr/360p/index.m3u8").body());
+            int compared = 0;
+            for (Playlist.Segment a : hi.segments()) {
+                for (Playlist.Segment b : lo.segments()) {
+                    if (a.msn() == b.msn()) {
+                        assertEquals(firstDecodeTime(node, "720p", a.uri()), firstDecodeTime(node, "360p", b.uri()), "segment " + a.msn());
+                        assertEquals(a.duration(), b.duration(), 0.001, "segment " + a.msn());
+                        compared++;
+                    }
+                }
+            }
+            assertTrue(compared >= 2, "segments compared: " + compared);
+
+            assertDecodes(node, "360p", 640, 360);
+            assertDecodes(node, "720p", 1280, 720);
+            assertNull(sendFailure.get());
+            sender.join(20_000);
+            pub.close();
+        } finally {
+            TestNode.stop(node);
+        }
+    }
+
+    private static long firstDecodeTime(Node node, String rung, String uri) {
+        byte[] seg = TestNode.getBytes(node, "/live/abr/" + rung + "/" + uri).body();
+        return Mp4Boxes.find(Mp4Boxes.parse(seg), "moof").path("traf/tfdt").u64(4);
+    }
+
+    private static void assertDecodes(Node node, String rung, int width, int height) throws Exception {
+        try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(node.httpUrl("/live/abr/" + rung + "/index.m3u8"))) {
+            g.setOption("rw_timeout", "10000000");
+            g.start();
+            int images = 0;
+            for (int i = 0; i < 100 && images < 20; i++) {
+                Frame f = g.grabImage();
+                assertNotNull(f, rung + " ended early");
+                assertEquals(width, f.imageWidth, rung);
+                assertEquals(height, f.imageHeight, rung);
+                images++;
+            }
+            assertEquals(20, images);
+            g.stop();
+        }
+    }
+}
