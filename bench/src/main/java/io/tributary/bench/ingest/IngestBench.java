@@ -30,6 +30,9 @@ public final class IngestBench {
     static final long MAX_GEN_LAG_MS = 1000;
     static final double MAX_EDGE_LAG_S = 2.0;
 
+    /** Extra JVM options for the server (space-separated), e.g. a GC choice; none by default. */
+    static String serverJvmOpts = "";
+
     private IngestBench() {
     }
 
@@ -48,6 +51,7 @@ public final class IngestBench {
         }
         int warmup = Integer.parseInt(opt.getOrDefault("warmup-s", "10"));
         int measure = Integer.parseInt(opt.getOrDefault("measure-s", "30"));
+        serverJvmOpts = opt.getOrDefault("server-jvm-opts", "").trim();
         Path root = BenchSupport.root();
         Path work = root.resolve("bench/work");
         Path jar = root.resolve("verticles/target/tributary.jar");
@@ -63,6 +67,7 @@ public final class IngestBench {
         int firstFailed = 0;
         for (int n : steps) {
             Map<String, String> r = runStep("server", n, flv, jar, warmup, measure);
+            gcSummary(r, root.resolve("bench/work/ingest-server-" + n + "-gc.log"), measure);
             String verdict = verdict(r, n, measure);
             r.put("verdict", verdict);
             rows.add(r);
@@ -130,6 +135,34 @@ public final class IngestBench {
         return v;
     }
 
+    /** Max GC pause and the share of the window spent paused (window = the last measure s before the generator stopped). */
+    static void gcSummary(Map<String, String> r, Path gcLog, int measure) {
+        try {
+            double end = d(r, "server_uptime_s");
+            double max = 0;
+            double inWindow = 0;
+            String heap = "-";
+            java.util.regex.Pattern pat = java.util.regex.Pattern.compile("^\\[([0-9.]+)s\\].*Pause .*-> ?([0-9]+M)\\(([0-9]+M)\\) ([0-9.]+)ms");
+            for (String l : Files.readAllLines(gcLog)) {
+                java.util.regex.Matcher m = pat.matcher(l);
+                if (m.find()) {
+                    double t = Double.parseDouble(m.group(1));
+                    double ms = Double.parseDouble(m.group(4));
+                    if (t <= end && t >= end - measure) {
+                        max = Math.max(max, ms);
+                        inWindow += ms;
+                        heap = m.group(2) + "/" + m.group(3);
+                    }
+                }
+            }
+            r.put("gc_max_pause_ms", String.format(Locale.ROOT, "%.0f", max));
+            r.put("gc_paused_pct", String.format(Locale.ROOT, "%.1f", inWindow / 10.0 / measure));
+            r.put("gc_heap_after", heap);
+        } catch (IOException | RuntimeException e) {
+            r.put("gc_max_pause_ms", "?");
+        }
+    }
+
     static double d(Map<String, String> r, String k) {
         try {
             return Double.parseDouble(r.getOrDefault(k, "NaN"));
@@ -147,7 +180,7 @@ public final class IngestBench {
             throws IOException, InterruptedException {
         List<String> cmd = BenchSupport.locked(List.of(BenchSupport.javaBin(), "-cp", BenchSupport.classpath(),
                 IngestBench.class.getName(), "step", target, Integer.toString(n), flv.toString(), jar.toString(),
-                Integer.toString(warmup), Integer.toString(measure)));
+                Integer.toString(warmup), Integer.toString(measure), serverJvmOpts.isEmpty() ? "-" : serverJvmOpts));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         Map<String, String> r = new LinkedHashMap<>();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
@@ -172,6 +205,8 @@ public final class IngestBench {
         return r;
     }
 
+    private static long serverStart;
+
     /** Child: start the target on core 0, the generator on core 1, wait, stop both. */
     static void step(String[] a) throws Exception {
         String target = a[1];
@@ -180,6 +215,7 @@ public final class IngestBench {
         Path jar = Path.of(a[4]);
         int warmup = Integer.parseInt(a[5]);
         int measure = Integer.parseInt(a[6]);
+        List<String> jvmOpts = a.length > 7 && !a[7].equals("-") ? List.of(a[7].split(" +")) : List.of();
         Path work = flv.getParent();
         Path runDir = work.resolve("ingest-run");
         Files.createDirectories(runDir);
@@ -188,8 +224,11 @@ public final class IngestBench {
         Process srv;
         Path log = work.resolve("ingest-" + target + "-" + n + ".log");
         if (target.equals("server")) {
-            ProcessBuilder pb = new ProcessBuilder("taskset", "-c", "0", BenchSupport.javaBin(),
-                    "-Xlog:gc:file=" + work.resolve("ingest-server-" + n + "-gc.log"), "-jar", jar.toString());
+            List<String> cmd = new ArrayList<>(List.of("taskset", "-c", "0", BenchSupport.javaBin(),
+                    "-Xlog:gc:file=" + work.resolve("ingest-server-" + n + "-gc.log")));
+            cmd.addAll(jvmOpts);
+            cmd.addAll(List.of("-jar", jar.toString()));
+            ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.environment().put("TRIBUTARY_HTTP_PORT", Integer.toString(httpPort));
             pb.environment().put("TRIBUTARY_RTMP_PORT", Integer.toString(rtmpPort));
             pb.environment().put("TRIBUTARY_RTMP_INSTANCES", "1");
@@ -198,6 +237,7 @@ public final class IngestBench {
             pb.environment().put("TRIBUTARY_RTMP_HOST", "127.0.0.1");
             pb.environment().put("TRIBUTARY_DATA_DIR", runDir.resolve("data").toString());
             srv = pb.directory(runDir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            serverStart = System.nanoTime();
         } else {
             srv = new ProcessBuilder("taskset", "-c", "0", BenchSupport.javaBin(), "-cp", BenchSupport.classpath(),
                     IngestSink.class.getName(), Integer.toString(rtmpPort), "600")
@@ -224,6 +264,9 @@ public final class IngestBench {
             }
         } finally {
             BenchSupport.stop(gen, 5_000);
+            if (serverStart > 0) {
+                System.out.println("RESULT server_uptime_s=" + (System.nanoTime() - serverStart) / 1_000_000_000.0);
+            }
             System.out.println("generator done at " + BenchSupport.now() + ", stopping target");
             BenchSupport.stop(srv, 10_000);
             System.out.println("target stopped at " + BenchSupport.now());
@@ -238,8 +281,9 @@ public final class IngestBench {
         b.append("Run `bench/run.sh ingest` (main class `io.tributary.bench.ingest.IngestBench`).\n\n");
         b.append("## Machine and run\n\n").append(BenchSupport.machine());
         b.append("- started: ").append(started).append(", finished: ").append(BenchSupport.now()).append('\n');
-        b.append("- server: `taskset -c 0 java -Xlog:gc:file=... -jar verticles/target/tributary.jar` (default heap and GC; "
-                + "with one CPU visible the JVM picks SerialGC), TRIBUTARY_RTMP_INSTANCES=1, TRIBUTARY_HTTP_INSTANCES=1, "
+        b.append("- server: `taskset -c 0 java -Xlog:gc:file=... ").append(serverJvmOpts.isEmpty() ? "" : serverJvmOpts + " ")
+                .append("-jar verticles/target/tributary.jar` (").append(serverJvmOpts.isEmpty() ? "default heap and GC; " : "")
+                .append("with one CPU visible the JVM picks SerialGC unless told otherwise), TRIBUTARY_RTMP_INSTANCES=1, TRIBUTARY_HTTP_INSTANCES=1, "
                 + "default HLS settings (2 s segments, 0.5 s parts); a fresh server per step\n");
         b.append("- generator: `IngestLoad` in its own JVM, `taskset -c 1`, one NIO thread, `RtmpClientSession` per publisher, "
                 + "connections spread over min(10 s, 40 ms x N), then ").append(warmup).append(" s warm-up and a ")
@@ -249,6 +293,8 @@ public final class IngestBench {
                         + "publisher replays it in real time with timestamps continuing across loops\n",
                 flv.getFileName(), Files.size(flv) / 1e6, FlvRecording.SECONDS, FlvRecording.VIDEO_BITRATE, FlvRecording.AUDIO_BITRATE));
         b.append("- steps tried: ").append(steps).append(" (stops at the first step not sustained)\n");
+        b.append("- warm-up ").append(warmup).append(" s after the last publisher started, window ").append(measure)
+                .append(" s; GC logs in bench/work/ingest-server-N-gc.log\n");
         b.append("- a step is **sustained** when over the window: the server's `tributary_ingest_frames_total` and "
                 + "`tributary_ingest_bytes_total` advance by >= 98 % of what the generator sent; no publisher was closed "
                 + "or rejected (generator and `tributary_publishers` gauge both = N); server process CPU < 100 % of the core; "
@@ -258,8 +304,9 @@ public final class IngestBench {
 
         b.append("## Steps (server on core 0)\n\n");
         b.append("| N | generator sent Mbit/s | server ingested Mbit/s | frames ratio | bytes ratio | server CPU % | core 0 busy % "
-                + "| generator CPU % | max gen lag ms | edge lag median / max s | publishers at end | verdict |\n");
-        b.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + "| generator CPU % | max gen lag ms | edge lag median / max s | publishers at end "
+                + "| GC in window: max pause ms / paused % / heap after (used/committed) | verdict |\n");
+        b.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Map<String, String> r : rows) {
             b.append("| ").append(r.getOrDefault("publishers", "?"))
                     .append(" | ").append(r.getOrDefault("gen_mbit_per_s", "-"))
@@ -272,6 +319,8 @@ public final class IngestBench {
                     .append(" | ").append(r.getOrDefault("gen_max_lag_ms", "-"))
                     .append(" | ").append(r.getOrDefault("edge_lag_median_s", "-")).append(" / ").append(r.getOrDefault("edge_lag_max_s", "-"))
                     .append(" | ").append(r.getOrDefault("srv_publishers", "-"))
+                    .append(" | ").append(r.getOrDefault("gc_max_pause_ms", "-")).append(" / ").append(r.getOrDefault("gc_paused_pct", "-"))
+                    .append(" / ").append(r.getOrDefault("gc_heap_after", "-"))
                     .append(" | ").append(r.get("verdict")).append(" |\n");
         }
         b.append("\n## Reference: the same load into a discarding RTMP sink on core 0 (`IngestSink`)\n\n");
