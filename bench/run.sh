@@ -13,15 +13,20 @@ case "$NAME" in
   delivery) MAIN=io.tributary.bench.delivery.DeliveryBench ;;
   fanout)   MAIN=io.tributary.bench.fanout.FanoutBench ;;
   delivery-profile) MAIN=io.tributary.bench.delivery.DeliveryProfile ;;
-  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout [args...]" >&2; exit 2 ;;
+  ingest)   MAIN=io.tributary.bench.ingest.IngestBench ;;
+  player)   MAIN=io.tributary.bench.player.PlayerBench ;;
+  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player [args...]" >&2; exit 2 ;;
 esac
 
 if [ "${BENCH_NO_BUILD:-0}" != 1 ] || [ ! -f bench/target/classpath.txt ]; then
   mvn -q -B install -DskipTests
   mvn -q -B -pl bench dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >/dev/null
 fi
-# Tributary's own classes come from this worktree's target dirs, not from ~/.m2: another
-# worktree's "mvn install" replaces the shared SNAPSHOT jars there, even under a running JVM.
+if [ "$NAME" = player ] && [ ! -d bench/player/node_modules/playwright-core ]; then
+  (cd bench/player && npm install --no-audit --no-fund)
+fi
+# Tributary's own classes come from this checkout's target dirs, not from ~/.m2: another
+# checkout's "mvn install" replaces the shared SNAPSHOT jars there, even under a running JVM.
 DEPS="$(tr ':' '\n' < bench/target/classpath.txt | grep -v '/io/tributary/' | paste -sd: -)"
 CP="bench/target/classes:media-native/target/classes:media-native/target/test-classes:verticles/target/classes:$DEPS"
 
