@@ -40,7 +40,7 @@ public final class Node {
                 .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
                 .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
                 .build();
-        LiveStreams streams = new LiveStreams(vertx, config, metrics::forgetStream);
+        LiveStreams streams = new LiveStreams(vertx, config, metrics::forgetStream, metrics::transcodeDropped);
         metrics.gauges(streams::publishing, () -> streams.all().size());
         Node node = new Node(vertx, config, streams, metrics);
         int cores = Runtime.getRuntime().availableProcessors();

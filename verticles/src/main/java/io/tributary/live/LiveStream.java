@@ -49,6 +49,7 @@ public final class LiveStream {
     private final TributaryConfig.Hls hls;
     private final List<LadderRung> ladder;
     private final Runnable onChange;
+    private final java.util.function.ObjIntConsumer<String> onDropped;
     private final long createdAt = System.currentTimeMillis();
 
     /** Video renditions, highest first; replaced as a whole when the source config changes. */
@@ -81,11 +82,13 @@ public final class LiveStream {
     private long lastVideoDts = Long.MIN_VALUE;
     private long droppedSamples;
 
-    LiveStream(String key, TributaryConfig.Hls hls, List<LadderRung> ladder, Runnable onChange) {
+    LiveStream(String key, TributaryConfig.Hls hls, List<LadderRung> ladder, Runnable onChange,
+               java.util.function.ObjIntConsumer<String> onDropped) {
         this.key = key;
         this.hls = hls;
         this.ladder = ladder;
         this.onChange = onChange;
+        this.onDropped = onDropped;
         this.audioTimeline = timeline(AUDIO);
     }
 
@@ -415,6 +418,7 @@ public final class LiveStream {
 
         @Override
         public void onDropped(String rung, int frames) {
+            onDropped.accept(rung, frames);
             LOG.fine(() -> "stream " + key + " rung " + rung + " dropped " + frames + " frames (transcoder behind)");
         }
 

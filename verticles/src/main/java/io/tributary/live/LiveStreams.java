@@ -32,13 +32,20 @@ public final class LiveStreams {
     private final ConcurrentHashMap<String, LiveStream> streams = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Long> timers = new ConcurrentHashMap<>();
     private final Consumer<String> onRemoved;
+    private final TranscodeDrops drops;
 
-    public LiveStreams(Vertx vertx, TributaryConfig config, Consumer<String> onRemoved) {
+    /** Where a stream reports frames its ladder dropped: (stream, rendition, frames). */
+    public interface TranscodeDrops {
+        void dropped(String stream, String rendition, int frames);
+    }
+
+    public LiveStreams(Vertx vertx, TributaryConfig config, Consumer<String> onRemoved, TranscodeDrops drops) {
         this.vertx = vertx;
         this.rtmp = config.rtmp();
         this.hls = config.hls();
         this.ladder = config.transcode().ladder();
         this.onRemoved = onRemoved;
+        this.drops = drops;
     }
 
     public LiveStream get(String key) {
@@ -61,7 +68,7 @@ public final class LiveStreams {
     public LiveStream claim(String key, long publisherId, Runnable closer) {
         LiveStream stream = streams.compute(key, (k, existing) -> {
             if (existing == null || existing.state() == LiveStream.State.ENDED) {
-                return new LiveStream(k, hls, ladder, () -> announce(k));
+                return new LiveStream(k, hls, ladder, () -> announce(k), (rendition, frames) -> drops.dropped(k, rendition, frames));
             }
             if (existing.state() == LiveStream.State.LIVE
                     && rtmp.duplicatePublish() == TributaryConfig.DuplicatePublish.REJECT) {

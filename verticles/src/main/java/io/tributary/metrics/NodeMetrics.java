@@ -17,7 +17,7 @@ import java.util.function.Supplier;
 /**
  * The node's Prometheus registry (also given to Vert.x for its HTTP and event-bus
  * metrics) and Tributary's own meters. Base units, counters end in _total, and the
- * only per-stream label is the stream key, removed when the stream goes.
+ * only per-stream label is {@code stream_id} (the stream key), removed when the stream goes.
  */
 public final class NodeMetrics {
 
@@ -67,11 +67,17 @@ public final class NodeMetrics {
     }
 
     public Counter ingestBytes(String stream) {
-        return counter("tributary_ingest_bytes_total", "bytes received from publishers", "stream", stream);
+        return counter("tributary_ingest_bytes_total", "bytes received from publishers", "stream_id", stream);
     }
 
     public Counter ingestFrames(String stream, String track) {
-        return counter("tributary_ingest_frames_total", "media samples received from publishers", "stream", stream, "track", track);
+        return counter("tributary_ingest_frames_total", "media samples received from publishers", "stream_id", stream, "track", track);
+    }
+
+    /** Frames a ladder rung dropped because its encoder fell behind (it resumes on the next IDR). */
+    public void transcodeDropped(String stream, String rendition, int frames) {
+        counter("transcode_dropped_frames_total", "frames a transcoded rung dropped to keep up", "stream_id", stream,
+                "rendition", rendition).increment(frames);
     }
 
     public void rtmpRejected(String reason) {
@@ -97,7 +103,7 @@ public final class NodeMetrics {
     public void forgetStream(String stream) {
         counters.entrySet().removeIf(e -> {
             Meter.Id id = e.getValue().getId();
-            if (stream.equals(id.getTag("stream"))) {
+            if (stream.equals(id.getTag("stream_id"))) {
                 registry.remove(e.getValue());
                 return true;
             }

@@ -209,6 +209,6 @@ class LivePathEndToEndTest {
         assertTrue(b.getLong("bitrate") > 0);
         String metrics = TestNode.get(node, "/metrics").body();
         assertTrue(metrics.contains("tributary_publishers 2.0"), "publishers gauge");
-        assertTrue(metrics.contains("tributary_ingest_frames_total{stream=\"bframes\",track=\"video\"}"), "frames by stream");
+        assertTrue(metrics.contains("tributary_ingest_frames_total{stream_id=\"bframes\",track=\"video\"}"), "frames by stream");
     }
 }
