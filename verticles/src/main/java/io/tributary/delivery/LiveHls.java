@@ -183,14 +183,13 @@ final class LiveHls {
                 // direct buffers, gathered: no copy of the media per response
                 sendMedia(ctx, rendition, DeliveryKind.SEGMENT, BufferInternal.buffer(Unpooled.wrappedBuffer(seg.chunks())));
             }
-            case PART -> part(ctx, key, rendition, object.msn(), object.index());
+            case PART -> part(ctx, key, rendition, snap, object.msn(), object.index());
         }
     }
 
-    private void part(RoutingContext ctx, String key, String rendition, long msn, int index) {
+    private void part(RoutingContext ctx, String key, String rendition, RenditionSnapshot current, long msn, int index) {
         // a preload-hinted part requested early is held until it exists
-        long timeout = timeoutMs(stream(key).snapshot(rendition));
-        held.hold(key, ctx.response(), timeout,
+        held.hold(key, ctx.response(), timeoutMs(current),
                 s -> {
                     RenditionSnapshot snap = s == null ? null : s.snapshot(rendition);
                     return snap == null || snap.part(msn, index) != null || !snap.mayStillHave(msn, index)

@@ -275,6 +275,9 @@ public final class LiveStream {
      * for a malformed record and TranscodeException when the ladder cannot run on it.
      */
     public synchronized void videoConfig(byte[] record) {
+        if (avc != null && java.util.Arrays.equals(avc.record(), record) && (ladder.isEmpty() || transcoder != null)) {
+            return; // some encoders repeat the sequence header: nothing changed, nothing restarts
+        }
         AvcConfig parsed = AvcConfig.parse(record);
         stopTranscoder();
         Map<String, VideoRendition> next = new LinkedHashMap<>();
