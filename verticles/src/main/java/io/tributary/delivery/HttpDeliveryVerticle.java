@@ -22,7 +22,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * HTTP delivery: LL-HLS for live streams, the streams API, health, metrics and the
+ * HTTP delivery: LL-HLS and MPEG-DASH for live streams, the streams API, health, metrics and the
  * player pages. One instance per event loop, all sharing the port; nothing here
  * touches the filesystem, so no path can escape the media.
  */
@@ -47,6 +47,7 @@ public final class HttpDeliveryVerticle extends VerticleBase {
     public Future<?> start() {
         held = new HeldRequests(vertx, streams, metrics.heldRequests(), metrics.heldRelease());
         LiveHls hls = new LiveHls(streams, held, metrics);
+        LiveDash dash = new LiveDash(streams, held);
         vertx.eventBus().<String>localConsumer(LiveStreams.CHANGED,
                 m -> hls.changed(m.body(), Long.parseLong(m.headers().get(LiveStreams.CHANGED_AT))));
 
@@ -69,7 +70,9 @@ public final class HttpDeliveryVerticle extends VerticleBase {
             }
             ctx.json(StreamsApi.describe(s));
         });
+        router.get(LiveDash.TIME_PATH).handler(LiveDash::time);
         router.get("/live/:key/index.m3u8").handler(hls::multivariant);
+        router.get("/live/:key/manifest.mpd").handler(dash::manifest);
         router.get("/live/:key/:rendition/:object").handler(hls::object);
         router.get("/").handler(ctx -> page(ctx, index));
         router.get("/play/:key").handler(ctx -> page(ctx, play));

@@ -10,12 +10,20 @@ import java.util.List;
  *
  * @param programDateTime wall-clock milliseconds of the first sample
  * @param initVersion     which init segment (EXT-X-MAP) the samples need
+ * @param startTime       decode time of the first sample (the first fragment's tfdt) in the
+ *                        track timescale, or -1 when unknown
  */
 public record HlsSegment(long msn, long programDateTime, boolean discontinuity, int initVersion,
-                         List<HlsPart> parts, boolean complete) {
+                         List<HlsPart> parts, boolean complete, long startTime) {
 
     public HlsSegment {
         parts = List.copyOf(parts);
+    }
+
+    /** A segment whose start time is unknown. */
+    public HlsSegment(long msn, long programDateTime, boolean discontinuity, int initVersion,
+                      List<HlsPart> parts, boolean complete) {
+        this(msn, programDateTime, discontinuity, initVersion, parts, complete, -1);
     }
 
     public double duration() {
@@ -51,10 +59,10 @@ public record HlsSegment(long msn, long programDateTime, boolean discontinuity, 
         List<HlsPart> more = new ArrayList<>(parts.size() + 1);
         more.addAll(parts);
         more.add(part);
-        return new HlsSegment(msn, programDateTime, discontinuity, initVersion, more, false);
+        return new HlsSegment(msn, programDateTime, discontinuity, initVersion, more, false, startTime);
     }
 
     HlsSegment completed() {
-        return new HlsSegment(msn, programDateTime, discontinuity, initVersion, parts, true);
+        return new HlsSegment(msn, programDateTime, discontinuity, initVersion, parts, true, startTime);
     }
 }

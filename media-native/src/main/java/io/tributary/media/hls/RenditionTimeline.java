@@ -70,11 +70,20 @@ public final class RenditionTimeline {
         discontinuityPending = true;
     }
 
-    /** Opens segment {@code nextMsn}, closing the open one first. */
+    /** Opens segment {@code nextMsn}, closing the open one first; its start time is unknown. */
     public void startSegment(long programDateTime) {
+        startSegment(programDateTime, -1);
+    }
+
+    /**
+     * Opens segment {@code nextMsn}, closing the open one first.
+     *
+     * @param startTime decode time of its first sample in the track timescale (-1: unknown)
+     */
+    public void startSegment(long programDateTime, long startTime) {
         closeOpen();
         ended = false;
-        open = new HlsSegment(nextMsn++, programDateTime, discontinuityPending, initVersion, List.of(), false);
+        open = new HlsSegment(nextMsn++, programDateTime, discontinuityPending, initVersion, List.of(), false, startTime);
         discontinuityPending = false;
         publish();
     }

@@ -101,7 +101,7 @@ public final class TrackPackager {
             flushPart(dts);
         }
         if (newSegment) {
-            timeline.startSegment(programDateTime);
+            timeline.startSegment(programDateTime, dts);
             segmentStart = dts;
         }
         if (partSamples.isEmpty()) {

@@ -1,0 +1,417 @@
+package io.tributary.media.dash;
+
+import io.tributary.media.hls.HlsSegment;
+import io.tributary.media.hls.RenditionSnapshot;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * Renders a live MPEG-DASH MPD (ISO/IEC 23009-1, isoff-live profile) from the same
+ * rendition timelines the LL-HLS playlists come from: every Representation addresses
+ * the HLS objects themselves ({@code {rendition}/init-{v}.mp4}, {@code {rendition}/seg-{msn}.m4s}),
+ * so DASH and HLS players share one copy of the media.
+ *
+ * <p>Timing: a {@code SegmentTemplate} with {@code $Number$} = the segment's msn and a
+ * {@code SegmentTimeline} built from each segment's decode start time and duration in the
+ * track timescale (segments follow the GOP, so their durations vary).
+ *
+ * <p>Periods: one per publisher session. A reconnect (an HLS discontinuity) may bring a new
+ * codec configuration (a new init version) and always restarts the wall-clock mapping, so
+ * every session gets its own Period, identified by its discontinuity sequence number
+ * ({@code id="p{n}"}), with its own init URL and a {@code presentationTimeOffset} that keeps
+ * availability times equal to the segments' real wall-clock times.
+ *
+ * <p>Pure function of its input; no I/O.
+ */
+public final class DashManifest {
+
+    public static final String CONTENT_TYPE = "application/dash+xml";
+    public static final String PROFILE_LIVE = "urn:mpeg:dash:profile:isoff-live:2011";
+    public static final String UTC_HTTP_ISO = "urn:mpeg:dash:utc:http-iso:2014";
+    static final String CHANNEL_SCHEME = "urn:mpeg:dash:23003:3:audio_channel_configuration:2011";
+
+    private static final DateTimeFormatter ISO_MS =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+    private DashManifest() {
+    }
+
+    public enum Kind { VIDEO, AUDIO }
+
+    /** One rendition of the stream and what a DASH Representation says about it. */
+    public record Rendition(String id, Kind kind, RenditionSnapshot snapshot, int timescale, String codecs,
+                            int width, int height, double frameRate, int sampleRate, int channels, long bandwidth) {
+
+        public static Rendition video(String id, RenditionSnapshot snapshot, int timescale, String codecs,
+                                      int width, int height, double frameRate, long bandwidth) {
+            return new Rendition(id, Kind.VIDEO, snapshot, timescale, codecs, width, height, frameRate, 0, 0, bandwidth);
+        }
+
+        /** An AAC rendition; its timescale is the sample rate. */
+        public static Rendition audio(String id, RenditionSnapshot snapshot, String codecs, int sampleRate,
+                                      int channels, long bandwidth) {
+            return new Rendition(id, Kind.AUDIO, snapshot, sampleRate, codecs, 0, 0, 0, sampleRate, channels, bandwidth);
+        }
+    }
+
+    /**
+     * @param renditions            video renditions (any number, e.g. a ladder) and audio
+     * @param availabilityStartTime wall-clock ms anchoring the dynamic presentation; must stay
+     *                              the same for the stream's life
+     * @param now                   wall-clock ms, the publishTime
+     * @param ended                 the stream is over: a static MPD of what is still listed
+     * @param utcTimingUrl          an {@code http-iso} time source for players, or null
+     */
+    public record Input(List<Rendition> renditions, long availabilityStartTime, long now, boolean ended,
+                        String utcTimingUrl) {
+    }
+
+    /** A listed segment and the publisher session (discontinuity sequence number) it belongs to. */
+    record Placed(HlsSegment segment, long session) {
+    }
+
+    /** Whether {@link #render} has something to say: the main rendition has a complete segment with a known start. */
+    public static boolean renderable(Input in) {
+        return main(in) != null;
+    }
+
+    /** @throws IllegalArgumentException when nothing is {@link #renderable} */
+    public static String render(Input in) {
+        Rendition main = main(in);
+        if (main == null) {
+            throw new IllegalArgumentException("no rendition has a complete segment");
+        }
+        boolean dynamic = !in.ended();
+        RenditionSnapshot ms = main.snapshot();
+        List<Placed> mainAll = place(ms, true);
+        List<Placed> mainListed = place(ms, false);
+
+        // sessions shown: those of the main rendition's listed segments; the newest one only once
+        // every rendition with media has a segment in it (a Period needs all its AdaptationSets)
+        TreeMap<Long, List<Placed>> mainBySession = bySession(mainListed);
+        List<List<Placed>> placed = new ArrayList<>();
+        for (Rendition r : in.renditions()) {
+            placed.add(r == main ? mainListed : place(r.snapshot(), false));
+        }
+        long newest = mainBySession.lastKey();
+        if (mainBySession.size() > 1) {
+            for (List<Placed> p : placed) {
+                if (!p.isEmpty() && p.stream().noneMatch(x -> x.session() == newest)) {
+                    mainBySession.remove(newest);
+                    break;
+                }
+            }
+        }
+
+        // wall-clock ms of presentation time 0: the fixed AST when live; once ended, the first listed segment
+        long origin = dynamic ? in.availabilityStartTime()
+                : mainBySession.firstEntry().getValue().get(0).segment().programDateTime();
+
+        StringBuilder b = new StringBuilder(2048);
+        b.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        b.append("<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\"");
+        attr(b, "profiles", PROFILE_LIVE);
+        attr(b, "type", dynamic ? "dynamic" : "static");
+        double target = ms.targetDuration();
+        long maxSegmentMs = 0;
+        for (List<Placed> p : placed) {
+            for (Placed x : p) {
+                maxSegmentMs = Math.max(maxSegmentMs, (long) Math.ceil(x.segment().duration() * 1000));
+            }
+        }
+        if (dynamic) {
+            long windowMs = 0;
+            for (Placed x : mainListed) {
+                windowMs += Math.round(x.segment().duration() * 1000);
+            }
+            attr(b, "availabilityStartTime", ISO_MS.format(Instant.ofEpochMilli(in.availabilityStartTime())));
+            attr(b, "publishTime", ISO_MS.format(Instant.ofEpochMilli(in.now())));
+            attr(b, "minimumUpdatePeriod", duration(Math.round(target * 1000)));
+            attr(b, "timeShiftBufferDepth", duration(windowMs));
+            attr(b, "suggestedPresentationDelay", duration(Math.round(3 * target * 1000)));
+        } else {
+            attr(b, "publishTime", ISO_MS.format(Instant.ofEpochMilli(in.now())));
+        }
+        attr(b, "minBufferTime", duration(Math.round(target * 1000)));
+        attr(b, "maxSegmentDuration", duration(maxSegmentMs));
+        int mpdDurationAt = b.length();
+        b.append(">\n");
+
+        long previousStartMs = 0;
+        long endMs = 0;
+        boolean firstPeriod = true;
+        for (var entry : mainBySession.entrySet()) {
+            long session = entry.getKey();
+            List<Placed> own = entry.getValue();
+            // wall-clock ms of media time 0 in this session (video: exact; pdt and tfdt share the ms clock)
+            HlsSegment last = own.get(own.size() - 1).segment();
+            long wallOfZero = last.programDateTime() - Math.round(last.startTime() * 1000.0 / main.timescale());
+            long pto;
+            if (!dynamic && firstPeriod) {
+                pto = own.get(0).segment().startTime();
+            } else if (dynamic && session == 0) {
+                // the first session: a Period@start and offset that never change for the stream's life
+                long k = wallOfZero - origin;
+                pto = k >= 0 ? 0 : Math.round(-k * main.timescale() / 1000.0);
+            } else {
+                // a later session starts where its first known segment starts
+                pto = firstOfSession(mainAll, session).startTime();
+            }
+            long startMs = wallOfZero + Math.round(pto * 1000.0 / main.timescale()) - origin;
+            if (!dynamic && firstPeriod) {
+                startMs = 0;
+            }
+            startMs = Math.max(startMs, previousStartMs);
+            previousStartMs = startMs;
+
+            b.append("  <Period");
+            attr(b, "id", "p" + session);
+            attr(b, "start", duration(startMs));
+            b.append(">\n");
+            adaptationSet(b, Kind.VIDEO, in.renditions(), placed, session, pto, main.timescale());
+            adaptationSet(b, Kind.AUDIO, in.renditions(), placed, session, pto, main.timescale());
+            b.append("  </Period>\n");
+            firstPeriod = false;
+
+            HlsSegment end = own.get(own.size() - 1).segment();
+            long endTime = end.startTime() + Math.round(end.duration() * main.timescale());
+            endMs = startMs + Math.round((endTime - pto) * 1000.0 / main.timescale());
+        }
+        if (!dynamic) {
+            b.insert(mpdDurationAt, " mediaPresentationDuration=\"" + duration(endMs) + "\"");
+        }
+        if (dynamic && in.utcTimingUrl() != null) {
+            b.append("  <UTCTiming");
+            attr(b, "schemeIdUri", UTC_HTTP_ISO);
+            attr(b, "value", in.utcTimingUrl());
+            b.append("/>\n");
+        }
+        b.append("</MPD>\n");
+        return b.toString();
+    }
+
+    private static void adaptationSet(StringBuilder b, Kind kind, List<Rendition> renditions, List<List<Placed>> placed,
+                                      long session, long ptoMain, int mainTimescale) {
+        boolean open = false;
+        for (int i = 0; i < renditions.size(); i++) {
+            Rendition r = renditions.get(i);
+            if (r.kind() != kind) {
+                continue;
+            }
+            List<HlsSegment> segs = new ArrayList<>();
+            for (Placed x : placed.get(i)) {
+                if (x.session() == session) {
+                    segs.add(x.segment());
+                }
+            }
+            if (segs.isEmpty()) {
+                continue;
+            }
+            if (!open) {
+                open = true;
+                b.append("    <AdaptationSet");
+                attr(b, "id", kind == Kind.VIDEO ? "0" : "1");
+                attr(b, "contentType", kind == Kind.VIDEO ? "video" : "audio");
+                attr(b, "mimeType", kind == Kind.VIDEO ? "video/mp4" : "audio/mp4");
+                if (kind == Kind.AUDIO) {
+                    attr(b, "lang", "und");
+                }
+                attr(b, "segmentAlignment", "true");
+                attr(b, "startWithSAP", "1");
+                b.append(">\n");
+            }
+            b.append("      <Representation");
+            attr(b, "id", r.id());
+            attr(b, "codecs", r.codecs());
+            attr(b, "bandwidth", Long.toString(Math.max(1, r.bandwidth())));
+            if (kind == Kind.VIDEO) {
+                attr(b, "width", Integer.toString(r.width()));
+                attr(b, "height", Integer.toString(r.height()));
+                String fps = frameRate(r.frameRate());
+                if (fps != null) {
+                    attr(b, "frameRate", fps);
+                }
+            } else {
+                attr(b, "audioSamplingRate", Integer.toString(r.sampleRate()));
+            }
+            b.append(">\n");
+            if (kind == Kind.AUDIO) {
+                b.append("        <AudioChannelConfiguration");
+                attr(b, "schemeIdUri", CHANNEL_SCHEME);
+                attr(b, "value", Integer.toString(r.channels()));
+                b.append("/>\n");
+            }
+            segmentTemplate(b, r, segs, Math.round(ptoMain * (double) r.timescale() / mainTimescale));
+            b.append("      </Representation>\n");
+        }
+        if (open) {
+            b.append("    </AdaptationSet>\n");
+        }
+    }
+
+    private static void segmentTemplate(StringBuilder b, Rendition r, List<HlsSegment> segs, long pto) {
+        // a session's segments share the newest init (an init change without a reconnect is
+        // rare: an encoder re-sending a different sequence header)
+        int initVersion = segs.get(segs.size() - 1).initVersion();
+        b.append("        <SegmentTemplate");
+        attr(b, "timescale", Integer.toString(r.timescale()));
+        if (pto != 0) {
+            attr(b, "presentationTimeOffset", Long.toString(pto));
+        }
+        attr(b, "initialization", "$RepresentationID$/init-" + initVersion + ".mp4");
+        attr(b, "media", "$RepresentationID$/seg-$Number$.m4s");
+        attr(b, "startNumber", Long.toString(segs.get(0).msn()));
+        b.append(">\n          <SegmentTimeline>\n");
+        long runT = -1;
+        long runD = -1;
+        int runR = 0;
+        boolean explicitT = false;
+        long expected = -1;
+        for (HlsSegment s : segs) {
+            long t = s.startTime();
+            long d = Math.round(s.duration() * r.timescale());
+            if (runD >= 0 && t == expected && d == runD) {
+                runR++;
+            } else {
+                if (runD >= 0) {
+                    timelineEntry(b, runT, explicitT, runD, runR);
+                }
+                explicitT = runD < 0 || t != expected;
+                runT = t;
+                runD = d;
+                runR = 0;
+            }
+            expected = t + d;
+        }
+        timelineEntry(b, runT, explicitT, runD, runR);
+        b.append("          </SegmentTimeline>\n        </SegmentTemplate>\n");
+    }
+
+    private static void timelineEntry(StringBuilder b, long t, boolean explicitT, long d, int r) {
+        b.append("            <S");
+        if (explicitT) {
+            attr(b, "t", Long.toString(t));
+        }
+        attr(b, "d", Long.toString(d));
+        if (r > 0) {
+            attr(b, "r", Integer.toString(r));
+        }
+        b.append("/>\n");
+    }
+
+    /** The first video rendition with a complete segment, else the first audio one. */
+    private static Rendition main(Input in) {
+        for (Kind k : Kind.values()) {
+            for (Rendition r : in.renditions()) {
+                if (r.kind() == k && !place(r.snapshot(), false).isEmpty()) {
+                    return r;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The listed segments (and with {@code retired} the older ones still kept) that have a
+     * start time, each with its session: the discontinuities before it since the stream began.
+     */
+    static List<Placed> place(RenditionSnapshot s, boolean retired) {
+        List<HlsSegment> listed = s.listed();
+        if (listed.isEmpty()) {
+            return List.of();
+        }
+        long firstSession = s.discontinuitySequence() + (listed.get(0).discontinuity() ? 1 : 0);
+        List<Placed> out = new ArrayList<>();
+        if (retired) {
+            List<HlsSegment> old = s.retired();
+            long session = firstSession - (listed.get(0).discontinuity() ? 1 : 0);
+            List<Placed> back = new ArrayList<>();
+            for (int i = old.size() - 1; i >= 0; i--) {
+                HlsSegment seg = old.get(i);
+                back.add(0, new Placed(seg, session));
+                if (seg.discontinuity()) {
+                    session--;
+                }
+            }
+            for (Placed p : back) {
+                if (p.segment().startTime() >= 0) {
+                    out.add(p);
+                }
+            }
+        }
+        long session = firstSession;
+        for (int i = 0; i < listed.size(); i++) {
+            HlsSegment seg = listed.get(i);
+            if (i > 0 && seg.discontinuity()) {
+                session++;
+            }
+            if (seg.startTime() >= 0) {
+                out.add(new Placed(seg, session));
+            }
+        }
+        return out;
+    }
+
+    private static TreeMap<Long, List<Placed>> bySession(List<Placed> placed) {
+        TreeMap<Long, List<Placed>> out = new TreeMap<>();
+        for (Placed p : placed) {
+            out.computeIfAbsent(p.session(), k -> new ArrayList<>()).add(p);
+        }
+        return out;
+    }
+
+    private static HlsSegment firstOfSession(List<Placed> all, long session) {
+        for (Placed p : all) {
+            if (p.session() == session) {
+                return p.segment();
+            }
+        }
+        throw new IllegalStateException("session " + session + " has no segment");
+    }
+
+    /** xs:duration in seconds with millisecond precision: PT2S, PT12.345S. */
+    static String duration(long ms) {
+        return "PT" + BigDecimal.valueOf(Math.max(0, ms), 3).stripTrailingZeros().toPlainString() + "S";
+    }
+
+    /** FrameRateType: an integer, or a fraction for NTSC-style and other non-integer rates; null when unknown. */
+    static String frameRate(double fps) {
+        if (!(fps > 0)) {
+            return null;
+        }
+        long milli = Math.round(fps * 1000);
+        if (milli % 1000 == 0) {
+            return Long.toString(milli / 1000);
+        }
+        long ntsc = Math.round(fps * 1.001);
+        if (Math.abs(ntsc * 1000 / 1001.0 - fps) < 0.005) {
+            return ntsc * 1000 + "/1001";
+        }
+        return milli + "/1000";
+    }
+
+    private static void attr(StringBuilder b, String name, String value) {
+        b.append(' ').append(name).append("=\"");
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '&' -> b.append("&amp;");
+                case '<' -> b.append("&lt;");
+                case '>' -> b.append("&gt;");
+                case '"' -> b.append("&quot;");
+                default -> b.append(c);
+            }
+        }
+        b.append('"');
+    }
+
+    static String iso(long ms) {
+        return ISO_MS.format(Instant.ofEpochMilli(ms));
+    }
+}

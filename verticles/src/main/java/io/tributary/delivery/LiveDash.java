@@ -1,0 +1,130 @@
+package io.tributary.delivery;
+
+import io.tributary.StatusException;
+import io.tributary.config.StreamKeys;
+import io.tributary.live.LiveStream;
+import io.tributary.live.LiveStreams;
+import io.tributary.media.codec.AacConfig;
+import io.tributary.media.codec.AvcConfig;
+import io.tributary.media.dash.DashManifest;
+import io.tributary.media.hls.RenditionSnapshot;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.HostAndPort;
+import io.vertx.ext.web.RoutingContext;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * MPEG-DASH delivery of live streams: {@code /live/{key}/manifest.mpd}, an MPD whose
+ * Representations address the LL-HLS rendition objects themselves (see {@link DashManifest}),
+ * and {@code /api/v1/time}, the clock players synchronise with (UTCTiming http-iso).
+ */
+final class LiveDash {
+
+    static final String TIME_PATH = "/api/v1/time";
+    private static final CharSequence MPD_TYPE = HttpHeaders.createOptimized(DashManifest.CONTENT_TYPE);
+    /** The media timescale of video renditions (LiveStream's packager clock). */
+    private static final int VIDEO_TIMESCALE = 90_000;
+    /** How long a first request waits for a starting stream's first complete segment. */
+    private static final long FIRST_SEGMENT_WAIT_MS = 10_000;
+    private static final DateTimeFormatter ISO_MS =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+    private final LiveStreams streams;
+    private final HeldRequests held;
+
+    LiveDash(LiveStreams streams, HeldRequests held) {
+        this.streams = streams;
+        this.held = held;
+    }
+
+    void manifest(RoutingContext ctx) {
+        String key = ctx.pathParam("key");
+        if (!StreamKeys.valid(key)) {
+            throw StatusException.badRequest("malformed stream key");
+        }
+        if (streams.get(key) == null) {
+            throw StatusException.notFound("stream '" + key + "' is not live on this node");
+        }
+        String timeUrl = origin(ctx.request()) + TIME_PATH;
+        held.hold(key, ctx.response(), FIRST_SEGMENT_WAIT_MS,
+                s -> s == null || s.state() == LiveStream.State.ENDED || DashManifest.renderable(input(s, null)),
+                s -> {
+                    DashManifest.Input in = s == null ? null : input(s, timeUrl);
+                    if (in == null || !DashManifest.renderable(in)) {
+                        LiveHls.fail(ctx, StatusException.notFound("stream '" + key + "' has no media"));
+                        return;
+                    }
+                    send(ctx.response(), DashManifest.render(in));
+                },
+                () -> LiveHls.fail(ctx, new StatusException(503, "stream '" + key + "' has not produced a segment yet")));
+    }
+
+    /** Every rendition the stream has: audio by name, every other one is a video rendition. */
+    static DashManifest.Input input(LiveStream s, String timeUrl) {
+        List<DashManifest.Rendition> out = new ArrayList<>();
+        for (String name : s.renditions()) {
+            RenditionSnapshot snap = s.snapshot(name);
+            if (snap == null) {
+                continue;
+            }
+            if (name.equals(LiveStream.AUDIO)) {
+                AacConfig aac = s.audioConfig();
+                if (aac != null) {
+                    out.add(DashManifest.Rendition.audio(name, snap, aac.codecString(), aac.sampleRate(), aac.channels(),
+                            LiveHls.bandwidth(snap)[0]));
+                }
+            } else {
+                AvcConfig avc = s.videoConfig();
+                if (avc != null) {
+                    out.add(DashManifest.Rendition.video(name, snap, VIDEO_TIMESCALE, avc.codecString(), avc.width(),
+                            avc.height(), s.frameRate(), LiveHls.bandwidth(snap)[0]));
+                }
+            }
+        }
+        return new DashManifest.Input(out, s.publishedAt(), System.currentTimeMillis(),
+                s.state() == LiveStream.State.ENDED, timeUrl);
+    }
+
+    private static void send(HttpServerResponse res, String mpd) {
+        if (res.closed() || res.ended()) {
+            return;
+        }
+        res.putHeader(HttpHeaders.CONTENT_TYPE, MPD_TYPE)
+                .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=1")
+                .end(mpd);
+    }
+
+    /** {@code GET /api/v1/time}: now, ISO-8601 UTC with milliseconds. */
+    static void time(RoutingContext ctx) {
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+                .end(ISO_MS.format(Instant.now()));
+    }
+
+    /** The scheme and authority the client used (a proxy's X-Forwarded-Proto wins), for absolute URLs. */
+    static String origin(HttpServerRequest req) {
+        String scheme = req.getHeader("X-Forwarded-Proto");
+        if (scheme == null || !(scheme.equals("http") || scheme.equals("https"))) {
+            scheme = req.scheme() == null ? "http" : req.scheme();
+        }
+        HostAndPort authority = req.authority();
+        String host;
+        if (authority == null) {
+            host = req.localAddress().hostAddress() + ":" + req.localAddress().port();
+        } else {
+            String h = authority.host();
+            if (h.indexOf(':') >= 0 && !h.startsWith("[")) {
+                h = "[" + h + "]";
+            }
+            host = authority.port() >= 0 ? h + ":" + authority.port() : h;
+        }
+        return scheme + "://" + host;
+    }
+}

@@ -1,0 +1,276 @@
+package io.tributary.delivery;
+
+import io.tributary.media.MediaSample;
+import io.tributary.media.testing.Mp4Boxes;
+import io.tributary.media.testing.SyntheticAvSource;
+import io.tributary.testing.Playlist;
+import io.tributary.testing.RtmpTestPublisher;
+import io.tributary.testing.TestNode;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.Frame;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+
+import javax.xml.parsers.DocumentBuilderFactory;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * MPEG-DASH from a live RTMP publish: the MPD, the objects it addresses (the very HLS
+ * segments), and FFmpeg's DASH demuxer playing it while the publisher keeps going in real time.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LiveDashTest {
+
+    private static final String KEY = "dash";
+
+    private io.tributary.Node node;
+    private SyntheticAvSource src;
+    private RtmpTestPublisher pub;
+    private Thread paced;
+
+    @BeforeAll
+    void start() {
+        node = TestNode.start(Map.of());
+        src = new SyntheticAvSource(320, 240, 30, 30, 0, true);
+        pub = RtmpTestPublisher.publish(node.rtmpPort(), KEY);
+        assertTrue(pub.publishing(), "publish refused: " + pub.failure());
+        pub.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
+        // some history at once, then real time in the background so a live client finds fresh segments
+        pub.send(src.next(8.2), 0);
+        List<MediaSample> more = src.next(25);
+        paced = new Thread(() -> {
+            try {
+                pub.sendPaced(more, 0);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                // the publisher was closed at the end of the tests
+            }
+        }, "dash-test-publisher");
+        paced.setDaemon(true);
+        paced.start();
+        TestNode.await("3 video segments", Duration.ofSeconds(15), () -> {
+            HttpResponse<String> r = TestNode.get(node, "/live/" + KEY + "/video/index.m3u8");
+            return r.statusCode() == 200 && new Playlist(r.body()).segments().size() >= 3;
+        });
+    }
+
+    @AfterAll
+    void stop() throws InterruptedException {
+        if (paced != null) {
+            paced.interrupt();
+            paced.join(5000);
+        }
+        if (pub != null) {
+            pub.close();
+        }
+        if (src != null) {
+            src.close();
+        }
+        TestNode.stop(node);
+    }
+
+    private static Element parse(String xml) throws Exception {
+        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+        f.setNamespaceAware(true);
+        Document doc = f.newDocumentBuilder().parse(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
+        return doc.getDocumentElement();
+    }
+
+    private static List<Element> all(Element e, String name) {
+        List<Element> out = new ArrayList<>();
+        var list = e.getElementsByTagNameNS("urn:mpeg:dash:schema:mpd:2011", name);
+        for (int i = 0; i < list.getLength(); i++) {
+            out.add((Element) list.item(i));
+        }
+        return out;
+    }
+
+    private static Element one(Element e, String name) {
+        List<Element> found = all(e, name);
+        assertEquals(1, found.size(), name + " elements");
+        return found.get(0);
+    }
+
+    private static List<Element> children(Element e, String name) {
+        List<Element> out = new ArrayList<>();
+        for (Node n = e.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element c && c.getLocalName().equals(name)) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    private HttpResponse<String> mpdResponse() {
+        HttpResponse<String> r = TestNode.get(node, "/live/" + KEY + "/manifest.mpd");
+        assertEquals(200, r.statusCode(), r.body());
+        return r;
+    }
+
+    @Test
+    void manifestDescribesTheLiveStream() throws Exception {
+        HttpResponse<String> r = mpdResponse();
+        assertEquals("application/dash+xml", r.headers().firstValue("content-type").orElse(""));
+        assertEquals("public, max-age=1", r.headers().firstValue("cache-control").orElse(""));
+        assertEquals("*", r.headers().firstValue("access-control-allow-origin").orElse(""));
+
+        Element mpd = parse(r.body());
+        assertEquals("MPD", mpd.getLocalName());
+        assertEquals("dynamic", mpd.getAttribute("type"));
+        assertEquals("urn:mpeg:dash:profile:isoff-live:2011", mpd.getAttribute("profiles"));
+        Instant ast = Instant.parse(mpd.getAttribute("availabilityStartTime"));
+        Instant published = Instant.parse(mpd.getAttribute("publishTime"));
+        assertTrue(Math.abs(Duration.between(Instant.now(), published).toMillis()) < 5000, "publishTime is now");
+        assertTrue(ast.isBefore(published));
+        for (String a : List.of("minimumUpdatePeriod", "timeShiftBufferDepth", "suggestedPresentationDelay",
+                "minBufferTime", "maxSegmentDuration")) {
+            assertTrue(mpd.getAttribute(a).matches("PT[0-9]+(\\.[0-9]+)?S"), a + "=" + mpd.getAttribute(a));
+        }
+        // AST stays put while the stream lives
+        Thread.sleep(50);
+        assertEquals(mpd.getAttribute("availabilityStartTime"),
+                parse(mpdResponse().body()).getAttribute("availabilityStartTime"));
+
+        Element period = one(mpd, "Period");
+        assertEquals("p0", period.getAttribute("id"));
+        assertTrue(period.getAttribute("start").startsWith("PT"));
+        List<Element> sets = children(period, "AdaptationSet");
+        assertEquals(2, sets.size());
+        Element video = sets.get(0);
+        assertEquals("video", video.getAttribute("contentType"));
+        assertEquals("true", video.getAttribute("segmentAlignment"));
+        assertEquals("1", video.getAttribute("startWithSAP"));
+        Element vr = children(video, "Representation").get(0);
+        assertEquals("video", vr.getAttribute("id"));
+        assertTrue(vr.getAttribute("codecs").matches("avc1\\.[0-9a-f]{6}"), vr.getAttribute("codecs"));
+        assertEquals("320", vr.getAttribute("width"));
+        assertEquals("240", vr.getAttribute("height"));
+        assertEquals("30", vr.getAttribute("frameRate"));
+        assertTrue(Long.parseLong(vr.getAttribute("bandwidth")) > 10_000);
+        Element audio = sets.get(1);
+        assertEquals("audio", audio.getAttribute("contentType"));
+        assertEquals("und", audio.getAttribute("lang"));
+        Element ar = children(audio, "Representation").get(0);
+        assertEquals("audio", ar.getAttribute("id"));
+        assertEquals("mp4a.40.2", ar.getAttribute("codecs"));
+        assertEquals(Integer.toString(src.sampleRate()), ar.getAttribute("audioSamplingRate"));
+        assertEquals("urn:mpeg:dash:23003:3:audio_channel_configuration:2011",
+                one(ar, "AudioChannelConfiguration").getAttribute("schemeIdUri"));
+
+        Element utc = one(mpd, "UTCTiming");
+        assertEquals("urn:mpeg:dash:utc:http-iso:2014", utc.getAttribute("schemeIdUri"));
+        String timeUrl = utc.getAttribute("value");
+        assertEquals(node.httpUrl("/api/v1/time"), timeUrl);
+        HttpResponse<String> time = TestNode.get(node, URI.create(timeUrl).getPath());
+        assertEquals(200, time.statusCode());
+        assertTrue(time.body().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z"), time.body());
+        assertTrue(Math.abs(Duration.between(Instant.now(), Instant.parse(time.body())).toMillis()) < 2000);
+        assertEquals("*", time.headers().firstValue("access-control-allow-origin").orElse(""));
+
+        assertEquals(404, TestNode.get(node, "/live/nobody/manifest.mpd").statusCode());
+    }
+
+    /** Every segment the template and timeline yield is the HLS segment with that msn, its tfdt the timeline's t. */
+    @Test
+    void everyAddressedSegmentIsTheHlsSegment() throws Exception {
+        URI mpdUrl = URI.create(node.httpUrl("/live/" + KEY + "/manifest.mpd"));
+        Element mpd = parse(mpdResponse().body());
+        int checked = 0;
+        for (Element rep : all(mpd, "Representation")) {
+            String id = rep.getAttribute("id");
+            Element template = one(rep, "SegmentTemplate");
+            Playlist hls = new Playlist(TestNode.get(node, "/live/" + KEY + "/" + id + "/index.m3u8").body());
+            URI hlsUrl = URI.create(node.httpUrl("/live/" + KEY + "/" + id + "/index.m3u8"));
+
+            String init = template.getAttribute("initialization").replace("$RepresentationID$", id);
+            URI hlsInit = hlsUrl.resolve(hls.tag("EXT-X-MAP").attr("URI"));
+            assertEquals(hlsInit, mpdUrl.resolve(init), "init of " + id);
+
+            long number = Long.parseLong(template.getAttribute("startNumber"));
+            long t = -1;
+            for (Element s : all(template, "S")) {
+                if (s.hasAttribute("t")) {
+                    t = Long.parseLong(s.getAttribute("t"));
+                }
+                assertTrue(t >= 0, "the first S has t");
+                long d = Long.parseLong(s.getAttribute("d"));
+                int r = s.hasAttribute("r") ? Integer.parseInt(s.getAttribute("r")) : 0;
+                for (int i = 0; i <= r; i++, number++, t += d) {
+                    String media = template.getAttribute("media").replace("$RepresentationID$", id)
+                            .replace("$Number$", Long.toString(number));
+                    URI fromMpd = mpdUrl.resolve(media);
+                    URI fromHls = hlsUrl.resolve("seg-" + number + ".m4s");
+                    long msn = number;
+                    assertTrue(hls.segments().stream().anyMatch(x -> x.msn() == msn), id + " playlist lists msn " + msn);
+                    byte[] viaMpd = TestNode.getBytes(node, fromMpd.getPath()).body();
+                    byte[] viaHls = TestNode.getBytes(node, fromHls.getPath()).body();
+                    assertTrue(viaMpd.length > 100, fromMpd + " fetched");
+                    assertArrayEquals(viaHls, viaMpd, fromMpd + " is HLS segment " + number);
+                    Mp4Boxes.Box tfdt = Mp4Boxes.parse(viaMpd).stream().filter(b -> b.type().equals("moof")).findFirst()
+                            .orElseThrow().path("traf/tfdt");
+                    assertEquals(t, tfdt.version() == 1 ? tfdt.u64(4) : tfdt.u32(4), fromMpd + " starts at S@t");
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked >= 6, "segments checked: " + checked);
+    }
+
+    @Test
+    void ffmpegDashDemuxerPlaysIt() throws Exception {
+        ExecutorService exec = Executors.newSingleThreadExecutor();
+        try {
+            Future<int[]> play = exec.submit(() -> {
+                try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(node.httpUrl("/live/" + KEY + "/manifest.mpd"))) {
+                    grabber.setFormat("dash");
+                    grabber.setOption("rw_timeout", "10000000");
+                    grabber.start();
+                    int images = 0;
+                    int audio = 0;
+                    for (int i = 0; i < 400 && (images < 45 || audio == 0); i++) {
+                        Frame f = grabber.grab();
+                        assertNotNull(f, "stream ended early");
+                        if (f.image != null) {
+                            assertEquals(320, f.imageWidth);
+                            assertEquals(240, f.imageHeight);
+                            images++;
+                        }
+                        if (f.samples != null) {
+                            audio++;
+                        }
+                    }
+                    grabber.stop();
+                    return new int[]{images, audio};
+                }
+            });
+            int[] got = play.get(30, TimeUnit.SECONDS);
+            assertTrue(got[0] >= 45, "decoded video frames: " + got[0]);
+            assertTrue(got[1] > 0, "decoded audio frames: " + got[1]);
+        } finally {
+            exec.shutdownNow();
+        }
+    }
+}
