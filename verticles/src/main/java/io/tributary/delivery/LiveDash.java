@@ -81,7 +81,7 @@ final class LiveDash {
                             LiveHls.bandwidth(snap)[0]));
                 }
             } else {
-                AvcConfig avc = s.videoConfig();
+                AvcConfig avc = s.videoConfig(name); // the rung encoder's own size and codecs
                 if (avc != null) {
                     out.add(DashManifest.Rendition.video(name, snap, VIDEO_TIMESCALE, avc.codecString(), avc.width(),
                             avc.height(), s.frameRate(), LiveHls.bandwidth(snap)[0]));
