@@ -82,6 +82,19 @@ class AbrLadderTest {
             }
             assertTrue(compared >= 2, "segments compared: " + compared);
 
+            // DASH: one video AdaptationSet with a Representation per rung, at the rung's own size
+            org.w3c.dom.Document mpd = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                    .parse(new java.io.ByteArrayInputStream(TestNode.getBytes(node, "/live/abr/manifest.mpd").body()));
+            org.w3c.dom.NodeList reps = mpd.getElementsByTagName("Representation");
+            Map<String, String> widths = new java.util.HashMap<>();
+            for (int i = 0; i < reps.getLength(); i++) {
+                org.w3c.dom.Element e = (org.w3c.dom.Element) reps.item(i);
+                widths.put(e.getAttribute("id"), e.getAttribute("width"));
+            }
+            assertEquals("1280", widths.get("720p"));
+            assertEquals("640", widths.get("360p"));
+            assertTrue(widths.containsKey("audio"), widths.toString());
+
             assertDecodes(node, "360p", 640, 360);
             assertDecodes(node, "720p", 1280, 720);
             assertNull(sendFailure.get());
