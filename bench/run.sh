@@ -13,7 +13,10 @@ case "$NAME" in
   delivery) MAIN=io.tributary.bench.delivery.DeliveryBench ;;
   fanout)   MAIN=io.tributary.bench.fanout.FanoutBench ;;
   delivery-profile) MAIN=io.tributary.bench.delivery.DeliveryProfile ;;
-  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout [args...]" >&2; exit 2 ;;
+  transcode-cpu)      MAIN=io.tributary.bench.transcode.TranscodeCpuBench ;;
+  transcode-realtime) MAIN=io.tributary.bench.transcode.TranscodeRealtimeBench ;;
+  transcode-latency)  MAIN=io.tributary.bench.transcode.TranscodeLatencyBench ;;
+  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|transcode-cpu|transcode-realtime|transcode-latency [args...]" >&2; exit 2 ;;
 esac
 
 if [ "${BENCH_NO_BUILD:-0}" != 1 ] || [ ! -f bench/target/classpath.txt ]; then
