@@ -314,6 +314,7 @@ final class TranscodeKit {
 
     /** Backlog limits of the fast feed: far below the queue capacity (90) and the 2 s lag limit at 30 fps. */
     static final int FEED_SOURCE_LIMIT = 8;
+    static final String FEEDER = "feeder (bench thread: offer, backlog polling, transcoder setup)";
     static final int FEED_RUNG_LIMIT = 24;
 
     /**
@@ -327,6 +328,8 @@ final class TranscodeKit {
         Map<Long, Map.Entry<String, Double>> before = threadCpu();
         Map<Long, Map.Entry<String, Double>> seen = new ConcurrentHashMap<>();
         double cpu0 = selfCpu();
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long feeder0 = mx.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         long refusals = 0;
         LiveTranscoder t = new LiveTranscoder(io.tributary.media.codec.AvcConfig.parse(src.avcC()), ladder, sink, opts);
@@ -389,7 +392,9 @@ final class TranscodeKit {
                 byThread.merge(key, v, Double::sum);
                 known += v;
             }
-            byThread.put("other (JVM: feeder, GC, JIT...)", Math.max(0, (cpu1 - cpu0) - known));
+            double feeder = (mx.getCurrentThreadCpuTime() - feeder0) / 1e9;
+            byThread.put(FEEDER, feeder);
+            byThread.put("rest of the JVM (GC, JIT, ...)", Math.max(0, (cpu1 - cpu0) - known - feeder));
             return new InProcessResult((t1 - t0) / 1e9, cpu1 - cpu0, src.mediaSeconds(), sink, t.stats(),
                     t.sourceStats().samplesDropped(), byThread, refusals);
         } finally {
