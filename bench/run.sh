@@ -15,7 +15,10 @@ case "$NAME" in
   delivery-profile) MAIN=io.tributary.bench.delivery.DeliveryProfile ;;
   ingest)   MAIN=io.tributary.bench.ingest.IngestBench ;;
   player)   MAIN=io.tributary.bench.player.PlayerBench ;;
-  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player [args...]" >&2; exit 2 ;;
+  transcode-cpu)      MAIN=io.tributary.bench.transcode.TranscodeCpuBench ;;
+  transcode-realtime) MAIN=io.tributary.bench.transcode.TranscodeRealtimeBench ;;
+  transcode-latency)  MAIN=io.tributary.bench.transcode.TranscodeLatencyBench ;;
+  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency [args...]" >&2; exit 2 ;;
 esac
 
 if [ "${BENCH_NO_BUILD:-0}" != 1 ] || [ ! -f bench/target/classpath.txt ]; then
