@@ -66,7 +66,10 @@ public final class LiveStream {
     private volatile AvcConfig avc;
     private volatile AacConfig aac;
     private volatile double metaFrameRate;
-    private volatile double frameDeltaMs;
+    /** Video frames and the dts span they cover, this publisher session: the measured rate. */
+    private volatile long rateFrames;
+    private volatile long rateSpanMs;
+    private long rateFirstDts = Long.MIN_VALUE;
     private volatile long publishedAt = System.currentTimeMillis();
     private long publisherId;
     private Runnable closePublisher = () -> { };
@@ -125,7 +128,8 @@ public final class LiveStream {
         if (metaFrameRate > 0) {
             return metaFrameRate;
         }
-        return frameDeltaMs > 0 ? Math.round(100_000.0 / frameDeltaMs) / 100.0 : 0;
+        long span = rateSpanMs;
+        return span > 0 ? FrameRates.nominal((rateFrames - 1) * 1000.0 / span) : 0;
     }
 
     public long publishedAt() {
@@ -233,6 +237,7 @@ public final class LiveStream {
             audioClock.reset();
         }
         lastVideoDts = Long.MIN_VALUE;
+        rateFirstDts = Long.MIN_VALUE;
         state = State.RECONNECTING;
         onChange.run();
         return true;
@@ -344,10 +349,12 @@ public final class LiveStream {
                 droppedSamples++;
                 return;
             }
-            if (lastVideoDts != Long.MIN_VALUE && t > lastVideoDts) {
-                long d = t - lastVideoDts;
-                frameDeltaMs = frameDeltaMs == 0 ? d : frameDeltaMs * 0.95 + d * 0.05;
+            if (rateFirstDts == Long.MIN_VALUE || t < lastVideoDts) {
+                rateFirstDts = t;
+                rateFrames = 0;
             }
+            rateFrames++;
+            rateSpanMs = t - rateFirstDts;
             lastVideoDts = t;
             MediaSample shifted = new MediaSample(Track.VIDEO, t, s.compositionOffset(), s.keyframe(), s.data());
             if (transcoder != null) {
