@@ -1,5 +1,7 @@
 package io.tributary.media.transcode;
 
+import io.tributary.media.codec.H264Bitstream;
+
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_FLAG_GLOBAL_HEADER;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
@@ -100,7 +102,7 @@ final class RungEncoder {
         this.maxLagMillis = options.maxLagMillis();
         try {
             openEncoder(options.frameRate(), threads);
-            avcC = H264Bitstream.avcDecoderConfigurationRecord(copy(encoder.extradata(), encoder.extradata_size()));
+            avcC = H264Bitstream.avcDecoderConfigurationRecord(copy(encoder.extradata(), encoder.extradata_size()), 1);
             packet = av_packet_alloc();
             if (packet == null) {
                 throw new TranscodeException("out of memory allocating a packet");

@@ -28,7 +28,7 @@ import static org.bytedeco.ffmpeg.global.avutil.av_strerror;
 
 import io.tributary.media.MediaSample;
 import io.tributary.media.Track;
-import java.io.ByteArrayOutputStream;
+import io.tributary.media.codec.H264Bitstream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -202,7 +202,8 @@ public final class SyntheticAvSource implements AutoCloseable {
         try {
             packet = av_packet_alloc();
             openVideo(b);
-            avcC = buildAvcC(copy(video.extradata(), video.extradata_size()));
+            avcC = H264Bitstream.avcDecoderConfigurationRecord(copy(video.extradata(), video.extradata_size()),
+                    pixelFormat == AV_PIX_FMT_YUV444P ? 3 : pixelFormat == AV_PIX_FMT_YUV422P ? 2 : 1);
             if (b.audio) {
                 openAudio();
                 asc = copy(audio.extradata(), audio.extradata_size());
@@ -399,7 +400,7 @@ public final class SyntheticAvSource implements AutoCloseable {
         if (p.isVideo()) {
             long dtsMs = Math.round(videoMs(p.dts())) + shiftMs;
             long ptsMs = Math.round(videoMs(p.pts())) + shiftMs;
-            videoQueue.add(new MediaSample(Track.VIDEO, dtsMs, (int) (ptsMs - dtsMs), p.key(), annexBToAvcc(p.data())));
+            videoQueue.add(new MediaSample(Track.VIDEO, dtsMs, (int) (ptsMs - dtsMs), p.key(), H264Bitstream.toAvcc(p.data(), p.data().length, 4)));
             lastVideoDtsMs = dtsMs;
         } else {
             long dtsMs = Math.round(audioMs(p.pts())) + shiftMs;
@@ -480,102 +481,6 @@ public final class SyntheticAvSource implements AutoCloseable {
         }
     }
 
-    // ---- bitstream helpers
-
-    /** Splits an Annex B byte stream into NAL units (start codes and trailing zero bytes removed). */
-    static List<byte[]> splitAnnexB(byte[] b) {
-        List<byte[]> nals = new ArrayList<>();
-        int start = -1;
-        int i = 0;
-        while (i + 2 < b.length) {
-            if (b[i] == 0 && b[i + 1] == 0 && b[i + 2] == 1) {
-                if (start >= 0) {
-                    addNal(nals, b, start, i);
-                }
-                i += 3;
-                start = i;
-            } else {
-                i++;
-            }
-        }
-        if (start < 0) {
-            throw new IllegalStateException("no Annex B start code in encoder output");
-        }
-        addNal(nals, b, start, b.length);
-        return nals;
-    }
-
-    private static void addNal(List<byte[]> nals, byte[] b, int from, int to) {
-        while (to > from && b[to - 1] == 0) {
-            to--; // zero_byte of the next 4-byte start code / trailing_zero_8bits
-        }
-        if (to > from) {
-            byte[] nal = new byte[to - from];
-            System.arraycopy(b, from, nal, 0, nal.length);
-            nals.add(nal);
-        }
-    }
-
-    /** Annex B access unit -> AVCC with 4-byte lengths; parameter sets and AUDs are dropped (they live in avcC). */
-    static byte[] annexBToAvcc(byte[] annexB) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(annexB.length + 16);
-        for (byte[] nal : splitAnnexB(annexB)) {
-            int type = nal[0] & 0x1F;
-            if (type == 7 || type == 8 || type == 9) {
-                continue;
-            }
-            out.write(nal.length >>> 24);
-            out.write(nal.length >>> 16);
-            out.write(nal.length >>> 8);
-            out.write(nal.length);
-            out.write(nal, 0, nal.length);
-        }
-        return out.toByteArray();
-    }
-
-    /** Builds an AVCDecoderConfigurationRecord from x264's Annex B global headers. */
-    private byte[] buildAvcC(byte[] extradata) {
-        List<byte[]> sps = new ArrayList<>();
-        List<byte[]> pps = new ArrayList<>();
-        for (byte[] nal : splitAnnexB(extradata)) {
-            switch (nal[0] & 0x1F) {
-                case 7 -> sps.add(nal);
-                case 8 -> pps.add(nal);
-                default -> { } // x264 may put its version SEI here; it is not configuration
-            }
-        }
-        if (sps.isEmpty() || pps.isEmpty()) {
-            throw new IllegalStateException("encoder extradata lacks SPS/PPS");
-        }
-        byte[] first = sps.get(0);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(1); // configurationVersion
-        out.write(first[1]); // AVCProfileIndication
-        out.write(first[2]); // profile_compatibility
-        out.write(first[3]); // AVCLevelIndication
-        out.write(0xFC | 3); // lengthSizeMinusOne = 3
-        out.write(0xE0 | sps.size());
-        for (byte[] s : sps) {
-            out.write(s.length >>> 8);
-            out.write(s.length);
-            out.write(s, 0, s.length);
-        }
-        out.write(pps.size());
-        for (byte[] p : pps) {
-            out.write(p.length >>> 8);
-            out.write(p.length);
-            out.write(p, 0, p.length);
-        }
-        int profile = first[1] & 0xFF;
-        if (profile != 66 && profile != 77 && profile != 88) {
-            int chromaFormat = pixelFormat == AV_PIX_FMT_YUV444P ? 3 : pixelFormat == AV_PIX_FMT_YUV422P ? 2 : 1;
-            out.write(0xFC | chromaFormat);
-            out.write(0xF8); // bit_depth_luma_minus8 = 0: this source encodes 8-bit only
-            out.write(0xF8);
-            out.write(0); // numOfSequenceParameterSetExt
-        }
-        return out.toByteArray();
-    }
 
     private static byte[] copy(BytePointer p, int size) {
         byte[] b = new byte[size];

@@ -1,26 +1,26 @@
-package io.tributary.media.transcode;
+package io.tributary.media.codec;
 
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 
 /** H.264 byte-stream (Annex B) to MP4 (AVCC / avcC) conversions for encoder output. */
-final class H264Bitstream {
+public final class H264Bitstream {
 
-    static final int NAL_IDR = 5;
-    static final int NAL_SPS = 7;
-    static final int NAL_PPS = 8;
-    static final int NAL_AUD = 9;
+    public static final int NAL_IDR = 5;
+    public static final int NAL_SPS = 7;
+    public static final int NAL_PPS = 8;
+    public static final int NAL_AUD = 9;
 
     private H264Bitstream() {
     }
 
-    static boolean isAnnexB(byte[] b, int len) {
+    public static boolean isAnnexB(byte[] b, int len) {
         return len >= 4 && b[0] == 0 && b[1] == 0 && (b[2] == 1 || (b[2] == 0 && b[3] == 1));
     }
 
     /** NAL units of an Annex B stream, without start codes or trailing zero bytes. */
-    static List<byte[]> splitAnnexB(byte[] b, int len) {
+    public static List<byte[]> splitAnnexB(byte[] b, int len) {
         List<byte[]> nals = new ArrayList<>();
         int start = -1;
         int i = 0;
@@ -57,7 +57,7 @@ final class H264Bitstream {
      * lengths. Parameter sets and AUDs are dropped: they live in the avcC record, and repeating
      * them in-band would only cost bytes.
      */
-    static byte[] toAvcc(byte[] pkt, int len, int lengthSize) {
+    public static byte[] toAvcc(byte[] pkt, int len, int lengthSize) {
         List<byte[]> nals = isAnnexB(pkt, len) ? splitAnnexB(pkt, len) : splitAvcc(pkt, len, lengthSize);
         ByteArrayOutputStream out = new ByteArrayOutputStream(len + 16);
         for (byte[] nal : nals) {
@@ -74,7 +74,7 @@ final class H264Bitstream {
         return out.toByteArray();
     }
 
-    static List<byte[]> splitAvcc(byte[] b, int len, int lengthSize) {
+    public static List<byte[]> splitAvcc(byte[] b, int len, int lengthSize) {
         List<byte[]> nals = new ArrayList<>();
         int pos = 0;
         while (pos + lengthSize <= len) {
@@ -84,7 +84,7 @@ final class H264Bitstream {
             }
             pos += lengthSize;
             if (n <= 0 || pos + n > len) {
-                throw new TranscodeException("encoder packet has a bad NAL length " + n);
+                throw new MediaFormatException("encoder packet has a bad NAL length " + n);
             }
             byte[] nal = new byte[n];
             System.arraycopy(b, pos, nal, 0, n);
@@ -95,7 +95,7 @@ final class H264Bitstream {
     }
 
     /** True when a 4-byte-length AVCC access unit contains an IDR slice. */
-    static boolean containsIdr(byte[] avcc) {
+    public static boolean containsIdr(byte[] avcc) {
         int pos = 0;
         while (pos + 4 < avcc.length) {
             int n = (avcc[pos] & 0xFF) << 24 | (avcc[pos + 1] & 0xFF) << 16 | (avcc[pos + 2] & 0xFF) << 8
@@ -115,12 +115,14 @@ final class H264Bitstream {
     /**
      * AVCDecoderConfigurationRecord with 4-byte NAL lengths from encoder extradata: Annex B
      * SPS/PPS (what libx264 gives with a global header), or already an avcC record.
+     *
+     * @param chromaFormatIdc 1 for 4:2:0, 2 for 4:2:2, 3 for 4:4:4 (8-bit), for the high-profile extension
      */
-    static byte[] avcDecoderConfigurationRecord(byte[] extradata) {
+    public static byte[] avcDecoderConfigurationRecord(byte[] extradata, int chromaFormatIdc) {
         if (extradata.length > 0 && extradata[0] == 1) {
             if (extradata.length < 5 || (extradata[4] & 3) != 3) {
                 // packets would carry shorter lengths than the record we hand on
-                throw new TranscodeException("encoder avcC extradata without 4-byte NAL lengths");
+                throw new MediaFormatException("encoder avcC extradata without 4-byte NAL lengths");
             }
             return extradata.clone();
         }
@@ -134,7 +136,7 @@ final class H264Bitstream {
             }
         }
         if (sps.isEmpty() || pps.isEmpty() || sps.get(0).length < 4) {
-            throw new TranscodeException("encoder extradata lacks SPS/PPS");
+            throw new MediaFormatException("encoder extradata lacks SPS/PPS");
         }
         byte[] first = sps.get(0);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -156,9 +158,9 @@ final class H264Bitstream {
             out.write(p, 0, p.length);
         }
         int profile = first[1] & 0xFF;
-        if (profile == 100 || profile == 110 || profile == 122 || profile == 244) {
-            // 14496-15 requires the extension for these profiles; the encoders here are 8-bit 4:2:0
-            out.write(0xFC | 1);
+        if (profile != 66 && profile != 77 && profile != 88) {
+            // 14496-15 carries chroma format and bit depth for the high profiles (8-bit here)
+            out.write(0xFC | chromaFormatIdc);
             out.write(0xF8);
             out.write(0xF8);
             out.write(0);
