@@ -40,7 +40,17 @@ public final class Node {
                 .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
                 .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
                 .build();
-        LiveStreams streams = new LiveStreams(vertx, config, metrics::forgetStream, metrics::transcodeDropped);
+        LiveStreams streams = new LiveStreams(vertx, config, metrics::forgetStream, new LiveStreams.TranscodeEvents() {
+            @Override
+            public void dropped(String stream, String rendition, int frames) {
+                metrics.transcodeDropped(stream, rendition, frames);
+            }
+
+            @Override
+            public void admission(String result) {
+                metrics.transcodeAdmission(result);
+            }
+        });
         metrics.gauges(streams::publishing, () -> streams.all().size());
         Node node = new Node(vertx, config, streams, metrics);
         int cores = Runtime.getRuntime().availableProcessors();

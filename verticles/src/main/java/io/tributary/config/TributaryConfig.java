@@ -51,10 +51,13 @@ public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode
      * {@code video}) or the seed ladder 1080p/720p/360p (rungs above the source are
      * skipped, a rung at the source size passes the source through).
      */
-    public record Transcode(List<LadderRung> ladder) {
+    public record Transcode(List<LadderRung> ladder, int maxLadders, WhenFull whenFull) {
     }
 
     public enum LadderName { NONE, SEED }
+
+    /** When every ladder slot is taken: publish the source alone, or refuse the publish. */
+    public enum WhenFull { PASSTHROUGH, REJECT }
 
     public static TributaryConfig load(Path file, Map<String, String> env) {
         Settings s = new Settings(env);
@@ -119,7 +122,7 @@ public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode
         Transcode transcode = new Transcode(switch (s.choice("transcode.ladder", LadderName.class)) {
             case NONE -> List.of();
             case SEED -> Ladder.SEED;
-        });
+        }, s.integer("transcode.max-ladders", 0, 10_000), s.choice("transcode.when-full", WhenFull.class));
         Path dataDir = Path.of(s.string("data-dir"));
         s.rejectUnknown();
         return new TributaryConfig(http, rtmp, hls, transcode, dataDir);

@@ -122,13 +122,17 @@ final class RtmpPublisher {
     private void publish(RtmpEvent.PublishRequested p) {
         String key = p.streamKey();
         if (!StreamKeys.valid(key) || !config.allows(key)) {
-            reject("bad_key", "stream key '" + key + "' is not allowed on this server");
+            reject("bad_key", "NetStream.Publish.BadName", "stream key '" + key + "' is not allowed on this server");
             return;
         }
         try {
             stream = streams.claim(key, id, this::takenOver);
         } catch (StatusException e) {
-            reject("duplicate", e.getMessage());
+            if (e.status() == 409) {
+                reject("duplicate", "NetStream.Publish.BadName", e.getMessage());
+            } else {
+                reject("capacity", "NetStream.Publish.Rejected", e.getMessage());
+            }
             return;
         }
         bytesIn = metrics.ingestBytes(key);
@@ -138,10 +142,10 @@ final class RtmpPublisher {
         LOG.info(() -> "publish started: " + key + " (connection " + id + ", " + socket.remoteAddress() + ")");
     }
 
-    private void reject(String reason, String description) {
+    private void reject(String reason, String code, String description) {
         metrics.rtmpRejected(reason);
         LOG.info(() -> "publish refused on connection " + id + ": " + description);
-        session.rejectPublish("NetStream.Publish.BadName", description);
+        session.rejectPublish(code, description);
         flush();
         closing = true;
         socket.close();

@@ -186,6 +186,11 @@ public final class LiveStream {
         return aac != null && audioTimeline.snapshot().hasMedia();
     }
 
+    /** Whether this stream was given a transcoding ladder (holds an admission slot). */
+    public boolean hasLadder() {
+        return !ladder.isEmpty();
+    }
+
     /** Per-rung transcoder figures (empty without a ladder). */
     public synchronized List<RungStats> transcodeStats() {
         return transcoder == null ? List.of() : transcoder.stats();

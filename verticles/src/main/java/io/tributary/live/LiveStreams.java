@@ -28,24 +28,30 @@ public final class LiveStreams {
     private final Vertx vertx;
     private final TributaryConfig.Rtmp rtmp;
     private final TributaryConfig.Hls hls;
-    private final List<LadderRung> ladder;
+    private final TributaryConfig.Transcode transcode;
+    /** Streams holding a transcoding ladder on this node (admission control). */
+    private final java.util.concurrent.atomic.AtomicInteger ladders = new java.util.concurrent.atomic.AtomicInteger();
     private final ConcurrentHashMap<String, LiveStream> streams = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Long> timers = new ConcurrentHashMap<>();
     private final Consumer<String> onRemoved;
-    private final TranscodeDrops drops;
+    private final TranscodeEvents transcodeEvents;
 
-    /** Where a stream reports frames its ladder dropped: (stream, rendition, frames). */
-    public interface TranscodeDrops {
+    /** Transcoding events the node counts: rung drops and ladder admissions. */
+    public interface TranscodeEvents {
         void dropped(String stream, String rendition, int frames);
+
+        /** A new stream's ladder admission: "admitted", "passthrough" or "rejected". */
+        default void admission(String result) {
+        }
     }
 
-    public LiveStreams(Vertx vertx, TributaryConfig config, Consumer<String> onRemoved, TranscodeDrops drops) {
+    public LiveStreams(Vertx vertx, TributaryConfig config, Consumer<String> onRemoved, TranscodeEvents events) {
         this.vertx = vertx;
         this.rtmp = config.rtmp();
         this.hls = config.hls();
-        this.ladder = config.transcode().ladder();
+        this.transcode = config.transcode();
         this.onRemoved = onRemoved;
-        this.drops = drops;
+        this.transcodeEvents = events;
     }
 
     public LiveStream get(String key) {
@@ -68,7 +74,7 @@ public final class LiveStreams {
     public LiveStream claim(String key, long publisherId, Runnable closer) {
         LiveStream stream = streams.compute(key, (k, existing) -> {
             if (existing == null || existing.state() == LiveStream.State.ENDED) {
-                return new LiveStream(k, hls, ladder, () -> announce(k), (rendition, frames) -> drops.dropped(k, rendition, frames));
+                return new LiveStream(k, hls, admit(k), () -> announce(k), (rendition, frames) -> transcodeEvents.dropped(k, rendition, frames));
             }
             if (existing.state() == LiveStream.State.LIVE
                     && rtmp.duplicatePublish() == TributaryConfig.DuplicatePublish.REJECT) {
@@ -82,6 +88,34 @@ public final class LiveStreams {
         return stream;
     }
 
+    /**
+     * A ladder slot for a new stream: the configured ladder while slots last, then the
+     * source alone or a refusal (503), per {@code transcode.when-full}. A stream keeps its
+     * slot across reconnects and gives it back when it ends.
+     */
+    private List<LadderRung> admit(String key) {
+        if (transcode.ladder().isEmpty()) {
+            return List.of();
+        }
+        int max = transcode.maxLadders();
+        while (true) {
+            int used = ladders.get();
+            if (max > 0 && used >= max) {
+                if (transcode.whenFull() == TributaryConfig.WhenFull.REJECT) {
+                    transcodeEvents.admission("rejected");
+                    throw new StatusException(503, "transcoding capacity of this node is in use (" + used + " of " + max
+                            + " ladders); try again later or publish to another node");
+                }
+                transcodeEvents.admission("passthrough");
+                return List.of();
+            }
+            if (ladders.compareAndSet(used, used + 1)) {
+                transcodeEvents.admission("admitted");
+                return transcode.ladder();
+            }
+        }
+    }
+
     /** The publisher left (unpublished or disconnected): wait the grace period, then end. */
     public void release(String key, long publisherId) {
         LiveStream stream = streams.get(key);
@@ -92,6 +126,9 @@ public final class LiveStreams {
         timers.put(key, vertx.setTimer(grace, id -> {
             timers.remove(key, id);
             if (stream.endIfAbandoned()) {
+                if (stream.hasLadder()) {
+                    ladders.decrementAndGet();
+                }
                 scheduleRemoval(stream);
             }
         }));

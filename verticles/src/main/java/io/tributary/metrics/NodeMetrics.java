@@ -74,6 +74,11 @@ public final class NodeMetrics {
         return counter("tributary_ingest_frames_total", "media samples received from publishers", "stream_id", stream, "track", track);
     }
 
+    /** Ladder admission decisions for new streams: admitted, passthrough, rejected. */
+    public void transcodeAdmission(String result) {
+        counter("transcode_admissions_total", "transcoding ladder admission decisions for new streams", "result", result).increment();
+    }
+
     /** Frames a ladder rung dropped because its encoder fell behind (it resumes on the next IDR). */
     public void transcodeDropped(String stream, String rendition, int frames) {
         counter("transcode_dropped_frames_total", "frames a transcoded rung dropped to keep up", "stream_id", stream,

@@ -1,0 +1,74 @@
+package io.tributary.live;
+
+import io.tributary.Node;
+import io.tributary.media.testing.SyntheticAvSource;
+import io.tributary.testing.RtmpTestPublisher;
+import io.tributary.testing.TestNode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A node with room for one ladder: the next publisher is refused, or gets its source alone. */
+class TranscodeAdmissionTest {
+
+    private static List<Object> renditions(Node node, String key) {
+        return new JsonObject(TestNode.get(node, "/api/v1/streams/" + key).body()).getJsonArray("renditions", new JsonArray()).getList();
+    }
+
+    private static RtmpTestPublisher publish(Node node, String key, SyntheticAvSource src) {
+        RtmpTestPublisher p = RtmpTestPublisher.publish(node.rtmpPort(), key);
+        if (p.publishing()) {
+            p.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
+        }
+        return p;
+    }
+
+    @Test
+    void fullNodeRefusesWithAClearStatus() {
+        Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "seed", "TRIBUTARY_TRANSCODE_MAX_LADDERS", "1",
+                "TRIBUTARY_TRANSCODE_WHEN_FULL", "reject"));
+        try (SyntheticAvSource src = new SyntheticAvSource(1280, 720, 30, 60, 0, true)) {
+            RtmpTestPublisher first = publish(node, "first", src);
+            assertTrue(first.publishing());
+            TestNode.await("first stream's ladder", Duration.ofSeconds(10), () -> renditions(node, "first").contains("360p"));
+
+            RtmpTestPublisher second = publish(node, "second", src);
+            assertFalse(second.publishing(), "refused while the only ladder slot is taken");
+            assertEquals("NetStream.Publish.Rejected", second.failure().code());
+            assertTrue(second.failure().description().contains("transcoding capacity"), second.failure().description());
+            second.close();
+            String metrics = TestNode.get(node, "/metrics").body();
+            assertTrue(metrics.contains("transcode_admissions_total{result=\"rejected\"} 1.0"), "counted");
+            assertTrue(metrics.contains("tributary_rtmp_rejected_total{reason=\"capacity\"} 1.0"), "counted");
+            first.close();
+        } finally {
+            TestNode.stop(node);
+        }
+    }
+
+    @Test
+    void fullNodeFallsBackToPassthrough() {
+        Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "seed", "TRIBUTARY_TRANSCODE_MAX_LADDERS", "1"));
+        try (SyntheticAvSource src = new SyntheticAvSource(1280, 720, 30, 60, 0, true)) {
+            RtmpTestPublisher first = publish(node, "first", src);
+            RtmpTestPublisher second = publish(node, "second", src);
+            assertTrue(second.publishing(), "passthrough is accepted");
+            TestNode.await("both streams configured", Duration.ofSeconds(10),
+                    () -> renditions(node, "first").contains("360p") && !renditions(node, "second").isEmpty());
+            assertEquals(List.of("video", "audio"), renditions(node, "second"), "the source alone");
+            assertTrue(TestNode.get(node, "/metrics").body().contains("transcode_admissions_total{result=\"passthrough\"} 1.0"));
+            first.close();
+            second.close();
+        } finally {
+            TestNode.stop(node);
+        }
+    }
+}
