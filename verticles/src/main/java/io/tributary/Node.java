@@ -3,6 +3,7 @@ package io.tributary;
 import io.tributary.config.TributaryConfig;
 import io.tributary.delivery.HttpDeliveryVerticle;
 import io.tributary.ingest.RtmpIngestVerticle;
+import io.tributary.live.LiveStream;
 import io.tributary.live.LiveStreams;
 import io.tributary.metrics.NodeMetrics;
 import io.vertx.core.DeploymentOptions;
@@ -12,6 +13,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -49,6 +51,13 @@ public final class Node {
             @Override
             public void admission(String result) {
                 metrics.transcodeAdmission(result);
+            }
+
+            @Override
+            public void rungs(LiveStream stream, List<String> rungs) {
+                for (String rung : rungs) {
+                    metrics.rungGauges(stream.key(), rung, () -> stream.rungStats(rung));
+                }
             }
         });
         metrics.gauges(streams::publishing, () -> streams.all().size());

@@ -49,7 +49,7 @@ public final class LiveStream {
     private final TributaryConfig.Hls hls;
     private final List<LadderRung> ladder;
     private final Runnable onChange;
-    private final java.util.function.ObjIntConsumer<String> onDropped;
+    private final LiveStreams.TranscodeEvents transcodeEvents;
     private final long createdAt = System.currentTimeMillis();
 
     /** Video renditions, highest first; replaced as a whole when the source config changes. */
@@ -58,7 +58,7 @@ public final class LiveStream {
     private final RenditionTimeline audioTimeline;
     private TrackPackager audio;
     private AudioClock audioClock;
-    private LiveTranscoder transcoder;
+    private volatile LiveTranscoder transcoder;
     /** Bumped whenever a transcoder is replaced: late output of an old one is ignored. */
     private int transcoderGeneration;
 
@@ -86,12 +86,12 @@ public final class LiveStream {
     private long droppedSamples;
 
     LiveStream(String key, TributaryConfig.Hls hls, List<LadderRung> ladder, Runnable onChange,
-               java.util.function.ObjIntConsumer<String> onDropped) {
+               LiveStreams.TranscodeEvents transcodeEvents) {
         this.key = key;
         this.hls = hls;
         this.ladder = ladder;
         this.onChange = onChange;
-        this.onDropped = onDropped;
+        this.transcodeEvents = transcodeEvents;
         this.audioTimeline = timeline(AUDIO);
     }
 
@@ -189,6 +189,19 @@ public final class LiveStream {
     /** Whether this stream was given a transcoding ladder (holds an admission slot). */
     public boolean hasLadder() {
         return !ladder.isEmpty();
+    }
+
+    /** One encoded rung's current figures, or null when it is not transcoding now. */
+    public RungStats rungStats(String rendition) {
+        LiveTranscoder t = transcoder;
+        if (t == null) {
+            return null;
+        }
+        try {
+            return t.stats(rendition);
+        } catch (RuntimeException e) {
+            return null; // not a rung of the current ladder
+        }
     }
 
     /** Per-rung transcoder figures (empty without a ladder). */
@@ -303,6 +316,7 @@ public final class LiveStream {
                 next.put(rung.name(), rendition(rung.name(), encoded, config));
             }
             transcoder = t;
+            transcodeEvents.rungs(this, t.encodedRungs().stream().map(LadderRung::name).toList());
         }
         videos = next;
         avc = parsed;
@@ -433,7 +447,7 @@ public final class LiveStream {
 
         @Override
         public void onDropped(String rung, int frames) {
-            onDropped.accept(rung, frames);
+            transcodeEvents.dropped(key, rung, frames);
             LOG.fine(() -> "stream " + key + " rung " + rung + " dropped " + frames + " frames (transcoder behind)");
         }
 

@@ -43,6 +43,10 @@ public final class LiveStreams {
         /** A new stream's ladder admission: "admitted", "passthrough" or "rejected". */
         default void admission(String result) {
         }
+
+        /** A stream started transcoding these rungs; their figures come from {@link LiveStream#rungStats}. */
+        default void rungs(LiveStream stream, List<String> rungs) {
+        }
     }
 
     public LiveStreams(Vertx vertx, TributaryConfig config, Consumer<String> onRemoved, TranscodeEvents events) {
@@ -74,7 +78,7 @@ public final class LiveStreams {
     public LiveStream claim(String key, long publisherId, Runnable closer) {
         LiveStream stream = streams.compute(key, (k, existing) -> {
             if (existing == null || existing.state() == LiveStream.State.ENDED) {
-                return new LiveStream(k, hls, admit(k), () -> announce(k), (rendition, frames) -> transcodeEvents.dropped(k, rendition, frames));
+                return new LiveStream(k, hls, admit(k), () -> announce(k), transcodeEvents);
             }
             if (existing.state() == LiveStream.State.LIVE
                     && rtmp.duplicatePublish() == TributaryConfig.DuplicatePublish.REJECT) {

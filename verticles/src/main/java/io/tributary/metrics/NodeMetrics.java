@@ -7,7 +7,10 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
+import io.tributary.media.transcode.RungStats;
+
 import java.time.Duration;
+import java.util.List;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
@@ -104,15 +107,33 @@ public final class NodeMetrics {
         return counters.computeIfAbsent(id, x -> Counter.builder(name).description(help).tags(tags).register(registry));
     }
 
-    /** Drops the meters labelled with a stream that is gone, so cardinality stays bounded. */
+    /**
+     * Per-rung transcoder gauges; registered once per (stream, rung), they read whatever
+     * transcoder the stream runs now (NaN while none).
+     */
+    public void rungGauges(String stream, String rendition, Supplier<RungStats> stats) {
+        Gauge.builder("transcode_encode_fps", () -> value(stats.get(), RungStats::encodeFps))
+                .description("frames per second a rung's encoder achieves while busy").tags("stream_id", stream, "rendition", rendition)
+                .register(registry);
+        Gauge.builder("transcode_realtime_factor", () -> value(stats.get(), RungStats::realtimeFactor))
+                .description("a rung's encode speed over the source frame rate; below 1 it falls behind")
+                .tags("stream_id", stream, "rendition", rendition).register(registry);
+        Gauge.builder("transcode_queue_depth", () -> value(stats.get(), r -> r.queueDepth()))
+                .description("frames waiting for a rung's encoder").tags("stream_id", stream, "rendition", rendition)
+                .register(registry);
+    }
+
+    private static double value(RungStats stats, java.util.function.ToDoubleFunction<RungStats> f) {
+        return stats == null ? Double.NaN : f.applyAsDouble(stats);
+    }
+
+    /** Drops every meter labelled with a stream that is gone, so cardinality stays bounded. */
     public void forgetStream(String stream) {
-        counters.entrySet().removeIf(e -> {
-            Meter.Id id = e.getValue().getId();
-            if (stream.equals(id.getTag("stream_id"))) {
-                registry.remove(e.getValue());
-                return true;
+        for (Meter m : List.copyOf(registry.getMeters())) {
+            if (stream.equals(m.getId().getTag("stream_id"))) {
+                registry.remove(m);
             }
-            return false;
-        });
+        }
+        counters.values().removeIf(c -> stream.equals(c.getId().getTag("stream_id")));
     }
 }

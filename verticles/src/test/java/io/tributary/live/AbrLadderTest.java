@@ -95,6 +95,15 @@ class AbrLadderTest {
             assertEquals("640", widths.get("360p"));
             assertTrue(widths.containsKey("audio"), widths.toString());
 
+            // per-rung transcoder gauges for the encoded rung only
+            String metrics = TestNode.get(node, "/metrics").body();
+            java.util.regex.Matcher rt = java.util.regex.Pattern
+                    .compile("transcode_realtime_factor\\{rendition=\"360p\",stream_id=\"abr\"} ([0-9.]+)").matcher(metrics);
+            assertTrue(rt.find(), "360p realtime factor gauge");
+            assertTrue(Double.parseDouble(rt.group(1)) > 1.0, "a 360p encoder keeps up with a paced 720p source: " + rt.group(1));
+            assertTrue(metrics.contains("transcode_queue_depth{rendition=\"360p\",stream_id=\"abr\"}"));
+            assertFalse(metrics.contains("transcode_encode_fps{rendition=\"720p\""), "the bypassed rung does not encode");
+
             assertDecodes(node, "360p", 640, 360);
             assertDecodes(node, "720p", 1280, 720);
             assertNull(sendFailure.get());
