@@ -126,6 +126,11 @@ public final class RtmpTestPublisher implements AutoCloseable {
         }
     }
 
+    /** Sends one FLV video tag body as it is (for codecs this helper does not know). */
+    public synchronized void sendVideoTag(long ts, byte[] flvVideoTagPayload) {
+        write(session.encodeVideo(ts, flvVideoTagPayload));
+    }
+
     /** Sends samples paced by their timestamps from now (real time). */
     public void sendPaced(List<MediaSample> samples, long offsetMs) throws InterruptedException {
         if (samples.isEmpty()) {

@@ -1,0 +1,80 @@
+package io.tributary.live;
+
+import io.tributary.Node;
+import io.tributary.media.testing.SyntheticAvSource;
+import io.tributary.testing.Playlist;
+import io.tributary.testing.RtmpTestPublisher;
+import io.tributary.testing.TestNode;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What a ladder does when it cannot keep up, and what a source it cannot decode does to others. */
+class TranscodePressureTest {
+
+    private static final Pattern DROPPED =
+            Pattern.compile("transcode_dropped_frames_total\\{rendition=\"(\\w+)\",stream_id=\"flood\"} ([0-9.]+)");
+
+    @Test
+    void aLadderThatFallsBehindDropsRungFramesWhileTheSourceKeepsItsCadence() {
+        Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "seed"));
+        try (SyntheticAvSource src = new SyntheticAvSource(1920, 1080, 30, 30, 0, false)) {
+            RtmpTestPublisher pub = RtmpTestPublisher.publish(node.rtmpPort(), "flood");
+            pub.configs(src.avcDecoderConfigurationRecord(), null);
+            // 20 s of 1080p in one burst: far faster than two cores encode 720p + 360p
+            pub.send(src.next(20.2), 0);
+            TestNode.await("the source rendition's 10 segments", Duration.ofSeconds(20),
+                    () -> new Playlist(TestNode.get(node, "/live/flood/1080p/index.m3u8").body()).segments().size() >= 10);
+            Playlist source = new Playlist(TestNode.get(node, "/live/flood/1080p/index.m3u8").body());
+            for (Playlist.Segment s : source.segments()) {
+                assertEquals(2.0, s.duration(), 0.05, "the bypassed source keeps every frame: segment " + s.msn());
+            }
+            TestNode.await("drops counted", Duration.ofSeconds(20), () -> {
+                Matcher m = DROPPED.matcher(TestNode.get(node, "/metrics").body());
+                double dropped = 0;
+                while (m.find()) {
+                    dropped += Double.parseDouble(m.group(2));
+                }
+                return dropped > 0;
+            });
+            pub.close();
+        } finally {
+            TestNode.stop(node);
+        }
+    }
+
+    @Test
+    void anUnsupportedSourceCodecFailsThatStreamOnly() {
+        Node node = TestNode.start(Map.of());
+        try (SyntheticAvSource src = new SyntheticAvSource(320, 240, 30, 30, 0, true)) {
+            RtmpTestPublisher good = RtmpTestPublisher.publish(node.rtmpPort(), "good");
+            good.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
+            good.send(src.next(2.2), 0);
+
+            RtmpTestPublisher hevc = RtmpTestPublisher.publish(node.rtmpPort(), "hevc");
+            assertTrue(hevc.publishing());
+            // Enhanced RTMP: ex-header, keyframe, SequenceStart, FourCC hvc1
+            hevc.sendVideoTag(0, new byte[]{(byte) 0x90, 'h', 'v', 'c', '1', 1, 2, 3, 4});
+            assertTrue(hevc.closedByServer(5000), "the HEVC publisher is closed");
+            hevc.close();
+
+            good.send(src.next(2.2), 0);
+            TestNode.await("the H.264 stream keeps going", Duration.ofSeconds(10),
+                    () -> new Playlist(TestNode.get(node, "/live/good/video/index.m3u8").body()).segments().size() >= 2);
+            String metrics = TestNode.get(node, "/metrics").body();
+            assertTrue(metrics.contains("tributary_rtmp_rejected_total{reason=\"unsupported_codec\"} 1.0"), "counted");
+            assertEquals(List.of("good"), new io.vertx.core.json.JsonArray(TestNode.get(node, "/api/v1/streams").body())
+                    .stream().map(o -> ((io.vertx.core.json.JsonObject) o).getString("key")).filter(k -> k.equals("good")).toList());
+            good.close();
+        } finally {
+            TestNode.stop(node);
+        }
+    }
+}
