@@ -174,17 +174,38 @@ final class LiveHls {
                 }
                 sendMedia(ctx, rendition, DeliveryKind.INIT, BufferInternal.buffer(Unpooled.wrappedBuffer(init)));
             }
-            case SEGMENT -> {
-                HlsSegment seg = snap.segment(object.msn());
-                if (seg == null) {
-                    throw StatusException.notFound("segment " + object.msn() + " of " + key + "/" + rendition
-                            + " is not available (playlist holds " + snap.firstMsn() + " to " + snap.lastMsn() + ")");
-                }
-                // direct buffers, gathered: no copy of the media per response
-                sendMedia(ctx, rendition, DeliveryKind.SEGMENT, BufferInternal.buffer(Unpooled.wrappedBuffer(seg.chunks())));
-            }
+            case SEGMENT -> segment(ctx, key, rendition, snap, object.msn());
             case PART -> part(ctx, key, rendition, snap, object.msn(), object.index());
         }
+    }
+
+    /**
+     * A listed segment is answered at once; the one being built, or the next, is held
+     * until complete (DASH clients compute segment numbers from the clock and ask at
+     * the edge); anything else is 404.
+     */
+    private void segment(RoutingContext ctx, String key, String rendition, RenditionSnapshot current, long msn) {
+        boolean upcoming = !current.ended() && msn >= current.edgeMsn() && msn <= current.edgeMsn() + 1;
+        if (current.segment(msn) == null && !upcoming) {
+            throw StatusException.notFound("segment " + msn + " of " + key + "/" + rendition
+                    + " is not available (playlist holds " + current.firstMsn() + " to " + current.lastMsn() + ")");
+        }
+        held.hold(key, ctx.response(), timeoutMs(current),
+                s -> {
+                    RenditionSnapshot snap = s == null ? null : s.snapshot(rendition);
+                    return snap == null || snap.segment(msn) != null || snap.ended();
+                },
+                s -> {
+                    RenditionSnapshot snap = s == null ? null : s.snapshot(rendition);
+                    HlsSegment seg = snap == null ? null : snap.segment(msn);
+                    if (seg == null) {
+                        fail(ctx, StatusException.notFound("segment " + msn + " of " + key + "/" + rendition + " is not available"));
+                        return;
+                    }
+                    // direct buffers, gathered: no copy of the media per response
+                    sendMedia(ctx, rendition, DeliveryKind.SEGMENT, BufferInternal.buffer(Unpooled.wrappedBuffer(seg.chunks())));
+                },
+                () -> fail(ctx, new StatusException(503, "segment " + msn + " did not complete in time")));
     }
 
     private void part(RoutingContext ctx, String key, String rendition, RenditionSnapshot current, long msn, int index) {

@@ -9,6 +9,7 @@ import io.tributary.media.codec.AvcConfig;
 import io.tributary.media.hls.RenditionSnapshot;
 import io.tributary.media.hls.RenditionTimeline;
 import io.tributary.media.hls.TrackPackager;
+import io.tributary.media.transcode.Ladder;
 import io.tributary.media.transcode.LadderRung;
 import io.tributary.media.transcode.LiveTranscoder;
 import io.tributary.media.transcode.RungStats;
@@ -304,8 +305,14 @@ public final class LiveStream {
         AvcConfig parsed = AvcConfig.parse(record);
         stopTranscoder();
         Map<String, VideoRendition> next = new LinkedHashMap<>();
-        if (ladder.isEmpty()) {
+        List<LadderRung> resolved = ladder.isEmpty() ? List.of() : Ladder.resolve(ladder, parsed.width(), parsed.height());
+        if (resolved.isEmpty()) {
+            // no ladder, or a source smaller than every rung: the source alone
             next.put(VIDEO, rendition(VIDEO, false, parsed));
+        } else if (Ladder.encoded(resolved).isEmpty()) {
+            for (LadderRung rung : resolved) {
+                next.put(rung.name(), rendition(rung.name(), false, parsed)); // bypass only: nothing to encode
+            }
         } else {
             int generation = transcoderGeneration;
             LiveTranscoder t = new LiveTranscoder(parsed, ladder, new RungOutput(generation),

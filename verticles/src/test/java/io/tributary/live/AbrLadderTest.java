@@ -114,6 +114,26 @@ class AbrLadderTest {
         }
     }
 
+    @Test
+    void aSourceSmallerThanEveryRungPlaysAsItIs() {
+        Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "seed"));
+        try (SyntheticAvSource src = new SyntheticAvSource(320, 240, 30, 30, 0, true)) {
+            RtmpTestPublisher pub = RtmpTestPublisher.publish(node.rtmpPort(), "tiny");
+            pub.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
+            pub.send(src.next(4.2), 0);
+            TestNode.await("segments", Duration.ofSeconds(10), () -> {
+                var res = TestNode.get(node, "/live/tiny/video/index.m3u8");
+                return res.statusCode() == 200 && new Playlist(res.body()).segments().size() >= 2;
+            });
+            Playlist multivariant = new Playlist(TestNode.get(node, "/live/tiny/index.m3u8").body());
+            assertEquals("320x240", multivariant.tag("EXT-X-STREAM-INF").attr("RESOLUTION"));
+            assertEquals(1, multivariant.tags("EXT-X-STREAM-INF").size());
+            pub.close();
+        } finally {
+            TestNode.stop(node);
+        }
+    }
+
     private static long firstDecodeTime(Node node, String rung, String uri) {
         byte[] seg = TestNode.getBytes(node, "/live/abr/" + rung + "/" + uri).body();
         return Mp4Boxes.find(Mp4Boxes.parse(seg), "moof").path("traf/tfdt").u64(4);

@@ -116,6 +116,25 @@ class LowLatencyHlsTest {
             assertEquals(400, TestNode.get(node, "/live/block/video/index.m3u8?_HLS_part=1").statusCode());
             assertEquals(400, TestNode.get(node, "/live/block/video/index.m3u8?_HLS_msn=x1").statusCode());
 
+            // the segment being built is held until it is complete, then is its parts back to back
+            CompletableFuture<HttpResponse<byte[]>> open = getAsync("/live/block/video/seg-" + msn + ".m4s");
+            Thread.sleep(500);
+            assertFalse(open.isDone(), "the open segment is answered only when complete");
+            pub.send(src.next(2.0), 0);
+            HttpResponse<byte[]> whole = open.get(5, TimeUnit.SECONDS);
+            assertEquals(200, whole.statusCode());
+            Playlist withIt = playlist("/live/block/video/index.m3u8");
+            java.io.ByteArrayOutputStream parts = new java.io.ByteArrayOutputStream();
+            for (Playlist.Segment s : withIt.segments()) {
+                if (s.msn() == msn) {
+                    for (Playlist.Line p : s.parts()) {
+                        parts.writeBytes(TestNode.getBytes(node, "/live/block/video/" + p.attr("URI")).body());
+                    }
+                }
+            }
+            assertArrayEquals(parts.toByteArray(), whole.body());
+            assertEquals(404, TestNode.get(node, "/live/block/video/seg-" + (msn + 5) + ".m4s").statusCode());
+
             // the audio rendition blocks the same way and reports video
             Playlist audio = playlist("/live/block/audio/index.m3u8?_HLS_msn=" + msn + "&_HLS_part=0");
             assertEquals("../video/index.m3u8", audio.tag("EXT-X-RENDITION-REPORT").attr("URI"));
