@@ -51,10 +51,39 @@ public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode
      * {@code video}) or the seed ladder 1080p/720p/360p (rungs above the source are
      * skipped, a rung at the source size passes the source through).
      */
-    public record Transcode(List<LadderRung> ladder, int maxLadders, WhenFull whenFull) {
+    public record Transcode(List<LadderRung> ladder, List<LadderRule> rules, int maxLadders, WhenFull whenFull) {
+
+        /** The ladder for a stream key: the first matching rule's, else the default. */
+        public List<LadderRung> ladderFor(String key) {
+            for (LadderRule r : rules) {
+                if (r.matches(key)) {
+                    return r.ladder();
+                }
+            }
+            return ladder;
+        }
     }
 
-    public enum LadderName { NONE, SEED }
+    /** {@code PATTERN=LADDER}: keys matching the pattern ({@code *} = any run of characters) get that ladder. */
+    public record LadderRule(String pattern, LadderName name, List<LadderRung> ladder) {
+
+        boolean matches(String key) {
+            return java.util.regex.Pattern.matches(
+                    java.util.regex.Pattern.quote(pattern).replace("*", "\\E.*\\Q"), key);
+        }
+    }
+
+    public enum LadderName {
+        NONE, SEED, VOD;
+
+        List<LadderRung> rungs() {
+            return switch (this) {
+                case NONE -> List.of();
+                case SEED -> Ladder.SEED;
+                case VOD -> Ladder.VOD;
+            };
+        }
+    }
 
     /** When every ladder slot is taken: publish the source alone, or refuse the publish. */
     public enum WhenFull { PASSTHROUGH, REJECT }
@@ -119,10 +148,23 @@ public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode
             throw ConfigException.invalid("hls.part-target", "at most half of hls.segment-target (" + segment + ")", part);
         }
         Hls hls = new Hls(segment, part, s.integer("hls.window-segments", 3, 1000), s.integer("hls.retain-segments", 0, 1000));
-        Transcode transcode = new Transcode(switch (s.choice("transcode.ladder", LadderName.class)) {
-            case NONE -> List.of();
-            case SEED -> Ladder.SEED;
-        }, s.integer("transcode.max-ladders", 0, 10_000), s.choice("transcode.when-full", WhenFull.class));
+        List<LadderRule> rules = new java.util.ArrayList<>();
+        for (String rule : s.list("transcode.ladder-rules")) {
+            int eq = rule.indexOf('=');
+            String pattern = eq < 0 ? "" : rule.substring(0, eq).trim();
+            LadderName name = null;
+            for (LadderName n : LadderName.values()) {
+                if (eq >= 0 && n.name().equalsIgnoreCase(rule.substring(eq + 1).trim())) {
+                    name = n;
+                }
+            }
+            if (pattern.isEmpty() || name == null || !pattern.matches("[A-Za-z0-9_*-]+")) {
+                throw ConfigException.invalid("transcode.ladder-rules", "entries like hd-*=seed (ladders none, seed, vod)", rule);
+            }
+            rules.add(new LadderRule(pattern, name, name.rungs()));
+        }
+        Transcode transcode = new Transcode(s.choice("transcode.ladder", LadderName.class).rungs(), List.copyOf(rules),
+                s.integer("transcode.max-ladders", 0, 10_000), s.choice("transcode.when-full", WhenFull.class));
         Path dataDir = Path.of(s.string("data-dir"));
         s.rejectUnknown();
         return new TributaryConfig(http, rtmp, hls, transcode, dataDir);

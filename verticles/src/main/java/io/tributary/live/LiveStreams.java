@@ -98,7 +98,8 @@ public final class LiveStreams {
      * slot across reconnects and gives it back when it ends.
      */
     private List<LadderRung> admit(String key) {
-        if (transcode.ladder().isEmpty()) {
+        List<LadderRung> ladder = transcode.ladderFor(key);
+        if (ladder.isEmpty()) {
             return List.of();
         }
         int max = transcode.maxLadders();
@@ -115,7 +116,7 @@ public final class LiveStreams {
             }
             if (ladders.compareAndSet(used, used + 1)) {
                 transcodeEvents.admission("admitted");
-                return transcode.ladder();
+                return ladder;
             }
         }
     }

@@ -59,6 +59,19 @@ class TributaryConfigTest {
     }
 
     @Test
+    void ladderRulesChooseALadderByStreamKey() {
+        TributaryConfig c = TributaryConfig.load(null, Map.of("TRIBUTARY_TRANSCODE_LADDER_RULES", "hd-*=seed, *-vod=vod, test-*=none",
+                "TRIBUTARY_TRANSCODE_LADDER", "none"));
+        assertEquals(io.tributary.media.transcode.Ladder.SEED, c.transcode().ladderFor("hd-cam1"));
+        assertEquals(7, c.transcode().ladderFor("movie-vod").size());
+        assertEquals(List.of(), c.transcode().ladderFor("test-hd-x"));
+        assertEquals(List.of(), c.transcode().ladderFor("cam1"), "no rule: the default ladder");
+        assertEquals(List.of(), c.transcode().ladderFor("xhd-cam"), "patterns match the whole key");
+        assertTrue(error(Map.of("TRIBUTARY_TRANSCODE_LADDER_RULES", "hd-*")).startsWith("config key 'transcode.ladder-rules'"));
+        assertTrue(error(Map.of("TRIBUTARY_TRANSCODE_LADDER_RULES", "hd-*=huge")).contains("ladders none, seed, vod"));
+    }
+
+    @Test
     void unknownKeysAndBadFilesAreReported(@TempDir Path dir) throws IOException {
         Path typo = dir.resolve("typo.yaml");
         Files.writeString(typo, "http:\n  prot: 80\n");

@@ -55,6 +55,23 @@ class TranscodeAdmissionTest {
     }
 
     @Test
+    void aRuleOnTheKeyChoosesTheLadder() {
+        Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER_RULES", "hd-*=seed"));
+        try (SyntheticAvSource src = new SyntheticAvSource(1280, 720, 30, 60, 0, true)) {
+            RtmpTestPublisher hd = publish(node, "hd-stage", src);
+            RtmpTestPublisher plain = publish(node, "stage", src);
+            TestNode.await("both streams configured", Duration.ofSeconds(10),
+                    () -> !renditions(node, "hd-stage").isEmpty() && !renditions(node, "stage").isEmpty());
+            assertEquals(List.of("720p", "360p", "audio"), renditions(node, "hd-stage"));
+            assertEquals(List.of("video", "audio"), renditions(node, "stage"));
+            hd.close();
+            plain.close();
+        } finally {
+            TestNode.stop(node);
+        }
+    }
+
+    @Test
     void fullNodeFallsBackToPassthrough() {
         Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "seed", "TRIBUTARY_TRANSCODE_MAX_LADDERS", "1"));
         try (SyntheticAvSource src = new SyntheticAvSource(1280, 720, 30, 60, 0, true)) {

@@ -12,6 +12,19 @@ public final class Ladder {
             LadderRung.of("720p", 1280, 720, 1_500_000, LadderRung.Mode.BYPASS_IF_MATCH),
             LadderRung.of("360p", 640, 360, 600_000, LadderRung.Mode.BYPASS_IF_MATCH));
 
+    /**
+     * The VOD template: seven rungs from 240p to 4K (top rungs only run for sources that
+     * tall). Encoded throughout, since a file is transcoded once and watched many times.
+     */
+    public static final List<LadderRung> VOD = List.of(
+            LadderRung.of("2160p", 3840, 2160, 16_000_000, LadderRung.Mode.ENCODE),
+            LadderRung.of("1440p", 2560, 1440, 9_000_000, LadderRung.Mode.ENCODE),
+            LadderRung.of("1080p", 1920, 1080, 5_000_000, LadderRung.Mode.ENCODE),
+            LadderRung.of("720p", 1280, 720, 2_800_000, LadderRung.Mode.ENCODE),
+            LadderRung.of("480p", 854, 480, 1_400_000, LadderRung.Mode.ENCODE),
+            LadderRung.of("360p", 640, 360, 800_000, LadderRung.Mode.ENCODE),
+            LadderRung.of("240p", 426, 240, 400_000, LadderRung.Mode.ENCODE));
+
     private Ladder() {
     }
 
