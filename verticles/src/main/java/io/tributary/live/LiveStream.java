@@ -51,7 +51,6 @@ public final class LiveStream {
     private final List<LadderRung> ladder;
     private final Runnable onChange;
     private final LiveStreams.TranscodeEvents transcodeEvents;
-    private final long createdAt = System.currentTimeMillis();
 
     /** Video renditions, highest first; replaced as a whole when the source config changes. */
     private volatile Map<String, VideoRendition> videos = Map.of();
@@ -84,7 +83,6 @@ public final class LiveStream {
     private long wallAnchor;
     private long dtsAnchor;
     private long lastVideoDts = Long.MIN_VALUE;
-    private long droppedSamples;
 
     LiveStream(String key, TributaryConfig.Hls hls, List<LadderRung> ladder, Runnable onChange,
                LiveStreams.TranscodeEvents transcodeEvents) {
@@ -135,10 +133,6 @@ public final class LiveStream {
 
     public long publishedAt() {
         return publishedAt;
-    }
-
-    public long createdAt() {
-        return createdAt;
     }
 
     /** Publisher sessions so far (1 + reconnects). */
@@ -276,10 +270,6 @@ public final class LiveStream {
         return true;
     }
 
-    synchronized boolean isPublisher(long id) {
-        return id == publisherId && state == State.LIVE;
-    }
-
     /** Closing a transcoder joins its threads: never on the caller's (event-loop) thread. */
     private void stopTranscoder() {
         if (transcoder != null) {
@@ -372,8 +362,7 @@ public final class LiveStream {
         long t = s.dts() + offsetMs;
         if (s.track() == Track.VIDEO) {
             if (avc == null) {
-                droppedSamples++;
-                return;
+                return; // no sequence header yet: nothing to package with
             }
             if (rateFirstDts == Long.MIN_VALUE || t < lastVideoDts) {
                 rateFirstDts = t;
@@ -393,8 +382,7 @@ public final class LiveStream {
             }
         } else {
             if (aac == null || (avc != null && !videoStarted)) {
-                droppedSamples++; // audio waits for the first video segment so renditions align
-                return;
+                return; // audio waits for the first video segment so renditions align
             }
             audio.offer(audioClock.map(t), 0, true, s.data(), pdt(t));
         }
@@ -417,10 +405,6 @@ public final class LiveStream {
                 audio.requestCut(audioClock.toTimescale(s.dts()));
             }
         }
-    }
-
-    public synchronized long droppedSamples() {
-        return droppedSamples;
     }
 
     /** Transcoder output, on its rung threads: packaged under the stream's lock. */
