@@ -52,6 +52,12 @@ class ContentKeyTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ContentKey.parse("/live/cam/v/..hidden"))
                 .getMessage().contains("object"));
         assertThrows(IllegalArgumentException.class, () -> ContentKey.parse("/live/cam/v/"));
+        assertThrows(IllegalArgumentException.class, () -> ContentKey.parse("/live/cam/v/a..b"));
+        assertThrows(IllegalArgumentException.class, () -> ContentKey.parse("/live/cam/v/.m4s"));
+        assertThrows(IllegalArgumentException.class, () -> ContentKey.parse("/live/" + "k".repeat(129) + "/v/seg-1.m4s"));
+        assertThrows(IllegalArgumentException.class, () -> ContentKey.parse("/live/cam/v/seg 1.m4s"));
+        assertThrows(IllegalArgumentException.class, () -> ContentKey.parse("/live/cam/v/index.m3u8?_HLS_msn=12345678901234567890"));
+        assertEquals("/live/" + "k".repeat(128) + "/v_1-a/init-0.mp4", ContentKey.parse("/live/" + "k".repeat(128) + "/v_1-a/init-0.mp4").cacheKey());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ContentKey.parse("/live/cam/v/index.m3u8?_HLS_msn=1&_HLS_msn=2"))
                 .getMessage().contains("twice"));
         assertThrows(IllegalArgumentException.class, () -> ContentKey.parse("/live/cam/v/index.m3u8?_HLS_msn=%31"));
