@@ -167,6 +167,10 @@ public final class EdgeFetcher {
         client.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(origin + key.cacheKey())
                         .setConnectTimeout(settings.connectTimeout().toMillis()))
                 .compose(req -> {
+                    if (result.future().isComplete()) { // timed out while connecting: do not send late
+                        req.reset();
+                        return Future.failedFuture(result.future().cause());
+                    }
                     sent.set(req);
                     return req.send();
                 })
