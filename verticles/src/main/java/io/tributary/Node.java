@@ -85,8 +85,11 @@ public final class Node {
         AtomicReference<RtmpIngestVerticle> ingest = new AtomicReference<>();
         AtomicReference<HttpDeliveryVerticle> delivery = new AtomicReference<>();
         // the cluster member first: sessions (and later Vert.x clustering) live on it
+        long memberStart = System.nanoTime();
         return vertx.executeBlocking(() -> ClusterMember.start(config.cluster()))
                 .compose(hz -> {
+                    LOG.info(String.format("cluster member %s up in %d ms", hz.getCluster().getLocalMember().getAddress(),
+                            (System.nanoTime() - memberStart) / 1_000_000));
                     node.hazelcast = hz;
                     node.sessions = new PlaybackSessions(vertx, config, streams, metrics.registry(),
                             PlaybackSessions.map(hz), hz.getCluster().getLocalMember().getUuid().toString());

@@ -37,7 +37,6 @@ public final class ClusterMember {
 
         NetworkConfig net = c.getNetworkConfig();
         net.setPort(s.port()).setPortAutoIncrement(true).setPortCount(100);
-        net.setPublicAddress(null);
         net.getInterfaces().setEnabled(true).addInterface(s.host());
         net.getRestApiConfig().setEnabled(false);
         JoinConfig join = net.getJoin();

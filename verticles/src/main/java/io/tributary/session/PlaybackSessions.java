@@ -186,8 +186,8 @@ public final class PlaybackSessions {
 
     // ---- beacons ----
 
-    void apply(Beacon b, String region) {
-        StreamQoe q = qoe(b.stream());
+    /** Applies a validated beacon to the meters of its stream (which the caller found to exist). */
+    void apply(Beacon b, StreamQoe q, String region) {
         PlaybackSession s = session(b.sid());
         if (s != null && !s.stream.equals(b.stream())) {
             s = null; // a sid of another stream: count for the named stream only

@@ -117,12 +117,13 @@ final class QoeBeacons {
             sessions.beaconResult(source, "malformed");
             return e;
         }
-        if (sessions.qoe(b.stream()) == null) {
+        StreamQoe q = sessions.qoe(b.stream());
+        if (q == null) {
             sessions.beaconResult(source, "unknown_stream");
             sessions.unknownStream();
             return StatusException.notFound("stream '" + b.stream() + "' is not live on this node");
         }
-        sessions.apply(b, sessions.config().qoe().region(regionHeader));
+        sessions.apply(b, q, sessions.config().qoe().region(regionHeader));
         sessions.beaconResult(source, "accepted");
         return null;
     }
