@@ -3,6 +3,7 @@ package io.tributary.delivery;
 import io.tributary.StatusException;
 import io.tributary.live.LiveStreams;
 import io.tributary.metrics.NodeMetrics;
+import io.tributary.session.PlaybackSessions;
 import io.tributary.config.TributaryConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -34,13 +35,16 @@ public final class HttpDeliveryVerticle extends VerticleBase {
     private final TributaryConfig.Http config;
     private final LiveStreams streams;
     private final NodeMetrics metrics;
+    private final PlaybackSessions sessions;
     private HttpServer server;
     private HeldRequests held;
 
-    public HttpDeliveryVerticle(TributaryConfig.Http config, LiveStreams streams, NodeMetrics metrics) {
+    public HttpDeliveryVerticle(TributaryConfig.Http config, LiveStreams streams, NodeMetrics metrics,
+                                PlaybackSessions sessions) {
         this.config = config;
         this.streams = streams;
         this.metrics = metrics;
+        this.sessions = sessions;
     }
 
     @Override
@@ -71,6 +75,8 @@ public final class HttpDeliveryVerticle extends VerticleBase {
             ctx.json(StreamsApi.describe(s));
         });
         router.get(LiveDash.TIME_PATH).handler(LiveDash::time);
+        // before the /live routes: the session hook sees every player request first
+        sessions.mount(router);
         router.get("/live/:key/index.m3u8").handler(hls::multivariant);
         router.get("/live/:key/manifest.mpd").handler(dash::manifest);
         router.get("/live/:key/:rendition/:object").handler(hls::object);
@@ -106,8 +112,9 @@ public final class HttpDeliveryVerticle extends VerticleBase {
         if (ctx.request().method() == HttpMethod.OPTIONS) {
             String headers = ctx.request().getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_HEADERS);
             ctx.response().setStatusCode(204)
-                    .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD, OPTIONS")
+                    .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD, POST, OPTIONS")
                     .putHeader(HttpHeaders.ACCESS_CONTROL_MAX_AGE, "86400");
+            // echoes what the player asks for: CMCD-Request/-Object/-Status/-Session, X-Region, Content-Type
             if (headers != null) {
                 ctx.response().putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_HEADERS, headers);
             }

@@ -8,6 +8,7 @@ import io.tributary.media.codec.AacConfig;
 import io.tributary.media.codec.AvcConfig;
 import io.tributary.media.dash.DashManifest;
 import io.tributary.media.hls.RenditionSnapshot;
+import io.tributary.session.SessionUris;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -61,7 +62,7 @@ final class LiveDash {
                         LiveHls.fail(ctx, StatusException.notFound("stream '" + key + "' has no media"));
                         return;
                     }
-                    send(ctx.response(), DashManifest.render(in));
+                    send(ctx.response(), SessionUris.tagMpd(DashManifest.render(in), SessionUris.sid(ctx)));
                 },
                 () -> LiveHls.fail(ctx, new StatusException(503, "stream '" + key + "' has not produced a segment yet")));
     }
