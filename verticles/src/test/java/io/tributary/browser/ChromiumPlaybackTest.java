@@ -16,9 +16,11 @@ import org.junit.jupiter.api.TestInstance;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -52,10 +54,21 @@ class ChromiumPlaybackTest {
         publisher.send(source.next(2.0), 0);
         // live: one second of media a second, for as long as the class runs (bounded at 3 minutes)
         live = new Thread(() -> {
+            // paced against one clock, so the time spent encoding each second does not add up to a lag
+            long start = System.nanoTime();
+            long firstDts = -1;
             try (source) {
                 for (int i = 0; i < 180 && publishing.get(); i++) {
-                    List<MediaSample> second = source.next(1.0);
-                    publisher.sendPaced(second, 0);
+                    for (MediaSample sample : source.next(1.0)) {
+                        if (firstDts < 0) {
+                            firstDts = sample.dts();
+                        }
+                        long wait = start + (sample.dts() - firstDts) * 1_000_000L - System.nanoTime();
+                        if (wait > 0) {
+                            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                        }
+                        publisher.send(sample, 0);
+                    }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -114,6 +127,35 @@ class ChromiumPlaybackTest {
             assertTrue(media.stream().anyMatch(r -> URLDecoder.decode(r.getString("url"), StandardCharsets.UTF_8)
                     .matches(".*\\.m4s\\?.*CMCD=.*bl=\\d+.*")), "media requests carry the buffer length");
 
+            // QoE beacons of the agreed shape left the page: over /ws/qoe, or by POST when the socket is refused
+            AtomicReference<List<JsonObject>> beacons = new AtomicReference<>(List.of());
+            TestNode.await("a startup and a heartbeat beacon from the page", Duration.ofSeconds(15), () -> {
+                beacons.set(beaconsSent(tab));
+                List<String> types = beacons.get().stream().flatMap(b -> b.getJsonArray("events").stream())
+                        .map(e -> ((JsonObject) e).getString("type")).toList();
+                return types.contains("startup") && types.contains("heartbeat");
+            });
+            for (JsonObject b : beacons.get()) {
+                assertEquals(sid, b.getString("sid"));
+                assertEquals(KEY, b.getString("stream"));
+                for (Object o : b.getJsonArray("events")) {
+                    JsonObject e = (JsonObject) o;
+                    switch (e.getString("type")) {
+                        case "startup" -> {
+                            assertTrue(e.getDouble("seconds") > 0 && e.getDouble("seconds") < 30, e.encode());
+                            assertTrue(e.getString("codec").startsWith("avc1."), e.encode());
+                        }
+                        case "heartbeat" -> {
+                            assertTrue(e.getDouble("playhead") >= 0 && e.getDouble("buffer") >= 0, e.encode());
+                            assertTrue(e.getDouble("playing_seconds") >= 0 && e.getDouble("playing_seconds") <= 5.5, e.encode());
+                        }
+                        case "latency" -> assertTrue(e.getDouble("seconds") > 0 && e.getDouble("seconds") < 10, e.encode());
+                        case "rebuffer_start", "rebuffer_end", "switch", "error" -> { }
+                        default -> throw new AssertionError("unknown beacon event " + e.encode());
+                    }
+                }
+            }
+
             // what the node made of it, while the page still plays (needs the sessions/QoE server side)
             TestNode.await("stream_startup_seconds_count and active_stream_sessions for '" + KEY + "' in /metrics",
                     Duration.ofSeconds(15), () -> {
@@ -156,6 +198,15 @@ class ChromiumPlaybackTest {
         } finally {
             tab.close();
         }
+    }
+
+    /** The beacon envelopes the page sent, by WebSocket frame or by POST /api/v1/qoe. */
+    private static List<JsonObject> beaconsSent(HeadlessChromium.Tab tab) {
+        List<JsonObject> out = new ArrayList<>();
+        tab.webSocketFramesSent().forEach(f -> out.add(new JsonObject(f)));
+        tab.requests(r -> r.getString("url").endsWith("/api/v1/qoe") && r.containsKey("postData"))
+                .forEach(r -> out.add(new JsonObject(r.getString("postData"))));
+        return out;
     }
 
     /** Waits for the first frame and returns the currentTime playback starts from. */

@@ -179,6 +179,14 @@ public final class HeadlessChromium implements AutoCloseable {
                     .filter(filter).toList();
         }
 
+        /** Text frames this page sent on its WebSockets so far. */
+        public List<String> webSocketFramesSent() {
+            return events.stream()
+                    .filter(e -> session.equals(e.getString("sessionId")) && "Network.webSocketFrameSent".equals(e.getString("method")))
+                    .map(e -> e.getJsonObject("params").getJsonObject("response").getString("payloadData"))
+                    .toList();
+        }
+
         public void close() {
             call(null, "Target.closeTarget", new JsonObject().put("targetId", target));
         }
