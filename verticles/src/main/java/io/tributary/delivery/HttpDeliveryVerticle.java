@@ -5,6 +5,7 @@ import io.tributary.live.LiveStreams;
 import io.tributary.metrics.NodeMetrics;
 import io.tributary.session.PlaybackSessions;
 import io.tributary.config.TributaryConfig;
+import io.tributary.ops.OpsFeed;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -38,6 +39,7 @@ public final class HttpDeliveryVerticle extends VerticleBase {
     private final PlaybackSessions sessions;
     private HttpServer server;
     private HeldRequests held;
+    private OpsFeed ops;
 
     public HttpDeliveryVerticle(TributaryConfig.Http config, LiveStreams streams, NodeMetrics metrics,
                                 PlaybackSessions sessions) {
@@ -58,6 +60,9 @@ public final class HttpDeliveryVerticle extends VerticleBase {
         Buffer index = resource("webroot/index.html");
         Buffer play = resource("webroot/play.html");
         Buffer hlsJs = resource(HLS_JS);
+        Buffer opsPage = resource("webroot/ops.html");
+        // TODO(merge sessions): replace NO_SESSIONS with the sessions summary (GET /api/v1/sessions JSON)
+        ops = new OpsFeed(vertx, 1000, () -> StreamsApi.list(streams), OpsFeed.NO_SESSIONS);
 
         Router router = Router.router(vertx);
         router.route().handler(HttpDeliveryVerticle::cors);
@@ -82,6 +87,8 @@ public final class HttpDeliveryVerticle extends VerticleBase {
         router.get("/live/:key/:rendition/:object").handler(hls::object);
         router.get("/").handler(ctx -> page(ctx, index));
         router.get("/play/:key").handler(ctx -> page(ctx, play));
+        router.get("/ops").handler(ctx -> page(ctx, opsPage));
+        router.get("/ws/ops").handler(ops::accept);
         router.get("/assets/hls.min.js").handler(ctx -> ctx.response()
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/javascript; charset=utf-8")
                 .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=86400")
@@ -100,6 +107,7 @@ public final class HttpDeliveryVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         held.close();
+        ops.close();
         return Future.succeededFuture();
     }
 
