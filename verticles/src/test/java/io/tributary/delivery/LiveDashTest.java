@@ -52,7 +52,7 @@ class LiveDashTest {
 
     @BeforeAll
     void start() {
-        node = TestNode.start(Map.of());
+        node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none")); // the source alone, as rendition "video"
         src = new SyntheticAvSource(320, 240, 30, 30, 0, true);
         pub = RtmpTestPublisher.publish(node.rtmpPort(), KEY);
         assertTrue(pub.publishing(), "publish refused: " + pub.failure());
