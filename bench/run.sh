@@ -18,7 +18,8 @@ case "$NAME" in
   transcode-cpu)      MAIN=io.tributary.bench.transcode.TranscodeCpuBench ;;
   transcode-realtime) MAIN=io.tributary.bench.transcode.TranscodeRealtimeBench ;;
   transcode-latency)  MAIN=io.tributary.bench.transcode.TranscodeLatencyBench ;;
-  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency [args...]" >&2; exit 2 ;;
+  transcode-cycles)   MAIN=io.tributary.bench.transcode.TranscodeCyclesBench ;;
+  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency|transcode-cycles [args...]" >&2; exit 2 ;;
 esac
 
 if [ "${BENCH_NO_BUILD:-0}" != 1 ] || [ ! -f bench/target/classpath.txt ]; then
