@@ -119,10 +119,9 @@ public final class LiveStreams {
 
     /**
      * A stream's source needs {@code pixelRate} encoded pixels per second (0: nothing to
-     * encode, what it held is given back): true when
-     * reserved (it replaces what the stream held), false to publish the source alone,
-     * or a 503 refusal, per {@code transcode.when-full}. The reservation lasts across
-     * reconnects until the stream ends.
+     * encode, what it held is given back): true when reserved (replacing what the stream
+     * held), else false to publish the source alone or a 503 refusal, per
+     * {@code transcode.when-full}. The reservation lasts across reconnects until the stream ends.
      */
     private boolean admitLadder(LiveStream stream, long pixelRate) {
         if (pixelRate == 0) {
