@@ -57,28 +57,42 @@ public final class TranscodeCyclesBench {
         Sample last() {
             return samples.get(samples.size() - 1);
         }
+
+        /** The first sample at or after {@code cycle}. */
+        Sample at(int cycle) {
+            return samples.stream().filter(s -> s.cycle() >= cycle).findFirst().orElseThrow();
+        }
     }
 
     public static void main(String[] args) throws Exception {
         int cycles = args.length > 0 ? Integer.parseInt(args[0]) : 100;
         int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        // diagnosis: extra environment for the server, e.g. BENCH_SERVER_ENV="MALLOC_ARENA_MAX=2"
+        Map<String, String> extra = new java.util.TreeMap<>();
+        String serverEnv = System.getenv().getOrDefault("BENCH_SERVER_ENV", "").trim();
+        for (String kv : serverEnv.isEmpty() ? new String[0] : serverEnv.split("\\s+")) {
+            extra.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+        }
         String started = java.time.Instant.now().toString();
         // two 1 s GOPs per publish
         EncodedMedia media = EncodedMedia.encode(1920, 1080, 30, 30, true, null, 2.0);
 
         List<Run> runs = new ArrayList<>();
-        for (String ladder : List.of("seed", "none")) {
+        List<String> ladders = args.length > 2 ? List.of(args[2].split(",")) : List.of("seed", "none");
+        for (String ladder : ladders) {
             try (BenchLock lock = BenchLock.acquire("transcode-cycles " + ladder)) {
-                runs.add(run(ladder, media, cycles, warmup));
+                runs.add(run(ladder, media, cycles, warmup, extra));
             }
         }
-        report(runs, media, cycles, warmup, started);
+        report(runs, media, cycles, warmup, started, extra);
     }
 
-    private static Run run(String ladder, EncodedMedia media, int cycles, int warmup) throws Exception {
-        Map<String, String> env = Map.of("TRIBUTARY_TRANSCODE_LADDER", ladder,
+    private static Run run(String ladder, EncodedMedia media, int cycles, int warmup, Map<String, String> extra)
+            throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(extra);
+        env.putAll(Map.of("TRIBUTARY_TRANSCODE_LADDER", ladder,
                 "TRIBUTARY_TRANSCODE_MAX_PIXEL_RATE", "0", // one ladder at a time anyway; never downgraded
-                "TRIBUTARY_RTMP_RECONNECT_GRACE", "100ms", "TRIBUTARY_RTMP_ENDED_RETENTION", "100ms");
+                "TRIBUTARY_RTMP_RECONNECT_GRACE", "100ms", "TRIBUTARY_RTMP_ENDED_RETENTION", "100ms"));
         long t0 = System.nanoTime();
         List<Sample> samples = new ArrayList<>();
         long encoded = 0;
@@ -159,9 +173,11 @@ public final class TranscodeCyclesBench {
         return kb / 1024.0;
     }
 
-    private static void report(List<Run> runs, EncodedMedia media, int cycles, int warmup, String started) {
-        Report r = new Report("Transcode cycles: server RSS over " + cycles + " publish/unpublish cycles");
-        r.line("Run `bench/run.sh transcode-cycles [CYCLES [WARMUP]]` (main class `io.tributary.bench.transcode.TranscodeCyclesBench`).");
+    private static void report(List<Run> runs, EncodedMedia media, int cycles, int warmup, String started,
+                               Map<String, String> extra) {
+        Report r = new Report("Transcode cycles: server RSS over " + cycles + " publish/unpublish cycles"
+                + (extra.isEmpty() ? "" : " (server environment " + extra + ")"));
+        r.line("Run `bench/run.sh transcode-cycles [CYCLES [WARMUP [LADDERS]]]` (main class `io.tributary.bench.transcode.TranscodeCyclesBench`).");
         r.section("Machine").line(Machine.describe());
         r.line("- started: " + started + ", finished: " + java.time.Instant.now());
         r.section("Parameters");
@@ -190,6 +206,13 @@ public final class TranscodeCyclesBench {
             }
         }
         r.section("Result");
+        if (runs.size() < 2) {
+            Run only = runs.get(0);
+            r.line(f("- RSS growth over the %d measured cycles, ladder %s: %+.1f MB; no reference run (ladders given on the command line)",
+                    cycles, only.ladder(), mb(only.last().rssKb() - only.warm(warmup).rssKb())));
+            write(r, extra);
+            return;
+        }
         Run seed = runs.get(0);
         Run none = runs.get(1);
         long seedGrowth = seed.last().rssKb() - seed.warm(warmup).rssKb();
@@ -199,6 +222,9 @@ public final class TranscodeCyclesBench {
         r.line(f("- RSS growth over the %d measured cycles, seed ladder: %+.1f MB (%+.1f KB per cycle); of which outside the JVM's "
                 + "accounting (RSS − NMT): %+.1f MB", cycles, mb(seedGrowth), perCycle, mb(seedNative)));
         r.line(f("- reference, no ladder (same cycles): %+.1f MB", mb(noneGrowth)));
+        int half = warmup + cycles / 2;
+        r.line(f("- second half only (after cycle %d → end): seed %+.1f MB, none %+.1f MB", seed.at(half).cycle(),
+                mb(seed.last().rssKb() - seed.at(half).rssKb()), mb(none.last().rssKb() - none.at(half).rssKb())));
         r.line(f("- threads after warm-up → end, seed: %d → %d; none: %d → %d", seed.warm(warmup).threads(), seed.last().threads(),
                 none.warm(warmup).threads(), none.last().threads()));
         boolean flat = seedGrowth - noneGrowth <= 10 * 1024 && seed.cyclesTranscoded() == seed.cycles();
@@ -207,6 +233,12 @@ public final class TranscodeCyclesBench {
         r.line("|---|---:|---:|---|");
         r.line(f("| RSS growth with the seed ladder minus the reference's, %d cycles | %+.1f MB | ≤ 10 MB (a leaked 720p+360p "
                 + "encoder pair would be tens of MB per cycle) | %s |", cycles, mb(seedGrowth - noneGrowth), flat ? "PASS" : "FAIL"));
-        r.write(ServerProcess.root().resolve("bench/results/transcode-cycles.md"));
+        write(r, extra);
+    }
+
+    private static void write(Report r, Map<String, String> extra) {
+        String suffix = extra.isEmpty() ? "" : "-" + String.join("-", extra.keySet()).toLowerCase(java.util.Locale.ROOT)
+                .replaceAll("[^a-z0-9-]", "");
+        r.write(ServerProcess.root().resolve("bench/results/transcode-cycles" + suffix + ".md"));
     }
 }
