@@ -77,6 +77,7 @@ public final class Node {
             }
         });
         metrics.gauges(streams::publishing, () -> streams.all().size());
+        metrics.transcodeCapacity(streams::transcodingLadders, streams::transcodePixelRate, config.transcode().maxPixelRate());
         Node node = new Node(vertx, config, streams, metrics);
         int cores = Runtime.getRuntime().availableProcessors();
         int httpInstances = config.http().instances() == 0 ? cores : config.http().instances();

@@ -52,8 +52,13 @@ public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode
      * The live ABR ladder every stream gets: empty (the source only, as rendition
      * {@code video}) or the seed ladder 1080p/720p/360p (rungs above the source are
      * skipped, a rung at the source size passes the source through).
+     *
+     * @param maxLadders   streams encoding at once; 0 = no limit
+     * @param maxPixelRate encoded pixels per second over all ladders (width x height x fps of
+     *                     every encoded rung); 0 = no limit
      */
-    public record Transcode(List<LadderRung> ladder, List<LadderRule> rules, int maxLadders, WhenFull whenFull) {
+    public record Transcode(List<LadderRung> ladder, List<LadderRule> rules, int maxLadders, WhenFull whenFull,
+                            long maxPixelRate) {
 
         /** The ladder for a stream key: the first matching rule's, else the default. */
         public List<LadderRung> ladderFor(String key) {
@@ -200,7 +205,8 @@ public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode
             rules.add(new LadderRule(pattern, name, name.rungs()));
         }
         Transcode transcode = new Transcode(s.choice("transcode.ladder", LadderName.class).rungs(), List.copyOf(rules),
-                s.integer("transcode.max-ladders", 0, 10_000), s.choice("transcode.when-full", WhenFull.class));
+                s.integer("transcode.max-ladders", 0, 10_000), s.choice("transcode.when-full", WhenFull.class),
+                maxPixelRate(s));
         Path dataDir = Path.of(s.string("data-dir"));
         ClusterSettings cluster = new ClusterSettings(s.bool("cluster.enabled"), s.string("cluster.host"),
                 s.integer("cluster.port", 1, 65535), s.list("cluster.members"),
@@ -225,6 +231,21 @@ public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode
         Kafka kafka = new Kafka(bootstrap == null ? "" : String.valueOf(bootstrap).trim(), s.string("kafka.playback-topic"));
         s.rejectUnknown();
         return new TributaryConfig(http, rtmp, hls, transcode, dataDir, cluster, sessions, qoe, kafka);
+    }
+
+    /** Encoded pixels/s a node may take on per core with {@code max-pixel-rate: auto}; see default.yaml. */
+    public static final long AUTO_PIXEL_RATE_PER_CORE = 20_000_000;
+
+    /** {@code auto} (per core, see {@link #AUTO_PIXEL_RATE_PER_CORE}), 0 (no limit) or pixels per second. */
+    private static long maxPixelRate(Settings s) {
+        String v = s.string("transcode.max-pixel-rate");
+        if (v.equalsIgnoreCase("auto")) {
+            return AUTO_PIXEL_RATE_PER_CORE * Runtime.getRuntime().availableProcessors();
+        }
+        if (!v.matches("[0-9]{1,10}")) {
+            throw ConfigException.invalid("transcode.max-pixel-rate", "auto, 0 (no limit) or pixels per second", v);
+        }
+        return s.integer("transcode.max-pixel-rate", 0, Integer.MAX_VALUE);
     }
 
     /** Ports of 0 mean "any free port" (tests); the actual ports are known after deployment. */

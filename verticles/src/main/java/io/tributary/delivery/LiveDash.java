@@ -89,8 +89,11 @@ final class LiveDash {
                 }
             }
         }
+        RenditionSnapshot first = out.isEmpty() ? null : out.get(0).snapshot();
+        // a segment may be asked for once its first part exists: segment target minus part target early
+        double ato = first == null ? 0 : Math.max(0, first.targetDuration() - first.partTarget());
         return new DashManifest.Input(out, s.publishedAt(), System.currentTimeMillis(),
-                s.state() == LiveStream.State.ENDED, timeUrl);
+                s.state() == LiveStream.State.ENDED, timeUrl, ato);
     }
 
     private static void send(HttpServerResponse res, String mpd) {

@@ -184,9 +184,9 @@ final class LiveHls {
     }
 
     /**
-     * A listed segment is answered at once; the one being built, or the next, is held
-     * until complete (DASH clients compute segment numbers from the clock and ask at
-     * the edge); anything else is 404.
+     * A listed segment is answered at once; the one being built, or the next, is streamed
+     * part by part as it is built ({@link GrowingSegment}: low-latency DASH clients ask
+     * early, by the clock); anything else is 404.
      */
     private void segment(RoutingContext ctx, String key, String rendition, RenditionSnapshot current, long msn) {
         boolean upcoming = !current.ended() && msn >= current.edgeMsn() && msn <= current.edgeMsn() + 1;
@@ -197,11 +197,17 @@ final class LiveHls {
         held.hold(key, ctx.response(), timeoutMs(current),
                 s -> {
                     RenditionSnapshot snap = s == null ? null : s.snapshot(rendition);
-                    return snap == null || snap.segment(msn) != null || snap.ended();
+                    return snap == null || snap.segment(msn) != null || snap.ended() || GrowingSegment.building(snap, msn);
                 },
                 s -> {
                     RenditionSnapshot snap = s == null ? null : s.snapshot(rendition);
                     HlsSegment seg = snap == null ? null : snap.segment(msn);
+                    if (seg == null && GrowingSegment.building(snap, msn) && !ctx.response().closed()) {
+                        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, rendition.equals(LiveStream.AUDIO) ? AUDIO_MP4 : VIDEO_MP4)
+                                .putHeader(HttpHeaders.CACHE_CONTROL, IMMUTABLE);
+                        new GrowingSegment(key, rendition, msn, ctx.response(), held, metrics, timeoutMs(snap)).start(s);
+                        return;
+                    }
                     if (seg == null) {
                         fail(ctx, StatusException.notFound("segment " + msn + " of " + key + "/" + rendition + " is not available"));
                         return;

@@ -39,7 +39,7 @@ class LivePathEndToEndTest {
 
     @BeforeAll
     void start() {
-        node = TestNode.start(Map.of());
+        node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none")); // tests the passthrough packager
         withBFrames = new TestPatternBroadcaster(node.rtmpUrl("bframes"), 320, 240, 25, 50, 2, true);
         lowLatency = new TestPatternBroadcaster(node.rtmpUrl("zerolatency"), 640, 360, 30, 30, 0, true);
         withBFrames.start();
