@@ -61,8 +61,7 @@ public final class HttpDeliveryVerticle extends VerticleBase {
         Buffer play = resource("webroot/play.html");
         Buffer hlsJs = resource(HLS_JS);
         Buffer opsPage = resource("webroot/ops.html");
-        // TODO(merge sessions): replace NO_SESSIONS with the sessions summary (GET /api/v1/sessions JSON)
-        ops = new OpsFeed(vertx, 1000, () -> StreamsApi.list(streams), OpsFeed.NO_SESSIONS);
+        ops = new OpsFeed(vertx, 1000, () -> StreamsApi.list(streams), sessions::summary);
 
         Router router = Router.router(vertx);
         router.route().handler(HttpDeliveryVerticle::cors);

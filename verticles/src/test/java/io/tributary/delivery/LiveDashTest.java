@@ -207,7 +207,8 @@ class LiveDashTest {
 
             String init = template.getAttribute("initialization").replace("$RepresentationID$", id);
             URI hlsInit = hlsUrl.resolve(hls.tag("EXT-X-MAP").attr("URI"));
-            assertEquals(hlsInit, mpdUrl.resolve(init), "init of " + id);
+            // each manifest tags its URIs with its own playback session id: compare the addressed objects
+            assertEquals(withoutQuery(hlsInit), withoutQuery(mpdUrl.resolve(init)), "init of " + id);
 
             long number = Long.parseLong(template.getAttribute("startNumber"));
             long t = -1;
@@ -337,5 +338,9 @@ class LiveDashTest {
             sender.join(15_000);
             p.close();
         }
+    }
+
+    private static URI withoutQuery(URI u) {
+        return URI.create(u.getScheme() + "://" + u.getRawAuthority() + u.getRawPath());
     }
 }
