@@ -18,8 +18,10 @@ case "$NAME" in
   transcode-cpu)      MAIN=io.tributary.bench.transcode.TranscodeCpuBench ;;
   transcode-realtime) MAIN=io.tributary.bench.transcode.TranscodeRealtimeBench ;;
   transcode-latency)  MAIN=io.tributary.bench.transcode.TranscodeLatencyBench ;;
-  ring)     MAIN=io.tributary.bench.ring.RingBench ;;
-  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency|ring [args...]" >&2; exit 2 ;;
+  qoe)                MAIN=io.tributary.bench.qoe.QoeBench ;;
+  transcode-cycles)   MAIN=io.tributary.bench.transcode.TranscodeCyclesBench ;;
+  ring)               MAIN=io.tributary.bench.ring.RingBench ;;
+  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency|transcode-cycles|qoe|ring [args...]" >&2; exit 2 ;;
 esac
 
 if [ "${BENCH_NO_BUILD:-0}" != 1 ] || [ ! -f bench/target/classpath.txt ]; then

@@ -3,7 +3,9 @@ package io.tributary.delivery;
 import io.tributary.StatusException;
 import io.tributary.live.LiveStreams;
 import io.tributary.metrics.NodeMetrics;
+import io.tributary.session.PlaybackSessions;
 import io.tributary.config.TributaryConfig;
+import io.tributary.ops.OpsFeed;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -34,13 +36,17 @@ public final class HttpDeliveryVerticle extends VerticleBase {
     private final TributaryConfig.Http config;
     private final LiveStreams streams;
     private final NodeMetrics metrics;
+    private final PlaybackSessions sessions;
     private HttpServer server;
     private HeldRequests held;
+    private OpsFeed ops;
 
-    public HttpDeliveryVerticle(TributaryConfig.Http config, LiveStreams streams, NodeMetrics metrics) {
+    public HttpDeliveryVerticle(TributaryConfig.Http config, LiveStreams streams, NodeMetrics metrics,
+                                PlaybackSessions sessions) {
         this.config = config;
         this.streams = streams;
         this.metrics = metrics;
+        this.sessions = sessions;
     }
 
     @Override
@@ -54,6 +60,8 @@ public final class HttpDeliveryVerticle extends VerticleBase {
         Buffer index = resource("webroot/index.html");
         Buffer play = resource("webroot/play.html");
         Buffer hlsJs = resource(HLS_JS);
+        Buffer opsPage = resource("webroot/ops.html");
+        ops = new OpsFeed(vertx, 1000, () -> StreamsApi.list(streams), sessions::summary);
 
         Router router = Router.router(vertx);
         router.route().handler(HttpDeliveryVerticle::cors);
@@ -71,11 +79,15 @@ public final class HttpDeliveryVerticle extends VerticleBase {
             ctx.json(StreamsApi.describe(s));
         });
         router.get(LiveDash.TIME_PATH).handler(LiveDash::time);
+        // before the /live routes: the session hook sees every player request first
+        sessions.mount(router);
         router.get("/live/:key/index.m3u8").handler(hls::multivariant);
         router.get("/live/:key/manifest.mpd").handler(dash::manifest);
         router.get("/live/:key/:rendition/:object").handler(hls::object);
         router.get("/").handler(ctx -> page(ctx, index));
         router.get("/play/:key").handler(ctx -> page(ctx, play));
+        router.get("/ops").handler(ctx -> page(ctx, opsPage));
+        router.get("/ws/ops").handler(ops::accept);
         router.get("/assets/hls.min.js").handler(ctx -> ctx.response()
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/javascript; charset=utf-8")
                 .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=86400")
@@ -94,6 +106,7 @@ public final class HttpDeliveryVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         held.close();
+        ops.close();
         return Future.succeededFuture();
     }
 
@@ -106,8 +119,9 @@ public final class HttpDeliveryVerticle extends VerticleBase {
         if (ctx.request().method() == HttpMethod.OPTIONS) {
             String headers = ctx.request().getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_HEADERS);
             ctx.response().setStatusCode(204)
-                    .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD, OPTIONS")
+                    .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD, POST, OPTIONS")
                     .putHeader(HttpHeaders.ACCESS_CONTROL_MAX_AGE, "86400");
+            // echoes what the player asks for: CMCD-Request/-Object/-Status/-Session, X-Region, Content-Type
             if (headers != null) {
                 ctx.response().putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_HEADERS, headers);
             }

@@ -1,0 +1,127 @@
+package io.tributary.ops;
+
+import io.tributary.Node;
+import io.tributary.media.testing.SyntheticAvSource;
+import io.tributary.testing.RtmpTestPublisher;
+import io.tributary.testing.TestNode;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The operator feed as a WebSocket client sees it: on a real node, and under a reader that stops reading. */
+class OpsFeedTest {
+
+    @Test
+    void theNodePushesStreamsAndSessionsOnceASecond() throws Exception {
+        Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none"));
+        Vertx client = Vertx.vertx();
+        try (SyntheticAvSource src = new SyntheticAvSource(320, 240, 30, 30, 0, true)) {
+            RtmpTestPublisher pub = RtmpTestPublisher.publish(node.rtmpPort(), "opscam");
+            pub.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
+            pub.send(src.next(2.2), 0);
+            TestNode.await("the stream", Duration.ofSeconds(10), () -> TestNode.get(node, "/api/v1/streams/opscam").statusCode() == 200);
+
+            HttpResponse<String> page = TestNode.get(node, "/ops");
+            assertEquals(200, page.statusCode());
+            assertTrue(page.headers().firstValue("content-type").orElse("").startsWith("text/html"));
+            assertTrue(page.body().contains("/ws/ops"));
+            HttpResponse<String> plain = TestNode.get(node, "/ws/ops");
+            assertEquals(400, plain.statusCode(), "a plain GET is told to upgrade");
+            assertTrue(plain.body().contains("WebSocket"), plain.body());
+
+            List<JsonObject> frames = new CopyOnWriteArrayList<>();
+            WebSocket ws = client.createWebSocketClient().connect(node.httpPort(), "127.0.0.1", "/ws/ops")
+                    .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            ws.textMessageHandler(t -> frames.add(new JsonObject(t)));
+            long t0 = System.nanoTime();
+            TestNode.await("three frames", Duration.ofSeconds(5), () -> frames.size() >= 3);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            // the first frame comes at once, then one a second
+            assertTrue(seconds >= 1.5 && seconds < 4, "three frames took " + seconds + " s");
+            JsonObject last = frames.get(frames.size() - 1);
+            JsonArray streams = last.getJsonArray("streams");
+            assertEquals("opscam", streams.getJsonObject(0).getString("key"));
+            assertEquals("live", streams.getJsonObject(0).getString("state"));
+            JsonObject sessions = last.getJsonObject("sessions");
+            assertTrue(sessions.getValue("sessions") instanceof Number, sessions.encode());
+            assertTrue(sessions.getValue("streams") instanceof JsonArray, sessions.encode());
+            ws.close();
+            pub.close();
+        } finally {
+            client.close();
+            TestNode.stop(node);
+        }
+    }
+
+    @Test
+    void aReaderThatStopsReadingIsSkippedThenClosedWhileOthersKeepTheirFeed() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        // a large state (about 400 kB a frame) every 20 ms fills a paused reader's socket buffers quickly
+        JsonArray big = new JsonArray();
+        for (int i = 0; i < 2000; i++) {
+            big.add(new JsonObject().put("key", "stream-" + i).put("padding", "x".repeat(180)));
+        }
+        AtomicInteger open = new AtomicInteger(-1);
+        class FeedServer extends VerticleBase {
+            OpsFeed feed;
+            HttpServer server;
+
+            @Override
+            public Future<?> start() {
+                feed = new OpsFeed(vertx, 20, () -> big, OpsFeed.NO_SESSIONS);
+                vertx.setPeriodic(20, id -> open.set(feed.size()));
+                Router router = Router.router(vertx);
+                router.get("/ws/ops").handler(feed::accept);
+                server = vertx.createHttpServer();
+                return server.requestHandler(router).listen(0, "127.0.0.1");
+            }
+
+            @Override
+            public Future<?> stop() {
+                feed.close();
+                return Future.succeededFuture();
+            }
+        }
+        FeedServer fs = new FeedServer();
+        try {
+            vertx.deployVerticle(fs).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            int port = fs.server.actualPort();
+            var clientOptions = new WebSocketClientOptions().setMaxMessageSize(4 * 1024 * 1024).setMaxFrameSize(4 * 1024 * 1024);
+            WebSocket stalled = vertx.createWebSocketClient(clientOptions).connect(port, "127.0.0.1", "/ws/ops")
+                    .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            stalled.pause(); // reads nothing from now on
+            AtomicInteger healthyFrames = new AtomicInteger();
+            WebSocket healthy = vertx.createWebSocketClient(clientOptions).connect(port, "127.0.0.1", "/ws/ops")
+                    .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            healthy.textMessageHandler(t -> healthyFrames.incrementAndGet());
+            TestNode.await("both sockets registered", Duration.ofSeconds(5), () -> open.get() == 2);
+            // the stalled socket's queue fills, stays full for MAX_STALLED_TICKS ticks, and the feed lets it go
+            TestNode.await("the feed to drop the stalled socket", Duration.ofSeconds(30), () -> open.get() == 1);
+            int before = healthyFrames.get();
+            TestNode.await("the healthy reader to keep receiving", Duration.ofSeconds(5), () -> healthyFrames.get() >= before + 10);
+            healthy.close();
+            stalled.resume();
+            stalled.close();
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+}
