@@ -200,8 +200,8 @@ public final class QoeBench {
                     if (System.currentTimeMillis() >= end) {
                         break;
                     }
+                    load.reset(); // counts per interval; keeps the latency buffer bounded
                     Thread.sleep(Math.min(15_000, Math.max(0, end - System.currentTimeMillis())));
-                    load.reset(); // keep the latency buffer bounded
                 }
             }
             load.stop();
