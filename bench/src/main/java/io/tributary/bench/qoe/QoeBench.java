@@ -107,10 +107,10 @@ public final class QoeBench {
         r.line(String.format("p99 added by sessions + CMCD (worst on - worst off): %.2f ms; (best on - best off): %.2f ms; ratio on/off %.2f; target <= 2 ms: %s",
                 added, onP99min - offP99min, onP99 / offP99, added <= 2.0 ? "PASS" : "FAIL"));
         r.section(String.format("Heap after full GC, sessions on, soak of %.1f min at the same load (jcmd GC.run; GC.heap_info)", soakMinutes));
-        r.line("| minute | heap used after GC (MiB) | sessions on the node |");
-        r.line("|---|---|---|");
+        r.line("| minute | heap used after GC (MiB) | sessions on the node | segment 200s / failures since the previous sample |");
+        r.line("|---|---|---|---|");
         for (long[] h : heap) {
-            r.line(String.format("| %.1f | %.1f | %d |", h[0] / 60_000.0, h[1] / 1048576.0, h[2]));
+            r.line(String.format("| %.1f | %.1f | %d | %d / %d |", h[0] / 60_000.0, h[1] / 1048576.0, h[2], h[3], h[4]));
         }
         if (heap.size() >= 3) {
             double first = heap.get(1)[1] / 1048576.0;
@@ -123,6 +123,8 @@ public final class QoeBench {
         System.out.println("wrote " + out);
     }
 
+    private static boolean firstPhase = true;
+
     private static Phase run(Vertx vertx, EncodedMedia media, boolean on, int segRps, int beaconRps, int seconds,
                              double soakMinutes, List<long[]> heap) throws Exception {
         String name = (on ? "sessions on" : "sessions off");
@@ -131,6 +133,22 @@ public final class QoeBench {
                         "TRIBUTARY_QOE_BEACON_BURST", "1000000", "TRIBUTARY_HLS_WINDOW_SEGMENTS", "10"));
              RtmpPush push = RtmpPush.publish(server.rtmpPort(), KEY, media)) {
             push.sendAll(media.samples());
+            // the stream must stay live for the whole phase: RTMP closes a silent publisher after 30 s
+            Thread keepalive = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    try {
+                        Thread.sleep(5000);
+                        push.sendMetaData(Map.of("keepalive", 1));
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (RuntimeException e) {
+                        System.out.println("[qoe] keepalive failed: " + e);
+                        return;
+                    }
+                }
+            }, "qoe-keepalive");
+            keepalive.setDaemon(true);
+            keepalive.start();
             Thread.sleep(1000);
             HttpClient jdk = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             String playlist = jdk.send(HttpRequest.newBuilder(URI.create(server.httpUrl("/live/" + KEY + "/video/index.m3u8"))).build(),
@@ -150,7 +168,9 @@ public final class QoeBench {
             }
             Load load = new Load(vertx, server.httpPort(), segs, segRps, beaconRps);
             load.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            Thread.sleep(8000); // warm-up at full load
+            // warm-up at full load; the first phase also warms this client JVM up
+            Thread.sleep(firstPhase ? 25_000 : 8000);
+            firstPhase = false;
             load.reset();
             double accepted0 = metric(jdk, server, "qoe_beacons_total{result=\"accepted\",source=\"ws\"}");
             double cpu0 = server.cpuSeconds();
@@ -174,16 +194,18 @@ public final class QoeBench {
                     long at = System.currentTimeMillis() - soakStart;
                     long used = server.heapUsedAfterGc();
                     long sessions = (long) metric(jdk, server, "playback_sessions");
-                    heap.add(new long[]{at, used, sessions});
-                    System.out.printf("[qoe] soak %.1f min: heap after GC %.1f MiB, %d sessions%n", at / 60_000.0, used / 1048576.0, sessions);
+                    heap.add(new long[]{at, used, sessions, load.ok.get(), load.failed.get()});
+                    System.out.printf("[qoe] soak %.1f min: heap after GC %.1f MiB, %d sessions, %d ok / %d failed since the last sample%n",
+                            at / 60_000.0, used / 1048576.0, sessions, load.ok.get(), load.failed.get());
                     if (System.currentTimeMillis() >= end) {
                         break;
                     }
+                    load.reset(); // counts per interval; keeps the latency buffer bounded
                     Thread.sleep(Math.min(15_000, Math.max(0, end - System.currentTimeMillis())));
-                    load.reset(); // keep the latency buffer bounded
                 }
             }
             load.stop();
+            keepalive.interrupt();
             return phase;
         }
     }
