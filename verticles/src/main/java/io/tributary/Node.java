@@ -1,7 +1,7 @@
 package io.tributary;
 
 import com.hazelcast.core.HazelcastInstance;
-import io.tributary.cluster.ClusterMember;
+import io.tributary.cluster.Role;
 import io.tributary.config.TributaryConfig;
 import io.tributary.delivery.HttpDeliveryVerticle;
 import io.tributary.ingest.RtmpIngestVerticle;
@@ -9,13 +9,13 @@ import io.tributary.live.LiveStream;
 import io.tributary.live.LiveStreams;
 import io.tributary.metrics.NodeMetrics;
 import io.tributary.session.PlaybackSessions;
+import io.tributary.topology.ClusterApi;
+import io.tributary.topology.ClusterJoin;
+import io.tributary.topology.NodeRoles;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.micrometer.MicrometerMetricsOptions;
 
 import java.util.List;
 import java.util.logging.Level;
@@ -37,6 +37,7 @@ public final class Node {
     private int httpPort;
     private int rtmpPort;
     private HazelcastInstance hazelcast;
+    private NodeRoles roles;
     private PlaybackSessions sessions;
 
     private Node(Vertx vertx, TributaryConfig config, LiveStreams streams, NodeMetrics metrics) {
@@ -48,10 +49,19 @@ public final class Node {
 
     public static Future<Node> start(TributaryConfig config) {
         NodeMetrics metrics = new NodeMetrics();
-        Vertx vertx = Vertx.builder()
-                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
-                .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
-                .build();
+        long started = System.nanoTime();
+        // the cluster member first: sessions, the registries and (clustered) the event bus live on it
+        return ClusterJoin.join(config.cluster(), metrics.registry()).compose(joined -> {
+            LOG.info(String.format("cluster member %s up in %d ms, %s Vert.x in %d ms",
+                    joined.hazelcast().getCluster().getLocalMember().getAddress(), joined.memberMillis(),
+                    joined.clustered() ? "clustered" : "local", joined.vertxMillis()));
+            return start(config, metrics, joined);
+        }).onSuccess(node -> LOG.info(String.format("node up in %d ms, roles %s",
+                (System.nanoTime() - started) / 1_000_000, config.topology().roles())));
+    }
+
+    private static Future<Node> start(TributaryConfig config, NodeMetrics metrics, ClusterJoin.Joined joined) {
+        Vertx vertx = joined.vertx();
         AtomicReference<PlaybackSessions> playback = new AtomicReference<>();
         LiveStreams streams = new LiveStreams(vertx, config, key -> {
             metrics.forgetStream(key);
@@ -85,30 +95,32 @@ public final class Node {
 
         AtomicReference<RtmpIngestVerticle> ingest = new AtomicReference<>();
         AtomicReference<HttpDeliveryVerticle> delivery = new AtomicReference<>();
-        // the cluster member first: sessions (and later Vert.x clustering) live on it
-        long memberStart = System.nanoTime();
-        return vertx.executeBlocking(() -> ClusterMember.start(config.cluster()))
-                .compose(hz -> {
-                    LOG.info(String.format("cluster member %s up in %d ms", hz.getCluster().getLocalMember().getAddress(),
-                            (System.nanoTime() - memberStart) / 1_000_000));
-                    node.hazelcast = hz;
+        node.hazelcast = joined.hazelcast();
+        node.roles = new NodeRoles(vertx, config, joined.hazelcast(), streams, metrics.registry());
+        ClusterApi clusterApi = new ClusterApi(joined.hazelcast(), node.roles, joined.clustered());
+        return node.roles.prepare()
+                .compose(roles -> {
+                    HazelcastInstance hz = node.hazelcast;
                     node.sessions = new PlaybackSessions(vertx, config, streams, metrics.registry(),
                             PlaybackSessions.map(hz), hz.getCluster().getLocalMember().getUuid().toString());
                     playback.set(node.sessions);
                     return node.sessions.start();
                 })
-                .compose(x -> vertx.deployVerticle(() -> {
+                // only an origin ingests
+                .compose(x -> !config.topology().has(Role.ORIGIN) ? Future.<String>succeededFuture() : vertx.deployVerticle(() -> {
                     RtmpIngestVerticle v = new RtmpIngestVerticle(config.rtmp(), streams, metrics);
                     ingest.compareAndSet(null, v);
                     return v;
                 }, new DeploymentOptions().setInstances(rtmpInstances)))
                 .compose(id -> vertx.deployVerticle(() -> {
-                    HttpDeliveryVerticle v = new HttpDeliveryVerticle(config.http(), streams, metrics, node.sessions);
+                    HttpDeliveryVerticle v = new HttpDeliveryVerticle(config.http(), streams, metrics, node.sessions,
+                            clusterApi::mount);
                     delivery.compareAndSet(null, v);
                     return v;
                 }, new DeploymentOptions().setInstances(httpInstances)))
+                .compose(id -> node.roles.start(delivery.get().actualPort(), httpInstances))
                 .map(id -> {
-                    node.rtmpPort = ingest.get().actualPort();
+                    node.rtmpPort = ingest.get() == null ? -1 : ingest.get().actualPort();
                     node.httpPort = delivery.get().actualPort();
                     return node;
                 })
@@ -161,16 +173,19 @@ public final class Node {
     }
 
     public Future<Void> close() {
-        Future<Void> sessionsClosed = sessions == null ? Future.succeededFuture() : sessions.close();
-        Future<Void> memberLeft = sessionsClosed.otherwiseEmpty()
-                .compose(x -> hazelcast == null ? Future.<Void>succeededFuture() : vertx.<Void>executeBlocking(() -> {
-                    hazelcast.shutdown();
-                    return null;
-                }))
+        Future<Void> rolesClosed = roles == null ? Future.succeededFuture() : roles.close();
+        Future<Void> sessionsClosed = rolesClosed.otherwiseEmpty()
+                .compose(x -> sessions == null ? Future.<Void>succeededFuture() : sessions.close())
                 .otherwiseEmpty();
-        // not bound to a context of the Vert.x being closed: that one can no longer run callbacks
+        // Vert.x leaves the event-bus cluster before the member goes; not bound to a context of the
+        // Vert.x being closed: that one can no longer run callbacks
         Promise<Void> closed = Promise.promise();
-        memberLeft.onComplete(x -> vertx.close().onComplete(closed));
+        sessionsClosed.onComplete(x -> ClusterJoin.leave(vertx, hazelcast).onComplete(closed));
         return closed.future();
+    }
+
+    /** The node's roles: its edge and router ports, the directory and the stream registry. */
+    public NodeRoles roles() {
+        return roles;
     }
 }

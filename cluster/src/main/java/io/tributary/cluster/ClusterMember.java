@@ -3,9 +3,12 @@ package io.tributary.cluster;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MultiMapConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.util.UUID;
 
@@ -17,6 +20,8 @@ import java.util.UUID;
 public final class ClusterMember {
 
     public static final String CLUSTER_NAME = "tributary";
+    /** The member attribute Vert.x's cluster manager reads its node id from when given a running instance. */
+    static final String VERTX_NODE_ID = "__vertx.nodeId";
 
     private ClusterMember() {
     }
@@ -60,11 +65,27 @@ public final class ClusterMember {
         c.addMapConfig(new MapConfig(SharedMaps.SESSIONS)
                 .setBackupCount(1)
                 .setTimeToLiveSeconds((int) Math.max(1, s.sessionTtl().toSeconds())));
+        c.addMapConfig(new MapConfig(SharedMaps.STREAMS).setBackupCount(1));
+        c.addMapConfig(new MapConfig(SharedMaps.NODES).setBackupCount(1));
+        // what vertx-hazelcast's default-cluster.xml sets up, for a member that also carries the event bus
+        c.getMemberAttributeConfig().setAttribute(VERTX_NODE_ID, UUID.randomUUID().toString());
+        c.addMultiMapConfig(new MultiMapConfig("__vertx.subs").setBackupCount(1)
+                .setValueCollectionType(MultiMapConfig.ValueCollectionType.SET));
+        c.addMapConfig(new MapConfig("__vertx.haInfo").setBackupCount(1));
+        c.addMapConfig(new MapConfig("__vertx.nodeInfo").setBackupCount(1));
         return c;
     }
 
     /** Starts the member; blocks until it has joined (or formed) its cluster. */
     public static HazelcastInstance start(ClusterSettings s) {
         return Hazelcast.newHazelcastInstance(config(s));
+    }
+
+    /**
+     * Vert.x's cluster manager on this running member: the event bus and Vert.x shared data join
+     * the same cluster. Leaving it leaves the member running; shut the member down after Vert.x.
+     */
+    public static ClusterManager vertxClusterManager(HazelcastInstance member) {
+        return new HazelcastClusterManager(member);
     }
 }

@@ -6,6 +6,12 @@ public final class SharedMaps {
     /** Player sessions: session id -> JSON record, written in batches by the node serving the session. */
     public static final String SESSIONS = "tributary.sessions";
 
+    /** Stream registry: stream key -> JSON {origin base URL, origin member UUID, since}. */
+    public static final String STREAMS = "tributary.streams";
+
+    /** Node adverts: member UUID -> JSON {roles, HTTP base URLs}. */
+    public static final String NODES = "tributary.nodes";
+
     private SharedMaps() {
     }
 }

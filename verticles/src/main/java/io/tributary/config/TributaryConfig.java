@@ -1,6 +1,7 @@
 package io.tributary.config;
 
 import io.tributary.cluster.ClusterSettings;
+import io.tributary.cluster.Role;
 import io.tributary.media.transcode.Ladder;
 import io.tributary.media.transcode.LadderRung;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -14,7 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The node's typed configuration, validated at start-up. Sources, later wins: the
@@ -22,7 +25,8 @@ import java.util.Map;
  * {@code conf/default.yaml} in the working directory), then environment variables.
  */
 public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode, Path dataDir,
-                              ClusterSettings cluster, Sessions sessions, Qoe qoe, Kafka kafka) {
+                              ClusterSettings cluster, Sessions sessions, Qoe qoe, Kafka kafka,
+                              Topology topology) {
 
     public record Http(String host, int port, int instances) {
     }
@@ -129,8 +133,51 @@ public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode
         }
     }
 
+    /**
+     * The edge role's HTTP server (its own port: {@code /live} there serves any stream of the cluster).
+     *
+     * @param cacheBytes bound on the edge cache
+     */
+    public record Edge(String host, int port, long cacheBytes) {
+    }
+
+    /**
+     * The router role's HTTP server and how it picks edges.
+     *
+     * @param mode          redirect (302 to the edge) or proxy
+     * @param checkInterval active {@code /health} checks of every edge
+     * @param maxFails      passive: failed proxied requests within {@code failTimeout} that take an edge out
+     * @param failTimeout   passive window, and how long an edge stays out
+     */
+    public record Router(String host, int port, String mode, Duration checkInterval, int maxFails, Duration failTimeout) {
+    }
+
+    /**
+     * What this node does in the cluster and where each role listens. The origin role serves
+     * {@code /live} on {@code http.port}; edge and router each have their own port, because both
+     * answer {@code /live} too (the edge for any stream of the cluster, the router with a redirect).
+     *
+     * @param advertiseHost the host other nodes and redirected viewers reach this node at
+     */
+    public record Topology(Set<Role> roles, String advertiseHost, Edge edge, Router router) {
+
+        public boolean has(Role role) {
+            return roles.contains(role);
+        }
+    }
+
+    /** {@code TRIBUTARY_CLUSTER=true} (as in the issue) is {@code TRIBUTARY_CLUSTER_ENABLED}. */
+    static Map<String, String> aliases(Map<String, String> env) {
+        if (env.containsKey("TRIBUTARY_CLUSTER") && !env.containsKey("TRIBUTARY_CLUSTER_ENABLED")) {
+            Map<String, String> out = new HashMap<>(env);
+            out.put("TRIBUTARY_CLUSTER_ENABLED", env.get("TRIBUTARY_CLUSTER"));
+            return out;
+        }
+        return env;
+    }
+
     public static TributaryConfig load(Path file, Map<String, String> env) {
-        Settings s = new Settings(env);
+        Settings s = new Settings(aliases(env));
         try (InputStream in = TributaryConfig.class.getResourceAsStream("/default.yaml")) {
             if (in == null) {
                 throw new ConfigException("bundled default.yaml is missing from the jar");
@@ -229,8 +276,36 @@ public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode
                 s.integer("qoe.beacon-burst", 1, 10_000_000));
         Object bootstrap = s.optional("kafka.bootstrap");
         Kafka kafka = new Kafka(bootstrap == null ? "" : String.valueOf(bootstrap).trim(), s.string("kafka.playback-topic"));
+        Topology topology = topology(s, http);
         s.rejectUnknown();
-        return new TributaryConfig(http, rtmp, hls, transcode, dataDir, cluster, sessions, qoe, kafka);
+        return new TributaryConfig(http, rtmp, hls, transcode, dataDir, cluster, sessions, qoe, kafka, topology);
+    }
+
+    private static Topology topology(Settings s, Http http) {
+        List<String> names = s.list("roles");
+        Set<Role> roles = Role.parse(names);
+        if (roles == null || roles.isEmpty()) {
+            throw ConfigException.invalid("roles", "a list of origin, edge, router", String.join(",", names));
+        }
+        Object advertise = s.optional("cluster.advertise-host");
+        Edge edge = new Edge(s.string("edge.host"), s.integer("edge.port", 0, 65535),
+                (long) s.integer("edge.cache-mb", 1, 1 << 20) << 20);
+        String mode = s.string("router.mode").toLowerCase(java.util.Locale.ROOT);
+        if (!mode.equals("redirect") && !mode.equals("proxy")) {
+            throw ConfigException.invalid("router.mode", "redirect or proxy", mode);
+        }
+        Router router = new Router(s.string("router.host"), s.integer("router.port", 0, 65535), mode,
+                s.duration("router.check-interval", Duration.ofMillis(50), Duration.ofMinutes(10)),
+                s.integer("router.max-fails", 0, 1000), s.duration("router.fail-timeout", Duration.ofMillis(100), Duration.ofHours(1)));
+        // two servers of one node on one fixed port cannot both listen
+        if (roles.contains(Role.EDGE) && edge.port() != 0 && edge.port() == http.port()) {
+            throw ConfigException.invalid("edge.port", "a port other than http.port (" + http.port() + ")", edge.port());
+        }
+        if (roles.contains(Role.ROUTER) && router.port() != 0
+                && (router.port() == http.port() || roles.contains(Role.EDGE) && router.port() == edge.port())) {
+            throw ConfigException.invalid("router.port", "a port other than http.port and edge.port", router.port());
+        }
+        return new Topology(roles, advertise == null ? s.string("cluster.host") : String.valueOf(advertise).trim(), edge, router);
     }
 
     /** Encoded pixels/s a node may take on per core with {@code max-pixel-rate: auto}; see default.yaml. */
@@ -252,6 +327,6 @@ public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode
     public TributaryConfig withPorts(int httpPort, int rtmpPort) {
         return new TributaryConfig(new Http(http.host, httpPort, http.instances),
                 new Rtmp(rtmp.host, rtmpPort, rtmp.instances, rtmp.maxMessageBytes, rtmp.streamKeys, rtmp.duplicatePublish,
-                        rtmp.reconnectGrace, rtmp.endedRetention), hls, transcode, dataDir, cluster, sessions, qoe, kafka);
+                        rtmp.reconnectGrace, rtmp.endedRetention), hls, transcode, dataDir, cluster, sessions, qoe, kafka, topology);
     }
 }

@@ -20,6 +20,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -37,12 +38,20 @@ public final class HttpDeliveryVerticle extends VerticleBase {
     private final LiveStreams streams;
     private final NodeMetrics metrics;
     private final PlaybackSessions sessions;
+    /** Routes other parts of the node mount here (the cluster API). */
+    private final Consumer<Router> extraRoutes;
     private HttpServer server;
     private HeldRequests held;
     private OpsFeed ops;
 
     public HttpDeliveryVerticle(TributaryConfig.Http config, LiveStreams streams, NodeMetrics metrics,
                                 PlaybackSessions sessions) {
+        this(config, streams, metrics, sessions, r -> { });
+    }
+
+    public HttpDeliveryVerticle(TributaryConfig.Http config, LiveStreams streams, NodeMetrics metrics,
+                                PlaybackSessions sessions, Consumer<Router> extraRoutes) {
+        this.extraRoutes = extraRoutes;
         this.config = config;
         this.streams = streams;
         this.metrics = metrics;
@@ -92,6 +101,7 @@ public final class HttpDeliveryVerticle extends VerticleBase {
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/javascript; charset=utf-8")
                 .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=86400")
                 .end(hlsJs));
+        extraRoutes.accept(router);
         router.route().last().handler(ctx -> LiveHls.fail(ctx, StatusException.notFound("no such resource: " + ctx.normalizedPath())));
         router.route().failureHandler(HttpDeliveryVerticle::failure);
 

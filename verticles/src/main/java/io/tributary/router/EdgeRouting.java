@@ -50,6 +50,11 @@ public final class EdgeRouting {
         return this;
     }
 
+    /** Membership changed (a node joined, left, or advertised): rebuild the ring now, not at the next check. */
+    public void membersChanged() {
+        vertx.runOnContext(x -> refreshMembers());
+    }
+
     public RouterSettings settings() {
         return settings;
     }
@@ -115,7 +120,7 @@ public final class EdgeRouting {
         }
     }
 
-    private void refreshMembers() {
+    private synchronized void refreshMembers() {
         Map<String, Integer> now = members.get();
         if (now.equals(ring.weights())) {
             return;

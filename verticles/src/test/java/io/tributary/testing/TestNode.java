@@ -32,6 +32,9 @@ public final class TestNode {
         env.put("TRIBUTARY_HTTP_INSTANCES", "2");
         env.put("TRIBUTARY_RTMP_RECONNECT_GRACE", "5s");
         env.put("TRIBUTARY_RTMP_ENDED_RETENTION", "30s");
+        // the edge and router roles (on by default) take any free port
+        env.put("TRIBUTARY_EDGE_PORT", "0");
+        env.put("TRIBUTARY_ROUTER_PORT", "0");
         env.putAll(overrides);
         TributaryConfig config = TributaryConfig.load(null, env).withPorts(freePort(), freePort());
         try {

@@ -1,0 +1,119 @@
+package io.tributary.cluster.registry;
+
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastJsonValue;
+import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.map.IMap;
+import com.hazelcast.query.Predicates;
+import io.tributary.cluster.SharedMaps;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The cluster's stream registry ({@link SharedMaps#STREAMS}): stream key to the origin's base URL
+ * and member. An origin registers a key when it publishes and withdraws it when the stream is
+ * gone; withdrawing only removes the entry while it is still this origin's (another origin may
+ * have taken the key since). When a member leaves, the survivors delete its keys, so edges stop
+ * sending viewers to a node that is no longer there.
+ */
+public final class HazelcastStreamRegistry implements StreamRegistry {
+
+    private static final Logger LOG = Logger.getLogger(HazelcastStreamRegistry.class.getName());
+
+    private final Vertx vertx;
+    private final IMap<String, HazelcastJsonValue> map;
+    private final HazelcastInstance hz;
+    private final String self;
+    private UUID membershipListener;
+
+    public HazelcastStreamRegistry(Vertx vertx, HazelcastInstance hz) {
+        this.vertx = vertx;
+        this.hz = hz;
+        this.map = hz.getMap(SharedMaps.STREAMS);
+        this.self = hz.getCluster().getLocalMember().getUuid().toString();
+    }
+
+    /** Starts removing the keys of members that leave. */
+    public HazelcastStreamRegistry start() {
+        membershipListener = hz.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent e) {
+            }
+
+            @Override
+            public void memberRemoved(MembershipEvent e) {
+                String gone = e.getMember().getUuid().toString();
+                // off the Hazelcast event thread: removeAll waits for every partition
+                vertx.executeBlocking(() -> {
+                    map.removeAll(Predicates.equal("member", gone));
+                    return null;
+                }).onFailure(x -> LOG.log(Level.WARNING, "removing the streams of departed member " + gone + " failed", x));
+            }
+        });
+        return this;
+    }
+
+    @Override
+    public Future<String> originBaseUrl(String streamKey) {
+        return Future.fromCompletionStage(map.getAsync(streamKey), vertx.getOrCreateContext()).compose(v -> v == null
+                ? Future.failedFuture(new StreamNotFoundException(streamKey))
+                : Future.succeededFuture(new JsonObject(v.getValue()).getString("origin")));
+    }
+
+    /** This member now holds {@code streamKey}, served at {@code originBaseUrl}. */
+    public Future<Void> register(String streamKey, String originBaseUrl) {
+        HazelcastJsonValue v = new HazelcastJsonValue(new JsonObject().put("origin", originBaseUrl).put("member", self)
+                .put("since", System.currentTimeMillis()).encode());
+        return Future.fromCompletionStage(map.setAsync(streamKey, v), vertx.getOrCreateContext()).mapEmpty();
+    }
+
+    /** This member no longer holds {@code streamKey}; true when the entry was ours and is gone. */
+    public Future<Boolean> withdraw(String streamKey) {
+        return Future.fromCompletionStage(map.submitToKey(streamKey, new RemoveIfMember(self)), vertx.getOrCreateContext());
+    }
+
+    /** Stream key to origin base URL, ordered by key (a scan of the map: for the cluster API, on a worker). */
+    public Map<String, JsonObject> entries() {
+        Map<String, JsonObject> out = new TreeMap<>();
+        for (Map.Entry<String, HazelcastJsonValue> e : map.entrySet()) {
+            out.put(e.getKey(), new JsonObject(e.getValue().getValue()));
+        }
+        return out;
+    }
+
+    public void close() {
+        if (membershipListener != null) {
+            hz.getCluster().removeMembershipListener(membershipListener);
+        }
+    }
+
+    /** Deletes the entry only while {@code member} holds it; runs on the partition's owner, atomically. */
+    static final class RemoveIfMember implements EntryProcessor<String, HazelcastJsonValue, Boolean> {
+
+        private static final long serialVersionUID = 1L;
+        private final String member;
+
+        RemoveIfMember(String member) {
+            this.member = member;
+        }
+
+        @Override
+        public Boolean process(Map.Entry<String, HazelcastJsonValue> entry) {
+            HazelcastJsonValue v = entry.getValue();
+            if (v == null || !member.equals(new JsonObject(v.getValue()).getString("member"))) {
+                return false;
+            }
+            entry.setValue(null);
+            return true;
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package io.tributary.topology;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastJsonValue;
+import com.hazelcast.map.IMap;
+import com.hazelcast.projection.Projections;
+import io.tributary.cluster.SharedMaps;
+import io.tributary.cluster.directory.NodeAdvert;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * {@code GET /api/v1/cluster}: the members (oldest first), their roles and HTTP URLs, the streams
+ * each originates and the player sessions each serves, read from the shared maps on a worker.
+ */
+public final class ClusterApi {
+
+    private final HazelcastInstance hz;
+    private final NodeRoles roles;
+    private final boolean clustered;
+
+    public ClusterApi(HazelcastInstance hz, NodeRoles roles, boolean clustered) {
+        this.hz = hz;
+        this.roles = roles;
+        this.clustered = clustered;
+    }
+
+    public void mount(Router router) {
+        router.get("/api/v1/cluster").handler(this::get);
+    }
+
+    private void get(RoutingContext ctx) {
+        ctx.vertx().executeBlocking(this::describe, false).onSuccess(ctx::json).onFailure(ctx::fail);
+    }
+
+    JsonObject describe() {
+        Map<String, NodeAdvert> adverts = new HashMap<>();
+        for (NodeAdvert a : roles.directory().nodes()) {
+            adverts.put(a.member(), a);
+        }
+        Map<String, JsonArray> streamsOf = new HashMap<>();
+        JsonObject streams = new JsonObject();
+        roles.registry().entries().forEach((key, e) -> {
+            streams.put(key, e.getString("origin"));
+            streamsOf.computeIfAbsent(e.getString("member"), m -> new JsonArray()).add(key);
+        });
+        Map<String, Integer> sessionsOf = new HashMap<>();
+        IMap<String, HazelcastJsonValue> sessions = hz.getMap(SharedMaps.SESSIONS);
+        int total = 0;
+        // only the node field travels, not the session records
+        for (Object node : sessions.project(Projections.singleAttribute("node"))) {
+            sessionsOf.merge(String.valueOf(node), 1, Integer::sum);
+            total++;
+        }
+        JsonArray members = new JsonArray();
+        for (Member m : hz.getCluster().getMembers()) {
+            String id = m.getUuid().toString();
+            NodeAdvert a = adverts.get(id);
+            JsonObject o = a != null ? a.toJson() : new JsonObject().put("member", id).put("roles", new JsonArray());
+            o.put("address", m.getAddress().getHost() + ":" + m.getAddress().getPort())
+                    .put("self", id.equals(roles.self()))
+                    .put("streams", streamsOf.getOrDefault(id, new JsonArray()))
+                    .put("sessions", sessionsOf.getOrDefault(id, 0));
+            members.add(o);
+        }
+        return new JsonObject().put("clustered", clustered).put("self", roles.self()).put("members", members)
+                .put("streams", streams).put("sessions", total);
+    }
+}

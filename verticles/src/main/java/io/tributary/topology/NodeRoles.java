@@ -1,0 +1,209 @@
+package io.tributary.topology;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tributary.cluster.Role;
+import io.tributary.cluster.directory.NodeAdvert;
+import io.tributary.cluster.directory.NodeDirectory;
+import io.tributary.cluster.health.HealthPolicy;
+import io.tributary.cluster.registry.HazelcastStreamRegistry;
+import io.tributary.config.TributaryConfig;
+import io.tributary.edge.EdgeFetcher;
+import io.tributary.edge.EdgeSettings;
+import io.tributary.edge.EdgeVerticle;
+import io.tributary.live.LiveStreams;
+import io.tributary.router.EdgeRouting;
+import io.tributary.router.RouterSettings;
+import io.tributary.router.RouterVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A node's part in the cluster beyond its own streams: it advertises its roles and URLs in the
+ * node directory, registers the streams it originates in the stream registry, and runs the edge
+ * (cache in front of the cluster's origins) and the router (ring over the cluster's edges) when
+ * it holds those roles.
+ */
+public final class NodeRoles {
+
+    private static final Logger LOG = Logger.getLogger(NodeRoles.class.getName());
+
+    private final Vertx vertx;
+    private final TributaryConfig config;
+    private final HazelcastInstance hz;
+    private final LiveStreams streams;
+    private final MeterRegistry meters;
+    private final String self;
+    private final NodeDirectory directory;
+    private final HazelcastStreamRegistry registry;
+    /** Stream keys this node has registered as their origin. */
+    private final Set<String> registered = ConcurrentHashMap.newKeySet();
+    private final List<String> deployments = new ArrayList<>();
+    private MessageConsumer<String> changes;
+    private EdgeFetcher fetcher;
+    private EdgeRouting routing;
+    private String originUrl;
+    private int edgePort = -1;
+    private int routerPort = -1;
+
+    public NodeRoles(Vertx vertx, TributaryConfig config, HazelcastInstance hz, LiveStreams streams, MeterRegistry meters) {
+        this.vertx = vertx;
+        this.config = config;
+        this.hz = hz;
+        this.streams = streams;
+        this.meters = meters;
+        this.self = hz.getCluster().getLocalMember().getUuid().toString();
+        this.directory = new NodeDirectory(hz);
+        this.registry = new HazelcastStreamRegistry(vertx, hz);
+    }
+
+    /** Follows the directory and the registry (blocking Hazelcast calls, on a worker). */
+    public Future<NodeRoles> prepare() {
+        return vertx.executeBlocking(() -> {
+            directory.start();
+            registry.start();
+            return this;
+        });
+    }
+
+    public NodeDirectory directory() {
+        return directory;
+    }
+
+    public HazelcastStreamRegistry registry() {
+        return registry;
+    }
+
+    /** The member UUID this node advertises under. */
+    public String self() {
+        return self;
+    }
+
+    /**
+     * Starts the edge and router servers this node's roles ask for, then advertises every URL and
+     * registers the streams it originates. {@code httpPort}: the node's own server, bound already.
+     */
+    public Future<Void> start(int httpPort, int instances) {
+        TributaryConfig.Topology t = config.topology();
+        String host = t.advertiseHost();
+        originUrl = "http://" + host + ":" + httpPort;
+        Future<Void> chain = Future.succeededFuture();
+        if (t.has(Role.EDGE)) {
+            EdgeSettings es = EdgeSettings.defaults(t.edge().host(), t.edge().port()).withCacheBytes(t.edge().cacheBytes());
+            // hotness TTL hints are wired by the hotness work; until then the edge's default media TTL
+            fetcher = new EdgeFetcher(vertx, es, registry, meters, k -> es.mediaTtl(), null);
+            List<EdgeVerticle> deployed = new ArrayList<>();
+            chain = chain.compose(x -> vertx.deployVerticle(() -> {
+                EdgeVerticle v = new EdgeVerticle(es, fetcher);
+                deployed.add(v);
+                return v;
+            }, new DeploymentOptions().setInstances(instances))).map(id -> {
+                deployments.add(id);
+                edgePort = deployed.get(0).actualPort();
+                return null;
+            });
+        }
+        if (t.has(Role.ROUTER)) {
+            TributaryConfig.Router r = t.router();
+            RouterSettings rs = RouterSettings.defaults(r.host(), r.port(),
+                            RouterSettings.Mode.valueOf(r.mode().toUpperCase(Locale.ROOT)))
+                    .with(new HealthPolicy(r.maxFails(), r.failTimeout(), HealthPolicy.DEFAULT.fall(), HealthPolicy.DEFAULT.rise()),
+                            r.checkInterval(), 0);
+            List<RouterVerticle> deployed = new ArrayList<>();
+            chain = chain.compose(x -> {
+                routing = new EdgeRouting(vertx, rs, directory::edges).start();
+                directory.onChange(routing::membersChanged);
+                return vertx.deployVerticle(() -> {
+                    RouterVerticle v = new RouterVerticle(routing);
+                    deployed.add(v);
+                    return v;
+                }, new DeploymentOptions().setInstances(instances));
+            }).map(id -> {
+                deployments.add(id);
+                routerPort = deployed.get(0).actualPort();
+                return null;
+            });
+        }
+        return chain.compose(x -> vertx.executeBlocking(() -> {
+            directory.advertise(advert());
+            return null;
+        })).onSuccess(x -> followStreams()).mapEmpty();
+    }
+
+    public NodeAdvert advert() {
+        TributaryConfig.Topology t = config.topology();
+        String host = t.advertiseHost();
+        return new NodeAdvert(self, t.roles(), originUrl, edgePort < 0 ? null : "http://" + host + ":" + edgePort,
+                routerPort < 0 ? null : "http://" + host + ":" + routerPort, System.currentTimeMillis());
+    }
+
+    public int edgePort() {
+        return edgePort;
+    }
+
+    public int routerPort() {
+        return routerPort;
+    }
+
+    public EdgeRouting routing() {
+        return routing;
+    }
+
+    /** An origin registers each stream while it holds it (publishing, awaiting its publisher, or ended but retained). */
+    private void followStreams() {
+        if (!config.topology().has(Role.ORIGIN)) {
+            return;
+        }
+        changes = vertx.eventBus().localConsumer(LiveStreams.CHANGED, m -> streamChanged(m.body()));
+        streams.all().forEach(s -> streamChanged(s.key()));
+    }
+
+    private void streamChanged(String key) {
+        if (streams.get(key) != null) {
+            if (registered.add(key)) {
+                registry.register(key, originUrl).onFailure(e -> {
+                    registered.remove(key);
+                    LOG.log(Level.WARNING, "registering stream " + key + " failed", e);
+                });
+            }
+        } else if (registered.remove(key)) {
+            registry.withdraw(key).onFailure(e -> LOG.log(Level.WARNING, "withdrawing stream " + key + " failed", e));
+        }
+    }
+
+    /** Withdraws this node's streams and advert, stops its edge and router. */
+    public Future<Void> close() {
+        if (changes != null) {
+            changes.unregister();
+        }
+        List<Future<?>> steps = new ArrayList<>();
+        for (String key : List.copyOf(registered)) {
+            steps.add(registry.withdraw(key));
+        }
+        registered.clear();
+        for (String id : deployments) {
+            steps.add(vertx.undeploy(id));
+        }
+        if (routing != null) {
+            steps.add(routing.close());
+        }
+        if (fetcher != null) {
+            steps.add(fetcher.close());
+        }
+        return Future.join(steps).otherwiseEmpty().compose(x -> vertx.<Void>executeBlocking(() -> {
+            registry.close();
+            directory.close(self);
+            return null;
+        })).otherwiseEmpty().mapEmpty();
+    }
+}
