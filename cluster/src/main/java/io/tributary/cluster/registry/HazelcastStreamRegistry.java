@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -53,10 +54,14 @@ public final class HazelcastStreamRegistry implements StreamRegistry {
             public void memberRemoved(MembershipEvent e) {
                 String gone = e.getMember().getUuid().toString();
                 // off the Hazelcast event thread: removeAll waits for every partition
-                vertx.executeBlocking(() -> {
-                    map.removeAll(Predicates.equal("member", gone));
-                    return null;
-                }).onFailure(x -> LOG.log(Level.WARNING, "removing the streams of departed member " + gone + " failed", x));
+                try {
+                    vertx.executeBlocking(() -> {
+                        map.removeAll(Predicates.equal("member", gone));
+                        return null;
+                    }).onFailure(x -> LOG.log(Level.WARNING, "removing the streams of departed member " + gone + " failed", x));
+                } catch (RejectedExecutionException closing) {
+                    // this node's Vert.x is closing: the members that stay clean up
+                }
             }
         });
         return this;
