@@ -56,6 +56,7 @@ public final class Tributary {
             return;
         }
         LOG.info("Tributary is up: RTMP rtmp://localhost:" + node.rtmpPort() + "/live/{key}, HTTP http://localhost:" + node.httpPort() + "/");
+        LOG.info("roles " + config.topology().roles() + ": " + node.roles().advert().toJson().encode());
         TestPatternBroadcaster broadcaster = null;
         if (demo) {
             broadcaster = TestPatternBroadcaster.demo(node.rtmpUrl("demo"));

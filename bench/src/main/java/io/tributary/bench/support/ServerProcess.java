@@ -64,6 +64,9 @@ public final class ServerProcess implements AutoCloseable {
         pb.environment().put("TRIBUTARY_RTMP_PORT", Integer.toString(rtmp));
         pb.environment().put("TRIBUTARY_HTTP_HOST", "127.0.0.1");
         pb.environment().put("TRIBUTARY_RTMP_HOST", "127.0.0.1");
+        // the edge and router roles (on by default) must not collide with another server's ports
+        pb.environment().put("TRIBUTARY_EDGE_PORT", "0");
+        pb.environment().put("TRIBUTARY_ROUTER_PORT", "0");
         pb.environment().put("TRIBUTARY_DATA_DIR", target.resolve(name + "-data").toString());
         pb.environment().putAll(env);
         try {
