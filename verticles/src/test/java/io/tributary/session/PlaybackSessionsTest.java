@@ -53,9 +53,10 @@ class PlaybackSessionsTest {
                 "TRIBUTARY_QOE_REGIONS", "eu,us", "TRIBUTARY_QOE_BEACON_RATE", "100000", "TRIBUTARY_QOE_BEACON_BURST", "100000"));
         node.vertx().eventBus().<JsonObject>localConsumer(PlaybackEvents.ADDRESS, m -> events.add(m.body()));
         source = new SyntheticAvSource(1280, 720, 30, 60, 0, true);
+        // encode before connecting: 90 s of 720p takes long enough on a busy box to trip the RTMP idle timeout
+        var media = source.next(90);
         publisher = RtmpTestPublisher.publish(node.rtmpPort(), "cam1");
         publisher.configs(source.avcDecoderConfigurationRecord(), source.audioSpecificConfig());
-        var media = source.next(90);
         sender = new Thread(() -> {
             try {
                 publisher.sendPaced(media, 0);
