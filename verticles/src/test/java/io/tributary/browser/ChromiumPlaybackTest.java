@@ -43,6 +43,8 @@ class ChromiumPlaybackTest {
     private Thread live;
     private final AtomicBoolean publishing = new AtomicBoolean(true);
     private HeadlessChromium chromium;
+    /** The first variant's URI in the multivariant playlist, e.g. {@code video/index.m3u8}. */
+    private String variant;
 
     @BeforeAll
     void start() throws Exception {
@@ -80,7 +82,7 @@ class ChromiumPlaybackTest {
         live.start();
         TestNode.await("a playable live stream", Duration.ofSeconds(15), () ->
                 TestNode.get(node, "/live/" + KEY + "/index.m3u8").statusCode() == 200);
-        String variant = new Playlist(TestNode.get(node, "/live/" + KEY + "/index.m3u8").body()).lines.stream()
+        variant = new Playlist(TestNode.get(node, "/live/" + KEY + "/index.m3u8").body()).lines.stream()
                 .filter(l -> l.uri() != null).findFirst().orElseThrow().uri();
         TestNode.await("two segments", Duration.ofSeconds(15), () ->
                 new Playlist(TestNode.get(node, "/live/" + KEY + "/" + variant).body()).segments().size() >= 2);
@@ -115,6 +117,8 @@ class ChromiumPlaybackTest {
             assertTrue(tab.number("window.playerStats.firstPlayingMs") > 0, "the page measured its startup");
             assertTrue(((String) tab.eval("JSON.stringify(window.playerStats.events)")).contains("\"startup\""),
                     "the page queued a startup beacon");
+            // switch beacons name rungs by their playlist's directory, whatever query the node appends
+            assertEquals(variant.substring(0, variant.indexOf('/')), tab.eval("rungOf(hls.levels[0])"));
 
             // CMCD in query mode (the default): every playlist and media request names the page's session
             List<JsonObject> media = tab.requests(r -> r.getString("url").contains("/live/" + KEY + "/"));
@@ -197,6 +201,24 @@ class ChromiumPlaybackTest {
             assertEquals(KEY, tab.eval("window.opsState.last.streams[0].key"));
         } finally {
             tab.close();
+        }
+    }
+
+    @Test
+    void theOperatorPageCountsAnOpenPlayerSession() {
+        HeadlessChromium.Tab player = chromium.open(node.httpUrl("/play/" + KEY));
+        try {
+            awaitPlaying(player);
+            HeadlessChromium.Tab ops = chromium.open(node.httpUrl("/ops"));
+            try {
+                // needs the sessions summary wired into the feed (the sessions/QoE server side)
+                TestNode.await("a session for '" + KEY + "' on /ops", Duration.ofSeconds(20), () -> ops.number(
+                        "Number((document.querySelector('tr[data-stream=\"" + KEY + "\"] td.sessions') || {}).textContent)") >= 1);
+            } finally {
+                ops.close();
+            }
+        } finally {
+            player.close();
         }
     }
 
