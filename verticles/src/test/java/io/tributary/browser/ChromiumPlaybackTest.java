@@ -13,12 +13,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
@@ -166,6 +170,10 @@ class ChromiumPlaybackTest {
                         String metrics = TestNode.get(node, "/metrics").body();
                         return sample(metrics, "stream_startup_seconds_count") >= 1 && sample(metrics, "active_stream_sessions") >= 1;
                     });
+            // and the operator feed counts the session for the stream
+            TestNode.await("a session for '" + KEY + "' on /ws/ops", Duration.ofSeconds(15), () ->
+                    opsFrame().getJsonObject("sessions").getJsonArray("streams").stream().map(o -> (JsonObject) o)
+                            .anyMatch(o -> KEY.equals(o.getString("stream")) && o.getInteger("sessions", 0) >= 1));
         } finally {
             tab.close();
         }
@@ -204,21 +212,26 @@ class ChromiumPlaybackTest {
         }
     }
 
-    @Test
-    void theOperatorPageCountsAnOpenPlayerSession() {
-        HeadlessChromium.Tab player = chromium.open(node.httpUrl("/play/" + KEY));
+    /** The first frame of the operator feed, read with the JDK's WebSocket client. */
+    private JsonObject opsFrame() {
+        CompletableFuture<String> first = new CompletableFuture<>();
+        StringBuilder text = new StringBuilder();
+        java.net.http.WebSocket ws = TestNode.HTTP.newWebSocketBuilder()
+                .buildAsync(URI.create("ws://127.0.0.1:" + node.httpPort() + "/ws/ops"), new java.net.http.WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence data, boolean last) {
+                        text.append(data);
+                        if (last) {
+                            first.complete(text.toString());
+                        }
+                        w.request(1);
+                        return null;
+                    }
+                }).orTimeout(5, TimeUnit.SECONDS).join();
         try {
-            awaitPlaying(player);
-            HeadlessChromium.Tab ops = chromium.open(node.httpUrl("/ops"));
-            try {
-                // needs the sessions summary wired into the feed (the sessions/QoE server side)
-                TestNode.await("a session for '" + KEY + "' on /ops", Duration.ofSeconds(20), () -> ops.number(
-                        "Number((document.querySelector('tr[data-stream=\"" + KEY + "\"] td.sessions') || {}).textContent)") >= 1);
-            } finally {
-                ops.close();
-            }
+            return new JsonObject(first.orTimeout(5, TimeUnit.SECONDS).join());
         } finally {
-            player.close();
+            ws.abort();
         }
     }
 
