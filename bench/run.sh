@@ -18,7 +18,10 @@ case "$NAME" in
   transcode-cpu)      MAIN=io.tributary.bench.transcode.TranscodeCpuBench ;;
   transcode-realtime) MAIN=io.tributary.bench.transcode.TranscodeRealtimeBench ;;
   transcode-latency)  MAIN=io.tributary.bench.transcode.TranscodeLatencyBench ;;
-  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency [args...]" >&2; exit 2 ;;
+  qoe)                MAIN=io.tributary.bench.qoe.QoeBench ;;
+  transcode-cycles)   MAIN=io.tributary.bench.transcode.TranscodeCyclesBench ;;
+  ring)               MAIN=io.tributary.bench.ring.RingBench ;;
+  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency|transcode-cycles|qoe|ring [args...]" >&2; exit 2 ;;
 esac
 
 if [ "${BENCH_NO_BUILD:-0}" != 1 ] || [ ! -f bench/target/classpath.txt ]; then
@@ -31,7 +34,7 @@ fi
 # Tributary's own classes come from this checkout's target dirs, not from ~/.m2: another
 # checkout's "mvn install" replaces the shared SNAPSHOT jars there, even under a running JVM.
 DEPS="$(tr ':' '\n' < bench/target/classpath.txt | grep -v '/io/tributary/' | paste -sd: -)"
-CP="bench/target/classes:media-native/target/classes:media-native/target/test-classes:verticles/target/classes:$DEPS"
+CP="bench/target/classes:media-native/target/classes:media-native/target/test-classes:cluster/target/classes:verticles/target/classes:$DEPS"
 
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 exec java -Xms1g -Xmx4g -Dtributary.root="$ROOT" ${BENCH_JAVA_OPTS:-} -cp "$CP" "$MAIN" "$@"

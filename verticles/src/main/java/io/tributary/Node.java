@@ -1,19 +1,25 @@
 package io.tributary;
 
+import com.hazelcast.core.HazelcastInstance;
+import io.tributary.cluster.ClusterMember;
 import io.tributary.config.TributaryConfig;
 import io.tributary.delivery.HttpDeliveryVerticle;
 import io.tributary.ingest.RtmpIngestVerticle;
 import io.tributary.live.LiveStream;
 import io.tributary.live.LiveStreams;
 import io.tributary.metrics.NodeMetrics;
+import io.tributary.session.PlaybackSessions;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 
 import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -22,12 +28,16 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class Node {
 
+    private static final Logger LOG = Logger.getLogger(Node.class.getName());
+
     private final Vertx vertx;
     private final TributaryConfig config;
     private final LiveStreams streams;
     private final NodeMetrics metrics;
     private int httpPort;
     private int rtmpPort;
+    private HazelcastInstance hazelcast;
+    private PlaybackSessions sessions;
 
     private Node(Vertx vertx, TributaryConfig config, LiveStreams streams, NodeMetrics metrics) {
         this.vertx = vertx;
@@ -42,7 +52,13 @@ public final class Node {
                 .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
                 .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
                 .build();
-        LiveStreams streams = new LiveStreams(vertx, config, metrics::forgetStream, new LiveStreams.TranscodeEvents() {
+        AtomicReference<PlaybackSessions> playback = new AtomicReference<>();
+        LiveStreams streams = new LiveStreams(vertx, config, key -> {
+            metrics.forgetStream(key);
+            if (playback.get() != null) {
+                playback.get().forgetStream(key);
+            }
+        }, new LiveStreams.TranscodeEvents() {
             @Override
             public void dropped(String stream, String rendition, int frames) {
                 metrics.transcodeDropped(stream, rendition, frames);
@@ -61,6 +77,7 @@ public final class Node {
             }
         });
         metrics.gauges(streams::publishing, () -> streams.all().size());
+        metrics.transcodeCapacity(streams::transcodingLadders, streams::transcodePixelRate, config.transcode().maxPixelRate());
         Node node = new Node(vertx, config, streams, metrics);
         int cores = Runtime.getRuntime().availableProcessors();
         int httpInstances = config.http().instances() == 0 ? cores : config.http().instances();
@@ -68,13 +85,25 @@ public final class Node {
 
         AtomicReference<RtmpIngestVerticle> ingest = new AtomicReference<>();
         AtomicReference<HttpDeliveryVerticle> delivery = new AtomicReference<>();
-        return vertx.deployVerticle(() -> {
+        // the cluster member first: sessions (and later Vert.x clustering) live on it
+        long memberStart = System.nanoTime();
+        return vertx.executeBlocking(() -> ClusterMember.start(config.cluster()))
+                .compose(hz -> {
+                    LOG.info(String.format("cluster member %s up in %d ms", hz.getCluster().getLocalMember().getAddress(),
+                            (System.nanoTime() - memberStart) / 1_000_000));
+                    node.hazelcast = hz;
+                    node.sessions = new PlaybackSessions(vertx, config, streams, metrics.registry(),
+                            PlaybackSessions.map(hz), hz.getCluster().getLocalMember().getUuid().toString());
+                    playback.set(node.sessions);
+                    return node.sessions.start();
+                })
+                .compose(x -> vertx.deployVerticle(() -> {
                     RtmpIngestVerticle v = new RtmpIngestVerticle(config.rtmp(), streams, metrics);
                     ingest.compareAndSet(null, v);
                     return v;
-                }, new DeploymentOptions().setInstances(rtmpInstances))
+                }, new DeploymentOptions().setInstances(rtmpInstances)))
                 .compose(id -> vertx.deployVerticle(() -> {
-                    HttpDeliveryVerticle v = new HttpDeliveryVerticle(config.http(), streams, metrics);
+                    HttpDeliveryVerticle v = new HttpDeliveryVerticle(config.http(), streams, metrics, node.sessions);
                     delivery.compareAndSet(null, v);
                     return v;
                 }, new DeploymentOptions().setInstances(httpInstances)))
@@ -83,7 +112,20 @@ public final class Node {
                     node.httpPort = delivery.get().actualPort();
                     return node;
                 })
-                .recover(e -> vertx.close().transform(x -> Future.failedFuture(e)));
+                .recover(e -> {
+                    LOG.log(Level.SEVERE, "node start failed", e);
+                    return node.close().transform(x -> Future.<Node>failedFuture(e));
+                });
+    }
+
+    /** This node's Hazelcast member (a one-member cluster on the embedded default). */
+    public HazelcastInstance hazelcast() {
+        return hazelcast;
+    }
+
+    /** Player sessions and QoE on this node. */
+    public PlaybackSessions sessions() {
+        return sessions;
     }
 
     public Vertx vertx() {
@@ -119,6 +161,16 @@ public final class Node {
     }
 
     public Future<Void> close() {
-        return vertx.close();
+        Future<Void> sessionsClosed = sessions == null ? Future.succeededFuture() : sessions.close();
+        Future<Void> memberLeft = sessionsClosed.otherwiseEmpty()
+                .compose(x -> hazelcast == null ? Future.<Void>succeededFuture() : vertx.<Void>executeBlocking(() -> {
+                    hazelcast.shutdown();
+                    return null;
+                }))
+                .otherwiseEmpty();
+        // not bound to a context of the Vert.x being closed: that one can no longer run callbacks
+        Promise<Void> closed = Promise.promise();
+        memberLeft.onComplete(x -> vertx.close().onComplete(closed));
+        return closed.future();
     }
 }

@@ -60,6 +60,12 @@ public final class Settings {
         return v;
     }
 
+    /** A key that may be left empty (YAML null or ""): null then. */
+    public Object optional(String key) {
+        Object v = raw(key);
+        return v == null || String.valueOf(v).isBlank() ? null : v;
+    }
+
     public String string(String key) {
         return String.valueOf(required(key)).trim();
     }

@@ -1,5 +1,6 @@
 package io.tributary.config;
 
+import io.tributary.cluster.ClusterSettings;
 import io.tributary.media.transcode.Ladder;
 import io.tributary.media.transcode.LadderRung;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -20,7 +21,8 @@ import java.util.Map;
  * bundled {@code default.yaml}, the file given with {@code --config} (or
  * {@code conf/default.yaml} in the working directory), then environment variables.
  */
-public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode, Path dataDir) {
+public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode, Path dataDir,
+                              ClusterSettings cluster, Sessions sessions, Qoe qoe, Kafka kafka) {
 
     public record Http(String host, int port, int instances) {
     }
@@ -50,8 +52,13 @@ public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode
      * The live ABR ladder every stream gets: empty (the source only, as rendition
      * {@code video}) or the seed ladder 1080p/720p/360p (rungs above the source are
      * skipped, a rung at the source size passes the source through).
+     *
+     * @param maxLadders   streams encoding at once; 0 = no limit
+     * @param maxPixelRate encoded pixels per second over all ladders (width x height x fps of
+     *                     every encoded rung); 0 = no limit
      */
-    public record Transcode(List<LadderRung> ladder, List<LadderRule> rules, int maxLadders, WhenFull whenFull) {
+    public record Transcode(List<LadderRung> ladder, List<LadderRule> rules, int maxLadders, WhenFull whenFull,
+                            long maxPixelRate) {
 
         /** The ladder for a stream key: the first matching rule's, else the default. */
         public List<LadderRung> ladderFor(String key) {
@@ -87,6 +94,40 @@ public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode
 
     /** When every ladder slot is taken: publish the source alone, or refuse the publish. */
     public enum WhenFull { PASSTHROUGH, REJECT }
+
+    /**
+     * Player sessions: off means no session work at all (the benchmark's baseline).
+     *
+     * @param maxPerNode sessions this node tracks at once; beyond it requests are served unattributed
+     */
+    public record Sessions(boolean enabled, Duration idleTimeout, Duration flushInterval, int maxPerNode) {
+    }
+
+    /**
+     * QoE beacons and labels.
+     *
+     * @param region      the region label when a request names none (X-Region)
+     * @param regions     the X-Region values kept as labels; any other becomes "other"
+     * @param beaconRate  beacons per second one remote address may send (token bucket refill)
+     * @param beaconBurst the bucket's size
+     */
+    public record Qoe(String region, List<String> regions, double beaconRate, int beaconBurst) {
+
+        public String region(String header) {
+            if (header == null || header.isEmpty()) {
+                return region;
+            }
+            return regions.contains(header) ? header : "other";
+        }
+    }
+
+    /** Kafka for playback events; an empty bootstrap turns it off. */
+    public record Kafka(String bootstrap, String playbackTopic) {
+
+        public boolean enabled() {
+            return !bootstrap.isEmpty();
+        }
+    }
 
     public static TributaryConfig load(Path file, Map<String, String> env) {
         Settings s = new Settings(env);
@@ -164,16 +205,53 @@ public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode
             rules.add(new LadderRule(pattern, name, name.rungs()));
         }
         Transcode transcode = new Transcode(s.choice("transcode.ladder", LadderName.class).rungs(), List.copyOf(rules),
-                s.integer("transcode.max-ladders", 0, 10_000), s.choice("transcode.when-full", WhenFull.class));
+                s.integer("transcode.max-ladders", 0, 10_000), s.choice("transcode.when-full", WhenFull.class),
+                maxPixelRate(s));
         Path dataDir = Path.of(s.string("data-dir"));
+        ClusterSettings cluster = new ClusterSettings(s.bool("cluster.enabled"), s.string("cluster.host"),
+                s.integer("cluster.port", 1, 65535), s.list("cluster.members"),
+                s.duration("sessions.idle-timeout", Duration.ofSeconds(1), Duration.ofHours(1)).multipliedBy(2));
+        Sessions sessions = new Sessions(s.bool("sessions.enabled"),
+                s.duration("sessions.idle-timeout", Duration.ofSeconds(1), Duration.ofHours(1)),
+                s.duration("sessions.flush-interval", Duration.ofMillis(100), Duration.ofMinutes(1)),
+                s.integer("sessions.max-per-node", 1, 10_000_000));
+        List<String> regions = s.list("qoe.regions");
+        for (String r : regions) {
+            if (!StreamKeys.valid(r) || r.length() > 32) {
+                throw ConfigException.invalid("qoe.regions", "names of letters, digits, '-' and '_' (1-32)", r);
+            }
+        }
+        String region = s.string("qoe.region");
+        if (!StreamKeys.valid(region) || region.length() > 32) {
+            throw ConfigException.invalid("qoe.region", "a name of letters, digits, '-' and '_' (1-32)", region);
+        }
+        Qoe qoe = new Qoe(region, List.copyOf(regions), s.decimal("qoe.beacon-rate", 0.1, 1_000_000),
+                s.integer("qoe.beacon-burst", 1, 10_000_000));
+        Object bootstrap = s.optional("kafka.bootstrap");
+        Kafka kafka = new Kafka(bootstrap == null ? "" : String.valueOf(bootstrap).trim(), s.string("kafka.playback-topic"));
         s.rejectUnknown();
-        return new TributaryConfig(http, rtmp, hls, transcode, dataDir);
+        return new TributaryConfig(http, rtmp, hls, transcode, dataDir, cluster, sessions, qoe, kafka);
+    }
+
+    /** Encoded pixels/s a node may take on per core with {@code max-pixel-rate: auto}; see default.yaml. */
+    public static final long AUTO_PIXEL_RATE_PER_CORE = 20_000_000;
+
+    /** {@code auto} (per core, see {@link #AUTO_PIXEL_RATE_PER_CORE}), 0 (no limit) or pixels per second. */
+    private static long maxPixelRate(Settings s) {
+        String v = s.string("transcode.max-pixel-rate");
+        if (v.equalsIgnoreCase("auto")) {
+            return AUTO_PIXEL_RATE_PER_CORE * Runtime.getRuntime().availableProcessors();
+        }
+        if (!v.matches("[0-9]{1,10}")) {
+            throw ConfigException.invalid("transcode.max-pixel-rate", "auto, 0 (no limit) or pixels per second", v);
+        }
+        return s.integer("transcode.max-pixel-rate", 0, Integer.MAX_VALUE);
     }
 
     /** Ports of 0 mean "any free port" (tests); the actual ports are known after deployment. */
     public TributaryConfig withPorts(int httpPort, int rtmpPort) {
         return new TributaryConfig(new Http(http.host, httpPort, http.instances),
                 new Rtmp(rtmp.host, rtmpPort, rtmp.instances, rtmp.maxMessageBytes, rtmp.streamKeys, rtmp.duplicatePublish,
-                        rtmp.reconnectGrace, rtmp.endedRetention), hls, transcode, dataDir);
+                        rtmp.reconnectGrace, rtmp.endedRetention), hls, transcode, dataDir, cluster, sessions, qoe, kafka);
     }
 }

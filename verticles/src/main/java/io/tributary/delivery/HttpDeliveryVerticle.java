@@ -3,6 +3,7 @@ package io.tributary.delivery;
 import io.tributary.StatusException;
 import io.tributary.live.LiveStreams;
 import io.tributary.metrics.NodeMetrics;
+import io.tributary.session.PlaybackSessions;
 import io.tributary.config.TributaryConfig;
 import io.tributary.ops.OpsFeed;
 import io.vertx.core.Future;
@@ -35,14 +36,17 @@ public final class HttpDeliveryVerticle extends VerticleBase {
     private final TributaryConfig.Http config;
     private final LiveStreams streams;
     private final NodeMetrics metrics;
+    private final PlaybackSessions sessions;
     private HttpServer server;
     private HeldRequests held;
     private OpsFeed ops;
 
-    public HttpDeliveryVerticle(TributaryConfig.Http config, LiveStreams streams, NodeMetrics metrics) {
+    public HttpDeliveryVerticle(TributaryConfig.Http config, LiveStreams streams, NodeMetrics metrics,
+                                PlaybackSessions sessions) {
         this.config = config;
         this.streams = streams;
         this.metrics = metrics;
+        this.sessions = sessions;
     }
 
     @Override
@@ -57,8 +61,7 @@ public final class HttpDeliveryVerticle extends VerticleBase {
         Buffer play = resource("webroot/play.html");
         Buffer hlsJs = resource(HLS_JS);
         Buffer opsPage = resource("webroot/ops.html");
-        // TODO(merge sessions): replace NO_SESSIONS with the sessions summary (GET /api/v1/sessions JSON)
-        ops = new OpsFeed(vertx, 1000, () -> StreamsApi.list(streams), OpsFeed.NO_SESSIONS);
+        ops = new OpsFeed(vertx, 1000, () -> StreamsApi.list(streams), sessions::summary);
 
         Router router = Router.router(vertx);
         router.route().handler(HttpDeliveryVerticle::cors);
@@ -76,6 +79,8 @@ public final class HttpDeliveryVerticle extends VerticleBase {
             ctx.json(StreamsApi.describe(s));
         });
         router.get(LiveDash.TIME_PATH).handler(LiveDash::time);
+        // before the /live routes: the session hook sees every player request first
+        sessions.mount(router);
         router.get("/live/:key/index.m3u8").handler(hls::multivariant);
         router.get("/live/:key/manifest.mpd").handler(dash::manifest);
         router.get("/live/:key/:rendition/:object").handler(hls::object);
@@ -114,8 +119,9 @@ public final class HttpDeliveryVerticle extends VerticleBase {
         if (ctx.request().method() == HttpMethod.OPTIONS) {
             String headers = ctx.request().getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_HEADERS);
             ctx.response().setStatusCode(204)
-                    .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD, OPTIONS")
+                    .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD, POST, OPTIONS")
                     .putHeader(HttpHeaders.ACCESS_CONTROL_MAX_AGE, "86400");
+            // echoes what the player asks for: CMCD-Request/-Object/-Status/-Session, X-Region, Content-Type
             if (headers != null) {
                 ctx.response().putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_HEADERS, headers);
             }

@@ -8,6 +8,7 @@ import io.tributary.media.codec.AacConfig;
 import io.tributary.media.codec.AvcConfig;
 import io.tributary.media.dash.DashManifest;
 import io.tributary.media.hls.RenditionSnapshot;
+import io.tributary.session.SessionUris;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -61,7 +62,7 @@ final class LiveDash {
                         LiveHls.fail(ctx, StatusException.notFound("stream '" + key + "' has no media"));
                         return;
                     }
-                    send(ctx.response(), DashManifest.render(in));
+                    send(ctx.response(), SessionUris.tagMpd(DashManifest.render(in), SessionUris.sid(ctx)));
                 },
                 () -> LiveHls.fail(ctx, new StatusException(503, "stream '" + key + "' has not produced a segment yet")));
     }
@@ -88,8 +89,11 @@ final class LiveDash {
                 }
             }
         }
+        RenditionSnapshot first = out.isEmpty() ? null : out.get(0).snapshot();
+        // a segment may be asked for once its first part exists: segment target minus part target early
+        double ato = first == null ? 0 : Math.max(0, first.targetDuration() - first.partTarget());
         return new DashManifest.Input(out, s.publishedAt(), System.currentTimeMillis(),
-                s.state() == LiveStream.State.ENDED, timeUrl);
+                s.state() == LiveStream.State.ENDED, timeUrl, ato);
     }
 
     private static void send(HttpServerResponse res, String mpd) {

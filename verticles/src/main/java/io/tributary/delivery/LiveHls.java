@@ -15,6 +15,7 @@ import io.tributary.media.hls.RenditionReport;
 import io.tributary.media.hls.RenditionSnapshot;
 import io.tributary.metrics.NodeMetrics;
 import io.tributary.metrics.NodeMetrics.DeliveryKind;
+import io.tributary.session.SessionUris;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -52,6 +53,8 @@ final class LiveHls {
     private final HeldRequests held;
     private final NodeMetrics metrics;
     private final Map<String, RenderedPlaylist> rendered = new HashMap<>();
+    /** The same playlists with a sid placeholder, for players whose session id travels in the URIs. */
+    private final Map<String, SessionUris.Template> sidRendered = new HashMap<>();
 
     private record RenderedPlaylist(long version, Buffer plain, Buffer gzip) {
     }
@@ -67,6 +70,7 @@ final class LiveHls {
         held.wake(key, changedAt);
         if (streams.get(key) == null) {
             rendered.keySet().removeIf(k -> k.startsWith(key + "/"));
+            sidRendered.keySet().removeIf(k -> k.startsWith(key + "/"));
         }
     }
 
@@ -98,7 +102,7 @@ final class LiveHls {
                         fail(ctx, StatusException.notFound("stream '" + key + "' has no media"));
                         return;
                     }
-                    String body = MultivariantPlaylist.render(variants(s), audio(s), "");
+                    String body = MultivariantPlaylist.render(variants(s), audio(s), SessionUris.query(ctx));
                     sendPlaylist(ctx, DeliveryKind.MULTIVARIANT, "public, max-age=1", Buffer.buffer(body), null);
                 },
                 () -> fail(ctx, new StatusException(503, "stream '" + key + "' has not produced media yet")));
@@ -180,9 +184,9 @@ final class LiveHls {
     }
 
     /**
-     * A listed segment is answered at once; the one being built, or the next, is held
-     * until complete (DASH clients compute segment numbers from the clock and ask at
-     * the edge); anything else is 404.
+     * A listed segment is answered at once; the one being built, or the next, is streamed
+     * part by part as it is built ({@link GrowingSegment}: low-latency DASH clients ask
+     * early, by the clock); anything else is 404.
      */
     private void segment(RoutingContext ctx, String key, String rendition, RenditionSnapshot current, long msn) {
         boolean upcoming = !current.ended() && msn >= current.edgeMsn() && msn <= current.edgeMsn() + 1;
@@ -193,11 +197,17 @@ final class LiveHls {
         held.hold(key, ctx.response(), timeoutMs(current),
                 s -> {
                     RenditionSnapshot snap = s == null ? null : s.snapshot(rendition);
-                    return snap == null || snap.segment(msn) != null || snap.ended();
+                    return snap == null || snap.segment(msn) != null || snap.ended() || GrowingSegment.building(snap, msn);
                 },
                 s -> {
                     RenditionSnapshot snap = s == null ? null : s.snapshot(rendition);
                     HlsSegment seg = snap == null ? null : snap.segment(msn);
+                    if (seg == null && GrowingSegment.building(snap, msn) && !ctx.response().closed()) {
+                        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, rendition.equals(LiveStream.AUDIO) ? AUDIO_MP4 : VIDEO_MP4)
+                                .putHeader(HttpHeaders.CACHE_CONTROL, IMMUTABLE);
+                        new GrowingSegment(key, rendition, msn, ctx.response(), held, metrics, timeoutMs(snap)).start(s);
+                        return;
+                    }
                     if (seg == null) {
                         fail(ctx, StatusException.notFound("segment " + msn + " of " + key + "/" + rendition + " is not available"));
                         return;
@@ -279,20 +289,34 @@ final class LiveHls {
             return;
         }
         long version = s.version();
+        String sid = SessionUris.sid(ctx);
+        if (sid != null) {
+            SessionUris.Template t = sidRendered.get(cacheKey);
+            if (t == null || t.version() != version) {
+                t = SessionUris.template(version, q -> LlHlsPlaylist.render(snap, skip, q, reports(s, rendition)));
+                sidRendered.put(cacheKey, t);
+            }
+            sendPlaylist(ctx, DeliveryKind.PLAYLIST, cacheControl, t.with(sid), null);
+            return;
+        }
         RenderedPlaylist r = rendered.get(cacheKey);
         if (r == null || r.version() != version) {
-            List<RenditionReport> reports = new ArrayList<>(2);
-            for (String other : s.renditions()) {
-                RenditionSnapshot o = s.snapshot(other);
-                if (!other.equals(rendition) && o != null) {
-                    reports.add(RenditionReport.of("../" + other + "/index.m3u8", o));
-                }
-            }
-            byte[] text = LlHlsPlaylist.render(snap, skip, "", reports).getBytes(StandardCharsets.UTF_8);
+            byte[] text = LlHlsPlaylist.render(snap, skip, "", reports(s, rendition)).getBytes(StandardCharsets.UTF_8);
             r = new RenderedPlaylist(version, Buffer.buffer(text), Buffer.buffer(gzip(text)));
             rendered.put(cacheKey, r);
         }
         sendPlaylist(ctx, DeliveryKind.PLAYLIST, cacheControl, r.plain(), r.gzip());
+    }
+
+    private static List<RenditionReport> reports(LiveStream s, String rendition) {
+        List<RenditionReport> reports = new ArrayList<>(2);
+        for (String other : s.renditions()) {
+            RenditionSnapshot o = s.snapshot(other);
+            if (!other.equals(rendition) && o != null) {
+                reports.add(RenditionReport.of("../" + other + "/index.m3u8", o));
+            }
+        }
+        return reports;
     }
 
     // ---- responses ----

@@ -56,7 +56,8 @@ final class StreamsApi {
         JsonArray rungs = new JsonArray();
         for (RungStats r : s.transcodeStats()) {
             rungs.add(new JsonObject().put("rendition", r.rung()).put("framesIn", r.framesIn()).put("framesOut", r.framesOut())
-                    .put("dropped", r.dropped()).put("queueDepth", r.queueDepth()).put("realtimeFactor", r.realtimeFactor()));
+                    .put("dropped", r.dropped()).put("queueDepth", r.queueDepth()).put("realtimeFactor", r.realtimeFactor())
+                    .put("outputBitrate", Math.round(r.outputBitrate())));
         }
         if (!rungs.isEmpty()) {
             o.put("transcode", rungs);

@@ -74,6 +74,11 @@ final class RtmpPublisher {
             fail("bad_media", "malformed media: " + e.getMessage());
         } catch (TranscodeException e) {
             fail("transcode_error", "cannot transcode this source: " + e.getMessage());
+        } catch (StatusException e) {
+            // refused once its media showed what it needs (transcoding capacity)
+            session.failPublish("NetStream.Publish.Rejected", e.getMessage());
+            flush();
+            fail("capacity", e.getMessage());
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "rtmp connection " + id + " failed", e);
             fail("internal_error", e.toString());

@@ -51,6 +51,7 @@ public final class LiveStream {
     private final List<LadderRung> ladder;
     private final Runnable onChange;
     private final LiveStreams.TranscodeEvents transcodeEvents;
+    private final LadderAdmission admission;
 
     /** Video renditions, highest first; replaced as a whole when the source config changes. */
     private volatile Map<String, VideoRendition> videos = Map.of();
@@ -59,6 +60,8 @@ public final class LiveStream {
     private TrackPackager audio;
     private AudioClock audioClock;
     private volatile LiveTranscoder transcoder;
+    /** The current video config runs a transcoder (restarted after a reconnect). */
+    private boolean transcoding;
     /** Bumped whenever a transcoder is replaced: late output of an old one is ignored. */
     private int transcoderGeneration;
 
@@ -84,13 +87,25 @@ public final class LiveStream {
     private long dtsAnchor;
     private long lastVideoDts = Long.MIN_VALUE;
 
+    /** The node's transcoding capacity, as a stream sees it. */
+    @FunctionalInterface
+    interface LadderAdmission {
+        /**
+         * Reserves {@code pixelRate} encoded pixels per second for {@code stream} (0 gives back
+         * what it held): true when granted, false to publish the source alone; throws a 503
+         * StatusException when the publish is to be refused.
+         */
+        boolean admit(LiveStream stream, long pixelRate);
+    }
+
     LiveStream(String key, TributaryConfig.Hls hls, List<LadderRung> ladder, Runnable onChange,
-               LiveStreams.TranscodeEvents transcodeEvents) {
+               LiveStreams.TranscodeEvents transcodeEvents, LadderAdmission admission) {
         this.key = key;
         this.hls = hls;
         this.ladder = ladder;
         this.onChange = onChange;
         this.transcodeEvents = transcodeEvents;
+        this.admission = admission;
         this.audioTimeline = timeline(AUDIO);
     }
 
@@ -179,11 +194,6 @@ public final class LiveStream {
             return vs.values().iterator().next().timeline.snapshot().hasMedia();
         }
         return aac != null && audioTimeline.snapshot().hasMedia();
-    }
-
-    /** Whether this stream was given a transcoding ladder (holds an admission slot). */
-    public boolean hasLadder() {
-        return !ladder.isEmpty();
     }
 
     /** One encoded rung's current figures, or null when it is not transcoding now. */
@@ -289,13 +299,21 @@ public final class LiveStream {
      * for a malformed record and TranscodeException when the ladder cannot run on it.
      */
     public synchronized void videoConfig(byte[] record) {
-        if (avc != null && java.util.Arrays.equals(avc.record(), record) && (ladder.isEmpty() || transcoder != null)) {
+        if (avc != null && java.util.Arrays.equals(avc.record(), record) && (!transcoding || transcoder != null)) {
             return; // some encoders repeat the sequence header: nothing changed, nothing restarts
         }
         AvcConfig parsed = AvcConfig.parse(record);
         stopTranscoder();
+        transcoding = false;
         Map<String, VideoRendition> next = new LinkedHashMap<>();
         List<LadderRung> resolved = ladder.isEmpty() ? List.of() : Ladder.resolve(ladder, parsed.width(), parsed.height());
+        if (!ladder.isEmpty()) {
+            // what this source makes the node encode, at the declared (else nominal) frame rate
+            long pixelRate = TranscodeCapacity.pixelRate(Ladder.encoded(resolved), frameRate() > 0 ? frameRate() : 30);
+            if (!admission.admit(this, pixelRate)) {
+                resolved = List.of(); // no room: the source alone
+            }
+        }
         if (resolved.isEmpty()) {
             // no ladder, or a source smaller than every rung: the source alone
             next.put(VIDEO, rendition(VIDEO, false, parsed));
@@ -305,14 +323,21 @@ public final class LiveStream {
             }
         } else {
             int generation = transcoderGeneration;
-            LiveTranscoder t = new LiveTranscoder(parsed, ladder, new RungOutput(generation),
-                    TranscodeOptions.defaults().withFrameRate((int) Math.max(1, Math.round(frameRate() > 0 ? frameRate() : 30))));
+            LiveTranscoder t;
+            try {
+                t = new LiveTranscoder(parsed, ladder, new RungOutput(generation),
+                        TranscodeOptions.defaults().withFrameRate((int) Math.max(1, Math.round(frameRate() > 0 ? frameRate() : 30))));
+            } catch (RuntimeException e) {
+                admission.admit(this, 0); // nothing runs: the capacity goes back
+                throw e;
+            }
             for (LadderRung rung : t.ladder()) {
                 boolean encoded = rung.mode() == LadderRung.Mode.ENCODE;
                 AvcConfig config = encoded ? AvcConfig.parse(t.outputConfig(rung.name())) : parsed;
                 next.put(rung.name(), rendition(rung.name(), encoded, config));
             }
             transcoder = t;
+            transcoding = true;
             transcodeEvents.rungs(this, t.encodedRungs().stream().map(LadderRung::name).toList());
         }
         videos = next;

@@ -29,8 +29,8 @@ public final class LiveStreams {
     private final TributaryConfig.Rtmp rtmp;
     private final TributaryConfig.Hls hls;
     private final TributaryConfig.Transcode transcode;
-    /** Streams holding a transcoding ladder on this node (admission control). */
-    private final java.util.concurrent.atomic.AtomicInteger ladders = new java.util.concurrent.atomic.AtomicInteger();
+    /** Ladders encoding on this node and their pixel rate (admission control). */
+    private final TranscodeCapacity capacity;
     private final ConcurrentHashMap<String, LiveStream> streams = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Long> timers = new ConcurrentHashMap<>();
     private final Consumer<String> onRemoved;
@@ -56,6 +56,17 @@ public final class LiveStreams {
         this.transcode = config.transcode();
         this.onRemoved = onRemoved;
         this.transcodeEvents = events;
+        this.capacity = new TranscodeCapacity(transcode.maxLadders(), transcode.maxPixelRate());
+    }
+
+    /** Ladders encoding now (streams holding transcoding capacity). */
+    public int transcodingLadders() {
+        return capacity.ladders();
+    }
+
+    /** Encoded pixels per second the admitted ladders take. */
+    public long transcodePixelRate() {
+        return capacity.pixelRate();
     }
 
     public LiveStream get(String key) {
@@ -78,7 +89,7 @@ public final class LiveStreams {
     public LiveStream claim(String key, long publisherId, Runnable closer) {
         LiveStream stream = streams.compute(key, (k, existing) -> {
             if (existing == null || existing.state() == LiveStream.State.ENDED) {
-                return new LiveStream(k, hls, admit(k), () -> announce(k), transcodeEvents);
+                return new LiveStream(k, hls, admit(k), () -> announce(k), transcodeEvents, this::admitLadder);
             }
             if (existing.state() == LiveStream.State.LIVE
                     && rtmp.duplicatePublish() == TributaryConfig.DuplicatePublish.REJECT) {
@@ -93,32 +104,48 @@ public final class LiveStreams {
     }
 
     /**
-     * A ladder slot for a new stream: the configured ladder while slots last, then the
-     * source alone or a refusal (503), per {@code transcode.when-full}. A stream keeps its
-     * slot across reconnects and gives it back when it ends.
+     * The ladder a new stream may try: the configured one, unless the node has no room
+     * left for any ladder, when it gets the source alone or a refusal (503), per
+     * {@code transcode.when-full}. What it really costs is known, and reserved, once its
+     * video config arrives ({@link #admitLadder}).
      */
     private List<LadderRung> admit(String key) {
         List<LadderRung> ladder = transcode.ladderFor(key);
-        if (ladder.isEmpty()) {
-            return List.of();
+        if (ladder.isEmpty() || !capacity.full()) {
+            return ladder;
         }
-        int max = transcode.maxLadders();
-        while (true) {
-            int used = ladders.get();
-            if (max > 0 && used >= max) {
-                if (transcode.whenFull() == TributaryConfig.WhenFull.REJECT) {
-                    transcodeEvents.admission("rejected");
-                    throw new StatusException(503, "transcoding capacity of this node is in use (" + used + " of " + max
-                            + " ladders); try again later or publish to another node");
-                }
-                transcodeEvents.admission("passthrough");
-                return List.of();
-            }
-            if (ladders.compareAndSet(used, used + 1)) {
-                transcodeEvents.admission("admitted");
-                return ladder;
+        return whenFull(0);
+    }
+
+    /**
+     * A stream's source needs {@code pixelRate} encoded pixels per second (0: nothing to
+     * encode, what it held is given back): true when reserved (replacing what the stream
+     * held), else false to publish the source alone or a 503 refusal, per
+     * {@code transcode.when-full}. The reservation lasts across reconnects until the stream ends.
+     */
+    private boolean admitLadder(LiveStream stream, long pixelRate) {
+        if (pixelRate == 0) {
+            capacity.release(stream);
+            return true;
+        }
+        switch (capacity.reserve(stream, pixelRate)) {
+            case ADMITTED -> transcodeEvents.admission("admitted");
+            case KEPT -> { }
+            case REFUSED -> {
+                whenFull(pixelRate);
+                return false;
             }
         }
+        return true;
+    }
+
+    private List<LadderRung> whenFull(long wanted) {
+        if (transcode.whenFull() == TributaryConfig.WhenFull.REJECT) {
+            transcodeEvents.admission("rejected");
+            throw new StatusException(503, capacity.describe(wanted));
+        }
+        transcodeEvents.admission("passthrough");
+        return List.of();
     }
 
     /** The publisher left (unpublished or disconnected): wait the grace period, then end. */
@@ -131,9 +158,7 @@ public final class LiveStreams {
         timers.put(key, vertx.setTimer(grace, id -> {
             timers.remove(key, id);
             if (stream.endIfAbandoned()) {
-                if (stream.hasLadder()) {
-                    ladders.decrementAndGet();
-                }
+                capacity.release(stream);
                 scheduleRemoval(stream);
             }
         }));

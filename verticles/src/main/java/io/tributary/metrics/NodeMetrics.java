@@ -121,6 +121,20 @@ public final class NodeMetrics {
         Gauge.builder("transcode_queue_depth", () -> value(stats.get(), r -> r.queueDepth()))
                 .description("frames waiting for a rung's encoder").tags("stream_id", stream, "rendition", rendition)
                 .register(registry);
+        Gauge.builder("transcode_output_bitrate_bits_per_second", () -> value(stats.get(), RungStats::outputBitrate))
+                .description("a rung's encoded bits per second over the last 4 s of media")
+                .tags("stream_id", stream, "rendition", rendition).register(registry);
+    }
+
+    /** The node's transcoding capacity in use: ladders, and encoded pixels per second against the limit (0 = none). */
+    public void transcodeCapacity(Supplier<Number> ladders, Supplier<Number> pixelRate, long maxPixelRate) {
+        Gauge.builder("transcode_ladders", ladders).description("streams holding transcoding capacity (encoding a ladder)")
+                .register(registry);
+        Gauge.builder("transcode_pixel_rate_pixels_per_second", pixelRate)
+                .description("encoded pixels per second the admitted ladders take (width x height x fps per encoded rung)")
+                .register(registry);
+        Gauge.builder("transcode_max_pixel_rate_pixels_per_second", () -> maxPixelRate)
+                .description("transcode.max-pixel-rate of this node; 0 = no limit").register(registry);
     }
 
     private static double value(RungStats stats, java.util.function.ToDoubleFunction<RungStats> f) {

@@ -27,6 +27,20 @@ class TributaryConfigTest {
         assertEquals(Duration.ofSeconds(10), c.rtmp().reconnectGrace());
         assertTrue(c.rtmp().allows("anything"));
         assertEquals(Path.of("data"), c.dataDir());
+        // live ABR by default, within a budget that scales with the cores
+        assertEquals(io.tributary.media.transcode.Ladder.SEED, c.transcode().ladder());
+        assertEquals(TributaryConfig.AUTO_PIXEL_RATE_PER_CORE * Runtime.getRuntime().availableProcessors(),
+                c.transcode().maxPixelRate());
+        assertEquals(TributaryConfig.WhenFull.PASSTHROUGH, c.transcode().whenFull());
+    }
+
+    @Test
+    void transcodeCapacityAsPixelRate() {
+        assertEquals(50_000_000, TributaryConfig.load(null, Map.of("TRIBUTARY_TRANSCODE_MAX_PIXEL_RATE", "50000000"))
+                .transcode().maxPixelRate());
+        assertEquals(0, TributaryConfig.load(null, Map.of("TRIBUTARY_TRANSCODE_MAX_PIXEL_RATE", "0")).transcode().maxPixelRate());
+        assertEquals("config key 'transcode.max-pixel-rate': expected auto, 0 (no limit) or pixels per second, got 'lots'",
+                error(Map.of("TRIBUTARY_TRANSCODE_MAX_PIXEL_RATE", "lots")));
     }
 
     @Test

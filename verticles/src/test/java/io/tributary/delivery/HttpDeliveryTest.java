@@ -40,7 +40,7 @@ class HttpDeliveryTest {
 
     @BeforeAll
     void start() {
-        node = TestNode.start(Map.of());
+        node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none")); // tests the passthrough packager
         source = new SyntheticAvSource(320, 240, 30, 30, 0, true);
         publisher = RtmpTestPublisher.publish(node.rtmpPort(), "cam1");
         publisher.configs(source.avcDecoderConfigurationRecord(), source.audioSpecificConfig());

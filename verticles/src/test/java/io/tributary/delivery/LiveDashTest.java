@@ -52,7 +52,7 @@ class LiveDashTest {
 
     @BeforeAll
     void start() {
-        node = TestNode.start(Map.of());
+        node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none")); // the source alone, as rendition "video"
         src = new SyntheticAvSource(320, 240, 30, 30, 0, true);
         pub = RtmpTestPublisher.publish(node.rtmpPort(), KEY);
         assertTrue(pub.publishing(), "publish refused: " + pub.failure());
@@ -207,7 +207,8 @@ class LiveDashTest {
 
             String init = template.getAttribute("initialization").replace("$RepresentationID$", id);
             URI hlsInit = hlsUrl.resolve(hls.tag("EXT-X-MAP").attr("URI"));
-            assertEquals(hlsInit, mpdUrl.resolve(init), "init of " + id);
+            // each manifest tags its URIs with its own playback session id: compare the addressed objects
+            assertEquals(withoutQuery(hlsInit), withoutQuery(mpdUrl.resolve(init)), "init of " + id);
 
             long number = Long.parseLong(template.getAttribute("startNumber"));
             long t = -1;
@@ -272,5 +273,74 @@ class LiveDashTest {
         } finally {
             exec.shutdownNow();
         }
+    }
+
+    /**
+     * Low-latency DASH: the MPD lets players ask for a segment before it is complete, and the
+     * node streams it with chunked transfer as its parts are published; the bytes are the
+     * completed segment's.
+     */
+    @Test
+    void theSegmentBeingBuiltStreamsAsItIsBuilt() throws Exception {
+        Element template = all(parse(mpdResponse().body()), "SegmentTemplate").get(0);
+        assertEquals("1.500", template.getAttribute("availabilityTimeOffset"), "2 s segments, 0.5 s parts");
+        assertEquals("false", template.getAttribute("availabilityTimeComplete"));
+
+        // a stream of its own, paced in real time for the whole test
+        String key = "lldash";
+        try (SyntheticAvSource own = new SyntheticAvSource(320, 240, 30, 30, 0, true)) {
+            RtmpTestPublisher p = RtmpTestPublisher.publish(node.rtmpPort(), key);
+            p.configs(own.avcDecoderConfigurationRecord(), own.audioSpecificConfig());
+            p.send(own.next(4.2), 0);
+            List<MediaSample> live = own.next(8);
+            Thread sender = new Thread(() -> {
+                try {
+                    p.sendPaced(live, 0);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "lldash-publisher");
+            sender.setDaemon(true);
+            sender.start();
+            String playlist = "/live/" + key + "/video/index.m3u8";
+            TestNode.await("2 segments", Duration.ofSeconds(10), () -> {
+                HttpResponse<String> r = TestNode.get(node, playlist);
+                return r.statusCode() == 200 && new Playlist(r.body()).segments().size() >= 2;
+            });
+            List<Playlist.Segment> listed = new Playlist(TestNode.get(node, playlist).body()).segments();
+            // the segment after the one being built: held until its first part, then streamed
+            long msn = listed.get(listed.size() - 1).msn() + 2;
+            java.net.http.HttpClient http1 = java.net.http.HttpClient.newBuilder()
+                    .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+            HttpResponse<java.io.InputStream> res = http1.send(java.net.http.HttpRequest.newBuilder(
+                            URI.create(node.httpUrl("/live/" + key + "/video/seg-" + msn + ".m4s"))).timeout(Duration.ofSeconds(20)).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            assertEquals(200, res.statusCode());
+            assertEquals("chunked", res.headers().firstValue("transfer-encoding").orElse(""));
+            java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+            try (java.io.InputStream in = res.body()) {
+                byte[] buf = new byte[65536];
+                int n = in.read(buf);
+                assertTrue(n > 0, "a first chunk");
+                body.write(buf, 0, n);
+                // the first bytes are here; the segment is not complete yet
+                Playlist now = new Playlist(TestNode.get(node, playlist).body());
+                assertTrue(now.segments().stream().noneMatch(seg -> seg.msn() == msn),
+                        "segment " + msn + " already complete when its first bytes arrived:\n" + now.text);
+                while ((n = in.read(buf)) >= 0) {
+                    body.write(buf, 0, n);
+                }
+            }
+            HttpResponse<byte[]> complete = TestNode.getBytes(node, "/live/" + key + "/video/seg-" + msn + ".m4s");
+            assertEquals(200, complete.statusCode());
+            assertTrue(complete.body().length > body.size() / 2 && body.size() > 0);
+            assertArrayEquals(complete.body(), body.toByteArray(), "streamed bytes = the completed segment");
+            sender.join(15_000);
+            p.close();
+        }
+    }
+
+    private static URI withoutQuery(URI u) {
+        return URI.create(u.getScheme() + "://" + u.getRawAuthority() + u.getRawPath());
     }
 }

@@ -21,7 +21,7 @@ class PublishTakeoverTest {
 
     @Test
     void secondPublisherTakesOverTheKey() {
-        Node node = TestNode.start(Map.of("TRIBUTARY_RTMP_DUPLICATE_PUBLISH", "takeover"));
+        Node node = TestNode.start(Map.of("TRIBUTARY_RTMP_DUPLICATE_PUBLISH", "takeover", "TRIBUTARY_TRANSCODE_LADDER", "none"));
         try (SyntheticAvSource src = new SyntheticAvSource(320, 240, 30, 30, 0, true)) {
             RtmpTestPublisher first = RtmpTestPublisher.publish(node.rtmpPort(), "studio");
             first.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());

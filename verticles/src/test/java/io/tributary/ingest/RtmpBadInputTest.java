@@ -41,7 +41,7 @@ class RtmpBadInputTest {
 
     @BeforeAll
     void start() {
-        node = TestNode.start(Map.of("TRIBUTARY_RTMP_MAX_MESSAGE_BYTES", Integer.toString(LIMIT)));
+        node = TestNode.start(Map.of("TRIBUTARY_RTMP_MAX_MESSAGE_BYTES", Integer.toString(LIMIT), "TRIBUTARY_TRANSCODE_LADDER", "none"));
         source = new SyntheticAvSource(320, 240, 30, 30, 0, true);
         good = RtmpTestPublisher.publish(node.rtmpPort(), "good");
         assertTrue(good.publishing());

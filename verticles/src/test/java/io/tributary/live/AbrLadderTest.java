@@ -27,7 +27,7 @@ class AbrLadderTest {
 
     @Test
     void seedLadderOnA720pSource() throws Exception {
-        Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "seed"));
+        Node node = TestNode.start(Map.of()); // the seed ladder is the default
         AtomicReference<Throwable> sendFailure = new AtomicReference<>();
         try (SyntheticAvSource src = new SyntheticAvSource(1280, 720, 30, 60, 0, true)) {
             RtmpTestPublisher pub = RtmpTestPublisher.publish(node.rtmpPort(), "abr");
@@ -103,6 +103,24 @@ class AbrLadderTest {
             assertTrue(Double.parseDouble(rt.group(1)) > 1.0, "a 360p encoder keeps up with a paced 720p source: " + rt.group(1));
             assertTrue(metrics.contains("transcode_queue_depth{rendition=\"360p\",stream_id=\"abr\"}"));
             assertFalse(metrics.contains("transcode_encode_fps{rendition=\"720p\""), "the bypassed rung does not encode");
+            // the 360p rung's output bit rate: near its 600 kbit/s target, and near what its segments carry
+            java.util.regex.Matcher br = java.util.regex.Pattern
+                    .compile("transcode_output_bitrate_bits_per_second\\{rendition=\"360p\",stream_id=\"abr\"} ([0-9.E]+)")
+                    .matcher(metrics);
+            assertTrue(br.find(), "360p output bitrate gauge");
+            double bitrate = Double.parseDouble(br.group(1));
+            List<Playlist.Segment> recent = lo.segments().subList(lo.segments().size() - 2, lo.segments().size());
+            double segmentBits = 0;
+            double segmentSeconds = 0;
+            for (Playlist.Segment seg : recent) {
+                segmentBits += 8.0 * TestNode.getBytes(node, "/live/abr/360p/" + seg.uri()).body().length;
+                segmentSeconds += seg.duration();
+            }
+            double carried = segmentBits / segmentSeconds;
+            assertTrue(bitrate > 100_000 && bitrate < 800_000, "360p at 600 kbit/s (maxrate 660): " + bitrate);
+            assertTrue(bitrate > 0.6 * carried && bitrate < 1.4 * carried, bitrate + " bit/s vs its last segments' " + carried);
+            assertTrue(metrics.contains("transcode_pixel_rate_pixels_per_second " + (640 * 360 * 30) + ".0"),
+                    "the ladder holds 360p30's pixel rate");
 
             assertDecodes(node, "360p", 640, 360);
             assertDecodes(node, "720p", 1280, 720);

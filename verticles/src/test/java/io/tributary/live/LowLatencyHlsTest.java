@@ -45,7 +45,8 @@ class LowLatencyHlsTest {
     void start() {
         node = TestNode.start(Map.of(
                 "TRIBUTARY_RTMP_STREAM_KEYS", "block,recon,taken,ended",
-                "TRIBUTARY_RTMP_RECONNECT_GRACE", "3s"));
+                "TRIBUTARY_RTMP_RECONNECT_GRACE", "3s",
+                "TRIBUTARY_TRANSCODE_LADDER", "none")); // tests the passthrough packager
     }
 
     @AfterAll

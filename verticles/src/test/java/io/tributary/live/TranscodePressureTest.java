@@ -52,7 +52,7 @@ class TranscodePressureTest {
 
     @Test
     void anUnsupportedSourceCodecFailsThatStreamOnly() {
-        Node node = TestNode.start(Map.of());
+        Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none"));
         try (SyntheticAvSource src = new SyntheticAvSource(320, 240, 30, 30, 0, true)) {
             RtmpTestPublisher good = RtmpTestPublisher.publish(node.rtmpPort(), "good");
             good.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());

@@ -25,7 +25,8 @@ public final class RtmpTestPublisher implements AutoCloseable {
     private final OutputStream out;
     private final InputStream in;
     private final RtmpClientSession session;
-    private RtmpClientEvent.Failed failure;
+    /** The server's refusal: of the publish, or of an accepted publish later (onStatus error). */
+    private volatile RtmpClientEvent.Failed failure;
 
     private RtmpTestPublisher(int port, String key) throws IOException {
         socket = new Socket("127.0.0.1", port);
@@ -81,7 +82,11 @@ public final class RtmpTestPublisher implements AutoCloseable {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
                     synchronized (this) {
-                        session.receive(buf, 0, n);
+                        for (RtmpClientEvent e : session.receive(buf, 0, n)) {
+                            if (e instanceof RtmpClientEvent.Failed f) {
+                                failure = f;
+                            }
+                        }
                         write(session.drainOutbound());
                     }
                 }

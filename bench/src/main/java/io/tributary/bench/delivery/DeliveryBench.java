@@ -65,7 +65,7 @@ public final class DeliveryBench {
         String segPath;
         String plPath = "/live/" + KEY + "/video/index.m3u8";
         try (BenchLock lock = BenchLock.acquire("delivery")) {
-            try (ServerProcess server = ServerProcess.start("delivery", List.of("-Xmx2g"), Map.of());
+            try (ServerProcess server = ServerProcess.start("delivery", List.of("-Xmx2g"), Map.of("TRIBUTARY_TRANSCODE_LADDER", "none")); // the source alone
                  RtmpPush push = RtmpPush.publish(server.rtmpPort(), KEY, media)) {
                 push.sendAll(media.samples());
                 Thread.sleep(500);
@@ -148,7 +148,7 @@ public final class DeliveryBench {
         r.line(f("- media: pre-encoded 1280x720 @ 30 fps H.264 (x264 CBR 4.2 Mbit/s with filler) + AAC, GOP 2 s, %.0f s published as fast as possible, then the publisher stays connected and idle (an `onMetaData` every 10 s keeps RTMP from idling out; it changes no media)", media.seconds()));
         r.line(f("- objects: `%s` (%d bytes, the largest complete segment) and `%s` (%d bytes, plain: wrk sends no Accept-Encoding)", segPath, segSize, plPath, plSize));
         r.line(f("- load: `wrk -t1 -c%d -d%ds --latency` after a %d s warm-up run with the same parameters; loopback; wrk shares the %d cores with the server under test", conns, seconds, warmup, cores));
-        r.line("- Tributary: `verticles/target/tributary.jar` in its own JVM (`-Xmx2g`), default config: `http.instances` 0 = one delivery verticle (event loop) per core = " + cores);
+        r.line("- Tributary: `verticles/target/tributary.jar` in its own JVM (`-Xmx2g`), default config but `transcode.ladder: none` (the source alone): `http.instances` 0 = one delivery verticle (event loop) per core = " + cores);
         r.line("- nginx " + nginxVersion() + ": `bench/nginx/nginx.conf`, `worker_processes " + cores + "` (one per core, as Tributary), `sendfile on`, `tcp_nopush on`, `access_log off`, the same bytes copied to a docroot on local disk (page cache)");
         r.line("- server CPU = user+system seconds of the server process(es) during the measured run / run length (from /proc)");
         r.section("Results");

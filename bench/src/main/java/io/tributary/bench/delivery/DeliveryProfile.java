@@ -37,7 +37,7 @@ public final class DeliveryProfile {
         Path jfr = ServerProcess.root().resolve("bench/target/delivery-" + what + ".jfr");
         try (BenchLock lock = BenchLock.acquire("delivery profile");
              ServerProcess server = ServerProcess.start("delivery-profile", List.of("-Xmx2g",
-                     "-XX:StartFlightRecording=filename=" + jfr + ",settings=profile"), Map.of());
+                     "-XX:StartFlightRecording=filename=" + jfr + ",settings=profile"), Map.of("TRIBUTARY_TRANSCODE_LADDER", "none"));
              RtmpPush push = RtmpPush.publish(server.rtmpPort(), "prof", media)) {
             push.sendAll(media.samples());
             Thread.sleep(500);

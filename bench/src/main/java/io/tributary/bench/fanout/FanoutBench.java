@@ -114,7 +114,7 @@ public final class FanoutBench {
         double releaseMax = Double.NaN;
         try (BenchLock lock = BenchLock.acquire("fanout")) {
             try (ServerProcess server = ServerProcess.start("fanout", List.of("-Xmx2g"),
-                    Map.of("TRIBUTARY_HLS_PART_TARGET", Double.toString(partTarget), "TRIBUTARY_HLS_SEGMENT_TARGET", "2.0"));
+                    Map.of("TRIBUTARY_HLS_PART_TARGET", Double.toString(partTarget), "TRIBUTARY_HLS_SEGMENT_TARGET", "2.0", "TRIBUTARY_TRANSCODE_LADDER", "none"));
                  RtmpPush push = RtmpPush.publish(server.rtmpPort(), KEY, media)) {
                 long deadline = System.nanoTime() + (long) (runSeconds * 1e9);
                 Thread publisher = new Thread(() -> push.sendPaced(media.samples(), deadline, null), "publisher");
@@ -157,7 +157,7 @@ public final class FanoutBench {
 
         r.section("Parameters");
         r.line(f("- stream: pre-encoded 320x240 @ 30 fps H.264 + AAC published over RTMP in real time; `hls.part-target` %.1f s, `hls.segment-target` 2.0 s", partTarget));
-        r.line("- server: `verticles/target/tributary.jar` in its own JVM (`-Xmx2g`, G1), default config (`http.instances` 0 = 2 delivery event loops on 2 cores)");
+        r.line("- server: `verticles/target/tributary.jar` in its own JVM (`-Xmx2g`, G1), default config but `transcode.ladder: none` (`http.instances` 0 = 2 delivery event loops on 2 cores)");
         r.line(f("- client: %d HTTP/1.1 keep-alive connections over loopback, raw NIO on one selector thread in the benchmark JVM, one outstanding request per connection (no h2c); the same connections for every wave", n));
         r.line("- a wave: a blocking reload (separate connection) returns when part H is published; at once every connection sends `GET /live/fan/video/index.m3u8?_HLS_msn=M&_HLS_part=P` for the new preload-hinted part H' (the *next* part), which the server must hold ~0.5 s until H' exists");
         r.line("- response time = when the first byte of the response was read; spread = last − first response of the wave (the first response approximates the publish time); every response is checked: 200 and an `EXT-X-PART` line for part H'");

@@ -232,6 +232,7 @@ public final class IngestBench {
             pb.environment().put("TRIBUTARY_HTTP_PORT", Integer.toString(httpPort));
             pb.environment().put("TRIBUTARY_RTMP_PORT", Integer.toString(rtmpPort));
             pb.environment().put("TRIBUTARY_RTMP_INSTANCES", "1");
+            pb.environment().put("TRIBUTARY_TRANSCODE_LADDER", "none"); // passthrough: this measures ingest, not encoding
             pb.environment().put("TRIBUTARY_HTTP_INSTANCES", "1");
             pb.environment().put("TRIBUTARY_HTTP_HOST", "127.0.0.1");
             pb.environment().put("TRIBUTARY_RTMP_HOST", "127.0.0.1");
@@ -283,7 +284,7 @@ public final class IngestBench {
         b.append("- started: ").append(started).append(", finished: ").append(BenchSupport.now()).append('\n');
         b.append("- server: `taskset -c 0 java -Xlog:gc:file=... ").append(serverJvmOpts.isEmpty() ? "" : serverJvmOpts + " ")
                 .append("-jar verticles/target/tributary.jar` (").append(serverJvmOpts.isEmpty() ? "default heap and GC; " : "")
-                .append("with one CPU visible the JVM picks SerialGC unless told otherwise), TRIBUTARY_RTMP_INSTANCES=1, TRIBUTARY_HTTP_INSTANCES=1, "
+                .append("with one CPU visible the JVM picks SerialGC unless told otherwise), TRIBUTARY_RTMP_INSTANCES=1, TRIBUTARY_HTTP_INSTANCES=1, TRIBUTARY_TRANSCODE_LADDER=none, "
                 + "default HLS settings (2 s segments, 0.5 s parts); a fresh server per step\n");
         b.append("- generator: `IngestLoad` in its own JVM, `taskset -c 1`, one NIO thread, `RtmpClientSession` per publisher, "
                 + "connections spread over min(10 s, 40 ms x N), then ").append(warmup).append(" s warm-up and a ")

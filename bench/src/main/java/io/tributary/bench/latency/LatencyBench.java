@@ -62,7 +62,7 @@ public final class LatencyBench {
         r.line(f("- media: pre-encoded (SyntheticAvSource, libx264 veryfast, no B-frames) %dx%d @ %d fps, GOP %d frames (%.1f s), AAC 48 kHz stereo; %.2f Mbit/s video",
                 media.width(), media.height(), fps, gop, gop / (double) fps, media.videoBytes() * 8 / media.seconds() / 1e6));
         r.line(f("- publisher: sans-IO RtmpClientSession on a blocking socket (TCP_NODELAY), paced in real time by timestamp; %.0f s per setting", seconds));
-        r.line("- server: `verticles/target/tributary.jar` in its own JVM (default JVM flags), `hls.segment-target` 2.0, everything else default; one node start per part target");
+        r.line("- server: `verticles/target/tributary.jar` in its own JVM (default JVM flags), `hls.segment-target` 2.0, `transcode.ladder: none` (the source rendition's latency), everything else default; one node start per part target");
         r.line("- player: java.net.http HttpClient (HTTP/1.1, same JVM as the publisher, same clock), blocking reloads `?_HLS_msn=M&_HLS_part=P` for the part of the last `EXT-X-PRELOAD-HINT`; each newly listed part is GET at once (async)");
         r.line("- visible = when the blocking playlist response listing the part was received; fetched = when the GET of the part completed (status checked)");
         r.line(f("- frames in the first %d ms of each run are warm-up and not counted", WARMUP_MS));
@@ -112,7 +112,7 @@ public final class LatencyBench {
 
     private static Result run(EncodedMedia media, double partTarget, double seconds) throws Exception {
         Map<String, String> env = Map.of("TRIBUTARY_HLS_PART_TARGET", Double.toString(partTarget),
-                "TRIBUTARY_HLS_SEGMENT_TARGET", "2.0");
+                "TRIBUTARY_HLS_SEGMENT_TARGET", "2.0", "TRIBUTARY_TRANSCODE_LADDER", "none"); // passthrough latency
         try (ServerProcess server = ServerProcess.start("latency-" + partTarget, List.of(), env);
              RtmpPush push = RtmpPush.publish(server.rtmpPort(), KEY, media)) {
             // video frames in send order, and their send times by timestamp

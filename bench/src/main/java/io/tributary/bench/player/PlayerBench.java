@@ -128,6 +128,7 @@ public final class PlayerBench {
         pb.environment().put("TRIBUTARY_HTTP_HOST", "127.0.0.1");
         pb.environment().put("TRIBUTARY_RTMP_HOST", "127.0.0.1");
         pb.environment().put("TRIBUTARY_HLS_PART_TARGET", Double.toString(partTarget));
+        pb.environment().put("TRIBUTARY_TRANSCODE_LADDER", "none"); // the demo's source alone, as rendition "video"
         pb.environment().put("TRIBUTARY_DATA_DIR", work.resolve("data").toString());
         Path log = root.resolve("bench/work/player-server-" + partTarget + (override == null ? "" : "-override") + ".log");
         Process srv = pb.directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -273,7 +274,7 @@ public final class PlayerBench {
                 .append(", node ").append(BenchSupport.run("node", "--version").trim()).append('\n');
         b.append("- started: ").append(started).append(", finished: ").append(BenchSupport.now()).append('\n');
         b.append("- per run: a fresh `java -jar verticles/target/tributary.jar --demo` (built-in FFmpeg/JavaCV test pattern, "
-                + "640x360 30 fps, 1 s GOP, x264 zerolatency, AAC) with `TRIBUTARY_HLS_PART_TARGET` as listed, other settings "
+                + "640x360 30 fps, 1 s GOP, x264 zerolatency, AAC) with `TRIBUTARY_HLS_PART_TARGET` as listed and `TRIBUTARY_TRANSCODE_LADDER=none`, other settings "
                 + "default (2 s segment target); the page `/play/demo` is opened once the video playlist lists 2 complete "
                 + "segments; samples of `window.playerStats.latency` (the page records `hls.latency` every 500 ms) are "
                 + "taken from the moment the video first plays for ").append(seconds).append(" s. Processes are not pinned "

@@ -200,6 +200,19 @@ public final class RtmpPush implements AutoCloseable {
         return n;
     }
 
+    /** Stops like FFmpeg does (FCUnpublish + deleteStream), then closes. */
+    public void unpublish() {
+        synchronized (lock) {
+            session.unpublish();
+            try {
+                write(session.drainOutbound());
+            } catch (IOException e) {
+                // the server went first: closing anyway
+            }
+        }
+        close();
+    }
+
     @Override
     public void close() {
         try {

@@ -67,9 +67,17 @@ public final class DashManifest {
      * @param now                   wall-clock ms, the publishTime
      * @param ended                 the stream is over: a static MPD of what is still listed
      * @param utcTimingUrl          an {@code http-iso} time source for players, or null
+     * @param availabilityTimeOffset seconds before its end a segment may be requested, when the
+     *                              server streams segments as they are built (low-latency DASH:
+     *                              segment duration minus part duration); 0 = only once complete
      */
     public record Input(List<Rendition> renditions, long availabilityStartTime, long now, boolean ended,
-                        String utcTimingUrl) {
+                        String utcTimingUrl, double availabilityTimeOffset) {
+
+        /** Without low-latency addressing: segments are available once complete. */
+        public Input(List<Rendition> renditions, long availabilityStartTime, long now, boolean ended, String utcTimingUrl) {
+            this(renditions, availabilityStartTime, now, ended, utcTimingUrl, 0);
+        }
     }
 
     /** A listed segment and the publisher session (discontinuity sequence number) it belongs to. */
@@ -174,8 +182,9 @@ public final class DashManifest {
             attr(b, "id", "p" + session);
             attr(b, "start", duration(startMs));
             b.append(">\n");
-            adaptationSet(b, Kind.VIDEO, in.renditions(), placed, session, pto, main.timescale());
-            adaptationSet(b, Kind.AUDIO, in.renditions(), placed, session, pto, main.timescale());
+            double ato = dynamic ? in.availabilityTimeOffset() : 0;
+            adaptationSet(b, Kind.VIDEO, in.renditions(), placed, session, pto, main.timescale(), ato);
+            adaptationSet(b, Kind.AUDIO, in.renditions(), placed, session, pto, main.timescale(), ato);
             b.append("  </Period>\n");
             firstPeriod = false;
 
@@ -197,7 +206,7 @@ public final class DashManifest {
     }
 
     private static void adaptationSet(StringBuilder b, Kind kind, List<Rendition> renditions, List<List<Placed>> placed,
-                                      long session, long ptoMain, int mainTimescale) {
+                                      long session, long ptoMain, int mainTimescale, double ato) {
         boolean open = false;
         for (int i = 0; i < renditions.size(); i++) {
             Rendition r = renditions.get(i);
@@ -247,7 +256,7 @@ public final class DashManifest {
                 attr(b, "value", Integer.toString(r.channels()));
                 b.append("/>\n");
             }
-            segmentTemplate(b, r, segs, Math.round(ptoMain * (double) r.timescale() / mainTimescale));
+            segmentTemplate(b, r, segs, Math.round(ptoMain * (double) r.timescale() / mainTimescale), ato);
             b.append("      </Representation>\n");
         }
         if (open) {
@@ -255,7 +264,7 @@ public final class DashManifest {
         }
     }
 
-    private static void segmentTemplate(StringBuilder b, Rendition r, List<HlsSegment> segs, long pto) {
+    private static void segmentTemplate(StringBuilder b, Rendition r, List<HlsSegment> segs, long pto, double ato) {
         // a session's segments share the newest init (an init change without a reconnect is
         // rare: an encoder re-sending a different sequence header)
         int initVersion = segs.get(segs.size() - 1).initVersion();
@@ -267,6 +276,11 @@ public final class DashManifest {
         attr(b, "initialization", "$RepresentationID$/init-" + initVersion + ".mp4");
         attr(b, "media", "$RepresentationID$/seg-$Number$.m4s");
         attr(b, "startNumber", Long.toString(segs.get(0).msn()));
+        if (ato > 0) {
+            // the segment being built is served as its parts arrive (chunked), so it may be asked for this early
+            attr(b, "availabilityTimeOffset", String.format(java.util.Locale.ROOT, "%.3f", ato));
+            attr(b, "availabilityTimeComplete", "false");
+        }
         b.append(">\n          <SegmentTimeline>\n");
         long runT = -1;
         long runD = -1;

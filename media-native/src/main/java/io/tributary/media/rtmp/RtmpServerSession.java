@@ -140,6 +140,20 @@ public final class RtmpServerSession {
     }
 
     /**
+     * Ends an accepted publish from the server's side with an onStatus of level "error"
+     * (a refusal that needed the stream's first media to decide). Media that follows is
+     * ignored; the caller closes the connection once the answer is written.
+     * A no-op unless publishing.
+     */
+    public void failPublish(String code, String description) {
+        if (publish != PublishState.PUBLISHING) {
+            return;
+        }
+        onStatus("error", code, description);
+        publish = PublishState.REJECTED;
+    }
+
+    /**
      * Refuses the pending publish with an onStatus of level "error". Media that follows
      * is ignored; the caller will usually close the connection once the answer is written.
      * A no-op if the publisher already withdrew the request.

@@ -88,6 +88,8 @@ final class RungEncoder {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicInteger pendingDrops = new AtomicInteger();
     private final AtomicLong busyNanos = new AtomicLong();
+    /** Encoded bits over the last two segments' worth of media time (4 s). */
+    private final BitrateWindow outputRate = new BitrateWindow(4000);
     private volatile long inProgressPts = NONE;
     private volatile boolean failed;
 
@@ -269,7 +271,8 @@ final class RungEncoder {
 
     RungStats stats(double sourceFps) {
         return new RungStats(rung.name(), framesIn.get(), framesOut.get(), dropped.get(),
-                (int) queue.stream().filter(j -> j.frame != null).count(), busyNanos.get(), sourceFps, failed);
+                (int) queue.stream().filter(j -> j.frame != null).count(), busyNanos.get(), sourceFps, failed,
+                outputRate.bitsPerSecond());
     }
 
     boolean failed() {
@@ -396,6 +399,7 @@ final class RungEncoder {
                 listener.onSample(rung.name(),
                         new MediaSample(Track.VIDEO, dts, (int) (pts - dts), H264Bitstream.containsIdr(au), au));
                 framesOut.incrementAndGet();
+                outputRate.add(dts, au.length);
             } finally {
                 av_packet_unref(packet);
             }

@@ -12,9 +12,11 @@ package io.tributary.media.transcode;
  * @param busyNanos       wall time the rung's thread spent scaling, encoding and delivering
  * @param sourceFrameRate the source frame rate measured by the decoder (0 until known), see {@link SourceStats}
  * @param failed          the rung stopped on an error
+ * @param outputBitrate   encoded bits per second over the last few seconds of media time (0 before
+ *                        two samples), see {@link BitrateWindow}
  */
 public record RungStats(String rung, long framesIn, long framesOut, long dropped, int queueDepth, long busyNanos,
-        double sourceFrameRate, boolean failed) {
+        double sourceFrameRate, boolean failed, double outputBitrate) {
 
     /** Frames encoded per second of the rung thread's busy time. */
     public double encodeFps() {

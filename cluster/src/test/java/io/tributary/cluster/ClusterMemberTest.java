@@ -1,0 +1,78 @@
+package io.tributary.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ClusterMemberTest {
+
+    @Test
+    void configFollowsTheHouseRules() {
+        Config c = ClusterMember.config(new ClusterSettings(true, "127.0.0.1", 5901, List.of("127.0.0.1:5902"), Duration.ofSeconds(90)));
+        assertEquals("false", c.getProperty("hazelcast.phone.home.enabled"));
+        assertEquals("false", c.getProperty("hazelcast.socket.bind.any"));
+        var join = c.getNetworkConfig().getJoin();
+        assertFalse(join.getMulticastConfig().isEnabled());
+        assertFalse(join.getAutoDetectionConfig().isEnabled());
+        assertTrue(join.getTcpIpConfig().isEnabled());
+        assertEquals(List.of("127.0.0.1:5902"), join.getTcpIpConfig().getMembers());
+        assertEquals(List.of("127.0.0.1"), List.copyOf(c.getNetworkConfig().getInterfaces().getInterfaces()));
+        assertEquals(1, c.getMapConfig(SharedMaps.SESSIONS).getBackupCount());
+        assertEquals(90, c.getMapConfig(SharedMaps.SESSIONS).getTimeToLiveSeconds());
+    }
+
+    @Test
+    void embeddedMemberIsAloneAndServesTheSessionsMap() {
+        HazelcastInstance hz = ClusterMember.start(ClusterSettings.embedded());
+        try {
+            assertEquals(1, hz.getCluster().getMembers().size());
+            assertEquals("127.0.0.1", hz.getCluster().getLocalMember().getAddress().getHost());
+            IMap<String, String> sessions = hz.getMap(SharedMaps.SESSIONS);
+            sessions.set("s1", "{}");
+            assertEquals("{}", sessions.get("s1"));
+        } finally {
+            hz.shutdown();
+        }
+    }
+
+    @Test
+    void twoEnabledMembersJoinOverTcpIpAndShareSessions() {
+        System.setProperty("hazelcast.wait.seconds.before.join", "0");
+        int a = freePort();
+        int b = freePort();
+        List<String> members = List.of("127.0.0.1:" + a, "127.0.0.1:" + b);
+        HazelcastInstance one = ClusterMember.start(new ClusterSettings(true, "127.0.0.1", a, members, Duration.ofSeconds(60)));
+        HazelcastInstance two = null;
+        try {
+            two = ClusterMember.start(new ClusterSettings(true, "127.0.0.1", b, members, Duration.ofSeconds(60)));
+            assertEquals(2, one.getCluster().getMembers().size());
+            one.<String, String>getMap(SharedMaps.SESSIONS).set("s1", "{\"stream\":\"demo\"}");
+            assertEquals("{\"stream\":\"demo\"}", two.<String, String>getMap(SharedMaps.SESSIONS).get("s1"));
+        } finally {
+            if (two != null) {
+                two.shutdown();
+            }
+            one.shutdown();
+            System.clearProperty("hazelcast.wait.seconds.before.join");
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

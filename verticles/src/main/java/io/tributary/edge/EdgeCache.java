@@ -1,0 +1,90 @@
+package io.tributary.edge;
+
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * The edge's object cache: bounded by bytes, least recently used evicted first, and every
+ * entry with its own freshness: an entry past it is never served (a live playlist is only
+ * good for its max-age) and is dropped when met. Keys are normalised cache keys (see
+ * {@code ContentKey#cacheKey}). Thread-safe (one lock: gets and puts are map operations).
+ */
+public final class EdgeCache {
+
+    private final long maxBytes;
+    private final long maxObjectBytes;
+    private final LongSupplier clock;
+    private final LinkedHashMap<String, EdgeObject> entries = new LinkedHashMap<>(1024, 0.75f, true);
+    private long bytes;
+    private long evictions;
+
+    /**
+     * @param maxBytes       bound on the bytes held
+     * @param maxObjectBytes objects larger than this are served but not kept
+     * @param nanoClock      time source ({@link System#nanoTime} outside tests)
+     */
+    public EdgeCache(long maxBytes, long maxObjectBytes, LongSupplier nanoClock) {
+        if (maxBytes <= 0 || maxObjectBytes <= 0) {
+            throw new IllegalArgumentException("cache bounds must be positive");
+        }
+        this.maxBytes = maxBytes;
+        this.maxObjectBytes = Math.min(maxObjectBytes, maxBytes);
+        this.clock = nanoClock;
+    }
+
+    /** The fresh entry for {@code key}, or null (a stale one is dropped). */
+    public synchronized EdgeObject get(String key) {
+        EdgeObject o = entries.get(key);
+        if (o == null) {
+            return null;
+        }
+        if (!o.freshAt(clock.getAsLong())) {
+            entries.remove(key);
+            bytes -= o.weight();
+            return null;
+        }
+        return o;
+    }
+
+    /** Keeps {@code object} if it is cacheable and small enough, evicting the least recently used to fit. */
+    public synchronized void put(String key, EdgeObject object) {
+        if (!object.cacheable() || object.weight() > maxObjectBytes || !object.freshAt(clock.getAsLong())) {
+            return;
+        }
+        EdgeObject old = entries.put(key, object);
+        if (old != null) {
+            bytes -= old.weight();
+        }
+        bytes += object.weight();
+        if (bytes > maxBytes) {
+            // live objects age out in request order, so the LRU end is mostly stale ones anyway
+            for (Iterator<Map.Entry<String, EdgeObject>> it = entries.entrySet().iterator(); it.hasNext() && bytes > maxBytes; ) {
+                Map.Entry<String, EdgeObject> e = it.next();
+                if (e.getValue() != object) {
+                    it.remove();
+                    bytes -= e.getValue().weight();
+                    evictions++;
+                }
+            }
+        }
+    }
+
+    public synchronized long bytes() {
+        return bytes;
+    }
+
+    public synchronized int size() {
+        return entries.size();
+    }
+
+    /** Fresh entries evicted to make room, since start. */
+    public synchronized long evictions() {
+        return evictions;
+    }
+
+    public long maxBytes() {
+        return maxBytes;
+    }
+}

@@ -1,0 +1,54 @@
+package io.tributary.edge;
+
+import java.time.Duration;
+
+/**
+ * How an edge serves and fetches.
+ *
+ * @param host              interface the edge's HTTP server binds
+ * @param port              its port
+ * @param cacheBytes        bound on cached bytes (LRU beyond it)
+ * @param maxObjectBytes    larger origin responses are refused with 502 (and never cached)
+ * @param connectTimeout    connecting to an origin
+ * @param originTimeout     whole exchange for a request the origin answers at once (a plain playlist, an init segment)
+ * @param holdTimeout       whole exchange for a request the origin may hold (LL-HLS blocking reload, a part
+ *                          or segment not complete yet); above the origin's own hold of three target durations
+ * @param mediaTtl          how long a segment, part or init stays cached when no hotness hint says otherwise
+ * @param negativeTtl       how long a 404 (no such stream, no such object) is remembered, so unknown names
+ *                          cause no upstream storm
+ * @param registryTtl       how long a stream's origin, once looked up, is reused
+ * @param originConnections connections per origin (blocking requests each hold one)
+ */
+public record EdgeSettings(String host, int port, long cacheBytes, long maxObjectBytes, Duration connectTimeout,
+                           Duration originTimeout, Duration holdTimeout, Duration mediaTtl, Duration negativeTtl,
+                           Duration registryTtl, int originConnections) {
+
+    public static EdgeSettings defaults(String host, int port) {
+        return new EdgeSettings(host, port, 512L << 20, 32L << 20, Duration.ofSeconds(2), Duration.ofSeconds(5),
+                Duration.ofSeconds(20), Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofSeconds(1), 256);
+    }
+
+    public EdgeSettings {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("edge port must be 0 to 65535, was " + port);
+        }
+        if (cacheBytes <= 0 || maxObjectBytes <= 0 || originConnections <= 0) {
+            throw new IllegalArgumentException("edge cache bytes, max object bytes and origin connections must be positive");
+        }
+        for (Duration d : new Duration[]{connectTimeout, originTimeout, holdTimeout, mediaTtl, negativeTtl, registryTtl}) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("edge timeouts and TTLs must be positive, got " + d);
+            }
+        }
+    }
+
+    public EdgeSettings withTimeouts(Duration connect, Duration origin, Duration hold) {
+        return new EdgeSettings(host, port, cacheBytes, maxObjectBytes, connect, origin, hold, mediaTtl, negativeTtl,
+                registryTtl, originConnections);
+    }
+
+    public EdgeSettings withCacheBytes(long bytes) {
+        return new EdgeSettings(host, port, bytes, Math.min(maxObjectBytes, bytes), connectTimeout, originTimeout, holdTimeout,
+                mediaTtl, negativeTtl, registryTtl, originConnections);
+    }
+}

@@ -1,0 +1,122 @@
+package io.tributary.edge;
+
+import io.tributary.StatusException;
+import io.tributary.cluster.ring.ContentKey;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * An edge's HTTP face: serves {@code /live/...} for any stream from its cache or its origin
+ * (through the shared {@link EdgeFetcher}), and {@code /health} for routers' active checks.
+ * One instance per event loop, all on one port.
+ */
+public final class EdgeVerticle extends VerticleBase {
+
+    private static final Logger LOG = Logger.getLogger(EdgeVerticle.class.getName());
+    private static final CharSequence X_CACHE = HttpHeaders.createOptimized("X-Cache");
+    private static final CharSequence AGE = HttpHeaders.createOptimized("Age");
+
+    private final EdgeSettings settings;
+    private final EdgeFetcher fetcher;
+    private HttpServer server;
+
+    public EdgeVerticle(EdgeSettings settings, EdgeFetcher fetcher) {
+        this.settings = settings;
+        this.fetcher = fetcher;
+    }
+
+    /** Deploys {@code instances} edge verticles sharing {@code fetcher}. */
+    public static Future<String> deploy(Vertx vertx, EdgeFetcher fetcher, int instances) {
+        return vertx.deployVerticle(() -> new EdgeVerticle(fetcher.settings(), fetcher),
+                new DeploymentOptions().setInstances(instances));
+    }
+
+    @Override
+    public Future<?> start() {
+        Router router = Router.router(vertx);
+        router.route().handler(ctx -> {
+            ctx.response().putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+            ctx.next();
+        });
+        router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "UP").put("role", "edge")
+                .put("cacheBytes", fetcher.cache().bytes()).put("cacheEntries", fetcher.cache().size())
+                .put("inFlight", fetcher.inFlight())));
+        router.get("/live/*").handler(this::live);
+        router.route().last().handler(ctx -> fail(ctx.response(), StatusException.notFound("no such resource: " + ctx.normalizedPath())));
+        router.route().failureHandler(ctx -> {
+            LOG.log(Level.WARNING, "edge request " + ctx.normalizedPath() + " failed", ctx.failure());
+            fail(ctx.response(), new StatusException(500, "internal error"));
+        });
+        server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.port()).setTcpNoDelay(true));
+        return server.requestHandler(router).listen();
+    }
+
+    public int actualPort() {
+        return server.actualPort();
+    }
+
+    private void live(RoutingContext ctx) {
+        ContentKey key;
+        try {
+            key = ContentKey.parse(ctx.request().uri());
+        } catch (IllegalArgumentException e) {
+            fail(ctx.response(), StatusException.badRequest(e.getMessage()));
+            return;
+        }
+        if (key == null) {
+            fail(ctx.response(), StatusException.notFound("no such resource: " + ctx.normalizedPath()));
+            return;
+        }
+        HttpServerResponse res = ctx.response();
+        fetcher.get(key).onComplete(ar -> {
+            if (ar.failed()) {
+                fail(res, ar.cause() instanceof StatusException s ? s : new StatusException(502, String.valueOf(ar.cause().getMessage())));
+                return;
+            }
+            send(res, ar.result());
+        });
+    }
+
+    private static void send(HttpServerResponse res, EdgeFetcher.Served served) {
+        if (res.closed() || res.ended()) {
+            return;
+        }
+        EdgeObject o = served.object();
+        res.setStatusCode(o.status()).putHeader(X_CACHE, served.outcome().name());
+        if (o.contentType() != null) {
+            res.putHeader(HttpHeaders.CONTENT_TYPE, o.contentType());
+        }
+        if (o.status() == 200) {
+            if (o.cacheControl() != null) {
+                res.putHeader(HttpHeaders.CACHE_CONTROL, o.cacheControl());
+            }
+            // downstream caches take max-age minus Age: a playlist stays within the origin's freshness
+            res.putHeader(AGE, Long.toString((System.nanoTime() - o.fetchedAt()) / 1_000_000_000L));
+        } else {
+            res.putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
+        }
+        res.end(o.body());
+    }
+
+    private static void fail(HttpServerResponse res, StatusException e) {
+        if (res.closed() || res.ended()) {
+            return;
+        }
+        res.setStatusCode(e.status())
+                .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
+                .end(e.getMessage() + "\n");
+    }
+}

@@ -1,0 +1,169 @@
+package io.tributary.router;
+
+import io.tributary.StatusException;
+import io.tributary.cluster.ring.ContentKey;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.List;
+
+/**
+ * Sends each live request to an edge chosen by the consistent hash of its content key (stream
+ * + rendition, session parameters stripped), so one edge caches each rendition: with a 302 to
+ * the edge (the viewer's query kept), or by proxying. In proxy mode a connection failure or
+ * timeout counts against the edge (passive health) and the request moves to the next edge on
+ * the ring once, as nginx's {@code proxy_next_upstream error timeout}.
+ */
+public final class RouterVerticle extends VerticleBase {
+
+    private static final CharSequence X_EDGE = HttpHeaders.createOptimized("X-Edge");
+    private static final CharSequence[] PASSED = {HttpHeaders.CONTENT_TYPE, HttpHeaders.CACHE_CONTROL,
+            HttpHeaders.createOptimized("Age"), HttpHeaders.createOptimized("X-Cache")};
+
+    private final EdgeRouting routing;
+    private HttpServer server;
+    private HttpClientAgent client;
+
+    public RouterVerticle(EdgeRouting routing) {
+        this.routing = routing;
+    }
+
+    public static Future<String> deploy(Vertx vertx, EdgeRouting routing, int instances) {
+        return vertx.deployVerticle(() -> new RouterVerticle(routing), new DeploymentOptions().setInstances(instances));
+    }
+
+    @Override
+    public Future<?> start() {
+        RouterSettings settings = routing.settings();
+        client = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(256));
+        Router router = Router.router(vertx);
+        router.get("/health").handler(this::health);
+        router.get("/live/*").handler(this::live);
+        router.route().last().handler(ctx -> fail(ctx.response(), StatusException.notFound("no such resource: " + ctx.normalizedPath())));
+        server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.port()).setTcpNoDelay(true));
+        return server.requestHandler(router).listen();
+    }
+
+    @Override
+    public Future<?> stop() {
+        return client.close();
+    }
+
+    private void health(RoutingContext ctx) {
+        JsonArray edges = new JsonArray();
+        for (String e : routing.ring().members()) {
+            edges.add(new JsonObject().put("url", e).put("available", routing.health().available(e)).put("inFlight", routing.load(e)));
+        }
+        ctx.json(new JsonObject().put("status", "UP").put("role", "router").put("mode", routing.settings().mode().name())
+                .put("edges", edges));
+    }
+
+    private void live(RoutingContext ctx) {
+        ContentKey key;
+        try {
+            key = ContentKey.parse(ctx.request().uri());
+        } catch (IllegalArgumentException e) {
+            fail(ctx.response(), StatusException.badRequest(e.getMessage()));
+            return;
+        }
+        if (key == null) {
+            fail(ctx.response(), StatusException.notFound("no such resource: " + ctx.normalizedPath()));
+            return;
+        }
+        String edge = routing.pick(key.routingKey());
+        if (edge == null) {
+            fail(ctx.response(), new StatusException(503, "no edge is available"));
+            return;
+        }
+        if (routing.settings().mode() == RouterSettings.Mode.REDIRECT) {
+            ctx.response().setStatusCode(302)
+                    .putHeader(HttpHeaders.LOCATION, edge + ctx.request().uri())
+                    .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
+                    .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, "*")
+                    .end();
+            return;
+        }
+        proxy(ctx, key, edge, true);
+    }
+
+    private void proxy(RoutingContext ctx, ContentKey key, String edge, boolean mayRetry) {
+        HttpServerResponse res = ctx.response();
+        long timeout = routing.settings().proxyTimeout().toMillis();
+        routing.begin(edge);
+        client.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(edge + ctx.request().uri())
+                        .setConnectTimeout(routing.settings().checkTimeout().toMillis()).setIdleTimeout(timeout))
+                .compose(req -> req.send())
+                .onComplete(ar -> {
+                    if (ar.failed()) {
+                        routing.end(edge);
+                        routing.health().failed(edge);
+                        String next = mayRetry ? nextEdge(key, edge) : null;
+                        if (next != null) {
+                            proxy(ctx, key, next, false);
+                        } else {
+                            fail(res, new StatusException(502, "edge " + edge + " failed: " + ar.cause().getMessage()));
+                        }
+                        return;
+                    }
+                    routing.health().succeeded(edge);
+                    pipe(ar.result(), res, edge).onComplete(done -> routing.end(edge));
+                });
+    }
+
+    private String nextEdge(ContentKey key, String failed) {
+        List<String> c = routing.candidates(key.routingKey(), 2);
+        for (String e : c) {
+            if (!e.equals(failed)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    private static Future<Void> pipe(HttpClientResponse from, HttpServerResponse to, String edge) {
+        if (to.closed()) {
+            return from.request().reset();
+        }
+        to.setStatusCode(from.statusCode()).putHeader(X_EDGE, edge).putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+        for (CharSequence h : PASSED) {
+            String v = from.getHeader(h);
+            if (v != null) {
+                to.putHeader(h, v);
+            }
+        }
+        String length = from.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null) {
+            to.putHeader(HttpHeaders.CONTENT_LENGTH, length);
+        }
+        return from.pipeTo(to);
+    }
+
+    private static void fail(HttpServerResponse res, StatusException e) {
+        if (res.closed() || res.ended()) {
+            return;
+        }
+        res.setStatusCode(e.status())
+                .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
+                .end(e.getMessage() + "\n");
+    }
+
+    public int actualPort() {
+        return server.actualPort();
+    }
+}

@@ -1,0 +1,333 @@
+package io.tributary.session;
+
+import com.hazelcast.core.HazelcastJsonValue;
+import com.hazelcast.map.IMap;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tributary.cluster.SharedMaps;
+import io.tributary.config.TributaryConfig;
+import io.tributary.live.LiveStream;
+import io.tributary.live.LiveStreams;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The player sessions this node serves and the QoE they report. Requests update sessions in
+ * memory on the delivery event loops; every {@code sessions.flush-interval} a worker ends idle
+ * sessions and writes the changed ones to the cluster map in one batch (never a map write per
+ * request). QoE meters exist only for streams that exist here.
+ */
+public final class PlaybackSessions {
+
+    private static final Logger LOG = Logger.getLogger(PlaybackSessions.class.getName());
+
+    private final Vertx vertx;
+    private final TributaryConfig config;
+    private final LiveStreams streams;
+    private final MeterRegistry registry;
+    private final IMap<String, HazelcastJsonValue> shared;
+    private final String node;
+    private final PlaybackEvents events;
+    private final BeaconLimiter limiter;
+    private final ConcurrentHashMap<String, PlaybackSession> sessions = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, StreamQoe> qoe = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> beaconResults = new ConcurrentHashMap<>();
+    private final Counter cmcdMalformed;
+    private final Counter unknownStream;
+    private final Counter overLimit;
+    private long flushTimer = -1;
+    private volatile boolean flushing;
+
+    public PlaybackSessions(Vertx vertx, TributaryConfig config, LiveStreams streams, MeterRegistry registry,
+                            IMap<String, HazelcastJsonValue> shared, String node) {
+        this.vertx = vertx;
+        this.config = config;
+        this.streams = streams;
+        this.registry = registry;
+        this.shared = shared;
+        this.node = node;
+        this.events = new PlaybackEvents(vertx, config.kafka(), registry);
+        this.limiter = new BeaconLimiter(config.qoe().beaconRate(), config.qoe().beaconBurst());
+        this.cmcdMalformed = Counter.builder("cmcd_malformed_total")
+                .description("requests whose CMCD was malformed (ignored)").register(registry);
+        this.unknownStream = Counter.builder("qoe_unknown_stream_total")
+                .description("QoE data (CMCD, beacons) naming a stream this node does not have: dropped").register(registry);
+        this.overLimit = Counter.builder("playback_sessions_over_limit_total")
+                .description("players served unattributed because sessions.max-per-node was reached").register(registry);
+        Gauge.builder("playback_sessions", sessions, Map::size).description("player sessions on this node, all streams")
+                .register(registry);
+    }
+
+    /** The shared map of sessions, for a node that wires it. */
+    public static IMap<String, HazelcastJsonValue> map(com.hazelcast.core.HazelcastInstance hz) {
+        return hz.getMap(SharedMaps.SESSIONS);
+    }
+
+    public Future<Void> start() {
+        return events.start().onSuccess(x -> {
+            if (config.sessions().enabled()) {
+                flushTimer = vertx.setPeriodic(config.sessions().flushInterval().toMillis(), id -> flush());
+            }
+        });
+    }
+
+    public Future<Void> close() {
+        if (flushTimer >= 0) {
+            vertx.cancelTimer(flushTimer);
+        }
+        return events.close();
+    }
+
+    public boolean enabled() {
+        return config.sessions().enabled();
+    }
+
+    /** Routes for one delivery verticle: the session hook on /live/*, beacons, and the summary API. */
+    public void mount(Router router) {
+        if (enabled()) {
+            router.route("/live/*").handler(new SessionRequests(this)::handle);
+        }
+        QoeBeacons beacons = new QoeBeacons(this);
+        // a flooding address is refused before its body is read
+        router.post("/api/v1/qoe").handler(beacons::limit);
+        router.post("/api/v1/qoe").handler(BodyHandler.create(false).setBodyLimit(Beacon.MAX_BYTES))
+                .handler(beacons::post).failureHandler(beacons::postFailure);
+        router.route("/ws/qoe").handler(beacons::upgrade);
+        router.get("/api/v1/sessions").handler(ctx -> ctx.json(summary()));
+    }
+
+    // ---- shared with the request hook and the beacons ----
+
+    TributaryConfig config() {
+        return config;
+    }
+
+    PlaybackEvents events() {
+        return events;
+    }
+
+    BeaconLimiter limiter() {
+        return limiter;
+    }
+
+    LiveStream stream(String key) {
+        return streams.get(key);
+    }
+
+    /** The stream's meters, or null when the stream does not exist here (no label for it then). */
+    StreamQoe qoe(String key) {
+        StreamQoe q = qoe.get(key);
+        if (q != null) {
+            return q;
+        }
+        if (key == null || streams.get(key) == null) {
+            return null;
+        }
+        return qoe.computeIfAbsent(key, k -> new StreamQoe(k, registry));
+    }
+
+    void cmcdMalformed() {
+        cmcdMalformed.increment();
+        beaconResult("cmcd", "malformed");
+    }
+
+    void unknownStream() {
+        unknownStream.increment();
+    }
+
+    void beaconResult(String source, String result) {
+        beaconResults.computeIfAbsent(source + "|" + result, k -> Counter.builder("qoe_beacons_total")
+                .description("QoE reports by source (ws, http, cmcd) and result").tags("source", source, "result", result)
+                .register(registry)).increment();
+    }
+
+    PlaybackSession session(String sid) {
+        return sid == null ? null : sessions.get(sid);
+    }
+
+    static String newSid() {
+        return UUID.randomUUID().toString();
+    }
+
+    /** Starts a session (or returns the one already under that sid); null when this node tracks its maximum. */
+    PlaybackSession start(String sid, StreamQoe q, String region, String via) {
+        PlaybackSession existing = sessions.get(sid);
+        if (existing != null) {
+            return existing;
+        }
+        if (sessions.size() >= config.sessions().maxPerNode()) {
+            overLimit.increment();
+            return null;
+        }
+        PlaybackSession s = new PlaybackSession(sid, q.stream, region, q, System.currentTimeMillis(), System.nanoTime());
+        PlaybackSession raced = sessions.putIfAbsent(sid, s);
+        if (raced != null) {
+            return raced;
+        }
+        q.active.incrementAndGet();
+        events.publish("session_start", sid, q.stream, new JsonObject().put("via", via).put("region", region));
+        return s;
+    }
+
+    // ---- beacons ----
+
+    /** Applies a validated beacon to the meters of its stream (which the caller found to exist). */
+    void apply(Beacon b, StreamQoe q, String region) {
+        PlaybackSession s = session(b.sid());
+        if (s != null && !s.stream.equals(b.stream())) {
+            s = null; // a sid of another stream: count for the named stream only
+        }
+        if (s != null) {
+            s.beaconing();
+            s.touch(System.currentTimeMillis(), System.nanoTime());
+        }
+        String sid = b.sid() == null ? "" : b.sid();
+        for (Beacon.Event e : b.events()) {
+            switch (e.type()) {
+                case "startup" -> q.startup(e.seconds(), e.codec());
+                case "rebuffer_start" -> {
+                    q.rebuffer(region);
+                    events.publish("rebuffer", sid, q.stream, new JsonObject().put("source", "beacon"));
+                }
+                case "rebuffer_end" -> {
+                    q.rebufferEnded(region, e.seconds());
+                    events.publish("rebuffer_end", sid, q.stream, new JsonObject().put("seconds", e.seconds()));
+                }
+                case "switch" -> {
+                    // the node counts the switches it serves itself; a beacon counts only for players it does not serve
+                    Boolean up = direction(q.stream, e.from(), e.to());
+                    if (s == null && up != null) {
+                        q.switched(up);
+                    }
+                    JsonObject f = new JsonObject().put("source", "beacon").put("from", e.from()).put("to", e.to());
+                    if (up != null) {
+                        f.put("direction", up ? "up" : "down");
+                    }
+                    if (!Double.isNaN(e.bitrate())) {
+                        f.put("bitrate", (long) e.bitrate());
+                    }
+                    events.publish("switch", sid, q.stream, f);
+                }
+                case "error" -> {
+                    String kind = e.kind() == null ? "other" : e.kind();
+                    q.error(StreamQoe.ERROR_TYPES.contains(kind) ? kind : "other");
+                    events.publish("error", sid, q.stream, new JsonObject().put("source", "beacon")
+                            .put("kind", kind).put("fatal", e.fatal()));
+                }
+                case "latency" -> q.latency(e.seconds());
+                case "heartbeat" -> {
+                    if (!Double.isNaN(e.playingSeconds())) {
+                        q.played(region, e.playingSeconds());
+                    }
+                    // CMCD bl is the better buffer figure; a heartbeat's counts when the player sends no CMCD
+                    if (!Double.isNaN(e.buffer()) && (s == null || !s.sendsCmcdBuffer())) {
+                        q.bufferLength(e.buffer());
+                    }
+                }
+                default -> throw new IllegalStateException("unvalidated beacon event " + e.type());
+            }
+        }
+    }
+
+    /** True for a switch to a higher rung, false to a lower one, null when either rung is unknown. */
+    Boolean direction(String key, String from, String to) {
+        LiveStream s = streams.get(key);
+        if (s == null || from == null || to == null) {
+            return null;
+        }
+        List<String> rungs = s.videoRenditions(); // highest first
+        int a = rungs.indexOf(from);
+        int b = rungs.indexOf(to);
+        return a < 0 || b < 0 || a == b ? null : b < a;
+    }
+
+    // ---- flush ----
+
+    private void flush() {
+        if (flushing) {
+            return;
+        }
+        flushing = true;
+        vertx.executeBlocking(() -> {
+            flushNow();
+            return null;
+        }, false).onComplete(ar -> {
+            flushing = false;
+            if (ar.failed()) {
+                LOG.log(Level.WARNING, "session flush failed", ar.cause());
+            }
+        });
+    }
+
+    /** Ends idle sessions and writes the changed ones; runs on a worker. */
+    void flushNow() {
+        long now = System.nanoTime();
+        long cutoff = now - config.sessions().idleTimeout().toNanos();
+        Map<String, HazelcastJsonValue> changed = new HashMap<>();
+        List<String> ended = new ArrayList<>();
+        for (PlaybackSession s : sessions.values()) {
+            if (s.idleSince(cutoff)) {
+                if (sessions.remove(s.sid, s)) {
+                    s.qoe.active.decrementAndGet();
+                    ended.add(s.sid);
+                    events.publish("session_end", s.sid, s.stream, new JsonObject().put("reason", "idle")
+                            .put("duration_seconds", (System.currentTimeMillis() - s.startedAt) / 1000.0)
+                            .put("bytes", s.bytes()).put("switches", s.switches()));
+                }
+                continue;
+            }
+            JsonObject record = s.flushRecord(node);
+            if (record != null) {
+                changed.put(s.sid, new HazelcastJsonValue(record.encode()));
+            }
+        }
+        limiter.sweep(now);
+        if (!changed.isEmpty()) {
+            shared.setAll(changed);
+        }
+        for (String sid : ended) {
+            shared.delete(sid);
+        }
+    }
+
+    // ---- streams and the summary ----
+
+    /** A stream is gone from this node: its meters were dropped from the registry with it. */
+    public void forgetStream(String key) {
+        qoe.remove(key);
+    }
+
+    /** Sessions on this node now, all streams. */
+    public int size() {
+        return sessions.size();
+    }
+
+    /**
+     * The ops summary: {@code {"sessions":N,"streams":[{"stream","sessions","startups","startup_seconds_avg",
+     * "rebuffer_events","rebuffer_ratio","errors","switches","bytes","latency_seconds_avg"}]}} for every stream on
+     * this node, by key. Safe from any thread.
+     */
+    public JsonObject summary() {
+        TreeMap<String, JsonObject> byKey = new TreeMap<>();
+        for (LiveStream s : streams.all()) {
+            StreamQoe q = qoe.get(s.key());
+            byKey.put(s.key(), q == null ? StreamQoe.emptySummary(s.key()) : q.summary());
+        }
+        return new JsonObject().put("sessions", sessions.size()).put("streams", new JsonArray(new ArrayList<>(byKey.values())));
+    }
+}

@@ -1,0 +1,88 @@
+package io.tributary.session;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.RoutingContext;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The node-issued session id carried as {@code ?sid=} on every URI a playlist or MPD names, so
+ * later requests of a player without CMCD are attributed. Only set on a request when the sid did
+ * not come from CMCD (a CMCD player sends it on every request anyway).
+ */
+public final class SessionUris {
+
+    public static final String PARAM = "sid";
+    static final String CONTEXT_KEY = "tributary.session.sid";
+    private static final Pattern VALID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    /** Never in a rendered playlist: marks where the sid goes in a cached rendering. */
+    private static final char MARK = '\u0001';
+    private static final Pattern MPD_URI = Pattern.compile("(media|initialization)=\"([^\"?]*)\"");
+
+    private SessionUris() {
+    }
+
+    static boolean valid(String sid) {
+        return VALID.matcher(sid).matches();
+    }
+
+    /** The sid to render into this response's URIs, or null. */
+    public static String sid(RoutingContext ctx) {
+        return ctx.get(CONTEXT_KEY);
+    }
+
+    /** {@code sid=...} for a renderer's query argument, or "" when this response carries none. */
+    public static String query(RoutingContext ctx) {
+        String sid = sid(ctx);
+        return sid == null ? "" : PARAM + "=" + sid;
+    }
+
+    /** A playlist rendered once per stream version with a placeholder sid; each session gets a copy with its own. */
+    public static Template template(long version, Function<String, String> render) {
+        String text = render.apply(PARAM + "=" + MARK);
+        List<byte[]> pieces = new ArrayList<>();
+        int from = 0;
+        for (int i = text.indexOf(MARK); i >= 0; i = text.indexOf(MARK, from)) {
+            pieces.add(text.substring(from, i).getBytes(StandardCharsets.UTF_8));
+            from = i + 1;
+        }
+        pieces.add(text.substring(from).getBytes(StandardCharsets.UTF_8));
+        return new Template(version, pieces.toArray(new byte[0][]));
+    }
+
+    public record Template(long version, byte[][] pieces) {
+
+        public Buffer with(String sid) {
+            byte[] id = sid.getBytes(StandardCharsets.US_ASCII);
+            int size = id.length * (pieces.length - 1);
+            for (byte[] p : pieces) {
+                size += p.length;
+            }
+            byte[] out = new byte[size];
+            int at = 0;
+            for (int i = 0; i < pieces.length; i++) {
+                System.arraycopy(pieces[i], 0, out, at, pieces[i].length);
+                at += pieces[i].length;
+                if (i < pieces.length - 1) {
+                    System.arraycopy(id, 0, out, at, id.length);
+                    at += id.length;
+                }
+            }
+            return Buffer.buffer(out);
+        }
+    }
+
+    /** Appends {@code ?sid=} to the MPD's SegmentTemplate media and initialization URIs. */
+    public static String tagMpd(String mpd, String sid) {
+        if (sid == null) {
+            return mpd;
+        }
+        Matcher m = MPD_URI.matcher(mpd);
+        return m.replaceAll(r -> r.group(1) + "=\"" + Matcher.quoteReplacement(r.group(2)) + "?" + PARAM + "=" + sid + "\"");
+    }
+}
