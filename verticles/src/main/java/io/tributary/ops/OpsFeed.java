@@ -59,7 +59,7 @@ public final class OpsFeed {
             ws.closeHandler(v -> sockets.remove(ws));
             sockets.put(ws, 0);
             ws.writeTextMessage(frame());
-        });
+        }).onFailure(e -> ctx.fail(StatusException.badRequest("WebSocket handshake failed: " + e.getMessage())));
     }
 
     /** Sockets open on this instance. */

@@ -13,12 +13,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
@@ -43,6 +47,8 @@ class ChromiumPlaybackTest {
     private Thread live;
     private final AtomicBoolean publishing = new AtomicBoolean(true);
     private HeadlessChromium chromium;
+    /** The first variant's URI in the multivariant playlist, e.g. {@code video/index.m3u8}. */
+    private String variant;
 
     @BeforeAll
     void start() throws Exception {
@@ -80,7 +86,7 @@ class ChromiumPlaybackTest {
         live.start();
         TestNode.await("a playable live stream", Duration.ofSeconds(15), () ->
                 TestNode.get(node, "/live/" + KEY + "/index.m3u8").statusCode() == 200);
-        String variant = new Playlist(TestNode.get(node, "/live/" + KEY + "/index.m3u8").body()).lines.stream()
+        variant = new Playlist(TestNode.get(node, "/live/" + KEY + "/index.m3u8").body()).lines.stream()
                 .filter(l -> l.uri() != null).findFirst().orElseThrow().uri();
         TestNode.await("two segments", Duration.ofSeconds(15), () ->
                 new Playlist(TestNode.get(node, "/live/" + KEY + "/" + variant).body()).segments().size() >= 2);
@@ -115,6 +121,8 @@ class ChromiumPlaybackTest {
             assertTrue(tab.number("window.playerStats.firstPlayingMs") > 0, "the page measured its startup");
             assertTrue(((String) tab.eval("JSON.stringify(window.playerStats.events)")).contains("\"startup\""),
                     "the page queued a startup beacon");
+            // switch beacons name rungs by their playlist's directory, whatever query the node appends
+            assertEquals(variant.substring(0, variant.indexOf('/')), tab.eval("rungOf(hls.levels[0])"));
 
             // CMCD in query mode (the default): every playlist and media request names the page's session
             List<JsonObject> media = tab.requests(r -> r.getString("url").contains("/live/" + KEY + "/"));
@@ -162,6 +170,10 @@ class ChromiumPlaybackTest {
                         String metrics = TestNode.get(node, "/metrics").body();
                         return sample(metrics, "stream_startup_seconds_count") >= 1 && sample(metrics, "active_stream_sessions") >= 1;
                     });
+            // and the operator feed counts the session for the stream
+            TestNode.await("a session for '" + KEY + "' on /ws/ops", Duration.ofSeconds(15), () ->
+                    opsFrame().getJsonObject("sessions").getJsonArray("streams").stream().map(o -> (JsonObject) o)
+                            .anyMatch(o -> KEY.equals(o.getString("stream")) && o.getInteger("sessions", 0) >= 1));
         } finally {
             tab.close();
         }
@@ -197,6 +209,29 @@ class ChromiumPlaybackTest {
             assertEquals(KEY, tab.eval("window.opsState.last.streams[0].key"));
         } finally {
             tab.close();
+        }
+    }
+
+    /** The first frame of the operator feed, read with the JDK's WebSocket client. */
+    private JsonObject opsFrame() {
+        CompletableFuture<String> first = new CompletableFuture<>();
+        StringBuilder text = new StringBuilder();
+        java.net.http.WebSocket ws = TestNode.HTTP.newWebSocketBuilder()
+                .buildAsync(URI.create("ws://127.0.0.1:" + node.httpPort() + "/ws/ops"), new java.net.http.WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence data, boolean last) {
+                        text.append(data);
+                        if (last) {
+                            first.complete(text.toString());
+                        }
+                        w.request(1);
+                        return null;
+                    }
+                }).orTimeout(5, TimeUnit.SECONDS).join();
+        try {
+            return new JsonObject(first.orTimeout(5, TimeUnit.SECONDS).join());
+        } finally {
+            ws.abort();
         }
     }
 
