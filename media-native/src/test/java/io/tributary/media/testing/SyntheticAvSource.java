@@ -333,8 +333,10 @@ public final class SyntheticAvSource implements AutoCloseable {
         if (b.profile != null) {
             check(av_opt_set(video.priv_data(), "profile", b.profile, 0), "profile " + b.profile);
         }
-        // fixed GOPs: no scene-cut IDRs, so keyframes land exactly every gop frames
-        String params = "scenecut=0" + (b.x264Params == null ? "" : ":" + b.x264Params);
+        // fixed GOPs: no scene-cut IDRs, so keyframes land exactly every gop frames.
+        // mbtree=0: x264's macroblock-tree pass reads heap memory it never wrote (the output
+        // changed with glibc malloc perturbation), so identical sources sometimes differed
+        String params = "scenecut=0:mbtree=0" + (b.x264Params == null ? "" : ":" + b.x264Params);
         check(av_opt_set(video.priv_data(), "x264-params", params, 0), "x264-params");
         check(avcodec_open2(video, codec, (org.bytedeco.ffmpeg.avutil.AVDictionary) null), "open libx264");
 
