@@ -58,7 +58,13 @@ public final class OpsFeed {
             ws.exceptionHandler(e -> sockets.remove(ws));
             ws.closeHandler(v -> sockets.remove(ws));
             sockets.put(ws, 0);
-            ws.writeTextMessage(frame());
+            // the first state goes out on the next turn of the loop, once the 101 response has left:
+            // a large frame written in the same turn reached clients still parsing the handshake
+            vertx.runOnContext(v -> {
+                if (sockets.containsKey(ws)) {
+                    ws.writeTextMessage(frame());
+                }
+            });
         }).onFailure(e -> ctx.fail(StatusException.badRequest("WebSocket handshake failed: " + e.getMessage())));
     }
 
