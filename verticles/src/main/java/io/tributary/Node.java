@@ -4,10 +4,13 @@ import com.hazelcast.core.HazelcastInstance;
 import io.tributary.cluster.ClusterMember;
 import io.tributary.config.TributaryConfig;
 import io.tributary.delivery.HttpDeliveryVerticle;
+import io.tributary.hotness.ContentHotness;
 import io.tributary.ingest.RtmpIngestVerticle;
 import io.tributary.live.LiveStream;
 import io.tributary.live.LiveStreams;
 import io.tributary.metrics.NodeMetrics;
+import io.tributary.ops.NodeApi;
+import io.tributary.ops.VerticleScaler;
 import io.tributary.session.PlaybackSessions;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -38,6 +41,9 @@ public final class Node {
     private int rtmpPort;
     private HazelcastInstance hazelcast;
     private PlaybackSessions sessions;
+    private ContentHotness hotness;
+    private VerticleScaler scaler;
+    private NodeApi api;
 
     private Node(Vertx vertx, TributaryConfig config, LiveStreams streams, NodeMetrics metrics) {
         this.vertx = vertx;
@@ -95,18 +101,23 @@ public final class Node {
                     node.sessions = new PlaybackSessions(vertx, config, streams, metrics.registry(),
                             PlaybackSessions.map(hz), hz.getCluster().getLocalMember().getUuid().toString());
                     playback.set(node.sessions);
-                    return node.sessions.start();
+                    node.hotness = new ContentHotness(vertx, config.hotness(), config.qoe(), hz, metrics.registry());
+                    node.scaler = new VerticleScaler(vertx);
+                    node.api = new NodeApi(streams, node.scaler).with(node.hotness::mount);
+                    return node.sessions.start().compose(x -> node.hotness.start());
                 })
-                .compose(x -> vertx.deployVerticle(() -> {
-                    RtmpIngestVerticle v = new RtmpIngestVerticle(config.rtmp(), streams, metrics);
+                // through the scaler: POST /api/v1/verticles/{ingest,delivery}/scale redeploys these sets
+                .compose(x -> node.scaler.deploy("ingest", () -> {
+                    RtmpIngestVerticle v = new RtmpIngestVerticle(config.rtmp(), streams, metrics, node.api::ingestStopGraceMillis);
                     ingest.compareAndSet(null, v);
                     return v;
-                }, new DeploymentOptions().setInstances(rtmpInstances)))
-                .compose(id -> vertx.deployVerticle(() -> {
-                    HttpDeliveryVerticle v = new HttpDeliveryVerticle(config.http(), streams, metrics, node.sessions);
+                }, rtmpInstances))
+                .compose(id -> node.scaler.deploy("delivery", () -> {
+                    HttpDeliveryVerticle v = new HttpDeliveryVerticle(config.http(), streams, metrics, node.sessions,
+                            node.hotness, node.api);
                     delivery.compareAndSet(null, v);
                     return v;
-                }, new DeploymentOptions().setInstances(httpInstances)))
+                }, httpInstances))
                 .map(id -> {
                     node.rtmpPort = ingest.get().actualPort();
                     node.httpPort = delivery.get().actualPort();
@@ -121,6 +132,16 @@ public final class Node {
     /** This node's Hazelcast member (a one-member cluster on the embedded default). */
     public HazelcastInstance hazelcast() {
         return hazelcast;
+    }
+
+    /** Content hotness: counts, cluster merge, tiers. */
+    public ContentHotness hotness() {
+        return hotness;
+    }
+
+    /** The node's scalable verticle sets (delivery, ingest, ...). */
+    public VerticleScaler scaler() {
+        return scaler;
     }
 
     /** Player sessions and QoE on this node. */
@@ -161,6 +182,12 @@ public final class Node {
     }
 
     public Future<Void> close() {
+        if (api != null) {
+            api.closing();
+        }
+        if (hotness != null) {
+            hotness.close();
+        }
         Future<Void> sessionsClosed = sessions == null ? Future.succeededFuture() : sessions.close();
         Future<Void> memberLeft = sessionsClosed.otherwiseEmpty()
                 .compose(x -> hazelcast == null ? Future.<Void>succeededFuture() : vertx.<Void>executeBlocking(() -> {

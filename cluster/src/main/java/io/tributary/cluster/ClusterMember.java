@@ -60,6 +60,10 @@ public final class ClusterMember {
         c.addMapConfig(new MapConfig(SharedMaps.SESSIONS)
                 .setBackupCount(1)
                 .setTimeToLiveSeconds((int) Math.max(1, s.sessionTtl().toSeconds())));
+        // scores of content nobody asks for any more go idle and leave
+        for (String hotness : new String[]{SharedMaps.HOTNESS, SharedMaps.HOTNESS_REGIONS}) {
+            c.addMapConfig(new MapConfig(hotness).setBackupCount(1).setMaxIdleSeconds(3600));
+        }
         return c;
     }
 

@@ -6,6 +6,12 @@ public final class SharedMaps {
     /** Player sessions: session id -> JSON record, written in batches by the node serving the session. */
     public static final String SESSIONS = "tributary.sessions";
 
+    /** Content hotness: content key (stream/rendition) -> decayed request score, merged by entry processors. */
+    public static final String HOTNESS = "tributary.hotness";
+
+    /** The same per region: content key + '@' + region -> score. */
+    public static final String HOTNESS_REGIONS = "tributary.hotness.regions";
+
     private SharedMaps() {
     }
 }
