@@ -64,7 +64,7 @@ class DrainAndScaleTest {
             String mv = TestNode.get(node, "/live/before/index.m3u8").body();
             String rendition = videoRendition(mv);
             long before = new Playlist(TestNode.get(node, "/live/before/" + rendition + "/index.m3u8").body()).segments().size();
-            live.send(src.next(4.2), 4200);
+            live.send(src.next(4.2), 0);
             TestNode.await("new segments after the drain", Duration.ofSeconds(10), () ->
                     new Playlist(TestNode.get(node, "/live/before/" + rendition + "/index.m3u8").body()).segments().size() > before);
             assertTrue(live.publishing(), "the live publisher was not cut: " + live.failure());
@@ -105,11 +105,9 @@ class DrainAndScaleTest {
             assertTrue(pub.publishing(), "publish refused: " + pub.failure());
             pub.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
             Thread broadcaster = new Thread(() -> {
-                long offset = 0;
                 try {
                     while (playing.get()) {
-                        pub.sendPaced(src.next(1.0), offset);
-                        offset += 1000;
+                        pub.sendPaced(src.next(1.0), 0);
                     }
                 } catch (InterruptedException | RuntimeException e) {
                     // the test ends the broadcast
