@@ -102,14 +102,16 @@ class LivePathEndToEndTest {
         Playlist p = new Playlist(r.body());
         Playlist.Line media = p.tag("EXT-X-MEDIA");
         assertEquals("AUDIO", media.attr("TYPE"));
-        assertEquals("audio/index.m3u8", media.attr("URI"));
+        // a player without CMCD may get its session id carried in the URIs (sessions); the paths are the point here
+        assertEquals("audio/index.m3u8", media.attr("URI").replaceFirst("\\?sid=[^&]*$", ""));
         Playlist.Line inf = p.tag("EXT-X-STREAM-INF");
         assertEquals("640x360", inf.attr("RESOLUTION"));
         assertTrue(inf.attr("CODECS").matches("avc1\\.[0-9a-f]{6},mp4a\\.40\\.2"), inf.attr("CODECS"));
         assertEquals("30.000", inf.attr("FRAME-RATE"));
         assertEquals(media.attr("GROUP-ID"), inf.attr("AUDIO"));
         assertTrue(Long.parseLong(inf.attr("BANDWIDTH")) > 100_000, "bandwidth measured from segments");
-        assertEquals(List.of("video/index.m3u8"), p.lines.stream().filter(l -> l.uri() != null).map(Playlist.Line::uri).toList());
+        assertEquals(List.of("video/index.m3u8"), p.lines.stream().filter(l -> l.uri() != null)
+                .map(l -> l.uri().replaceFirst("\\?sid=[^&]*$", "")).toList());
     }
 
     @Test
