@@ -4,10 +4,13 @@ import com.hazelcast.core.HazelcastInstance;
 import io.tributary.cluster.Role;
 import io.tributary.config.TributaryConfig;
 import io.tributary.delivery.HttpDeliveryVerticle;
+import io.tributary.hotness.ContentHotness;
 import io.tributary.ingest.RtmpIngestVerticle;
 import io.tributary.live.LiveStream;
 import io.tributary.live.LiveStreams;
 import io.tributary.metrics.NodeMetrics;
+import io.tributary.ops.NodeApi;
+import io.tributary.ops.VerticleScaler;
 import io.tributary.session.PlaybackSessions;
 import io.tributary.topology.ClusterApi;
 import io.tributary.topology.ClusterJoin;
@@ -39,6 +42,9 @@ public final class Node {
     private HazelcastInstance hazelcast;
     private NodeRoles roles;
     private PlaybackSessions sessions;
+    private ContentHotness hotness;
+    private VerticleScaler scaler;
+    private NodeApi api;
 
     private Node(Vertx vertx, TributaryConfig config, LiveStreams streams, NodeMetrics metrics) {
         this.vertx = vertx;
@@ -104,20 +110,24 @@ public final class Node {
                     node.sessions = new PlaybackSessions(vertx, config, streams, metrics.registry(),
                             PlaybackSessions.map(hz), hz.getCluster().getLocalMember().getUuid().toString());
                     playback.set(node.sessions);
-                    return node.sessions.start();
+                    node.hotness = new ContentHotness(vertx, config.hotness(), config.qoe(), hz, metrics.registry());
+                    node.scaler = new VerticleScaler(vertx);
+                    node.api = new NodeApi(streams, node.scaler).with(node.hotness::mount).with(clusterApi::mount);
+                    return node.sessions.start().compose(x -> node.hotness.start());
                 })
+                // through the scaler: POST /api/v1/verticles/{ingest,delivery}/scale redeploys these sets;
                 // only an origin ingests
-                .compose(x -> !config.topology().has(Role.ORIGIN) ? Future.<String>succeededFuture() : vertx.deployVerticle(() -> {
-                    RtmpIngestVerticle v = new RtmpIngestVerticle(config.rtmp(), streams, metrics);
+                .compose(x -> !config.topology().has(Role.ORIGIN) ? Future.<String>succeededFuture() : node.scaler.deploy("ingest", () -> {
+                    RtmpIngestVerticle v = new RtmpIngestVerticle(config.rtmp(), streams, metrics, node.api::ingestStopGraceMillis);
                     ingest.compareAndSet(null, v);
                     return v;
-                }, new DeploymentOptions().setInstances(rtmpInstances)))
-                .compose(id -> vertx.deployVerticle(() -> {
+                }, rtmpInstances))
+                .compose(id -> node.scaler.deploy("delivery", () -> {
                     HttpDeliveryVerticle v = new HttpDeliveryVerticle(config.http(), streams, metrics, node.sessions,
-                            clusterApi::mount);
+                            node.hotness, node.api);
                     delivery.compareAndSet(null, v);
                     return v;
-                }, new DeploymentOptions().setInstances(httpInstances)))
+                }, httpInstances))
                 .compose(id -> node.roles.start(delivery.get().actualPort(), httpInstances))
                 .map(id -> {
                     node.rtmpPort = ingest.get() == null ? -1 : ingest.get().actualPort();
@@ -133,6 +143,16 @@ public final class Node {
     /** This node's Hazelcast member (a one-member cluster on the embedded default). */
     public HazelcastInstance hazelcast() {
         return hazelcast;
+    }
+
+    /** Content hotness: counts, cluster merge, tiers. */
+    public ContentHotness hotness() {
+        return hotness;
+    }
+
+    /** The node's scalable verticle sets (delivery, ingest, ...). */
+    public VerticleScaler scaler() {
+        return scaler;
     }
 
     /** Player sessions and QoE on this node. */
@@ -173,6 +193,12 @@ public final class Node {
     }
 
     public Future<Void> close() {
+        if (api != null) {
+            api.closing();
+        }
+        if (hotness != null) {
+            hotness.close();
+        }
         Future<Void> rolesClosed = roles == null ? Future.succeededFuture() : roles.close();
         Future<Void> sessionsClosed = rolesClosed.otherwiseEmpty()
                 .compose(x -> sessions == null ? Future.<Void>succeededFuture() : sessions.close())

@@ -73,6 +73,10 @@ public final class ClusterMember {
                 .setValueCollectionType(MultiMapConfig.ValueCollectionType.SET));
         c.addMapConfig(new MapConfig("__vertx.haInfo").setBackupCount(1));
         c.addMapConfig(new MapConfig("__vertx.nodeInfo").setBackupCount(1));
+        // scores of content nobody asks for any more go idle and leave
+        for (String hotness : new String[]{SharedMaps.HOTNESS, SharedMaps.HOTNESS_REGIONS}) {
+            c.addMapConfig(new MapConfig(hotness).setBackupCount(1).setMaxIdleSeconds(3600));
+        }
         return c;
     }
 

@@ -12,6 +12,12 @@ public final class SharedMaps {
     /** Node adverts: member UUID -> JSON {roles, HTTP base URLs}. */
     public static final String NODES = "tributary.nodes";
 
+    /** Content hotness: content key (stream/rendition) -> decayed request score, merged by entry processors. */
+    public static final String HOTNESS = "tributary.hotness";
+
+    /** The same per region: content key + '@' + region -> score. */
+    public static final String HOTNESS_REGIONS = "tributary.hotness.regions";
+
     private SharedMaps() {
     }
 }

@@ -26,7 +26,7 @@ import java.util.Set;
  */
 public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode, Path dataDir,
                               ClusterSettings cluster, Sessions sessions, Qoe qoe, Kafka kafka,
-                              Topology topology) {
+                              Topology topology, Hotness hotness) {
 
     public record Http(String host, int port, int instances) {
     }
@@ -176,6 +176,20 @@ public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode
         return env;
     }
 
+    /**
+     * Content hotness (cluster-wide decayed request rates) and the cache TTL hint per tier.
+     *
+     * @param maxKeys         distinct content keys (times regions) a node counts between merges
+     * @param prewarmRenditions S1 renditions an edge pre-fetches per merge interval
+     */
+    public record Hotness(Duration halfLife, Duration mergeInterval, Duration s1Ttl, Duration s2Ttl, Duration s3Ttl,
+                          int maxKeys, int prewarmRenditions) {
+
+        public io.tributary.cluster.hotness.HotnessPolicy policy() {
+            return new io.tributary.cluster.hotness.HotnessPolicy(halfLife, s1Ttl, s2Ttl, s3Ttl);
+        }
+    }
+
     public static TributaryConfig load(Path file, Map<String, String> env) {
         Settings s = new Settings(aliases(env));
         try (InputStream in = TributaryConfig.class.getResourceAsStream("/default.yaml")) {
@@ -276,9 +290,15 @@ public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode
                 s.integer("qoe.beacon-burst", 1, 10_000_000));
         Object bootstrap = s.optional("kafka.bootstrap");
         Kafka kafka = new Kafka(bootstrap == null ? "" : String.valueOf(bootstrap).trim(), s.string("kafka.playback-topic"));
+        Hotness hotness = new Hotness(s.duration("hotness.half-life", Duration.ofSeconds(1), Duration.ofHours(24)),
+                s.duration("hotness.merge-interval", Duration.ofMillis(100), Duration.ofMinutes(10)),
+                s.duration("hotness.s1-ttl", Duration.ofSeconds(1), Duration.ofDays(1)),
+                s.duration("hotness.s2-ttl", Duration.ofSeconds(1), Duration.ofDays(1)),
+                s.duration("hotness.s3-ttl", Duration.ofSeconds(1), Duration.ofDays(1)),
+                s.integer("hotness.max-keys", 1, 10_000_000), s.integer("hotness.prewarm-renditions", 0, 1000));
         Topology topology = topology(s, http);
         s.rejectUnknown();
-        return new TributaryConfig(http, rtmp, hls, transcode, dataDir, cluster, sessions, qoe, kafka, topology);
+        return new TributaryConfig(http, rtmp, hls, transcode, dataDir, cluster, sessions, qoe, kafka, topology, hotness);
     }
 
     private static Topology topology(Settings s, Http http) {
@@ -327,6 +347,6 @@ public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode
     public TributaryConfig withPorts(int httpPort, int rtmpPort) {
         return new TributaryConfig(new Http(http.host, httpPort, http.instances),
                 new Rtmp(rtmp.host, rtmpPort, rtmp.instances, rtmp.maxMessageBytes, rtmp.streamKeys, rtmp.duplicatePublish,
-                        rtmp.reconnectGrace, rtmp.endedRetention), hls, transcode, dataDir, cluster, sessions, qoe, kafka, topology);
+                        rtmp.reconnectGrace, rtmp.endedRetention), hls, transcode, dataDir, cluster, sessions, qoe, kafka, topology, hotness);
     }
 }

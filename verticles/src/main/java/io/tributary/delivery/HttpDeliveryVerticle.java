@@ -1,10 +1,12 @@
 package io.tributary.delivery;
 
 import io.tributary.StatusException;
+import io.tributary.hotness.ContentHotness;
 import io.tributary.live.LiveStreams;
 import io.tributary.metrics.NodeMetrics;
 import io.tributary.session.PlaybackSessions;
 import io.tributary.config.TributaryConfig;
+import io.tributary.ops.NodeRoutes;
 import io.tributary.ops.OpsFeed;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -20,7 +22,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.function.Consumer;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -38,30 +40,33 @@ public final class HttpDeliveryVerticle extends VerticleBase {
     private final LiveStreams streams;
     private final NodeMetrics metrics;
     private final PlaybackSessions sessions;
-    /** Routes other parts of the node mount here (the cluster API). */
-    private final Consumer<Router> extraRoutes;
+    /** Null when hotness is off (segments stay immutable). */
+    private final ContentHotness hotness;
+    /** Node-level routes (operator API, hotness) mounted by every instance. */
+    private final NodeRoutes nodeRoutes;
     private HttpServer server;
     private HeldRequests held;
     private OpsFeed ops;
 
     public HttpDeliveryVerticle(TributaryConfig.Http config, LiveStreams streams, NodeMetrics metrics,
                                 PlaybackSessions sessions) {
-        this(config, streams, metrics, sessions, r -> { });
+        this(config, streams, metrics, sessions, null, NodeRoutes.NONE);
     }
 
     public HttpDeliveryVerticle(TributaryConfig.Http config, LiveStreams streams, NodeMetrics metrics,
-                                PlaybackSessions sessions, Consumer<Router> extraRoutes) {
-        this.extraRoutes = extraRoutes;
+                                PlaybackSessions sessions, ContentHotness hotness, NodeRoutes nodeRoutes) {
         this.config = config;
         this.streams = streams;
         this.metrics = metrics;
         this.sessions = sessions;
+        this.hotness = hotness;
+        this.nodeRoutes = nodeRoutes;
     }
 
     @Override
     public Future<?> start() {
         held = new HeldRequests(vertx, streams, metrics.heldRequests(), metrics.heldRelease());
-        LiveHls hls = new LiveHls(streams, held, metrics);
+        LiveHls hls = new LiveHls(streams, held, metrics, hotness);
         LiveDash dash = new LiveDash(streams, held);
         vertx.eventBus().<String>localConsumer(LiveStreams.CHANGED,
                 m -> hls.changed(m.body(), Long.parseLong(m.headers().get(LiveStreams.CHANGED_AT))));
@@ -74,8 +79,10 @@ public final class HttpDeliveryVerticle extends VerticleBase {
 
         Router router = Router.router(vertx);
         router.route().handler(HttpDeliveryVerticle::cors);
-        router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")
-                .put("streams", streams.all().size()).put("publishers", streams.publishing())));
+        // draining: 503 so routers and readiness probes move viewers elsewhere
+        router.get("/health").handler(ctx -> ctx.response().setStatusCode(streams.draining() ? 503 : 200).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(new JsonObject()
+                .put("status", streams.draining() ? "DRAINING" : "UP")
+                .put("streams", streams.all().size()).put("publishers", streams.publishing()).toBuffer()));
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
                 .end(metrics.scrape()));
@@ -87,6 +94,7 @@ public final class HttpDeliveryVerticle extends VerticleBase {
             }
             ctx.json(StreamsApi.describe(s));
         });
+        nodeRoutes.mount(router);
         router.get(LiveDash.TIME_PATH).handler(LiveDash::time);
         // before the /live routes: the session hook sees every player request first
         sessions.mount(router);
@@ -101,7 +109,6 @@ public final class HttpDeliveryVerticle extends VerticleBase {
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/javascript; charset=utf-8")
                 .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=86400")
                 .end(hlsJs));
-        extraRoutes.accept(router);
         router.route().last().handler(ctx -> LiveHls.fail(ctx, StatusException.notFound("no such resource: " + ctx.normalizedPath())));
         router.route().failureHandler(HttpDeliveryVerticle::failure);
 
@@ -115,9 +122,12 @@ public final class HttpDeliveryVerticle extends VerticleBase {
 
     @Override
     public Future<?> stop() {
-        held.close();
-        ops.close();
-        return Future.succeededFuture();
+        // scaled away or node closing: take no new connections, finish what is in flight (held
+        // LL-HLS requests are answered by their part or their timeout, below this bound)
+        return server.shutdown(nodeRoutes.stopGraceMillis(), TimeUnit.MILLISECONDS).otherwiseEmpty().andThen(x -> {
+            held.close();
+            ops.close();
+        });
     }
 
     public int actualPort() {

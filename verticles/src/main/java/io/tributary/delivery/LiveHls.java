@@ -3,6 +3,7 @@ package io.tributary.delivery;
 import io.netty.buffer.Unpooled;
 import io.tributary.StatusException;
 import io.tributary.config.StreamKeys;
+import io.tributary.hotness.ContentHotness;
 import io.tributary.live.LiveStream;
 import io.tributary.live.LiveStreams;
 import io.tributary.media.codec.AacConfig;
@@ -45,6 +46,7 @@ final class LiveHls {
     private static final CharSequence GZIP = HttpHeaders.createOptimized("gzip");
     private static final CharSequence ACCEPT_ENCODING = HttpHeaders.createOptimized("Accept-Encoding");
     private static final CharSequence VIDEO_MP4 = HttpHeaders.createOptimized("video/mp4");
+    private static final String REGION_HEADER = "X-Region";
     private static final CharSequence AUDIO_MP4 = HttpHeaders.createOptimized("audio/mp4");
     /** How long a first playlist request waits for a starting stream's first part. */
     private static final long FIRST_MEDIA_WAIT_MS = 10_000;
@@ -52,6 +54,8 @@ final class LiveHls {
     private final LiveStreams streams;
     private final HeldRequests held;
     private final NodeMetrics metrics;
+    /** Counts requests and gives segments and parts their tier's max-age; null: immutable as before. */
+    private final ContentHotness hotness;
     private final Map<String, RenderedPlaylist> rendered = new HashMap<>();
     /** The same playlists with a sid placeholder, for players whose session id travels in the URIs. */
     private final Map<String, SessionUris.Template> sidRendered = new HashMap<>();
@@ -59,10 +63,15 @@ final class LiveHls {
     private record RenderedPlaylist(long version, Buffer plain, Buffer gzip) {
     }
 
-    LiveHls(LiveStreams streams, HeldRequests held, NodeMetrics metrics) {
+    LiveHls(LiveStreams streams, HeldRequests held, NodeMetrics metrics, ContentHotness hotness) {
         this.streams = streams;
         this.held = held;
         this.metrics = metrics;
+        this.hotness = hotness;
+    }
+
+    private CharSequence mediaCacheControl(String key, String rendition) {
+        return hotness == null ? IMMUTABLE : hotness.mediaCacheControl(key, rendition);
     }
 
     /** A stream changed at {@code changedAt} (nanoTime): release what waits on it, drop cached renderings of a removed one. */
@@ -169,6 +178,9 @@ final class LiveHls {
         if (snap == null) {
             throw StatusException.notFound("stream '" + key + "' has no rendition '" + rendition + "'");
         }
+        if (hotness != null) {
+            hotness.hit(key, rendition, ctx.request().getHeader(REGION_HEADER));
+        }
         switch (object.kind()) {
             case PLAYLIST -> mediaPlaylist(ctx, key, rendition, snap);
             case INIT -> {
@@ -176,7 +188,7 @@ final class LiveHls {
                 if (init == null) {
                     throw StatusException.notFound("init segment " + object.index() + " of " + key + "/" + rendition + " is not available");
                 }
-                sendMedia(ctx, rendition, DeliveryKind.INIT, BufferInternal.buffer(Unpooled.wrappedBuffer(init)));
+                sendMedia(ctx, rendition, DeliveryKind.INIT, IMMUTABLE, BufferInternal.buffer(Unpooled.wrappedBuffer(init)));
             }
             case SEGMENT -> segment(ctx, key, rendition, snap, object.msn());
             case PART -> part(ctx, key, rendition, snap, object.msn(), object.index());
@@ -204,7 +216,7 @@ final class LiveHls {
                     HlsSegment seg = snap == null ? null : snap.segment(msn);
                     if (seg == null && GrowingSegment.building(snap, msn) && !ctx.response().closed()) {
                         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, rendition.equals(LiveStream.AUDIO) ? AUDIO_MP4 : VIDEO_MP4)
-                                .putHeader(HttpHeaders.CACHE_CONTROL, IMMUTABLE);
+                                .putHeader(HttpHeaders.CACHE_CONTROL, mediaCacheControl(key, rendition));
                         new GrowingSegment(key, rendition, msn, ctx.response(), held, metrics, timeoutMs(snap)).start(s);
                         return;
                     }
@@ -213,7 +225,7 @@ final class LiveHls {
                         return;
                     }
                     // direct buffers, gathered: no copy of the media per response
-                    sendMedia(ctx, rendition, DeliveryKind.SEGMENT, BufferInternal.buffer(Unpooled.wrappedBuffer(seg.chunks())));
+                    sendMedia(ctx, rendition, DeliveryKind.SEGMENT, mediaCacheControl(key, rendition), BufferInternal.buffer(Unpooled.wrappedBuffer(seg.chunks())));
                 },
                 () -> fail(ctx, new StatusException(503, "segment " + msn + " did not complete in time")));
     }
@@ -234,7 +246,7 @@ final class LiveHls {
                                 + " is not available"));
                         return;
                     }
-                    sendMedia(ctx, rendition, DeliveryKind.PART, BufferInternal.buffer(Unpooled.wrappedBuffer(p.view())));
+                    sendMedia(ctx, rendition, DeliveryKind.PART, mediaCacheControl(key, rendition), BufferInternal.buffer(Unpooled.wrappedBuffer(p.view())));
                 },
                 () -> fail(ctx, new StatusException(503, "part " + msn + "." + index + " did not arrive in time")));
     }
@@ -339,13 +351,13 @@ final class LiveHls {
         res.end(body);
     }
 
-    private void sendMedia(RoutingContext ctx, String rendition, DeliveryKind kind, Buffer body) {
+    private void sendMedia(RoutingContext ctx, String rendition, DeliveryKind kind, CharSequence cacheControl, Buffer body) {
         HttpServerResponse res = ctx.response();
         if (res.closed() || res.ended()) {
             return;
         }
         res.putHeader(HttpHeaders.CONTENT_TYPE, rendition.equals(LiveStream.AUDIO) ? AUDIO_MP4 : VIDEO_MP4)
-                .putHeader(HttpHeaders.CACHE_CONTROL, IMMUTABLE);
+                .putHeader(HttpHeaders.CACHE_CONTROL, cacheControl);
         metrics.delivered(kind, body.length());
         res.end(body);
     }

@@ -2,6 +2,7 @@ package io.tributary.edge;
 
 import io.tributary.StatusException;
 import io.tributary.cluster.ring.ContentKey;
+import io.tributary.hotness.ContentHotness;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -26,15 +27,29 @@ public final class EdgeVerticle extends VerticleBase {
 
     private static final Logger LOG = Logger.getLogger(EdgeVerticle.class.getName());
     private static final CharSequence X_CACHE = HttpHeaders.createOptimized("X-Cache");
+    private static final String REGION_HEADER = "X-Region";
     private static final CharSequence AGE = HttpHeaders.createOptimized("Age");
 
     private final EdgeSettings settings;
     private final EdgeFetcher fetcher;
+    /** Counts requests and sets segments' and parts' max-age by tier; null: the origin's Cache-Control as is. */
+    private final ContentHotness hotness;
     private HttpServer server;
 
     public EdgeVerticle(EdgeSettings settings, EdgeFetcher fetcher) {
+        this(settings, fetcher, null);
+    }
+
+    public EdgeVerticle(EdgeSettings settings, EdgeFetcher fetcher, ContentHotness hotness) {
         this.settings = settings;
         this.fetcher = fetcher;
+        this.hotness = hotness;
+    }
+
+    /** Deploys {@code instances} edge verticles sharing {@code fetcher} and counting into {@code hotness}. */
+    public static Future<String> deploy(Vertx vertx, EdgeFetcher fetcher, ContentHotness hotness, int instances) {
+        return vertx.deployVerticle(() -> new EdgeVerticle(fetcher.settings(), fetcher, hotness),
+                new DeploymentOptions().setInstances(instances));
     }
 
     /** Deploys {@code instances} edge verticles sharing {@code fetcher}. */
@@ -63,6 +78,13 @@ public final class EdgeVerticle extends VerticleBase {
         return server.requestHandler(router).listen();
     }
 
+    @Override
+    public Future<?> stop() {
+        // scaled away: finish in-flight (held) requests; the shared fetcher answers them
+        return server.shutdown(settings.holdTimeout().toMillis() + 1000, java.util.concurrent.TimeUnit.MILLISECONDS)
+                .otherwiseEmpty();
+    }
+
     public int actualPort() {
         return server.actualPort();
     }
@@ -80,16 +102,21 @@ public final class EdgeVerticle extends VerticleBase {
             return;
         }
         HttpServerResponse res = ctx.response();
+        if (hotness != null && key.rendition() != null) {
+            hotness.hit(key.stream(), key.rendition(), ctx.request().getHeader(REGION_HEADER));
+        }
+        String tierCacheControl = hotness == null || key.rendition() == null || key.manifest() || key.object().startsWith("init-")
+                ? null : hotness.mediaCacheControl(key.stream(), key.rendition());
         fetcher.get(key).onComplete(ar -> {
             if (ar.failed()) {
                 fail(res, ar.cause() instanceof StatusException s ? s : new StatusException(502, String.valueOf(ar.cause().getMessage())));
                 return;
             }
-            send(res, ar.result());
+            send(res, ar.result(), tierCacheControl);
         });
     }
 
-    private static void send(HttpServerResponse res, EdgeFetcher.Served served) {
+    private static void send(HttpServerResponse res, EdgeFetcher.Served served, String tierCacheControl) {
         if (res.closed() || res.ended()) {
             return;
         }
@@ -99,7 +126,9 @@ public final class EdgeVerticle extends VerticleBase {
             res.putHeader(HttpHeaders.CONTENT_TYPE, o.contentType());
         }
         if (o.status() == 200) {
-            if (o.cacheControl() != null) {
+            if (tierCacheControl != null) {
+                res.putHeader(HttpHeaders.CACHE_CONTROL, tierCacheControl);
+            } else if (o.cacheControl() != null) {
                 res.putHeader(HttpHeaders.CACHE_CONTROL, o.cacheControl());
             }
             // downstream caches take max-age minus Age: a playlist stays within the origin's freshness

@@ -21,12 +21,26 @@ public final class RtmpIngestVerticle extends VerticleBase {
     private final TributaryConfig.Rtmp config;
     private final LiveStreams streams;
     private final NodeMetrics metrics;
+    /** How long a stopping instance lets its publishers go on (a scaled-away set keeps them streaming). */
+    private final java.util.function.LongSupplier stopGraceMillis;
     private NetServer server;
 
     public RtmpIngestVerticle(TributaryConfig.Rtmp config, LiveStreams streams, NodeMetrics metrics) {
+        this(config, streams, metrics, () -> 0);
+    }
+
+    public RtmpIngestVerticle(TributaryConfig.Rtmp config, LiveStreams streams, NodeMetrics metrics,
+                              java.util.function.LongSupplier stopGraceMillis) {
         this.config = config;
         this.streams = streams;
         this.metrics = metrics;
+        this.stopGraceMillis = stopGraceMillis;
+    }
+
+    @Override
+    public Future<?> stop() {
+        // stop accepting; publishers connected here stream on until they leave or the grace ends
+        return server.shutdown(stopGraceMillis.getAsLong(), java.util.concurrent.TimeUnit.MILLISECONDS).otherwiseEmpty();
     }
 
     @Override

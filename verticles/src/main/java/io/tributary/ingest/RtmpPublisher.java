@@ -130,6 +130,11 @@ final class RtmpPublisher {
             reject("bad_key", "NetStream.Publish.BadName", "stream key '" + key + "' is not allowed on this server");
             return;
         }
+        if (!streams.acceptsPublish(key)) {
+            reject("draining", "NetStream.Publish.Rejected", "this node is draining and takes no new streams: publish '"
+                    + key + "' to another node");
+            return;
+        }
         try {
             stream = streams.claim(key, id, this::takenOver);
         } catch (StatusException e) {

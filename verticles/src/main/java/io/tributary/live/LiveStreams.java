@@ -35,6 +35,8 @@ public final class LiveStreams {
     private final ConcurrentHashMap<String, Long> timers = new ConcurrentHashMap<>();
     private final Consumer<String> onRemoved;
     private final TranscodeEvents transcodeEvents;
+    /** Draining: no new streams start here; live ones (and their publishers' reconnects) go on. */
+    private volatile boolean draining;
 
     /** Transcoding events the node counts: rung drops and ladder admissions. */
     public interface TranscodeEvents {
@@ -146,6 +148,24 @@ public final class LiveStreams {
         }
         transcodeEvents.admission("passthrough");
         return List.of();
+    }
+
+    /** Stops new publishes on this node for good; streams live now continue. */
+    public void drain() {
+        draining = true;
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    /** Whether a publish of {@code key} may start: always, unless draining and it is not a stream this node still runs. */
+    public boolean acceptsPublish(String key) {
+        if (!draining) {
+            return true;
+        }
+        LiveStream s = streams.get(key);
+        return s != null && s.state() != LiveStream.State.ENDED;
     }
 
     /** The publisher left (unpublished or disconnected): wait the grace period, then end. */

@@ -1,0 +1,23 @@
+package io.tributary.ops;
+
+import io.vertx.ext.web.Router;
+
+/** What a node adds to every delivery verticle: its operator routes, and how long a stopping one may finish requests. */
+public interface NodeRoutes {
+
+    NodeRoutes NONE = new NodeRoutes() {
+        @Override
+        public void mount(Router router) {
+        }
+
+        @Override
+        public long stopGraceMillis() {
+            return 1000;
+        }
+    };
+
+    void mount(Router router);
+
+    /** Long while the node runs (a set scaled away finishes its held requests), short once it closes. */
+    long stopGraceMillis();
+}
