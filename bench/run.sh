@@ -21,7 +21,8 @@ case "$NAME" in
   qoe)                MAIN=io.tributary.bench.qoe.QoeBench ;;
   transcode-cycles)   MAIN=io.tributary.bench.transcode.TranscodeCyclesBench ;;
   ring)               MAIN=io.tributary.bench.ring.RingBench ;;
-  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency|transcode-cycles|qoe|ring [args...]" >&2; exit 2 ;;
+  edge)               MAIN=io.tributary.bench.edge.EdgeBench ;;
+  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency|transcode-cycles|qoe|ring|edge [args...]" >&2; exit 2 ;;
 esac
 
 if [ "${BENCH_NO_BUILD:-0}" != 1 ] || [ ! -f bench/target/classpath.txt ]; then
