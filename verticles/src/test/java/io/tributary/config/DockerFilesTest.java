@@ -1,5 +1,6 @@
 package io.tributary.config;
 
+import io.tributary.cluster.Role;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -10,12 +11,15 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,12 +29,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * docker/compose.yaml and docker/k8s/: no engine runs here, so the files are checked as data:
  * they parse, every TRIBUTARY_* key they set is a key of default.yaml and the values load
- * through {@link TributaryConfig}, and images, ports, addresses and selectors agree.
+ * through {@link TributaryConfig}, and images, ports, addresses and selectors agree. Each node
+ * holds the role its name says, and what it publishes is the listener of that role: {@code /live}
+ * is on http.port for an origin, edge.port for an edge, router.port for a router.
  */
 class DockerFilesTest {
 
     private static final Path DOCKER = dockerDir();
     private static final List<String> NODES = List.of("origin", "edge-1", "edge-2", "router");
+    private static final Map<String, Set<Role>> COMPOSE_ROLES = Map.of("origin", Set.of(Role.ORIGIN),
+            "edge-1", Set.of(Role.EDGE), "edge-2", Set.of(Role.EDGE), "router", Set.of(Role.ROUTER));
     private static final String SAMPLE_POD_IP = "10.1.2.3";
 
     @Test
@@ -43,6 +51,7 @@ class DockerFilesTest {
         Set<String> known = knownEnvKeys();
         Set<String> images = new HashSet<>();
         List<String> addresses = new ArrayList<>();
+        Set<Integer> hostPorts = new HashSet<>();
         for (String name : NODES) {
             Map<?, ?> node = (Map<?, ?>) services.get(name);
             images.add((String) node.get("image"));
@@ -56,12 +65,20 @@ class DockerFilesTest {
             assertEquals(ip, config.cluster().host(), name + " binds the address compose gives it");
             addresses.add(ip + ":" + config.cluster().port());
             assertTrue(services.containsKey(config.kafka().bootstrap().split(":")[0]), "kafka bootstrap is a compose service");
+            assertEquals(COMPOSE_ROLES.get(name), config.topology().roles(), name + " runs the role its name says");
+            Set<Integer> published = new TreeSet<>();
             for (Object p : (List<?>) node.get("ports")) {
-                int container = Integer.parseInt(String.valueOf(p).split(":")[1]);
-                assertTrue(container == config.http().port() || container == config.rtmp().port(),
-                        name + " publishes " + p + ", a port the node listens on");
+                String[] mapping = String.valueOf(p).split(":");
+                assertEquals(2, mapping.length, name + ": host:container in " + p);
+                assertTrue(hostPorts.add(Integer.parseInt(mapping[0])), name + ": host port " + mapping[0] + " is taken twice");
+                published.add(Integer.parseInt(mapping[1]));
             }
+            assertEquals(new TreeSet<>(roleListeners(config)), published,
+                    name + " publishes exactly the listeners of its roles " + config.topology().roles());
         }
+        TributaryConfig router = TributaryConfig.load(null, env((Map<?, ?>) ((Map<?, ?>) services.get("router")).get("environment")));
+        // a redirect would send a browser on the host to an edge's compose-network address
+        assertEquals("proxy", router.topology().router().mode(), "the compose router proxies");
         assertEquals(1, images.size(), "every node runs the same image: " + images);
         assertEquals("docker/Dockerfile", ((Map<?, ?>) ((Map<?, ?>) services.get("origin")).get("build")).get("dockerfile"));
         for (String name : NODES) {
@@ -74,10 +91,14 @@ class DockerFilesTest {
         addresses.forEach(a -> assertTrue(a.startsWith("172.28."), a));
 
         String dockerfile = Files.readString(DOCKER.resolve("Dockerfile"));
-        assertTrue(dockerfile.contains("EXPOSE 8080 1935"), "the image exposes the default HTTP and RTMP ports");
         TributaryConfig defaults = TributaryConfig.load(null, Map.of());
-        assertEquals(8080, defaults.http().port());
-        assertEquals(1935, defaults.rtmp().port());
+        assertEquals(EnumSet.allOf(Role.class), defaults.topology().roles());
+        String expose = dockerfile.lines().filter(l -> l.startsWith("EXPOSE ")).findFirst().orElseThrow();
+        assertEquals(new TreeSet<>(roleListeners(defaults)),
+                new TreeSet<>(List.of(expose.substring(7).trim().split("\\s+")).stream().map(Integer::valueOf).toList()),
+                "the image exposes the listeners of every role at their defaults");
+        assertEquals(List.of(8080, 1935, 8081, 8082), List.of(defaults.http().port(), defaults.rtmp().port(),
+                defaults.topology().edge().port(), defaults.topology().router().port()));
 
         // Prometheus scrapes exactly the nodes; Grafana mounts files that exist
         Map<?, ?> prom = yaml(DOCKER.resolve("prometheus/prometheus.yml"));
@@ -100,6 +121,7 @@ class DockerFilesTest {
         Map<?, ?> hpa = yaml(DOCKER.resolve("k8s/hpa.yaml"));
         Set<String> known = knownEnvKeys();
         Map<String, Map<?, ?>> podLabels = new LinkedHashMap<>();
+        Map<String, TributaryConfig> configs = new HashMap<>();
         Set<String> images = new HashSet<>();
         for (Map<?, ?> d : deployments) {
             assertEquals("Deployment", d.get("kind"));
@@ -125,6 +147,10 @@ class DockerFilesTest {
                 env.put(key, String.valueOf(value));
             }
             TributaryConfig config = TributaryConfig.load(null, env);
+            configs.put(name, config);
+            String component = (String) labels.get("app.kubernetes.io/component");
+            assertEquals(Set.of(Role.valueOf(component.toUpperCase(Locale.ROOT))), config.topology().roles(),
+                    name + " runs the role of its component label");
             assertTrue(config.cluster().enabled(), name);
             assertEquals(SAMPLE_POD_IP, config.cluster().host(), name + " binds its pod IP");
             assertEquals(List.of("tributary-hazelcast.tributary.svc.cluster.local:" + config.cluster().port()),
@@ -133,14 +159,25 @@ class DockerFilesTest {
             for (Object o : (List<?>) container.get("ports")) {
                 ports.put((String) ((Map<?, ?>) o).get("name"), (Integer) ((Map<?, ?>) o).get("containerPort"));
             }
-            assertEquals(config.http().port(), ports.get("http"), name);
+            assertEquals(config.http().port(), ports.get("http"), name + ": API, metrics and health on every role");
             assertEquals(config.cluster().port(), ports.get("hazelcast"), name);
-            if (ports.containsKey("rtmp")) {
+            Set<Integer> expected = new TreeSet<>(roleListeners(config));
+            expected.add(config.http().port());
+            expected.add(config.cluster().port());
+            assertEquals(expected, new TreeSet<>(ports.values()), name + ": container ports are the listeners of " + config.topology().roles());
+            if (config.topology().has(Role.EDGE)) {
+                assertEquals(config.topology().edge().port(), ports.get("edge"), name);
+            }
+            if (config.topology().has(Role.ROUTER)) {
+                assertEquals(config.topology().router().port(), ports.get("router"), name);
+                assertEquals("proxy", config.topology().router().mode(), name + ": players outside the cluster cannot reach pod IPs");
+            }
+            if (config.topology().has(Role.ORIGIN)) {
                 assertEquals(config.rtmp().port(), ports.get("rtmp"), name);
             }
             Map<?, ?> probe = (Map<?, ?>) ((Map<?, ?>) container.get("readinessProbe")).get("httpGet");
             assertEquals("/health", probe.get("path"), name + ": readiness follows drain");
-            assertTrue(ports.containsKey((String) probe.get("port")), name);
+            assertEquals(config.http().port(), ports.get((String) probe.get("port")), name + ": /health is on http.port");
         }
         assertEquals(Set.of("tributary-origin", "tributary-edge", "tributary-router"), podLabels.keySet());
         assertEquals(1, images.size(), "one image for every role: " + images);
@@ -148,18 +185,31 @@ class DockerFilesTest {
         assertEquals(images.iterator().next(), ((Map<?, ?>) ((Map<?, ?>) compose.get("services")).get("origin")).get("image"),
                 "compose builds the image the Deployments run");
 
+        Map<String, Integer> servicePorts = new HashMap<>();
         for (Map<?, ?> s : services) {
             String name = (String) ((Map<?, ?>) s.get("metadata")).get("name");
             Map<?, ?> selector = (Map<?, ?>) ((Map<?, ?>) s.get("spec")).get("selector");
             List<String> matched = podLabels.entrySet().stream().filter(e -> subset(selector, e.getValue())).map(Map.Entry::getKey).toList();
             assertFalse(matched.isEmpty(), "service " + name + " selects some pods");
+            boolean headless = "None".equals(((Map<?, ?>) s.get("spec")).get("clusterIP"));
             for (Object p : (List<?>) ((Map<?, ?>) s.get("spec")).get("ports")) {
-                String target = (String) ((Map<?, ?>) p).get("targetPort");
+                Object target = ((Map<?, ?>) p).get("targetPort");
                 for (String d : matched) {
-                    assertTrue(containerPortNames(deployments, d).contains(target), name + " -> " + d + ":" + target);
+                    Integer port = containerPorts(deployments, d).get(target);
+                    assertNotNull(port, name + " -> " + d + ":" + target + " is a container port");
+                    TributaryConfig config = configs.get(d);
+                    if (headless) {
+                        assertEquals(config.cluster().port(), port, name + " is for Hazelcast");
+                    } else {
+                        assertTrue(roleListeners(config).contains(port),
+                                name + " -> " + d + ":" + port + " is a listener of " + config.topology().roles());
+                    }
+                    servicePorts.put(name, port);
                 }
             }
         }
+        assertEquals(Map.of("tributary-hazelcast", 5701, "tributary-ingest", 1935, "tributary-origin", 8080,
+                "tributary-edge", 8081, "tributary-router", 8082), servicePorts, "each Service reaches its role's listener");
         Map<?, ?> headless = services.stream().filter(s -> "tributary-hazelcast".equals(((Map<?, ?>) s.get("metadata")).get("name")))
                 .findFirst().orElseThrow();
         assertEquals("None", ((Map<?, ?>) headless.get("spec")).get("clusterIP"));
@@ -172,19 +222,44 @@ class DockerFilesTest {
             assertEquals(1, podLabels.values().stream().filter(l -> subset(match, l)).count(), "a PDB covers one role");
         }
         Map<?, ?> target = (Map<?, ?>) ((Map<?, ?>) hpa.get("spec")).get("scaleTargetRef");
-        assertTrue(podLabels.containsKey((String) target.get("name")), "the HPA scales a Deployment that exists: " + target);
+        assertEquals("Deployment", target.get("kind"));
+        assertEquals("tributary-edge", target.get("name"), "the HPA scales the edges, which serve the players");
+        assertEquals(Set.of(Role.EDGE), configs.get("tributary-edge").topology().roles());
         assertNotNull(Files.readString(DOCKER.resolve("k8s/README.md")));
     }
 
-    private static List<String> containerPortNames(List<Map<?, ?>> deployments, String name) {
+    /** The ports a node with these roles serves to the outside: /live (per role) and RTMP ingest. */
+    private static Set<Integer> roleListeners(TributaryConfig config) {
+        Set<Integer> out = new HashSet<>();
+        TributaryConfig.Topology t = config.topology();
+        if (t.has(Role.ORIGIN)) {
+            out.add(config.http().port());
+            out.add(config.rtmp().port());
+        }
+        if (t.has(Role.EDGE)) {
+            out.add(t.edge().port());
+        }
+        if (t.has(Role.ROUTER)) {
+            out.add(t.router().port());
+        }
+        return out;
+    }
+
+    /** A Deployment's container ports, each under its name and under its number (targetPort may be either). */
+    private static Map<Object, Integer> containerPorts(List<Map<?, ?>> deployments, String name) {
+        Map<Object, Integer> out = new HashMap<>();
         for (Map<?, ?> d : deployments) {
             if (name.equals(((Map<?, ?>) d.get("metadata")).get("name"))) {
                 Map<?, ?> spec = (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) d.get("spec")).get("template")).get("spec");
                 Map<?, ?> c = (Map<?, ?>) ((List<?>) spec.get("containers")).get(0);
-                return ((List<?>) c.get("ports")).stream().map(p -> (String) ((Map<?, ?>) p).get("name")).toList();
+                for (Object o : (List<?>) c.get("ports")) {
+                    Integer port = (Integer) ((Map<?, ?>) o).get("containerPort");
+                    out.put(((Map<?, ?>) o).get("name"), port);
+                    out.put(port, port);
+                }
             }
         }
-        return List.of();
+        return out;
     }
 
     private static boolean subset(Map<?, ?> small, Map<?, ?> big) {
