@@ -1,5 +1,8 @@
 package io.tributary;
 
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+
 /**
  * The one failure vocabulary: a failure with an HTTP-style status. HTTP routes answer
  * with the status and the message; event-bus and gRPC callers map the same code.
@@ -15,6 +18,17 @@ public class StatusException extends RuntimeException {
 
     public int status() {
         return status;
+    }
+
+    /** Answers with the status and the message as one line of text, unless the response is gone already. */
+    public void respond(HttpServerResponse res) {
+        if (res.closed() || res.ended()) {
+            return;
+        }
+        res.setStatusCode(status)
+                .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
+                .end(getMessage() + "\n");
     }
 
     public static StatusException badRequest(String message) {

@@ -363,14 +363,7 @@ final class LiveHls {
     }
 
     static void fail(RoutingContext ctx, StatusException e) {
-        HttpServerResponse res = ctx.response();
-        if (res.closed() || res.ended()) {
-            return;
-        }
-        res.setStatusCode(e.status())
-                .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
-                .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
-                .end(e.getMessage() + "\n");
+        e.respond(ctx.response());
     }
 
     private static byte[] gzip(byte[] text) {

@@ -140,12 +140,6 @@ public final class EdgeVerticle extends VerticleBase {
     }
 
     private static void fail(HttpServerResponse res, StatusException e) {
-        if (res.closed() || res.ended()) {
-            return;
-        }
-        res.setStatusCode(e.status())
-                .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
-                .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
-                .end(e.getMessage() + "\n");
+        e.respond(res);
     }
 }

@@ -3,6 +3,8 @@ package io.tributary.bench.support;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -53,15 +55,22 @@ public record Wrk(double rps, double transferBps, long requests, long errors, St
         return out;
     }
 
-    /** user+system CPU seconds of a process, from /proc. */
+    /** user+system CPU seconds of a process and its children (nginx workers), from /proc. */
     static double cpuSeconds(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            String[] fs = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(fs[11]) + Long.parseLong(fs[12])) / 100.0;
-        } catch (IOException | RuntimeException e) {
-            return Double.NaN;
+        List<Long> pids = new ArrayList<>();
+        pids.add(pid);
+        ProcessHandle.of(pid).ifPresent(h -> h.children().forEach(c -> pids.add(c.pid())));
+        double total = 0;
+        for (long p : pids) {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + p + "/stat"));
+                String[] fs = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                total += (Long.parseLong(fs[11]) + Long.parseLong(fs[12])) / 100.0;
+            } catch (IOException | RuntimeException e) {
+                // gone
+            }
         }
+        return total;
     }
 
     private static String find(String text, String regex) {
