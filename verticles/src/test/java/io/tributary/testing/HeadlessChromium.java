@@ -2,13 +2,12 @@ package io.tributary.testing;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +16,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,7 +36,6 @@ public final class HeadlessChromium implements AutoCloseable {
 
     private final Path profile;
     private final Process process;
-    private final Vertx vertx = Vertx.vertx();
     private final AtomicInteger ids = new AtomicInteger();
     private final Map<Integer, Promise<JsonObject>> calls = new ConcurrentHashMap<>();
     private final List<JsonObject> events = new CopyOnWriteArrayList<>();
@@ -93,25 +92,43 @@ public final class HeadlessChromium implements AutoCloseable {
         List<String> lines = readPortFile(portFile);
         int port = Integer.parseInt(lines.get(0).trim());
         String path = lines.get(1).trim();
-        socket = await(vertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(64 * 1024 * 1024)
-                .setMaxFrameSize(64 * 1024 * 1024)).connect(port, "127.0.0.1", path));
-        socket.textMessageHandler(text -> {
-            JsonObject m = new JsonObject(text);
-            Integer id = m.getInteger("id");
-            if (id == null) {
-                events.add(m);
-                return;
-            }
-            Promise<JsonObject> p = calls.remove(id);
-            if (p == null) {
-                return;
-            }
-            if (m.containsKey("error")) {
-                p.fail(new IllegalStateException("CDP error: " + m.getJsonObject("error").encode()));
-            } else {
-                p.complete(m.getJsonObject("result", new JsonObject()));
-            }
-        });
+        // the JDK's WebSocket client: Vert.x 5.0.7's client failed its handshake now and then here
+        try {
+            socket = TestNode.HTTP.newWebSocketBuilder()
+                    .buildAsync(URI.create("ws://127.0.0.1:" + port + path), new WebSocket.Listener() {
+                        private final StringBuilder text = new StringBuilder();
+
+                        @Override
+                        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                            text.append(data);
+                            if (last) {
+                                received(new JsonObject(text.toString()));
+                                text.setLength(0);
+                            }
+                            ws.request(1);
+                            return null;
+                        }
+                    }).get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("DevTools connection failed", e);
+        }
+    }
+
+    private void received(JsonObject m) {
+        Integer id = m.getInteger("id");
+        if (id == null) {
+            events.add(m);
+            return;
+        }
+        Promise<JsonObject> p = calls.remove(id);
+        if (p == null) {
+            return;
+        }
+        if (m.containsKey("error")) {
+            p.fail(new IllegalStateException("CDP error: " + m.getJsonObject("error").encode()));
+        } else {
+            p.complete(m.getJsonObject("result", new JsonObject()));
+        }
     }
 
     private static List<String> readPortFile(Path f) {
@@ -131,7 +148,10 @@ public final class HeadlessChromium implements AutoCloseable {
         if (session != null) {
             m.put("sessionId", session);
         }
-        socket.writeTextMessage(m.encode());
+        synchronized (this) {
+            // one send at a time on a JDK WebSocket
+            socket.sendText(m.encode(), true).join();
+        }
         return await(p.future());
     }
 
@@ -219,7 +239,7 @@ public final class HeadlessChromium implements AutoCloseable {
     public void close() {
         try {
             if (socket != null) {
-                socket.close();
+                socket.abort();
             }
         } finally {
             // the renderer, GPU and zygote processes are this browser's children: end them too
@@ -234,7 +254,6 @@ public final class HeadlessChromium implements AutoCloseable {
                 process.destroyForcibly();
             }
             children.forEach(ProcessHandle::destroyForcibly);
-            vertx.close();
             deleteTree(profile);
         }
     }
