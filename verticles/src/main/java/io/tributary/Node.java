@@ -128,7 +128,7 @@ public final class Node {
                     delivery.compareAndSet(null, v);
                     return v;
                 }, httpInstances))
-                .compose(id -> node.roles.start(delivery.get().actualPort(), httpInstances))
+                .compose(id -> node.roles.start(delivery.get().actualPort(), httpInstances, node.hotness, node.scaler))
                 .map(id -> {
                     node.rtmpPort = ingest.get() == null ? -1 : ingest.get().actualPort();
                     node.httpPort = delivery.get().actualPort();

@@ -33,13 +33,15 @@ public final class VerticleScaler {
 
     private static final class Set {
         final Supplier<? extends Deployable> factory;
+        final String baseId;
         /** The N-1 replaceable instances, or null when the set is the base instance alone. */
         String deploymentId;
         int instances;
         boolean scaling;
 
-        Set(Supplier<? extends Deployable> factory, String deploymentId, int instances) {
+        Set(Supplier<? extends Deployable> factory, String baseId, String deploymentId, int instances) {
             this.factory = factory;
+            this.baseId = baseId;
             this.deploymentId = deploymentId;
             this.instances = instances;
         }
@@ -58,7 +60,7 @@ public final class VerticleScaler {
         return vertx.deployVerticle(factory, new DeploymentOptions().setInstances(1))
                 .compose(base -> extra(factory, instances).map(id -> {
                     synchronized (sets) {
-                        sets.put(name, new Set(factory, id, instances));
+                        sets.put(name, new Set(factory, base, id, instances));
                     }
                     return base;
                 }));
@@ -119,6 +121,19 @@ public final class VerticleScaler {
                 LOG.log(Level.WARNING, "undeploying the previous " + name + " set failed", ar.cause());
             }
         });
+    }
+
+    /** Undeploys the whole set {@code name} (base instance included) for good; nothing when there is none. */
+    public Future<Void> undeploy(String name) {
+        Set set;
+        synchronized (sets) {
+            set = sets.remove(name);
+        }
+        if (set == null) {
+            return Future.succeededFuture();
+        }
+        Future<Void> extra = set.deploymentId == null ? Future.succeededFuture() : vertx.undeploy(set.deploymentId);
+        return Future.join(extra, vertx.undeploy(set.baseId)).mapEmpty();
     }
 
     /** {"sets":[{"name","instances"}], "retiring": n}. */

@@ -9,13 +9,15 @@ import io.tributary.cluster.health.HealthPolicy;
 import io.tributary.cluster.registry.HazelcastStreamRegistry;
 import io.tributary.config.TributaryConfig;
 import io.tributary.edge.EdgeFetcher;
+import io.tributary.edge.EdgePrewarm;
 import io.tributary.edge.EdgeSettings;
 import io.tributary.edge.EdgeVerticle;
+import io.tributary.hotness.ContentHotness;
 import io.tributary.live.LiveStreams;
+import io.tributary.ops.VerticleScaler;
 import io.tributary.router.EdgeRouting;
 import io.tributary.router.RouterSettings;
 import io.tributary.router.RouterVerticle;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -25,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -48,9 +51,10 @@ public final class NodeRoles {
     private final HazelcastStreamRegistry registry;
     /** Stream keys this node has registered as their origin. */
     private final Set<String> registered = ConcurrentHashMap.newKeySet();
-    private final List<String> deployments = new ArrayList<>();
     private MessageConsumer<String> changes;
+    private VerticleScaler scaler;
     private EdgeFetcher fetcher;
+    private EdgePrewarm prewarm;
     private EdgeRouting routing;
     private String originUrl;
     private int edgePort = -1;
@@ -92,24 +96,28 @@ public final class NodeRoles {
     /**
      * Starts the edge and router servers this node's roles ask for, then advertises every URL and
      * registers the streams it originates. {@code httpPort}: the node's own server, bound already.
+     * Edge and router are verticle sets of {@code scaler} ({@code POST /api/v1/verticles/edge/scale});
+     * the edge takes segment TTLs from {@code hotness}, counts its requests there and pre-warms S1.
      */
-    public Future<Void> start(int httpPort, int instances) {
+    public Future<Void> start(int httpPort, int instances, ContentHotness hotness, VerticleScaler scaler) {
+        this.scaler = scaler;
         TributaryConfig.Topology t = config.topology();
         String host = t.advertiseHost();
         originUrl = "http://" + host + ":" + httpPort;
         Future<Void> chain = Future.succeededFuture();
         if (t.has(Role.EDGE)) {
             EdgeSettings es = EdgeSettings.defaults(t.edge().host(), t.edge().port()).withCacheBytes(t.edge().cacheBytes());
-            // hotness TTL hints are wired by the hotness work; until then the edge's default media TTL
-            fetcher = new EdgeFetcher(vertx, es, registry, meters, k -> es.mediaTtl(), null);
-            List<EdgeVerticle> deployed = new ArrayList<>();
-            chain = chain.compose(x -> vertx.deployVerticle(() -> {
-                EdgeVerticle v = new EdgeVerticle(es, fetcher);
-                deployed.add(v);
+            // the edge's verticles count each request into hotness themselves (region included): no fetcher counter
+            fetcher = new EdgeFetcher(vertx, es, registry, meters, k -> hotness.ttl(k.stream(), k.rendition()), null);
+            AtomicReference<EdgeVerticle> first = new AtomicReference<>(); // the base instance, which keeps the port
+            chain = chain.compose(x -> scaler.deploy("edge", () -> {
+                EdgeVerticle v = new EdgeVerticle(es, fetcher, hotness);
+                first.compareAndSet(null, v);
                 return v;
-            }, new DeploymentOptions().setInstances(instances))).map(id -> {
-                deployments.add(id);
-                edgePort = deployed.get(0).actualPort();
+            }, instances)).map(id -> {
+                edgePort = first.get().actualPort();
+                prewarm = new EdgePrewarm(vertx, fetcher, hotness::hottest, config.hotness().prewarmRenditions());
+                prewarm.start(config.hotness().mergeInterval().toMillis());
                 return null;
             });
         }
@@ -119,18 +127,17 @@ public final class NodeRoles {
                             RouterSettings.Mode.valueOf(r.mode().toUpperCase(Locale.ROOT)))
                     .with(new HealthPolicy(r.maxFails(), r.failTimeout(), HealthPolicy.DEFAULT.fall(), HealthPolicy.DEFAULT.rise()),
                             r.checkInterval(), 0);
-            List<RouterVerticle> deployed = new ArrayList<>();
+            AtomicReference<RouterVerticle> first = new AtomicReference<>(); // the base instance, which keeps the port
             chain = chain.compose(x -> {
                 routing = new EdgeRouting(vertx, rs, directory::edges).start();
                 directory.onChange(routing::membersChanged);
-                return vertx.deployVerticle(() -> {
+                return scaler.deploy("router", () -> {
                     RouterVerticle v = new RouterVerticle(routing);
-                    deployed.add(v);
+                    first.compareAndSet(null, v);
                     return v;
-                }, new DeploymentOptions().setInstances(instances));
+                }, instances);
             }).map(id -> {
-                deployments.add(id);
-                routerPort = deployed.get(0).actualPort();
+                routerPort = first.get().actualPort();
                 return null;
             });
         }
@@ -191,8 +198,12 @@ public final class NodeRoles {
             steps.add(registry.withdraw(key));
         }
         registered.clear();
-        for (String id : deployments) {
-            steps.add(vertx.undeploy(id));
+        if (prewarm != null) {
+            prewarm.stop();
+        }
+        if (scaler != null) {
+            steps.add(scaler.undeploy("edge"));
+            steps.add(scaler.undeploy("router"));
         }
         if (routing != null) {
             steps.add(routing.close());
