@@ -12,6 +12,7 @@ import io.tributary.metrics.NodeMetrics;
 import io.tributary.ops.NodeApi;
 import io.tributary.ops.VerticleScaler;
 import io.tributary.session.PlaybackSessions;
+import io.tributary.session.StreamCatalog;
 import io.tributary.topology.ClusterApi;
 import io.tributary.topology.ClusterJoin;
 import io.tributary.topology.NodeRoles;
@@ -107,7 +108,7 @@ public final class Node {
         return node.roles.prepare()
                 .compose(roles -> {
                     HazelcastInstance hz = node.hazelcast;
-                    node.sessions = new PlaybackSessions(vertx, config, streams, metrics.registry(),
+                    node.sessions = new PlaybackSessions(vertx, config, StreamCatalog.of(streams), metrics.registry(),
                             PlaybackSessions.map(hz), hz.getCluster().getLocalMember().getUuid().toString());
                     playback.set(node.sessions);
                     node.hotness = new ContentHotness(vertx, config.hotness(), config.qoe(), hz, metrics.registry());
@@ -115,7 +116,7 @@ public final class Node {
                     node.api = new NodeApi(streams, node.scaler).with(node.hotness::mount).with(clusterApi::mount);
                     return node.sessions.start().compose(x -> node.hotness.start());
                 })
-                // through the scaler: POST /api/v1/verticles/{ingest,delivery}/scale redeploys these sets;
+                // through the scaler: POST /api/v1/verticles/{ingest,delivery}/scale redeploys these sets (NodeRoles adds edge, router);
                 // only an origin ingests
                 .compose(x -> !config.topology().has(Role.ORIGIN) ? Future.<String>succeededFuture() : node.scaler.deploy("ingest", () -> {
                     RtmpIngestVerticle v = new RtmpIngestVerticle(config.rtmp(), streams, metrics, node.api::ingestStopGraceMillis);
@@ -128,7 +129,11 @@ public final class Node {
                     delivery.compareAndSet(null, v);
                     return v;
                 }, httpInstances))
-                .compose(id -> node.roles.start(delivery.get().actualPort(), httpInstances, node.hotness, node.scaler))
+                .compose(id -> node.roles.start(delivery.get().actualPort(), httpInstances, node.hotness, node.scaler,
+                        node.sessions, key -> {
+                            metrics.forgetStream(key);
+                            node.sessions.forgetStream(key);
+                        }))
                 .map(id -> {
                     node.rtmpPort = ingest.get() == null ? -1 : ingest.get().actualPort();
                     node.httpPort = delivery.get().actualPort();

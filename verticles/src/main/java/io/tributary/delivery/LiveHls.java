@@ -16,6 +16,7 @@ import io.tributary.media.hls.RenditionReport;
 import io.tributary.media.hls.RenditionSnapshot;
 import io.tributary.metrics.NodeMetrics;
 import io.tributary.metrics.NodeMetrics.DeliveryKind;
+import io.tributary.session.PlaybackSessions;
 import io.tributary.session.SessionUris;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -178,7 +179,8 @@ final class LiveHls {
         if (snap == null) {
             throw StatusException.notFound("stream '" + key + "' has no rendition '" + rendition + "'");
         }
-        if (hotness != null) {
+        // an edge's cache fill is not a viewer: the edge counts its viewers' requests itself
+        if (hotness != null && !ctx.request().headers().contains(PlaybackSessions.EDGE_FETCH_HEADER)) {
             hotness.hit(key, rendition, ctx.request().getHeader(REGION_HEADER));
         }
         switch (object.kind()) {

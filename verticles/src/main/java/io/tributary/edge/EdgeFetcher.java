@@ -9,6 +9,7 @@ import io.tributary.cluster.hotness.HotnessCounter;
 import io.tributary.cluster.registry.StreamNotFoundException;
 import io.tributary.cluster.registry.StreamRegistry;
 import io.tributary.cluster.ring.ContentKey;
+import io.tributary.session.PlaybackSessions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -165,6 +166,7 @@ public final class EdgeFetcher {
             }
         });
         client.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(origin + key.cacheKey())
+                        .putHeader(PlaybackSessions.EDGE_FETCH_HEADER, "1") // a cache fill, not a viewer
                         .setConnectTimeout(settings.connectTimeout().toMillis()))
                 .compose(req -> {
                     if (result.future().isComplete()) { // timed out while connecting: do not send late

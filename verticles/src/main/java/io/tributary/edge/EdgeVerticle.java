@@ -3,6 +3,8 @@ package io.tributary.edge;
 import io.tributary.StatusException;
 import io.tributary.cluster.ring.ContentKey;
 import io.tributary.hotness.ContentHotness;
+import io.tributary.session.PlaybackSessions;
+import io.tributary.session.SessionUris;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -34,6 +36,10 @@ public final class EdgeVerticle extends VerticleBase {
     private final EdgeFetcher fetcher;
     /** Counts requests and sets segments' and parts' max-age by tier; null: the origin's Cache-Control as is. */
     private final ContentHotness hotness;
+    /** Player sessions and QoE of the viewers served here (CMCD, beacons, sid in playlist URIs); null: none. */
+    private final PlaybackSessions sessions;
+    private final EdgeRungs rungs;
+    private final SessionTagged tagged = new SessionTagged();
     private HttpServer server;
 
     public EdgeVerticle(EdgeSettings settings, EdgeFetcher fetcher) {
@@ -41,9 +47,17 @@ public final class EdgeVerticle extends VerticleBase {
     }
 
     public EdgeVerticle(EdgeSettings settings, EdgeFetcher fetcher, ContentHotness hotness) {
+        this(settings, fetcher, hotness, null, null);
+    }
+
+    /** {@code rungs}: where the multivariant playlists served teach the rung order that {@code sessions} use. */
+    public EdgeVerticle(EdgeSettings settings, EdgeFetcher fetcher, ContentHotness hotness, PlaybackSessions sessions,
+                        EdgeRungs rungs) {
         this.settings = settings;
         this.fetcher = fetcher;
         this.hotness = hotness;
+        this.sessions = sessions;
+        this.rungs = rungs;
     }
 
     /** Deploys {@code instances} edge verticles sharing {@code fetcher} and counting into {@code hotness}. */
@@ -68,9 +82,16 @@ public final class EdgeVerticle extends VerticleBase {
         router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "UP").put("role", "edge")
                 .put("cacheBytes", fetcher.cache().bytes()).put("cacheEntries", fetcher.cache().size())
                 .put("inFlight", fetcher.inFlight())));
+        if (sessions != null) {
+            sessions.mount(router); // before /live/*: the session hook runs first, then this edge serves
+        }
         router.get("/live/*").handler(this::live);
         router.route().last().handler(ctx -> fail(ctx.response(), StatusException.notFound("no such resource: " + ctx.normalizedPath())));
         router.route().failureHandler(ctx -> {
+            if (ctx.failure() instanceof StatusException s) { // a bad request (e.g. a malformed sid)
+                fail(ctx.response(), s);
+                return;
+            }
             LOG.log(Level.WARNING, "edge request " + ctx.normalizedPath() + " failed", ctx.failure());
             fail(ctx.response(), new StatusException(500, "internal error"));
         });
@@ -112,15 +133,26 @@ public final class EdgeVerticle extends VerticleBase {
                 fail(res, ar.cause() instanceof StatusException s ? s : new StatusException(502, String.valueOf(ar.cause().getMessage())));
                 return;
             }
-            send(res, ar.result(), tierCacheControl);
+            send(ctx, key, ar.result(), tierCacheControl);
         });
     }
 
-    private static void send(HttpServerResponse res, EdgeFetcher.Served served, String tierCacheControl) {
+    private void send(RoutingContext ctx, ContentKey key, EdgeFetcher.Served served, String tierCacheControl) {
+        HttpServerResponse res = ctx.response();
         if (res.closed() || res.ended()) {
             return;
         }
         EdgeObject o = served.object();
+        io.vertx.core.buffer.Buffer body = o.body();
+        if (o.status() == 200 && key.manifest()) {
+            if (rungs != null && key.rendition() == null && key.object().equals("index.m3u8")) {
+                rungs.learn(key.stream(), body);
+            }
+            String sid = SessionUris.sid(ctx);
+            if (sid != null) {
+                body = tagged.body(key, o, sid);
+            }
+        }
         res.setStatusCode(o.status()).putHeader(X_CACHE, served.outcome().name());
         if (o.contentType() != null) {
             res.putHeader(HttpHeaders.CONTENT_TYPE, o.contentType());
@@ -136,7 +168,7 @@ public final class EdgeVerticle extends VerticleBase {
         } else {
             res.putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
         }
-        res.end(o.body());
+        res.end(body);
     }
 
     private static void fail(HttpServerResponse res, StatusException e) {

@@ -7,8 +7,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tributary.cluster.SharedMaps;
 import io.tributary.config.TributaryConfig;
-import io.tributary.live.LiveStream;
-import io.tributary.live.LiveStreams;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -38,7 +36,7 @@ public final class PlaybackSessions {
 
     private final Vertx vertx;
     private final TributaryConfig config;
-    private final LiveStreams streams;
+    private volatile StreamCatalog streams;
     private final MeterRegistry registry;
     private final IMap<String, HazelcastJsonValue> shared;
     private final String node;
@@ -53,7 +51,7 @@ public final class PlaybackSessions {
     private long flushTimer = -1;
     private volatile boolean flushing;
 
-    public PlaybackSessions(Vertx vertx, TributaryConfig config, LiveStreams streams, MeterRegistry registry,
+    public PlaybackSessions(Vertx vertx, TributaryConfig config, StreamCatalog streams, MeterRegistry registry,
                             IMap<String, HazelcastJsonValue> shared, String node) {
         this.vertx = vertx;
         this.config = config;
@@ -97,7 +95,13 @@ public final class PlaybackSessions {
         return config.sessions().enabled();
     }
 
-    /** Routes for one delivery verticle: the session hook on /live/*, beacons, and the summary API. */
+    /**
+     * Marks a request an edge makes to an origin for its cache: no viewer behind it, so the origin
+     * starts no session, renders no sid and counts no QoE or hotness for it; the edge does, per viewer.
+     */
+    public static final String EDGE_FETCH_HEADER = "X-Tributary-Edge";
+
+    /** Routes for one delivery (or edge) verticle: the session hook on /live/*, beacons, and the summary API. */
     public void mount(Router router) {
         if (enabled()) {
             router.route("/live/*").handler(new SessionRequests(this)::handle);
@@ -125,8 +129,9 @@ public final class PlaybackSessions {
         return limiter;
     }
 
-    LiveStream stream(String key) {
-        return streams.get(key);
+    /** Widens the streams attributed here (an edge serves the cluster's streams, not only its own). */
+    public void catalog(StreamCatalog catalog) {
+        this.streams = catalog;
     }
 
     /** The stream's meters, or null when the stream does not exist here (no label for it then). */
@@ -135,7 +140,7 @@ public final class PlaybackSessions {
         if (q != null) {
             return q;
         }
-        if (key == null || streams.get(key) == null) {
+        if (key == null || !streams.exists(key)) {
             return null;
         }
         return qoe.computeIfAbsent(key, k -> new StreamQoe(k, registry));
@@ -246,11 +251,10 @@ public final class PlaybackSessions {
 
     /** True for a switch to a higher rung, false to a lower one, null when either rung is unknown. */
     Boolean direction(String key, String from, String to) {
-        LiveStream s = streams.get(key);
-        if (s == null || from == null || to == null) {
+        if (from == null || to == null) {
             return null;
         }
-        List<String> rungs = s.videoRenditions(); // highest first
+        List<String> rungs = streams.videoRenditions(key); // highest first
         int a = rungs.indexOf(from);
         int b = rungs.indexOf(to);
         return a < 0 || b < 0 || a == b ? null : b < a;
@@ -324,9 +328,9 @@ public final class PlaybackSessions {
      */
     public JsonObject summary() {
         TreeMap<String, JsonObject> byKey = new TreeMap<>();
-        for (LiveStream s : streams.all()) {
-            StreamQoe q = qoe.get(s.key());
-            byKey.put(s.key(), q == null ? StreamQoe.emptySummary(s.key()) : q.summary());
+        for (String key : streams.keys()) {
+            StreamQoe q = qoe.get(key);
+            byKey.put(key, q == null ? StreamQoe.emptySummary(key) : q.summary());
         }
         return new JsonObject().put("sessions", sessions.size()).put("streams", new JsonArray(new ArrayList<>(byKey.values())));
     }

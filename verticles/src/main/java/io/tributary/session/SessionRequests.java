@@ -30,7 +30,7 @@ final class SessionRequests {
         HttpServerRequest req = ctx.request();
         String path = req.path();
         int keyEnd = path.indexOf('/', PREFIX.length());
-        if (!path.startsWith(PREFIX) || keyEnd < 0) {
+        if (!path.startsWith(PREFIX) || keyEnd < 0 || req.headers().contains(PlaybackSessions.EDGE_FETCH_HEADER)) {
             ctx.next();
             return;
         }

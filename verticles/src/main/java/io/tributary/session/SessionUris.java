@@ -77,6 +77,50 @@ public final class SessionUris {
         }
     }
 
+    /**
+     * Adds {@code query} ({@code sid=...}) to every URI an HLS playlist names: the URI lines and
+     * the {@code URI="..."} attributes (media, map, parts, preload hints, rendition reports). For a
+     * playlist rendered elsewhere, as an edge serves its origin's.
+     */
+    public static String tagPlaylist(String playlist, String query) {
+        StringBuilder out = new StringBuilder(playlist.length() + 64);
+        int from = 0;
+        int n = playlist.length();
+        while (from < n) {
+            int eol = playlist.indexOf('\n', from);
+            int end = eol < 0 ? n : eol;
+            String line = playlist.substring(from, end);
+            if (line.isBlank()) {
+                out.append(line);
+            } else if (line.charAt(0) != '#') {
+                int cr = line.endsWith("\r") ? line.length() - 1 : line.length();
+                out.append(line, 0, cr).append(line.indexOf('?') < 0 ? '?' : '&').append(query).append(line, cr, line.length());
+            } else {
+                tagAttributes(line, query, out);
+            }
+            if (eol >= 0) {
+                out.append('\n');
+            }
+            from = end + 1;
+        }
+        return out.toString();
+    }
+
+    private static void tagAttributes(String tag, String query, StringBuilder out) {
+        int at = 0;
+        for (int i = tag.indexOf("URI=\"", at); i >= 0; i = tag.indexOf("URI=\"", at)) {
+            int open = i + 5;
+            int close = tag.indexOf('"', open);
+            if (close < 0) {
+                break;
+            }
+            String uri = tag.substring(open, close);
+            out.append(tag, at, close).append(uri.indexOf('?') < 0 ? '?' : '&').append(query);
+            at = close;
+        }
+        out.append(tag, at, tag.length());
+    }
+
     /** Appends {@code ?sid=} to the MPD's SegmentTemplate media and initialization URIs. */
     public static String tagMpd(String mpd, String sid) {
         if (sid == null) {

@@ -10,12 +10,15 @@ import io.tributary.cluster.registry.HazelcastStreamRegistry;
 import io.tributary.config.TributaryConfig;
 import io.tributary.edge.EdgeFetcher;
 import io.tributary.edge.EdgePrewarm;
+import io.tributary.edge.EdgeRungs;
 import io.tributary.edge.EdgeSettings;
 import io.tributary.edge.EdgeVerticle;
 import io.tributary.hotness.ContentHotness;
 import io.tributary.live.LiveStreams;
 import io.tributary.ops.VerticleScaler;
 import io.tributary.router.EdgeRouting;
+import io.tributary.session.PlaybackSessions;
+import io.tributary.session.StreamCatalog;
 import io.tributary.router.RouterSettings;
 import io.tributary.router.RouterVerticle;
 import io.vertx.core.Future;
@@ -28,6 +31,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -97,9 +101,12 @@ public final class NodeRoles {
      * Starts the edge and router servers this node's roles ask for, then advertises every URL and
      * registers the streams it originates. {@code httpPort}: the node's own server, bound already.
      * Edge and router are verticle sets of {@code scaler} ({@code POST /api/v1/verticles/edge/scale});
-     * the edge takes segment TTLs from {@code hotness}, counts its requests there and pre-warms S1.
+     * the edge takes segment TTLs from {@code hotness}, counts its requests there and pre-warms S1,
+     * and attributes its viewers to {@code sessions}, which then know every stream of the cluster.
+     * {@code streamGone}: drops a stream's meters when it leaves the registry (edge only).
      */
-    public Future<Void> start(int httpPort, int instances, ContentHotness hotness, VerticleScaler scaler) {
+    public Future<Void> start(int httpPort, int instances, ContentHotness hotness, VerticleScaler scaler,
+                              PlaybackSessions sessions, Consumer<String> streamGone) {
         this.scaler = scaler;
         TributaryConfig.Topology t = config.topology();
         String host = t.advertiseHost();
@@ -109,9 +116,17 @@ public final class NodeRoles {
             EdgeSettings es = EdgeSettings.defaults(t.edge().host(), t.edge().port()).withCacheBytes(t.edge().cacheBytes());
             // the edge's verticles count each request into hotness themselves (region included): no fetcher counter
             fetcher = new EdgeFetcher(vertx, es, registry, meters, k -> hotness.ttl(k.stream(), k.rendition()), null);
+            EdgeRungs rungs = new EdgeRungs();
+            sessions.catalog(StreamCatalog.of(streams).with(registry::holds, registry::keys, rungs::of));
+            registry.onRemoved(key -> {
+                rungs.forget(key);
+                if (streams.get(key) == null) { // an origin's own stream is forgotten when it ends here
+                    streamGone.accept(key);
+                }
+            });
             AtomicReference<EdgeVerticle> first = new AtomicReference<>(); // the base instance, which keeps the port
             chain = chain.compose(x -> scaler.deploy("edge", () -> {
-                EdgeVerticle v = new EdgeVerticle(es, fetcher, hotness);
+                EdgeVerticle v = new EdgeVerticle(es, fetcher, hotness, sessions, rungs);
                 first.compareAndSet(null, v);
                 return v;
             }, instances)).map(id -> {

@@ -91,6 +91,9 @@ class DrainAndScaleTest {
             }
             JsonObject sets = new JsonObject(TestNode.get(node, "/api/v1/verticles").body());
             assertEquals(2, sets.getJsonArray("sets").getJsonObject(1).getInteger("instances"), sets.encode());
+            // every set of a node with all roles can be scaled
+            assertEquals(List.of("ingest", "delivery", "edge", "router"), sets.getJsonArray("sets").stream()
+                    .map(o -> ((JsonObject) o).getString("name")).toList());
         } finally {
             TestNode.stop(node);
         }
@@ -98,7 +101,18 @@ class DrainAndScaleTest {
 
     @Test
     void scalingDeliveryUnderAPlayingViewerFailsNoRequest() throws Exception {
+        scaleUnderAPlayingViewer("delivery");
+    }
+
+    @Test
+    void scalingTheEdgeUnderAPlayingViewerFailsNoRequest() throws Exception {
+        scaleUnderAPlayingViewer("edge");
+    }
+
+    /** The viewer plays from the set being scaled: the node's own server (delivery) or its edge. */
+    private void scaleUnderAPlayingViewer(String set) throws Exception {
         Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none", "TRIBUTARY_HTTP_INSTANCES", "1"));
+        String base = set.equals("edge") ? "http://127.0.0.1:" + node.roles().edgePort() : node.httpUrl("");
         AtomicBoolean playing = new AtomicBoolean(true);
         try (SyntheticAvSource src = new SyntheticAvSource(320, 240, 30, 30, 0, true);
              RtmpTestPublisher pub = RtmpTestPublisher.publish(node.rtmpPort(), "scaled")) {
@@ -128,14 +142,14 @@ class DrainAndScaleTest {
             Thread viewer = new Thread(() -> {
                 while (playing.get()) {
                     try {
-                        HttpResponse<String> p = get(node, playlist);
+                        HttpResponse<String> p = get(base + playlist);
                         if (p.statusCode() != 200) {
                             failures.add("playlist " + p.statusCode());
                             continue;
                         }
                         ok.incrementAndGet();
                         List<Playlist.Segment> segs = new Playlist(p.body()).segments();
-                        HttpResponse<String> s = get(node, "/live/scaled/" + rendition + "/" + segs.get(segs.size() - 1).uri());
+                        HttpResponse<String> s = get(base + "/live/scaled/" + rendition + "/" + segs.get(segs.size() - 1).uri());
                         if (s.statusCode() != 200) {
                             failures.add("segment " + s.statusCode());
                         } else {
@@ -154,11 +168,11 @@ class DrainAndScaleTest {
                 Playlist now = new Playlist(TestNode.get(node, playlist).body());
                 long next = now.mediaSequence() + now.segments().size();
                 for (int i = 0; i < 20; i++) {
-                    held.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(node.httpUrl(playlist + "?_HLS_msn=" + next)))
+                    held.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(base + playlist + "?_HLS_msn=" + next))
                             .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString()));
                 }
                 Thread.sleep(300);
-                HttpResponse<String> r = post(node, "/api/v1/verticles/delivery/scale", "{\"instances\": " + target + "}");
+                HttpResponse<String> r = post(node, "/api/v1/verticles/" + set + "/scale", "{\"instances\": " + target + "}");
                 assertEquals(200, r.statusCode(), r.body());
                 assertEquals(target, new JsonObject(r.body()).getInteger("instances"));
                 Thread.sleep(3000);
@@ -171,10 +185,10 @@ class DrainAndScaleTest {
             viewer.join(30_000);
             assertTrue(failures.isEmpty(), "failed requests while scaling: " + failures);
             assertTrue(ok.get() > 50, "the viewer kept playing: " + ok.get() + " requests");
-            assertEquals(1, node.scaler().instances("delivery"));
+            assertEquals(1, node.scaler().instances(set));
             TestNode.await("the old sets retired", Duration.ofSeconds(60),
                     () -> new JsonObject(TestNode.get(node, "/api/v1/verticles").body()).getInteger("retiring") == 0);
-            System.out.println("scale 1 -> 4 -> 1: " + ok.get() + " viewer requests, 0 failed, 40 held reloads answered");
+            System.out.println(set + " scaled 1 -> 4 -> 1: " + ok.get() + " viewer requests, 0 failed, 40 held reloads answered");
         } finally {
             playing.set(false);
             TestNode.stop(node);
@@ -190,8 +204,8 @@ class DrainAndScaleTest {
         throw new AssertionError("no variant in " + multivariant);
     }
 
-    private static HttpResponse<String> get(Node node, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(node.httpUrl(path))).timeout(Duration.ofSeconds(20)).build(),
+    private static HttpResponse<String> get(String url) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

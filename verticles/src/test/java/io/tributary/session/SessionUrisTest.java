@@ -35,4 +35,34 @@ class SessionUrisTest {
         assertFalse(SessionUris.valid("x".repeat(65)));
         assertFalse(SessionUris.valid("\"><script>"));
     }
+
+    @Test
+    void aPlaylistRenderedElsewhereGetsTheSidOnEveryUri() {
+        String ll = String.join("\n",
+                "#EXTM3U",
+                "#EXT-X-TARGETDURATION:2",
+                "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.5",
+                "#EXT-X-MAP:URI=\"init-0.mp4\"",
+                "#EXTINF:2.000,",
+                "seg-5.m4s",
+                "#EXT-X-PART:DURATION=0.5,URI=\"seg-6.0.m4s\",INDEPENDENT=YES",
+                "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"seg-6.1.m4s\"",
+                "#EXT-X-RENDITION-REPORT:URI=\"../audio/index.m3u8?x=1\",LAST-MSN=6,LAST-PART=0",
+                "");
+        String tagged = SessionUris.tagPlaylist(ll, "sid=abc");
+        assertEquals(String.join("\n",
+                "#EXTM3U",
+                "#EXT-X-TARGETDURATION:2",
+                "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.5",
+                "#EXT-X-MAP:URI=\"init-0.mp4?sid=abc\"",
+                "#EXTINF:2.000,",
+                "seg-5.m4s?sid=abc",
+                "#EXT-X-PART:DURATION=0.5,URI=\"seg-6.0.m4s?sid=abc\",INDEPENDENT=YES",
+                "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"seg-6.1.m4s?sid=abc\"",
+                "#EXT-X-RENDITION-REPORT:URI=\"../audio/index.m3u8?x=1&sid=abc\",LAST-MSN=6,LAST-PART=0",
+                ""), tagged);
+        // a multivariant with CRLF line ends
+        assertEquals("#EXTM3U\r\n#EXT-X-STREAM-INF:BANDWIDTH=1\r\n360p/index.m3u8?sid=q\r\n",
+                SessionUris.tagPlaylist("#EXTM3U\r\n#EXT-X-STREAM-INF:BANDWIDTH=1\r\n360p/index.m3u8\r\n", "sid=q"));
+    }
 }

@@ -194,6 +194,78 @@ class ClusterTest {
 
     @Test
     @Order(3)
+    void viewersThroughAnEdgeAreSessionsOfTheEdgeNotOfTheOrigin() throws Exception {
+        try (SyntheticAvSource src = new SyntheticAvSource(320, 240, 30, 30, 0, true)) {
+            RtmpTestPublisher p = RtmpTestPublisher.publish(origin.rtmpPort(), "seen");
+            assertTrue(p.publishing(), "publish refused: " + p.failure());
+            p.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
+            p.send(src.next(3.2), 0);
+            String edge = "http://127.0.0.1:" + e1.roles().edgePort();
+            TestNode.await("the stream through the edge", Duration.ofSeconds(10),
+                    () -> get(edge + "/live/seen/index.m3u8").statusCode() == 200);
+            // the await above was a player too; let its session expire from the figures below by counting from here
+            double edgeBefore = sessions(e1, "seen");
+
+            // two players without CMCD: each its own sid in every URI, though the edge caches one playlist
+            java.util.regex.Pattern sidIn = java.util.regex.Pattern.compile("[?&]sid=([0-9a-f-]{36})");
+            Set<String> sids = new java.util.HashSet<>();
+            for (int i = 0; i < 2; i++) {
+                String mv = new String(get(edge + "/live/seen/index.m3u8").body());
+                java.util.regex.Matcher m = sidIn.matcher(mv);
+                assertTrue(m.find(), mv);
+                String sid = m.group(1);
+                sids.add(sid);
+                String variant = new Playlist(mv).lines.stream().filter(l -> l.uri() != null).findFirst().orElseThrow().uri();
+                assertTrue(variant.endsWith("?sid=" + sid), variant);
+                HttpResponse<byte[]> media = get(edge + "/live/seen/" + variant);
+                assertEquals(200, media.statusCode());
+                String mediaText = new String(media.body());
+                Playlist mp = new Playlist(mediaText);
+                assertTrue(mp.segments().get(0).uri().endsWith("sid=" + sid), mediaText);
+                assertTrue(mediaText.contains(".mp4?sid=" + sid + "\""), "the map URI carries the sid: " + mediaText);
+                String rendition = variant.substring(0, variant.indexOf('/'));
+                assertEquals(200, get(edge + "/live/seen/" + rendition + "/" + mp.segments().get(0).uri()).statusCode());
+            }
+            assertEquals(2, sids.size(), "two players through one edge share a sid: " + sids);
+
+            // a CMCD player: its own sid, nothing added to its URIs
+            HttpResponse<byte[]> cmcd = get(edge + "/live/seen/index.m3u8?CMCD=sid%3D%22edge-cmcd-player%22");
+            assertEquals(200, cmcd.statusCode());
+            assertTrue(!new String(cmcd.body()).contains("sid="), new String(cmcd.body()));
+
+            // sessions and the HPA's gauge on the edge's node; the origin saw only cache fills, no viewers
+            TestNode.await("three more sessions on the edge node", Duration.ofSeconds(5),
+                    () -> sessions(e1, "seen") == edgeBefore + 3);
+            double atOrigin = sessions(origin, "seen");
+            assertTrue(Double.isNaN(atOrigin) || atOrigin == 0, "the edge's fetches made sessions at the origin: " + atOrigin);
+            IMap<String, HazelcastJsonValue> map = origin.hazelcast().getMap(SharedMaps.SESSIONS);
+            String e1Id = e1.hazelcast().getCluster().getLocalMember().getUuid().toString();
+            TestNode.await("the edge's sessions in the cluster map", Duration.ofSeconds(5), () -> {
+                for (String sid : List.of(sids.iterator().next(), "edge-cmcd-player")) {
+                    HazelcastJsonValue v = map.get(sid);
+                    if (v == null || !e1Id.equals(new JsonObject(v.getValue()).getString("node"))) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+            assertTrue(new JsonObject(map.get(sids.iterator().next()).getValue()).getLong("bytes") > 0);
+
+            // a malformed sid is the player's mistake: 400 from the edge, naming it
+            HttpResponse<byte[]> bad = get(edge + "/live/seen/index.m3u8?sid=no%20spaces");
+            assertEquals(400, bad.statusCode());
+            assertTrue(new String(bad.body()).contains("sid must be"), new String(bad.body()));
+            p.close();
+        }
+    }
+
+    /** active_stream_sessions of {@code key} on {@code n}; NaN when the node has no such series. */
+    private static double sessions(Node n, String key) {
+        return io.tributary.testing.Scrape.of(n).value("active_stream_sessions", "stream_id=\"" + key + "\"");
+    }
+
+    @Test
+    @Order(4)
     void anOriginThatDiesLeavesTheRegistryButItsSessionsSurvive() throws Exception {
         Node doomed = node(3, Map.of("TRIBUTARY_ROLES", "origin", "TRIBUTARY_TRANSCODE_LADDER", "none"));
         String doomedId = doomed.hazelcast().getCluster().getLocalMember().getUuid().toString();
@@ -240,7 +312,7 @@ class ClusterTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void ffmpegPlaysThroughRouterAndEdgeAndKeepsPlayingWhenTheServingEdgeStops() throws Exception {
         TestPatternBroadcaster broadcaster = new TestPatternBroadcaster(origin.rtmpUrl("live1"), 320, 240, 25, 25, 0, true);
         broadcaster.start();

@@ -5,7 +5,12 @@ import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastJsonValue;
 import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.core.EntryEvent;
 import com.hazelcast.map.IMap;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryEvictedListener;
+import com.hazelcast.map.listener.EntryExpiredListener;
+import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.query.Predicates;
 import io.tributary.cluster.SharedMaps;
 import io.vertx.core.Future;
@@ -13,8 +18,12 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -25,6 +34,9 @@ import java.util.logging.Logger;
  * gone; withdrawing only removes the entry while it is still this origin's (another origin may
  * have taken the key since). When a member leaves, the survivors delete its keys, so edges stop
  * sending viewers to a node that is no longer there.
+ *
+ * <p>Each node also keeps the set of registered keys in memory (an entry listener), so "does
+ * this stream exist anywhere in the cluster" is a local lookup on the request path.
  */
 public final class HazelcastStreamRegistry implements StreamRegistry {
 
@@ -35,6 +47,10 @@ public final class HazelcastStreamRegistry implements StreamRegistry {
     private final HazelcastInstance hz;
     private final String self;
     private UUID membershipListener;
+    private UUID entryListener;
+    /** Keys registered anywhere in the cluster, as this member last heard. */
+    private final Set<String> keys = ConcurrentHashMap.newKeySet();
+    private final CopyOnWriteArrayList<Consumer<String>> removals = new CopyOnWriteArrayList<>();
 
     public HazelcastStreamRegistry(Vertx vertx, HazelcastInstance hz) {
         this.vertx = vertx;
@@ -43,8 +59,10 @@ public final class HazelcastStreamRegistry implements StreamRegistry {
         this.self = hz.getCluster().getLocalMember().getUuid().toString();
     }
 
-    /** Starts removing the keys of members that leave. */
+    /** Starts following the registered keys and removing the keys of members that leave (blocking: on a worker). */
     public HazelcastStreamRegistry start() {
+        entryListener = map.addEntryListener(new KeyFollower(), false);
+        keys.addAll(map.keySet()); // after the listener: a key added in between is seen by one or both
         membershipListener = hz.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent e) {
@@ -86,6 +104,21 @@ public final class HazelcastStreamRegistry implements StreamRegistry {
         return Future.fromCompletionStage(map.submitToKey(streamKey, new RemoveIfMember(self)), vertx.getOrCreateContext());
     }
 
+    /** Whether some origin in the cluster holds {@code streamKey} (a local lookup). */
+    public boolean holds(String streamKey) {
+        return keys.contains(streamKey);
+    }
+
+    /** The keys registered in the cluster now (a live view). */
+    public Set<String> keys() {
+        return java.util.Collections.unmodifiableSet(keys);
+    }
+
+    /** Calls {@code listener} (on a Hazelcast event thread) with each key that leaves the registry. */
+    public void onRemoved(Consumer<String> listener) {
+        removals.add(listener);
+    }
+
     /** Stream key to origin base URL, ordered by key (a scan of the map: for the cluster API, on a worker). */
     public Map<String, JsonObject> entries() {
         Map<String, JsonObject> out = new TreeMap<>();
@@ -98,6 +131,46 @@ public final class HazelcastStreamRegistry implements StreamRegistry {
     public void close() {
         if (membershipListener != null) {
             hz.getCluster().removeMembershipListener(membershipListener);
+        }
+        if (entryListener != null) {
+            map.removeEntryListener(entryListener);
+        }
+    }
+
+    private final class KeyFollower implements EntryAddedListener<String, HazelcastJsonValue>,
+            EntryRemovedListener<String, HazelcastJsonValue>, EntryEvictedListener<String, HazelcastJsonValue>,
+            EntryExpiredListener<String, HazelcastJsonValue> {
+
+        @Override
+        public void entryAdded(EntryEvent<String, HazelcastJsonValue> e) {
+            keys.add(e.getKey());
+        }
+
+        @Override
+        public void entryRemoved(EntryEvent<String, HazelcastJsonValue> e) {
+            gone(e.getKey());
+        }
+
+        @Override
+        public void entryEvicted(EntryEvent<String, HazelcastJsonValue> e) {
+            gone(e.getKey());
+        }
+
+        @Override
+        public void entryExpired(EntryEvent<String, HazelcastJsonValue> e) {
+            gone(e.getKey());
+        }
+
+        private void gone(String key) {
+            if (keys.remove(key)) {
+                for (Consumer<String> l : removals) {
+                    try {
+                        l.accept(key);
+                    } catch (RuntimeException x) {
+                        LOG.log(Level.WARNING, "registry removal listener failed for " + key, x);
+                    }
+                }
+            }
         }
     }
 
