@@ -2,6 +2,7 @@ package io.tributary.edge;
 
 import io.tributary.StatusException;
 import io.tributary.cluster.ring.ContentKey;
+import io.tributary.delivery.LiveDash;
 import io.tributary.hotness.ContentHotness;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -10,6 +11,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -20,7 +22,8 @@ import java.util.logging.Logger;
 
 /**
  * An edge's HTTP face: serves {@code /live/...} for any stream from its cache or its origin
- * (through the shared {@link EdgeFetcher}), and {@code /health} for routers' active checks.
+ * (through the shared {@link EdgeFetcher}), {@code /health} for routers' active checks, and
+ * {@code /api/v1/time}, the clock its MPDs name (see {@link EdgeManifests}).
  * One instance per event loop, all on one port.
  */
 public final class EdgeVerticle extends VerticleBase {
@@ -69,6 +72,7 @@ public final class EdgeVerticle extends VerticleBase {
                 .put("cacheBytes", fetcher.cache().bytes()).put("cacheEntries", fetcher.cache().size())
                 .put("inFlight", fetcher.inFlight())));
         router.get("/live/*").handler(this::live);
+        router.get(LiveDash.TIME_PATH).handler(LiveDash::time);
         router.route().last().handler(ctx -> fail(ctx.response(), StatusException.notFound("no such resource: " + ctx.normalizedPath())));
         router.route().failureHandler(ctx -> {
             LOG.log(Level.WARNING, "edge request " + ctx.normalizedPath() + " failed", ctx.failure());
@@ -112,11 +116,12 @@ public final class EdgeVerticle extends VerticleBase {
                 fail(res, ar.cause() instanceof StatusException s ? s : new StatusException(502, String.valueOf(ar.cause().getMessage())));
                 return;
             }
-            send(res, ar.result(), tierCacheControl);
+            send(ctx.request(), res, key, ar.result(), tierCacheControl);
         });
     }
 
-    private static void send(HttpServerResponse res, EdgeFetcher.Served served, String tierCacheControl) {
+    private static void send(HttpServerRequest req, HttpServerResponse res, ContentKey key, EdgeFetcher.Served served,
+                             String tierCacheControl) {
         if (res.closed() || res.ended()) {
             return;
         }
@@ -136,7 +141,8 @@ public final class EdgeVerticle extends VerticleBase {
         } else {
             res.putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
         }
-        res.end(o.body());
+        // playlists and MPDs: gzip and the edge's clock URL; media as fetched, never compressed
+        res.end(o.status() == 200 && key.manifest() ? EdgeManifests.body(req, res, o) : o.body());
     }
 
     private static void fail(HttpServerResponse res, StatusException e) {
