@@ -26,9 +26,9 @@ import java.util.List;
  * Representations address the LL-HLS rendition objects themselves (see {@link DashManifest}),
  * and {@code /api/v1/time}, the clock players synchronise with (UTCTiming http-iso).
  */
-final class LiveDash {
+public final class LiveDash {
 
-    static final String TIME_PATH = "/api/v1/time";
+    public static final String TIME_PATH = "/api/v1/time";
     private static final CharSequence MPD_TYPE = HttpHeaders.createOptimized(DashManifest.CONTENT_TYPE);
     /** The media timescale of video renditions (LiveStream's packager clock). */
     private static final int VIDEO_TIMESCALE = 90_000;
@@ -106,14 +106,14 @@ final class LiveDash {
     }
 
     /** {@code GET /api/v1/time}: now, ISO-8601 UTC with milliseconds. */
-    static void time(RoutingContext ctx) {
+    public static void time(RoutingContext ctx) {
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
                 .end(ISO_MS.format(Instant.now()));
     }
 
     /** The scheme and authority the client used (a proxy's X-Forwarded-Proto wins), for absolute URLs. */
-    static String origin(HttpServerRequest req) {
+    public static String origin(HttpServerRequest req) {
         String scheme = req.getHeader("X-Forwarded-Proto");
         if (scheme == null || !(scheme.equals("http") || scheme.equals("https"))) {
             scheme = req.scheme() == null ? "http" : req.scheme();

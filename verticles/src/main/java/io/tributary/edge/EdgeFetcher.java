@@ -166,8 +166,10 @@ public final class EdgeFetcher {
             }
         });
         client.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(origin + key.cacheKey())
+                        .setConnectTimeout(settings.connectTimeout().toMillis())
                         .putHeader(PlaybackSessions.EDGE_FETCH_HEADER, "1") // a cache fill, not a viewer
-                        .setConnectTimeout(settings.connectTimeout().toMillis()))
+                        // the cache holds identity bytes: the edge compresses per viewer itself
+                        .putHeader(HttpHeaders.ACCEPT_ENCODING, HttpHeaders.IDENTITY))
                 .compose(req -> {
                     if (result.future().isComplete()) { // timed out while connecting: do not send late
                         req.reset();

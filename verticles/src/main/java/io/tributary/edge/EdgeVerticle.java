@@ -2,6 +2,7 @@ package io.tributary.edge;
 
 import io.tributary.StatusException;
 import io.tributary.cluster.ring.ContentKey;
+import io.tributary.delivery.LiveDash;
 import io.tributary.hotness.ContentHotness;
 import io.tributary.session.PlaybackSessions;
 import io.tributary.session.SessionUris;
@@ -9,6 +10,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -22,7 +24,8 @@ import java.util.logging.Logger;
 
 /**
  * An edge's HTTP face: serves {@code /live/...} for any stream from its cache or its origin
- * (through the shared {@link EdgeFetcher}), and {@code /health} for routers' active checks.
+ * (through the shared {@link EdgeFetcher}), {@code /health} for routers' active checks, and
+ * {@code /api/v1/time}, the clock its MPDs name (see {@link EdgeManifests}).
  * One instance per event loop, all on one port.
  */
 public final class EdgeVerticle extends VerticleBase {
@@ -86,6 +89,7 @@ public final class EdgeVerticle extends VerticleBase {
             sessions.mount(router); // before /live/*: the session hook runs first, then this edge serves
         }
         router.get("/live/*").handler(this::live);
+        router.get(LiveDash.TIME_PATH).handler(LiveDash::time);
         router.route().last().handler(ctx -> fail(ctx.response(), StatusException.notFound("no such resource: " + ctx.normalizedPath())));
         router.route().failureHandler(ctx -> {
             if (ctx.failure() instanceof StatusException s) { // a bad request (e.g. a malformed sid)
@@ -143,15 +147,15 @@ public final class EdgeVerticle extends VerticleBase {
             return;
         }
         EdgeObject o = served.object();
-        io.vertx.core.buffer.Buffer body = o.body();
+        Buffer body = o.body();
         if (o.status() == 200 && key.manifest()) {
             if (rungs != null && key.rendition() == null && key.object().equals("index.m3u8")) {
                 rungs.learn(key.stream(), body);
             }
+            // playlists and MPDs: gzip and the edge's clock URL; a player without CMCD gets its sid in every URI
             String sid = SessionUris.sid(ctx);
-            if (sid != null) {
-                body = tagged.body(key, o, sid);
-            }
+            body = sid == null ? EdgeManifests.body(ctx.request(), res, o)
+                    : tagged.body(key, EdgeManifests.plain(ctx.request(), o), sid);
         }
         res.setStatusCode(o.status()).putHeader(X_CACHE, served.outcome().name());
         if (o.contentType() != null) {
@@ -168,7 +172,7 @@ public final class EdgeVerticle extends VerticleBase {
         } else {
             res.putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
         }
-        res.end(body);
+        res.end(body); // media as fetched, never compressed
     }
 
     private static void fail(HttpServerResponse res, StatusException e) {

@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * Playlists and MPDs as an edge serves them to a player without CMCD: every URI carries the
  * player's {@code sid}, so its later requests are attributed to its session. The rewrite is done
- * once per cached object into a template, and each player gets a copy with its own sid. One per
+ * once per cached manifest form into a template, and each player gets a copy with its own sid. One per
  * edge verticle (one event loop): no locking.
  */
 final class SessionTagged {
@@ -19,21 +19,22 @@ final class SessionTagged {
     /** Templates kept; past this many (blocking reloads make a key per part) they are all dropped. */
     private static final int MAX = 512;
 
-    private record Memo(EdgeObject source, SessionUris.Template template) {
+    private record Memo(Buffer source, SessionUris.Template template) {
     }
 
     private final Map<String, Memo> memos = new HashMap<>();
 
-    Buffer body(ContentKey key, EdgeObject o, String sid) {
+    /** {@code source}: the manifest as this viewer would get it without a sid (its edge clock URL in an MPD). */
+    Buffer body(ContentKey key, Buffer source, String sid) {
         String ck = key.cacheKey();
         Memo m = memos.get(ck);
-        if (m == null || m.source() != o) {
+        if (m == null || m.source() != source) {
             if (memos.size() >= MAX) {
                 memos.clear();
             }
-            String text = o.body().toString(StandardCharsets.UTF_8);
+            String text = source.toString(StandardCharsets.UTF_8);
             boolean mpd = key.object().endsWith(".mpd");
-            m = new Memo(o, SessionUris.template(0, q -> mpd ? SessionUris.tagMpd(text, q.substring(SessionUris.PARAM.length() + 1))
+            m = new Memo(source, SessionUris.template(0, q -> mpd ? SessionUris.tagMpd(text, q.substring(SessionUris.PARAM.length() + 1))
                     : SessionUris.tagPlaylist(text, q)));
             memos.put(ck, m);
         }

@@ -24,6 +24,8 @@ final class CountingProxy {
     private final Vertx vertx;
     private final String origin;
     private final ConcurrentHashMap<String, AtomicInteger> counts = new ConcurrentHashMap<>();
+    /** Accept-Encoding values of the requests that reached the origin ("-" when absent). */
+    final java.util.Set<String> acceptEncodings = ConcurrentHashMap.newKeySet();
     private final HttpClientAgent client;
     private HttpServer server;
     volatile long delayMs;
@@ -59,6 +61,8 @@ final class CountingProxy {
 
     private void forward(HttpServerRequest req) {
         counts.computeIfAbsent(req.uri(), k -> new AtomicInteger()).incrementAndGet();
+        String accept = req.getHeader(HttpHeaders.ACCEPT_ENCODING);
+        acceptEncodings.add(accept == null ? "-" : accept);
         long delay = delayMs;
         if (delay > 0) {
             vertx.setTimer(delay, id -> send(req));
@@ -68,7 +72,12 @@ final class CountingProxy {
     }
 
     private void send(HttpServerRequest req) {
-        client.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(origin + req.uri()))
+        RequestOptions upstream = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(origin + req.uri());
+        String accept = req.getHeader(HttpHeaders.ACCEPT_ENCODING);
+        if (accept != null) { // the origin answers what the edge asked for: gzip if it asked for that
+            upstream.putHeader(HttpHeaders.ACCEPT_ENCODING, accept);
+        }
+        client.request(upstream)
                 .compose(r -> r.send())
                 .compose(resp -> resp.body().map(body -> {
                     var out = req.response().setStatusCode(resp.statusCode());

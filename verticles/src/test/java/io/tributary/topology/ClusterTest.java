@@ -227,6 +227,14 @@ class ClusterTest {
                 assertEquals(200, get(edge + "/live/seen/" + rendition + "/" + mp.segments().get(0).uri()).statusCode());
             }
             assertEquals(2, sids.size(), "two players through one edge share a sid: " + sids);
+            String firstHls = sids.iterator().next();
+
+            // a DASH player without CMCD: its sid on the MPD's templates, and the clock at the edge it asked
+            String mpd = new String(get(edge + "/live/seen/manifest.mpd").body());
+            java.util.regex.Matcher dashSid = java.util.regex.Pattern.compile("media=\"[^\"]*\\?sid=([0-9a-f-]{36})\"").matcher(mpd);
+            assertTrue(dashSid.find(), mpd);
+            sids.add(dashSid.group(1));
+            assertTrue(mpd.contains("value=\"" + edge + "/api/v1/time\""), mpd);
 
             // a CMCD player: its own sid, nothing added to its URIs
             HttpResponse<byte[]> cmcd = get(edge + "/live/seen/index.m3u8?CMCD=sid%3D%22edge-cmcd-player%22");
@@ -234,14 +242,15 @@ class ClusterTest {
             assertTrue(!new String(cmcd.body()).contains("sid="), new String(cmcd.body()));
 
             // sessions and the HPA's gauge on the edge's node; the origin saw only cache fills, no viewers
-            TestNode.await("three more sessions on the edge node", Duration.ofSeconds(5),
-                    () -> sessions(e1, "seen") == edgeBefore + 3);
+            assertEquals(3, sids.size(), "the DASH player got another player's sid: " + sids);
+            TestNode.await("four more sessions on the edge node", Duration.ofSeconds(5),
+                    () -> sessions(e1, "seen") == edgeBefore + 4);
             double atOrigin = sessions(origin, "seen");
             assertTrue(Double.isNaN(atOrigin) || atOrigin == 0, "the edge's fetches made sessions at the origin: " + atOrigin);
             IMap<String, HazelcastJsonValue> map = origin.hazelcast().getMap(SharedMaps.SESSIONS);
             String e1Id = e1.hazelcast().getCluster().getLocalMember().getUuid().toString();
             TestNode.await("the edge's sessions in the cluster map", Duration.ofSeconds(5), () -> {
-                for (String sid : List.of(sids.iterator().next(), "edge-cmcd-player")) {
+                for (String sid : List.of(firstHls, "edge-cmcd-player")) {
                     HazelcastJsonValue v = map.get(sid);
                     if (v == null || !e1Id.equals(new JsonObject(v.getValue()).getString("node"))) {
                         return false;
@@ -249,7 +258,7 @@ class ClusterTest {
                 }
                 return true;
             });
-            assertTrue(new JsonObject(map.get(sids.iterator().next()).getValue()).getLong("bytes") > 0);
+            assertTrue(new JsonObject(map.get(firstHls).getValue()).getLong("bytes") > 0);
 
             // a malformed sid is the player's mistake: 400 from the edge, naming it
             HttpResponse<byte[]> bad = get(edge + "/live/seen/index.m3u8?sid=no%20spaces");

@@ -1,0 +1,180 @@
+package io.tributary.edge;
+
+import io.tributary.delivery.LiveDash;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * What the edge does to a playlist or MPD on its way to a viewer, derived once per cached object
+ * ({@link EdgeObject#manifestForms()}), never per request. Media objects pass untouched.
+ *
+ * <ul>
+ * <li>gzip when the viewer accepts it, as the origin's delivery does ({@code Content-Encoding},
+ * {@code Vary: Accept-Encoding}); the edge fetches identity bytes, so the cache holds those.</li>
+ * <li>the DASH clock: LiveDash renders UTCTiming from the Host it is asked under, which for the
+ * edge's fetch is the origin. The edge serves {@code /api/v1/time} itself and rewrites that value
+ * to the scheme and authority the viewer used, so players never need to reach the origin.</li>
+ * </ul>
+ *
+ * <p>Why rewrite here rather than have the edge send {@code X-Forwarded-Host} for the origin to
+ * render: the edge does not know one authority its viewers use (its port may be ephemeral, its
+ * bind address a wildcard, viewers may come through a DNS name or a TLS terminator), while the
+ * Host of each viewer request is exactly that, as it is for the origin. It also asks the origin to
+ * trust no new header. The edge still fetches and caches one MPD; the rewritten forms hang off
+ * it, one per viewer origin (bounded: a Host header is the client's to choose).
+ */
+final class EdgeManifests {
+
+    /** Viewer origins (scheme://authority) an MPD keeps rewritten, gzipped forms for; others get theirs uncached. */
+    static final int MAX_CLOCK_ORIGINS = 4;
+    private static final CharSequence GZIP = HttpHeaders.createOptimized("gzip");
+    private static final CharSequence ACCEPT_ENCODING = HttpHeaders.createOptimized("Accept-Encoding");
+    private static final String CLOCK_ELEMENT = "<UTCTiming";
+    private static final String VALUE = " value=\"";
+
+    private EdgeManifests() {
+    }
+
+    /** The body of a 200 manifest for this viewer; sets Vary and, when it is gzip, Content-Encoding. */
+    static Buffer body(HttpServerRequest req, HttpServerResponse res, EdgeObject o) {
+        Form f = o.manifestForms().forOrigin(LiveDash.origin(req));
+        res.putHeader(HttpHeaders.VARY, ACCEPT_ENCODING);
+        if (f.gzip() != null && acceptsGzip(req.getHeader(HttpHeaders.ACCEPT_ENCODING))) {
+            res.putHeader(HttpHeaders.CONTENT_ENCODING, GZIP);
+            return f.gzip();
+        }
+        return f.plain();
+    }
+
+    /** The uncompressed body of a 200 manifest for this viewer (its clock URL in an MPD). */
+    static Buffer plain(HttpServerRequest req, EdgeObject o) {
+        return o.manifestForms().forOrigin(LiveDash.origin(req)).plain();
+    }
+
+    /** Whether an Accept-Encoding value admits gzip: gzip with q above 0, or else {@code *} with q above 0. */
+    static boolean acceptsGzip(String acceptEncoding) {
+        if (acceptEncoding == null) {
+            return false;
+        }
+        double gzip = -1;
+        double any = -1;
+        for (String coding : acceptEncoding.split(",")) {
+            String[] params = coding.split(";");
+            String name = params[0].trim().toLowerCase(Locale.ROOT);
+            if (name.equals("gzip")) {
+                gzip = quality(params);
+            } else if (name.equals("*")) {
+                any = quality(params);
+            }
+        }
+        return gzip >= 0 ? gzip > 0 : any > 0;
+    }
+
+    /** The q of a coding's parameters; 1 when absent, 0 when malformed (ignored, as not acceptable). */
+    private static double quality(String[] params) {
+        for (int i = 1; i < params.length; i++) {
+            String p = params[i].trim();
+            if (p.length() > 2 && (p.charAt(0) == 'q' || p.charAt(0) == 'Q') && p.charAt(1) == '=') {
+                try {
+                    double q = Double.parseDouble(p.substring(2));
+                    return q >= 0 && q <= 1 ? q : 0;
+                } catch (NumberFormatException e) {
+                    return 0;
+                }
+            }
+        }
+        return 1;
+    }
+
+    /** One form of a manifest: its bytes, and gzip of them or null when not kept. */
+    record Form(Buffer plain, Buffer gzip) {
+    }
+
+    /** A manifest's forms for viewers: the fetched bytes, or for an MPD one per viewer origin. */
+    static final class Forms {
+
+        private final Form fetched;
+        /** An MPD's text up to the origin's clock URL and from its closing quote on; null when nothing to rewrite. */
+        private final String beforeClock;
+        private final String afterClock;
+        private final ConcurrentHashMap<String, Form> byOrigin = new ConcurrentHashMap<>();
+
+        private Forms(Form fetched, String beforeClock, String afterClock) {
+            this.fetched = fetched;
+            this.beforeClock = beforeClock;
+            this.afterClock = afterClock;
+        }
+
+        static Forms of(Buffer body) {
+            String text = body.toString(StandardCharsets.UTF_8);
+            int element = text.indexOf(CLOCK_ELEMENT);
+            if (element >= 0) {
+                int close = text.indexOf('>', element);
+                int value = text.indexOf(VALUE, element);
+                if (value >= 0 && value < close) {
+                    int from = value + VALUE.length();
+                    int to = text.indexOf('"', from);
+                    // only the origin's own clock: the edge serves that path; another time source stays
+                    if (to > 0 && text.startsWith(LiveDash.TIME_PATH, to - LiveDash.TIME_PATH.length())) {
+                        return new Forms(null, text.substring(0, from), text.substring(to));
+                    }
+                }
+            }
+            return new Forms(new Form(body, gzip(body)), null, null);
+        }
+
+        /** The form for a viewer that asked under {@code viewerOrigin} (scheme://authority). */
+        Form forOrigin(String viewerOrigin) {
+            if (beforeClock == null) {
+                return fetched;
+            }
+            Form known = byOrigin.get(viewerOrigin);
+            if (known != null) {
+                return known;
+            }
+            if (byOrigin.size() >= MAX_CLOCK_ORIGINS) {
+                return new Form(render(viewerOrigin), null); // not remembered, so not worth compressing
+            }
+            return byOrigin.computeIfAbsent(viewerOrigin, o -> {
+                Buffer plain = render(o);
+                return new Form(plain, gzip(plain));
+            });
+        }
+
+        private Buffer render(String viewerOrigin) {
+            StringBuilder b = new StringBuilder(beforeClock.length() + afterClock.length() + 64).append(beforeClock);
+            String url = viewerOrigin + LiveDash.TIME_PATH;
+            for (int i = 0; i < url.length(); i++) { // the Host is the client's: escape it for the attribute
+                char c = url.charAt(i);
+                switch (c) {
+                    case '&' -> b.append("&amp;");
+                    case '<' -> b.append("&lt;");
+                    case '>' -> b.append("&gt;");
+                    case '"' -> b.append("&quot;");
+                    default -> b.append(c);
+                }
+            }
+            return Buffer.buffer(b.append(afterClock).toString());
+        }
+    }
+
+    static Buffer gzip(Buffer plain) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(plain.length() / 3 + 64);
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(plain.getBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return Buffer.buffer(out.toByteArray());
+    }
+}
