@@ -29,6 +29,9 @@ import java.util.List;
 public final class LiveDash {
 
     public static final String TIME_PATH = "/api/v1/time";
+    /** host, [v6] or host:port; nothing that could break out of an attribute or a URL. */
+    private static final java.util.regex.Pattern FORWARDED_HOST =
+            java.util.regex.Pattern.compile("(\\[[0-9A-Fa-f:.]{2,45}]|[A-Za-z0-9.-]{1,253})(:[0-9]{1,5})?");
     private static final CharSequence MPD_TYPE = HttpHeaders.createOptimized(DashManifest.CONTENT_TYPE);
     /** The media timescale of video renditions (LiveStream's packager clock). */
     private static final int VIDEO_TIMESCALE = 90_000;
@@ -112,11 +115,18 @@ public final class LiveDash {
                 .end(ISO_MS.format(Instant.now()));
     }
 
-    /** The scheme and authority the client used (a proxy's X-Forwarded-Proto wins), for absolute URLs. */
+    /**
+     * The scheme and authority the client used, for absolute URLs: a proxy's X-Forwarded-Proto and
+     * X-Forwarded-Host win (a router in proxy mode sets them), a malformed one is ignored.
+     */
     public static String origin(HttpServerRequest req) {
         String scheme = req.getHeader("X-Forwarded-Proto");
         if (scheme == null || !(scheme.equals("http") || scheme.equals("https"))) {
             scheme = req.scheme() == null ? "http" : req.scheme();
+        }
+        String forwardedHost = req.getHeader("X-Forwarded-Host");
+        if (forwardedHost != null && FORWARDED_HOST.matcher(forwardedHost).matches()) {
+            return scheme + "://" + forwardedHost;
         }
         HostAndPort authority = req.authority();
         String host;

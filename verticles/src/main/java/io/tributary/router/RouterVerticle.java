@@ -2,6 +2,7 @@ package io.tributary.router;
 
 import io.tributary.StatusException;
 import io.tributary.cluster.ring.ContentKey;
+import io.tributary.delivery.LiveDash;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -12,6 +13,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
@@ -33,7 +35,14 @@ public final class RouterVerticle extends VerticleBase {
 
     private static final CharSequence X_EDGE = HttpHeaders.createOptimized("X-Edge");
     private static final CharSequence[] PASSED = {HttpHeaders.CONTENT_TYPE, HttpHeaders.CACHE_CONTROL,
-            HttpHeaders.createOptimized("Age"), HttpHeaders.createOptimized("X-Cache")};
+            HttpHeaders.createOptimized("Age"), HttpHeaders.createOptimized("X-Cache"), HttpHeaders.CONTENT_ENCODING,
+            HttpHeaders.VARY};
+    /** What the edge needs of the viewer's request: compression, CMCD (sessions, QoE) and region. */
+    private static final CharSequence[] FORWARDED = {HttpHeaders.ACCEPT_ENCODING, HttpHeaders.createOptimized("CMCD-Request"),
+            HttpHeaders.createOptimized("CMCD-Object"), HttpHeaders.createOptimized("CMCD-Status"),
+            HttpHeaders.createOptimized("CMCD-Session"), HttpHeaders.createOptimized("X-Region")};
+    private static final String FORWARDED_HOST = "X-Forwarded-Host";
+    private static final String FORWARDED_PROTO = "X-Forwarded-Proto";
 
     private final EdgeRouting routing;
     private HttpServer server;
@@ -54,6 +63,8 @@ public final class RouterVerticle extends VerticleBase {
         Router router = Router.router(vertx);
         router.get("/health").handler(this::health);
         router.get("/live/*").handler(this::live);
+        // DASH players of a proxying router are told its own clock (the edge renders the viewer's host)
+        router.get(LiveDash.TIME_PATH).handler(LiveDash::time);
         router.route().last().handler(ctx -> fail(ctx.response(), StatusException.notFound("no such resource: " + ctx.normalizedPath())));
         server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.port()).setTcpNoDelay(true));
         return server.requestHandler(router).listen();
@@ -105,8 +116,9 @@ public final class RouterVerticle extends VerticleBase {
         HttpServerResponse res = ctx.response();
         long timeout = routing.settings().proxyTimeout().toMillis();
         routing.begin(edge);
-        client.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(edge + ctx.request().uri())
-                        .setConnectTimeout(routing.settings().checkTimeout().toMillis()).setIdleTimeout(timeout))
+        client.request(forwarded(ctx.request(), new RequestOptions().setMethod(HttpMethod.GET)
+                        .setAbsoluteURI(edge + ctx.request().uri())
+                        .setConnectTimeout(routing.settings().checkTimeout().toMillis()).setIdleTimeout(timeout)))
                 .compose(req -> req.send())
                 .onComplete(ar -> {
                     if (ar.failed()) {
@@ -123,6 +135,24 @@ public final class RouterVerticle extends VerticleBase {
                     routing.health().succeeded(edge);
                     pipe(ar.result(), res, edge).onComplete(done -> routing.end(edge));
                 });
+    }
+
+    /**
+     * The viewer's headers the edge acts on, and where the viewer came in (nginx's
+     * {@code proxy_set_header X-Forwarded-Host $host}): absolute URLs the edge renders, such as
+     * an MPD's clock, then name this router, which the viewer can reach, not the edge.
+     */
+    private static RequestOptions forwarded(HttpServerRequest viewer, RequestOptions to) {
+        for (CharSequence h : FORWARDED) {
+            String v = viewer.getHeader(h);
+            if (v != null) {
+                to.putHeader(h, v);
+            }
+        }
+        String base = LiveDash.origin(viewer); // honours a front proxy's X-Forwarded-* already
+        int at = base.indexOf("://");
+        to.putHeader(FORWARDED_PROTO, base.substring(0, at)).putHeader(FORWARDED_HOST, base.substring(at + 3));
+        return to;
     }
 
     private String nextEdge(ContentKey key, String failed) {

@@ -19,7 +19,12 @@ import java.util.function.BooleanSupplier;
 /** Starts a real node on free loopback ports, and the HTTP plumbing tests share. */
 public final class TestNode {
 
-    public static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /**
+     * HTTP/1.1, as players on http:// speak: the JDK client's default tries an h2c upgrade, and on
+     * that path a response whose body stalled after its headers hung a test far past its timeout.
+     */
+    public static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     private TestNode() {
     }
@@ -32,9 +37,10 @@ public final class TestNode {
         env.put("TRIBUTARY_HTTP_INSTANCES", "2");
         env.put("TRIBUTARY_RTMP_RECONNECT_GRACE", "5s");
         env.put("TRIBUTARY_RTMP_ENDED_RETENTION", "30s");
-        // the edge and router roles (on by default) take any free port
-        env.put("TRIBUTARY_EDGE_PORT", "0");
-        env.put("TRIBUTARY_ROUTER_PORT", "0");
+        // the edge and router roles (on by default) on free ports of their own; not 0: a verticle set
+        // scaled up deploys its extra instances apart, and with port 0 they would listen elsewhere
+        env.put("TRIBUTARY_EDGE_PORT", Integer.toString(freePort()));
+        env.put("TRIBUTARY_ROUTER_PORT", Integer.toString(freePort()));
         env.putAll(overrides);
         TributaryConfig config = TributaryConfig.load(null, env).withPorts(freePort(), freePort());
         try {

@@ -260,6 +260,28 @@ class ClusterTest {
             });
             assertTrue(new JsonObject(map.get(firstHls).getValue()).getLong("bytes") > 0);
 
+            // through a proxying router: the viewer's CMCD headers and Accept-Encoding reach the edge,
+            // and the MPD's clock names the router, the address the viewer used
+            String router = "http://127.0.0.1:" + e1.roles().routerPort();
+            HttpResponse<byte[]> viaRouter = TestNode.HTTP.send(HttpRequest.newBuilder(URI.create(router + "/live/seen/index.m3u8"))
+                    .header("CMCD-Session", "sid=\"via-router\"").header("Accept-Encoding", "gzip").timeout(Duration.ofSeconds(20)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, viaRouter.statusCode());
+            assertEquals("gzip", viaRouter.headers().firstValue("content-encoding").orElse(""), "the edge's gzip through the router");
+            String mvText = new String(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(viaRouter.body())).readAllBytes());
+            assertTrue(mvText.startsWith("#EXTM3U") && !mvText.contains("sid="), mvText);
+            Node servingEdge = viaRouter.headers().firstValue("x-edge").orElseThrow().endsWith(":" + e1.roles().edgePort()) ? e1 : e2;
+            String servingId = servingEdge.hazelcast().getCluster().getLocalMember().getUuid().toString();
+            TestNode.await("the router's viewer as a session of the serving edge", Duration.ofSeconds(5), () -> {
+                HazelcastJsonValue v = map.get("via-router");
+                return v != null && servingId.equals(new JsonObject(v.getValue()).getString("node"));
+            });
+            String routedMpd = new String(get(router + "/live/seen/manifest.mpd").body());
+            assertTrue(routedMpd.contains("value=\"" + router + "/api/v1/time\""), routedMpd);
+            HttpResponse<byte[]> clock = get(router + "/api/v1/time");
+            assertEquals(200, clock.statusCode());
+            assertTrue(Math.abs(java.time.Instant.parse(new String(clock.body())).toEpochMilli() - System.currentTimeMillis()) < 5000);
+
             // a malformed sid is the player's mistake: 400 from the edge, naming it
             HttpResponse<byte[]> bad = get(edge + "/live/seen/index.m3u8?sid=no%20spaces");
             assertEquals(400, bad.statusCode());
