@@ -8,6 +8,7 @@ import io.tributary.hotness.ContentHotness;
 import io.tributary.ingest.RtmpIngestVerticle;
 import io.tributary.live.LiveStream;
 import io.tributary.live.LiveStreams;
+import io.tributary.live.PublishClaims;
 import io.tributary.metrics.NodeMetrics;
 import io.tributary.ops.NodeApi;
 import io.tributary.ops.VerticleScaler;
@@ -119,7 +120,9 @@ public final class Node {
                 // through the scaler: POST /api/v1/verticles/{ingest,delivery}/scale redeploys these sets (NodeRoles adds edge, router);
                 // only an origin ingests
                 .compose(x -> !config.topology().has(Role.ORIGIN) ? Future.<String>succeededFuture() : node.scaler.deploy("ingest", () -> {
-                    RtmpIngestVerticle v = new RtmpIngestVerticle(config.rtmp(), streams, metrics, node.api::ingestStopGraceMillis);
+                    // clustered, a key is published on one origin at a time: the registry decides
+                    PublishClaims claims = joined.clustered() ? node.roles : PublishClaims.NONE;
+                    RtmpIngestVerticle v = new RtmpIngestVerticle(config.rtmp(), streams, claims, metrics, node.api::ingestStopGraceMillis);
                     ingest.compareAndSet(null, v);
                     return v;
                 }, rtmpInstances))

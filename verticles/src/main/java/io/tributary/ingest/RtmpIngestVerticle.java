@@ -2,6 +2,7 @@ package io.tributary.ingest;
 
 import io.tributary.config.TributaryConfig;
 import io.tributary.live.LiveStreams;
+import io.tributary.live.PublishClaims;
 import io.tributary.metrics.NodeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -20,19 +21,22 @@ public final class RtmpIngestVerticle extends VerticleBase {
 
     private final TributaryConfig.Rtmp config;
     private final LiveStreams streams;
+    /** The gate each publish passes first (the cluster's stream registry on a clustered origin). */
+    private final PublishClaims claims;
     private final NodeMetrics metrics;
     /** How long a stopping instance lets its publishers go on (a scaled-away set keeps them streaming). */
     private final java.util.function.LongSupplier stopGraceMillis;
     private NetServer server;
 
     public RtmpIngestVerticle(TributaryConfig.Rtmp config, LiveStreams streams, NodeMetrics metrics) {
-        this(config, streams, metrics, () -> 0);
+        this(config, streams, PublishClaims.NONE, metrics, () -> 0);
     }
 
-    public RtmpIngestVerticle(TributaryConfig.Rtmp config, LiveStreams streams, NodeMetrics metrics,
+    public RtmpIngestVerticle(TributaryConfig.Rtmp config, LiveStreams streams, PublishClaims claims, NodeMetrics metrics,
                               java.util.function.LongSupplier stopGraceMillis) {
         this.config = config;
         this.streams = streams;
+        this.claims = claims;
         this.metrics = metrics;
         this.stopGraceMillis = stopGraceMillis;
     }
@@ -50,7 +54,7 @@ public final class RtmpIngestVerticle extends VerticleBase {
                 .setPort(config.port())
                 .setTcpNoDelay(true)
                 .setIdleTimeout(30));
-        server.connectHandler(socket -> new RtmpPublisher(CONNECTION_IDS.incrementAndGet(), socket, config, streams, metrics).start());
+        server.connectHandler(socket -> new RtmpPublisher(CONNECTION_IDS.incrementAndGet(), socket, config, streams, claims, metrics).start());
         return server.listen();
     }
 

@@ -2,10 +2,12 @@ package io.tributary.ingest;
 
 import io.micrometer.core.instrument.Counter;
 import io.tributary.StatusException;
+import io.tributary.cluster.registry.StreamHeldException;
 import io.tributary.config.StreamKeys;
 import io.tributary.config.TributaryConfig;
 import io.tributary.live.LiveStream;
 import io.tributary.live.LiveStreams;
+import io.tributary.live.PublishClaims;
 import io.tributary.media.Track;
 import io.tributary.media.codec.MediaFormatException;
 import io.tributary.media.rtmp.RtmpEvent;
@@ -14,9 +16,14 @@ import io.tributary.media.rtmp.RtmpProtocolException;
 import io.tributary.media.rtmp.RtmpServerSession;
 import io.tributary.media.transcode.TranscodeException;
 import io.tributary.metrics.NodeMetrics;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
 
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -24,7 +31,9 @@ import java.util.logging.Logger;
 /**
  * One RTMP connection: bytes in go through the sans-IO session, its events drive the
  * stream, its outbound bytes go back to the socket. Any fault closes this connection
- * only; the stream it fed waits for a reconnect like after any drop.
+ * only; the stream it fed waits for a reconnect like after any drop. A publish first claims its
+ * key ({@link PublishClaims}: in a cluster, no other origin may hold it); while that answer is
+ * pending the connection reads nothing and handles nothing.
  */
 final class RtmpPublisher {
 
@@ -34,27 +43,43 @@ final class RtmpPublisher {
     private final NetSocket socket;
     private final TributaryConfig.Rtmp config;
     private final LiveStreams streams;
+    private final PublishClaims claims;
     private final NodeMetrics metrics;
     private final RtmpServerSession session;
+    /** Decoded events not handled yet: the rest of a batch while a claim is pending. */
+    private final ArrayDeque<RtmpEvent> queued = new ArrayDeque<>();
+    /** Input the socket still delivered after it was paused for a claim. */
+    private final List<Buffer> deferred = new ArrayList<>();
+    private Context context;
     private LiveStream stream;
     private Counter bytesIn;
     private Counter videoFrames;
     private Counter audioFrames;
     private boolean closing;
+    /** A publish waits for its claim. */
+    private boolean claiming;
+    /** The peer or the network closed the connection. */
+    private boolean closed;
 
-    RtmpPublisher(long id, NetSocket socket, TributaryConfig.Rtmp config, LiveStreams streams, NodeMetrics metrics) {
+    RtmpPublisher(long id, NetSocket socket, TributaryConfig.Rtmp config, LiveStreams streams, PublishClaims claims,
+                  NodeMetrics metrics) {
         this.id = id;
         this.socket = socket;
         this.config = config;
         this.streams = streams;
+        this.claims = claims;
         this.metrics = metrics;
         this.session = new RtmpServerSession(new RtmpLimits(config.maxMessageBytes(), RtmpLimits.defaults().maxChunkSize()));
     }
 
     void start() {
+        context = Vertx.currentContext();
         metrics.rtmpConnection();
         socket.handler(this::received);
-        socket.closeHandler(v -> released());
+        socket.closeHandler(v -> {
+            closed = true;
+            released();
+        });
         socket.exceptionHandler(e -> LOG.log(Level.FINE, "rtmp connection " + id + ": " + e));
     }
 
@@ -62,11 +87,23 @@ final class RtmpPublisher {
         if (closing) {
             return;
         }
-        try {
+        if (claiming) {
+            deferred.add(buffer);
+            return;
+        }
+        guarded(() -> {
             if (bytesIn != null) {
                 bytesIn.increment(buffer.length());
             }
-            handleAll(session.receive(buffer.getBytes()));
+            queued.addAll(session.receive(buffer.getBytes()));
+            drain();
+        });
+    }
+
+    /** One step of the connection, its answers flushed; any fault closes the connection. */
+    private void guarded(Runnable step) {
+        try {
+            step.run();
             flush();
         } catch (RtmpProtocolException e) {
             fail("protocol_error", "RTMP protocol error: " + e.getMessage());
@@ -85,17 +122,10 @@ final class RtmpPublisher {
         }
     }
 
-    private void handleAll(List<RtmpEvent> events) {
-        for (RtmpEvent event : events) {
-            boolean wasPublishing = stream != null;
-            handle(event);
-            if (closing) {
-                return;
-            }
-            if (!wasPublishing && stream != null) {
-                // media the client sent before our answer was held by the session: take it now
-                handleAll(session.receive(new byte[0]));
-            }
+    /** Handles the queued events in order, until none is left or a publish waits for its claim. */
+    private void drain() {
+        while (!closing && !claiming && !queued.isEmpty()) {
+            handle(queued.poll());
         }
     }
 
@@ -135,9 +165,51 @@ final class RtmpPublisher {
                     + key + "' to another node");
             return;
         }
+        Future<Void> claim = claims.claim(key);
+        if (claim.isComplete()) {
+            claim.onComplete(x -> claimed(key, claim));
+            return;
+        }
+        // nothing more is read or handled until the answer: events decoded already stay queued
+        claiming = true;
+        socket.pause();
+        claim.onComplete(x -> context.runOnContext(v -> {
+            claiming = false;
+            guarded(() -> {
+                claimed(key, claim);
+                drain();
+            });
+            List<Buffer> early = List.copyOf(deferred);
+            deferred.clear();
+            early.forEach(this::received);
+            if (!closing && !closed && !claiming) {
+                socket.resume();
+            }
+        }));
+    }
+
+    /** The cluster answered the claim of {@code key}: refuse the publish, or take the stream here. */
+    private void claimed(String key, Future<Void> claim) {
+        if (closed || closing) {
+            if (claim.succeeded()) {
+                claims.release(key);
+            }
+            return;
+        }
+        if (claim.failed()) {
+            if (claim.cause() instanceof StreamHeldException held) {
+                reject("duplicate", "NetStream.Publish.BadName", held.getMessage());
+            } else {
+                LOG.log(Level.WARNING, "claiming stream key " + key + " failed", claim.cause());
+                reject("registry_error", "NetStream.Publish.Rejected", "cannot claim stream key '" + key
+                        + "' in the cluster: " + claim.cause().getMessage());
+            }
+            return;
+        }
         try {
             stream = streams.claim(key, id, this::takenOver);
         } catch (StatusException e) {
+            claims.release(key);
             if (e.status() == 409) {
                 reject("duplicate", "NetStream.Publish.BadName", e.getMessage());
             } else {
@@ -149,6 +221,11 @@ final class RtmpPublisher {
         videoFrames = metrics.ingestFrames(key, "video");
         audioFrames = metrics.ingestFrames(key, "audio");
         session.acceptPublish();
+        // media the client sent before our answer was held by the session: it comes before the rest
+        List<RtmpEvent> held = session.receive(new byte[0]);
+        for (int i = held.size() - 1; i >= 0; i--) {
+            queued.addFirst(held.get(i));
+        }
         LOG.info(() -> "publish started: " + key + " (connection " + id + ", " + socket.remoteAddress() + ")");
     }
 

@@ -7,6 +7,7 @@ import io.tributary.cluster.directory.NodeAdvert;
 import io.tributary.cluster.directory.NodeDirectory;
 import io.tributary.cluster.health.HealthPolicy;
 import io.tributary.cluster.registry.HazelcastStreamRegistry;
+import io.tributary.cluster.registry.StreamHeldException;
 import io.tributary.config.TributaryConfig;
 import io.tributary.edge.EdgeFetcher;
 import io.tributary.edge.EdgePrewarm;
@@ -14,7 +15,9 @@ import io.tributary.edge.EdgeRungs;
 import io.tributary.edge.EdgeSettings;
 import io.tributary.edge.EdgeVerticle;
 import io.tributary.hotness.ContentHotness;
+import io.tributary.live.LiveStream;
 import io.tributary.live.LiveStreams;
+import io.tributary.live.PublishClaims;
 import io.tributary.ops.VerticleScaler;
 import io.tributary.router.EdgeRouting;
 import io.tributary.session.PlaybackSessions;
@@ -22,6 +25,7 @@ import io.tributary.session.StreamCatalog;
 import io.tributary.router.RouterSettings;
 import io.tributary.router.RouterVerticle;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 
@@ -39,9 +43,10 @@ import java.util.logging.Logger;
  * A node's part in the cluster beyond its own streams: it advertises its roles and URLs in the
  * node directory, registers the streams it originates in the stream registry, and runs the edge
  * (cache in front of the cluster's origins) and the router (ring over the cluster's edges) when
- * it holds those roles.
+ * it holds those roles. As an origin it is the ingest's {@link PublishClaims}: a publish claims
+ * its key in the registry, refused while another member holds it.
  */
-public final class NodeRoles {
+public final class NodeRoles implements PublishClaims {
 
     private static final Logger LOG = Logger.getLogger(NodeRoles.class.getName());
 
@@ -55,6 +60,8 @@ public final class NodeRoles {
     private final HazelcastStreamRegistry registry;
     /** Stream keys this node has registered as their origin. */
     private final Set<String> registered = ConcurrentHashMap.newKeySet();
+    /** The origin URL is known and streams are followed: claims wait for this. */
+    private final Promise<Void> following = Promise.promise();
     private MessageConsumer<String> changes;
     private VerticleScaler scaler;
     private EdgeFetcher fetcher;
@@ -188,14 +195,35 @@ public final class NodeRoles {
         }
         changes = vertx.eventBus().localConsumer(LiveStreams.CHANGED, m -> streamChanged(m.body()));
         streams.all().forEach(s -> streamChanged(s.key()));
+        following.complete();
+    }
+
+    /** Takes {@code key} in the registry for a publish here; the entry is this stream's registration. */
+    @Override
+    public Future<Void> claim(String key) {
+        return following.future().compose(x -> registry.claim(key, originUrl)).onSuccess(x -> registered.add(key));
+    }
+
+    @Override
+    public void release(String key) {
+        // a stream of the key here (a reconnect's) keeps the registration
+        if (streams.get(key) == null && registered.remove(key)) {
+            registry.withdraw(key).onFailure(e -> LOG.log(Level.WARNING, "withdrawing stream " + key + " failed", e));
+        }
     }
 
     private void streamChanged(String key) {
-        if (streams.get(key) != null) {
+        LiveStream s = streams.get(key);
+        if (s != null && s.state() == LiveStream.State.ENDED) {
+            if (registered.contains(key)) { // kept for late viewers, but a publish elsewhere may take the key
+                registry.markEnded(key).onFailure(e -> LOG.log(Level.WARNING, "marking stream " + key + " ended failed", e));
+            }
+        } else if (s != null) {
+            // normally claimed by its publish already; a claim never overwrites another member's key
             if (registered.add(key)) {
-                registry.register(key, originUrl).onFailure(e -> {
+                registry.claim(key, originUrl).onFailure(e -> {
                     registered.remove(key);
-                    LOG.log(Level.WARNING, "registering stream " + key + " failed", e);
+                    LOG.log(e instanceof StreamHeldException ? Level.SEVERE : Level.WARNING, "registering stream " + key + " failed", e);
                 });
             }
         } else if (registered.remove(key)) {

@@ -1,5 +1,6 @@
 package io.tributary.cluster.registry;
 
+import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
@@ -17,6 +18,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -30,10 +32,11 @@ import java.util.logging.Logger;
 
 /**
  * The cluster's stream registry ({@link SharedMaps#STREAMS}): stream key to the origin's base URL
- * and member. An origin registers a key when it publishes and withdraws it when the stream is
- * gone; withdrawing only removes the entry while it is still this origin's (another origin may
- * have taken the key since). When a member leaves, the survivors delete its keys, so edges stop
- * sending viewers to a node that is no longer there.
+ * and member. An origin claims a key before it accepts a publish (refused while another member
+ * holds it live or awaiting its publisher's reconnect: one origin per key), marks it ended when
+ * the stream ends (any origin may claim it then), and withdraws it when the stream is gone; withdrawing only removes
+ * the entry while it is still this origin's. When a member leaves, the survivors delete its keys,
+ * so edges stop sending viewers to a node that is no longer there (and its keys are free again).
  *
  * <p>Each node also keeps the set of registered keys in memory (an entry listener), so "does
  * this stream exist anywhere in the cluster" is a local lookup on the request path.
@@ -92,11 +95,28 @@ public final class HazelcastStreamRegistry implements StreamRegistry {
                 : Future.succeededFuture(new JsonObject(v.getValue()).getString("origin")));
     }
 
-    /** This member now holds {@code streamKey}, served at {@code originBaseUrl}. */
-    public Future<Void> register(String streamKey, String originBaseUrl) {
-        HazelcastJsonValue v = new HazelcastJsonValue(new JsonObject().put("origin", originBaseUrl).put("member", self)
-                .put("since", System.currentTimeMillis()).encode());
-        return Future.fromCompletionStage(map.setAsync(streamKey, v), vertx.getOrCreateContext()).mapEmpty();
+    /**
+     * Takes {@code streamKey} for this member, served at {@code originBaseUrl}, unless another member
+     * of the cluster holds it: then fails with {@link StreamHeldException} naming that origin and
+     * leaves the entry alone. A key held by a member that has left is taken over.
+     */
+    public Future<Void> claim(String streamKey, String originBaseUrl) {
+        Set<String> members = new HashSet<>();
+        for (Member m : hz.getCluster().getMembers()) {
+            members.add(m.getUuid().toString());
+        }
+        ClaimUnlessHeld claim = new ClaimUnlessHeld(self, originBaseUrl, members, System.currentTimeMillis());
+        return Future.fromCompletionStage(map.submitToKey(streamKey, claim), vertx.getOrCreateContext())
+                .compose(holder -> holder == null ? Future.<Void>succeededFuture()
+                        : Future.failedFuture(new StreamHeldException(streamKey, holder)));
+    }
+
+    /**
+     * This member's stream of {@code streamKey} has ended (no publisher, kept only for late viewers):
+     * the entry stays, so edges still find it, but any origin may claim the key now.
+     */
+    public Future<Boolean> markEnded(String streamKey) {
+        return Future.fromCompletionStage(map.submitToKey(streamKey, new MarkEnded(self)), vertx.getOrCreateContext());
     }
 
     /** This member no longer holds {@code streamKey}; true when the entry was ours and is gone. */
@@ -174,6 +194,31 @@ public final class HazelcastStreamRegistry implements StreamRegistry {
         }
     }
 
+    /** Flags the entry ended, only while {@code member} holds it. */
+    static final class MarkEnded implements EntryProcessor<String, HazelcastJsonValue, Boolean> {
+
+        private static final long serialVersionUID = 1L;
+        private final String member;
+
+        MarkEnded(String member) {
+            this.member = member;
+        }
+
+        @Override
+        public Boolean process(Map.Entry<String, HazelcastJsonValue> entry) {
+            HazelcastJsonValue v = entry.getValue();
+            if (v == null) {
+                return false;
+            }
+            JsonObject held = new JsonObject(v.getValue());
+            if (!member.equals(held.getString("member"))) {
+                return false;
+            }
+            entry.setValue(new HazelcastJsonValue(held.put("ended", true).encode()));
+            return true;
+        }
+    }
+
     /** Deletes the entry only while {@code member} holds it; runs on the partition's owner, atomically. */
     static final class RemoveIfMember implements EntryProcessor<String, HazelcastJsonValue, Boolean> {
 
@@ -192,6 +237,47 @@ public final class HazelcastStreamRegistry implements StreamRegistry {
             }
             entry.setValue(null);
             return true;
+        }
+    }
+
+    /**
+     * Writes the entry for {@code member} unless another member of {@code members} (the cluster as
+     * the caller saw it) holds it; returns that holder's origin, or null once the key is
+     * {@code member}'s. Atomic on the partition's owner, so of two concurrent claims one wins.
+     */
+    static final class ClaimUnlessHeld implements EntryProcessor<String, HazelcastJsonValue, String> {
+
+        private static final long serialVersionUID = 1L;
+        private final String member;
+        private final String origin;
+        private final HashSet<String> members;
+        private final long since;
+
+        ClaimUnlessHeld(String member, String origin, Set<String> members, long since) {
+            this.member = member;
+            this.origin = origin;
+            this.members = new HashSet<>(members);
+            this.since = since;
+        }
+
+        @Override
+        public String process(Map.Entry<String, HazelcastJsonValue> entry) {
+            HazelcastJsonValue v = entry.getValue();
+            if (v != null) {
+                JsonObject held = new JsonObject(v.getValue());
+                String holder = held.getString("member");
+                boolean ended = held.getBoolean("ended", false);
+                if (member.equals(holder) && origin.equals(held.getString("origin")) && !ended) {
+                    return null; // ours already (a reconnect): keep its since
+                }
+                // an ended stream (kept for late viewers) does not hold its key against a new publish
+                if (!member.equals(holder) && members.contains(holder) && !ended) {
+                    return held.getString("origin");
+                }
+            }
+            entry.setValue(new HazelcastJsonValue(new JsonObject().put("origin", origin).put("member", member)
+                    .put("since", since).encode()));
+            return null;
         }
     }
 }
