@@ -1,6 +1,7 @@
 package io.tributary.edge;
 
 import io.tributary.delivery.LiveDash;
+import io.tributary.media.dash.XmlText;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -153,17 +154,8 @@ final class EdgeManifests {
 
         private Buffer render(String viewerOrigin) {
             StringBuilder b = new StringBuilder(beforeClock.length() + afterClock.length() + 64).append(beforeClock);
-            String url = viewerOrigin + LiveDash.TIME_PATH;
-            for (int i = 0; i < url.length(); i++) { // the Host is the client's: escape it for the attribute
-                char c = url.charAt(i);
-                switch (c) {
-                    case '&' -> b.append("&amp;");
-                    case '<' -> b.append("&lt;");
-                    case '>' -> b.append("&gt;");
-                    case '"' -> b.append("&quot;");
-                    default -> b.append(c);
-                }
-            }
+            // the Host is the client's: escaped for the attribute
+            XmlText.appendAttributeValue(b, viewerOrigin + LiveDash.TIME_PATH);
             return Buffer.buffer(b.append(afterClock).toString());
         }
     }

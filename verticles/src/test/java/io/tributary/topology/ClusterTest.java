@@ -8,6 +8,7 @@ import io.tributary.demo.TestPatternBroadcaster;
 import io.tributary.media.testing.SyntheticAvSource;
 import io.tributary.testing.Playlist;
 import io.tributary.testing.RtmpTestPublisher;
+import io.tributary.testing.TestCluster;
 import io.tributary.testing.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -51,8 +52,7 @@ class ClusterTest {
 
     private static final Duration FAIL_TIMEOUT = Duration.ofSeconds(5);
 
-    private final List<Integer> memberPorts = new ArrayList<>();
-    private final List<Node> running = new ArrayList<>();
+    private final TestCluster cluster = new TestCluster(4);
     private Node origin;
     private Node e1;
     private Node e2;
@@ -60,10 +60,6 @@ class ClusterTest {
 
     @BeforeAll
     void start() {
-        System.setProperty("hazelcast.wait.seconds.before.join", "0");
-        for (int i = 0; i < 4; i++) {
-            memberPorts.add(TestNode.freePort());
-        }
         startedAt = System.nanoTime();
         long t = System.nanoTime();
         origin = node(0, Map.of("TRIBUTARY_ROLES", "origin", "TRIBUTARY_TRANSCODE_LADDER", "none",
@@ -87,22 +83,13 @@ class ClusterTest {
 
     private Node node(int i, Map<String, String> env) {
         Map<String, String> all = new HashMap<>(env);
-        // the switch, an alias of TRIBUTARY_CLUSTER_ENABLED
-        all.put("TRIBUTARY_CLUSTER", "true");
-        all.put("TRIBUTARY_CLUSTER_PORT", Integer.toString(memberPorts.get(i)));
-        all.put("TRIBUTARY_CLUSTER_MEMBERS", String.join(",", memberPorts.stream().map(p -> "127.0.0.1:" + p).toList()));
         all.put("TRIBUTARY_SESSIONS_FLUSH_INTERVAL", "200ms");
-        Node n = TestNode.start(all);
-        running.add(n);
-        return n;
+        return cluster.start(i, all);
     }
 
     @AfterAll
     void stop() {
-        for (Node n : running) {
-            TestNode.stop(n);
-        }
-        System.clearProperty("hazelcast.wait.seconds.before.join");
+        cluster.close();
         System.out.printf("cluster tests took %d ms in all%n", (System.nanoTime() - startedAt) / 1_000_000);
     }
 
@@ -336,7 +323,7 @@ class ClusterTest {
             assertTrue(cluster(origin).getInteger("sessions") >= 30);
             p.close();
         } finally {
-            running.remove(doomed);
+            cluster.forget(doomed);
             doomed.hazelcast().getLifecycleService().terminate();
             doomed.vertx().close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
         }
@@ -426,7 +413,7 @@ class ClusterTest {
 
             // then its member goes too: the directory drops it and the ring follows
             dying.hazelcast().shutdown();
-            running.remove(dying);
+            cluster.forget(dying);
             TestNode.await("the ring to lose the departed edge", Duration.ofSeconds(10),
                     () -> staying.roles().routing().ring().size() == 1);
             TestNode.await("every member to see it go", Duration.ofSeconds(10),

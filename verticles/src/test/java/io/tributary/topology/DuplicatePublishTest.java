@@ -7,6 +7,7 @@ import io.tributary.media.testing.SyntheticAvSource;
 import io.tributary.testing.Playlist;
 import io.tributary.testing.RtmpTestPublisher;
 import io.tributary.testing.Scrape;
+import io.tributary.testing.TestCluster;
 import io.tributary.testing.TestNode;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -42,17 +43,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DuplicatePublishTest {
 
-    private final List<Integer> memberPorts = new ArrayList<>();
-    private final List<Node> running = new ArrayList<>();
+    private final TestCluster cluster = new TestCluster(2);
     private Node a;
     private Node b;
 
     @BeforeAll
     void start() {
-        System.setProperty("hazelcast.wait.seconds.before.join", "0");
-        for (int i = 0; i < 2; i++) {
-            memberPorts.add(TestNode.freePort());
-        }
         a = origin(0);
         b = origin(1);
         TestNode.await("both origins in one cluster", Duration.ofSeconds(10),
@@ -64,20 +60,12 @@ class DuplicatePublishTest {
                 "TRIBUTARY_HLS_SEGMENT_TARGET", "1", "TRIBUTARY_RTMP_RECONNECT_GRACE", "1s",
                 // an ended stream is kept long for late viewers; that must not hold its key
                 "TRIBUTARY_RTMP_ENDED_RETENTION", "60s"));
-        env.put("TRIBUTARY_CLUSTER_ENABLED", "true");
-        env.put("TRIBUTARY_CLUSTER_PORT", Integer.toString(memberPorts.get(i)));
-        env.put("TRIBUTARY_CLUSTER_MEMBERS", String.join(",", memberPorts.stream().map(p -> "127.0.0.1:" + p).toList()));
-        Node n = TestNode.start(env);
-        running.add(n);
-        return n;
+        return cluster.start(i, env);
     }
 
     @AfterAll
     void stop() {
-        for (Node n : running) {
-            TestNode.stop(n);
-        }
-        System.clearProperty("hazelcast.wait.seconds.before.join");
+        cluster.close();
     }
 
     /** The origin the registry names for {@code key}, as read from {@code n}'s member. */
@@ -231,7 +219,7 @@ class DuplicatePublishTest {
 
             // A's member dies without a goodbye: no withdraw, its stream is "live" to the end
             long t0 = System.nanoTime();
-            running.remove(a);
+            cluster.forget(a);
             a.hazelcast().getLifecycleService().terminate();
             onA.close(); // before Vert.x closes: its ingest lets connected publishers go on for a grace
             a.vertx().close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);

@@ -412,17 +412,7 @@ public final class DashManifest {
 
     private static void attr(StringBuilder b, String name, String value) {
         b.append(' ').append(name).append("=\"");
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '&' -> b.append("&amp;");
-                case '<' -> b.append("&lt;");
-                case '>' -> b.append("&gt;");
-                case '"' -> b.append("&quot;");
-                default -> b.append(c);
-            }
-        }
-        b.append('"');
+        XmlText.appendAttributeValue(b, value).append('"');
     }
 
     static String iso(long ms) {
