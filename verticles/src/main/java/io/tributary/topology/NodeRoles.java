@@ -1,6 +1,7 @@
 package io.tributary.topology;
 
 import com.hazelcast.core.HazelcastInstance;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tributary.cluster.Role;
 import io.tributary.cluster.directory.NodeAdvert;
@@ -140,6 +141,8 @@ public final class NodeRoles implements PublishClaims {
                 edgePort = first.get().actualPort();
                 prewarm = new EdgePrewarm(vertx, fetcher, hotness::hottest, config.hotness().prewarmRenditions());
                 prewarm.start(config.hotness().mergeInterval().toMillis());
+                FunctionCounter.builder("tributary_edge_prewarmed_segments_total", prewarm, EdgePrewarm::warmed)
+                        .description("segments this edge fetched for S1 content before any viewer asked").register(meters);
                 return null;
             });
         }

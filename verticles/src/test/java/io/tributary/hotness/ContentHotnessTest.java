@@ -9,6 +9,7 @@ import io.tributary.edge.EdgeVerticle;
 import io.tributary.media.testing.SyntheticAvSource;
 import io.tributary.testing.Playlist;
 import io.tributary.testing.RtmpTestPublisher;
+import io.tributary.testing.Scrape;
 import io.tributary.testing.TestNode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -141,6 +142,13 @@ class ContentHotnessTest {
         assertEquals("public, max-age=5", cacheControl(TestNode.get(origin, audioSeg)));
         assertEquals("public, max-age=1", cacheControl(TestNode.get(origin, "/live/hot/" + video + "/index.m3u8")));
         assertTrue(cacheControl(TestNode.get(origin, "/live/hot/" + video + "/init-0.mp4")).contains("immutable"));
+
+        // the node's own edge (it has every role): the tier's TTL too, and it pre-warms the S1 rendition
+        String nodeEdge = "http://127.0.0.1:" + origin.roles().edgePort();
+        assertEquals("public, max-age=77", cacheControl(get(nodeEdge + videoSeg)));
+        assertEquals("public, max-age=5", cacheControl(get(nodeEdge + audioSeg)));
+        TestNode.await("the node's edge to pre-warm a segment", Duration.ofSeconds(10),
+                () -> Scrape.of(origin).value("tributary_edge_prewarmed_segments_total") >= 1);
 
         // an edge on its own Vert.x, counting into the same cluster map
         Vertx edgeVertx = Vertx.vertx();
