@@ -13,8 +13,8 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.UUID;
 
 /**
- * This node's Hazelcast member: the configuration (loopback bind, TCP-IP join only, no
- * multicast, no auto-detection, no phone-home) and a blocking start. The instance can later
+ * This node's Hazelcast member: the configuration (loopback bind, TCP-IP join or Kubernetes
+ * DNS lookup, no multicast, no auto-detection, no phone-home) and a blocking start. The instance can later
  * back Vert.x's own cluster manager too ({@code new HazelcastClusterManager(instance)}).
  */
 public final class ClusterMember {
@@ -41,7 +41,8 @@ public final class ClusterMember {
         }
 
         NetworkConfig net = c.getNetworkConfig();
-        net.setPort(s.port()).setPortAutoIncrement(true).setPortCount(100);
+        // DNS discovery knows one port for every address: a member moved to the next port would never be found
+        net.setPort(s.port()).setPortAutoIncrement(!s.kubernetesDns()).setPortCount(100);
         net.getInterfaces().setEnabled(true).addInterface(s.host());
         net.getRestApiConfig().setEnabled(false);
         JoinConfig join = net.getJoin();
@@ -50,10 +51,19 @@ public final class ClusterMember {
         join.getAwsConfig().setEnabled(false);
         join.getGcpConfig().setEnabled(false);
         join.getAzureConfig().setEnabled(false);
-        join.getKubernetesConfig().setEnabled(false);
         join.getEurekaConfig().setEnabled(false);
-        join.getTcpIpConfig().setEnabled(s.enabled());
-        if (s.enabled()) {
+        // A TCP-IP member named by host name is one Address holding the name, connected through
+        // InetAddress.getByName: only the first address of a headless Service, maybe this pod.
+        // DNS lookup mode takes every address (InetAddress.getAllByName) as a member on the port.
+        // Its first join only looks for wait.seconds.before.join: 0 there means no join at start.
+        join.getKubernetesConfig().setEnabled(s.kubernetesDns());
+        if (s.kubernetesDns()) {
+            join.getKubernetesConfig()
+                    .setProperty("service-dns", s.kubernetesServiceDns())
+                    .setProperty("service-port", String.valueOf(s.port()));
+        }
+        join.getTcpIpConfig().setEnabled(s.enabled() && !s.kubernetesDns());
+        if (join.getTcpIpConfig().isEnabled()) {
             for (String m : s.members()) {
                 join.getTcpIpConfig().addMember(m);
             }

@@ -26,10 +26,31 @@ class ClusterMemberTest {
         assertFalse(join.getMulticastConfig().isEnabled());
         assertFalse(join.getAutoDetectionConfig().isEnabled());
         assertTrue(join.getTcpIpConfig().isEnabled());
+        assertFalse(join.getKubernetesConfig().isEnabled());
         assertEquals(List.of("127.0.0.1:5902"), join.getTcpIpConfig().getMembers());
         assertEquals(List.of("127.0.0.1"), List.copyOf(c.getNetworkConfig().getInterfaces().getInterfaces()));
         assertEquals(1, c.getMapConfig(SharedMaps.SESSIONS).getBackupCount());
         assertEquals(90, c.getMapConfig(SharedMaps.SESSIONS).getTimeToLiveSeconds());
+    }
+
+    @Test
+    void kubernetesServiceDnsReplacesTcpIpWithDnsLookupOnTheMemberPort() {
+        Config c = ClusterMember.config(new ClusterSettings(true, "10.1.2.3", 5701, List.of(), Duration.ofSeconds(90),
+                "tributary-hazelcast.tributary.svc.cluster.local"));
+        var join = c.getNetworkConfig().getJoin();
+        assertFalse(join.getTcpIpConfig().isEnabled());
+        assertFalse(join.getMulticastConfig().isEnabled());
+        assertFalse(join.getAutoDetectionConfig().isEnabled());
+        assertTrue(join.getKubernetesConfig().isEnabled());
+        assertEquals("tributary-hazelcast.tributary.svc.cluster.local", join.getKubernetesConfig().getProperty("service-dns"));
+        assertEquals("5701", join.getKubernetesConfig().getProperty("service-port"));
+        assertFalse(c.getNetworkConfig().isPortAutoIncrement(), "discovery looks on service-port only");
+        assertEquals(List.of("10.1.2.3"), List.copyOf(c.getNetworkConfig().getInterfaces().getInterfaces()));
+        assertEquals("false", c.getProperty("hazelcast.socket.bind.any"));
+        // a disabled cluster joins nobody, whatever the name
+        Config alone = ClusterMember.config(new ClusterSettings(false, "127.0.0.1", 5701, List.of(), Duration.ofSeconds(90), "hz.local"));
+        assertFalse(alone.getNetworkConfig().getJoin().getKubernetesConfig().isEnabled());
+        assertFalse(alone.getNetworkConfig().getJoin().getTcpIpConfig().isEnabled());
     }
 
     @Test

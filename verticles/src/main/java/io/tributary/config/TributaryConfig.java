@@ -271,7 +271,8 @@ public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode
         Path dataDir = Path.of(s.string("data-dir"));
         ClusterSettings cluster = new ClusterSettings(s.bool("cluster.enabled"), s.string("cluster.host"),
                 s.integer("cluster.port", 1, 65535), s.list("cluster.members"),
-                s.duration("sessions.idle-timeout", Duration.ofSeconds(1), Duration.ofHours(1)).multipliedBy(2));
+                s.duration("sessions.idle-timeout", Duration.ofSeconds(1), Duration.ofHours(1)).multipliedBy(2),
+                kubernetesServiceDns(s));
         Sessions sessions = new Sessions(s.bool("sessions.enabled"),
                 s.duration("sessions.idle-timeout", Duration.ofSeconds(1), Duration.ofHours(1)),
                 s.duration("sessions.flush-interval", Duration.ofMillis(100), Duration.ofMinutes(1)),
@@ -299,6 +300,24 @@ public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode
         Topology topology = topology(s, http);
         s.rejectUnknown();
         return new TributaryConfig(http, rtmp, hls, transcode, dataDir, cluster, sessions, qoe, kafka, topology, hotness);
+    }
+
+    /** A DNS name or ""; it replaces the TCP-IP list, so a list beside it would be silently unused. */
+    private static String kubernetesServiceDns(Settings s) {
+        Object v = s.optional("cluster.kubernetes-service-dns");
+        String name = v == null ? "" : String.valueOf(v).trim();
+        if (name.isEmpty()) {
+            return "";
+        }
+        if (name.length() > 253 || !name.matches("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\\.?")) {
+            throw ConfigException.invalid("cluster.kubernetes-service-dns",
+                    "a DNS name without port, e.g. tributary-hazelcast.tributary.svc.cluster.local (the port is cluster.port)", name);
+        }
+        if (!s.list("cluster.members").isEmpty()) {
+            throw ConfigException.invalid("cluster.members", "an empty list when cluster.kubernetes-service-dns is set",
+                    String.join(",", s.list("cluster.members")));
+        }
+        return name;
     }
 
     private static Topology topology(Settings s, Http http) {

@@ -153,8 +153,11 @@ class DockerFilesTest {
                     name + " runs the role of its component label");
             assertTrue(config.cluster().enabled(), name);
             assertEquals(SAMPLE_POD_IP, config.cluster().host(), name + " binds its pod IP");
-            assertEquals(List.of("tributary-hazelcast.tributary.svc.cluster.local:" + config.cluster().port()),
-                    config.cluster().members(), name + " joins through the headless service");
+            // TCP-IP would reach only the first address of the Service's name (MultiAddressJoinTest)
+            assertEquals("tributary-hazelcast.tributary.svc.cluster.local", config.cluster().kubernetesServiceDns(),
+                    name + " joins every pod of the headless service by Kubernetes DNS lookup");
+            assertTrue(config.cluster().kubernetesDns(), name);
+            assertEquals(List.of(), config.cluster().members(), name + ": no TCP-IP list beside DNS lookup");
             Map<String, Integer> ports = new HashMap<>();
             for (Object o : (List<?>) container.get("ports")) {
                 ports.put((String) ((Map<?, ?>) o).get("name"), (Integer) ((Map<?, ?>) o).get("containerPort"));
@@ -213,6 +216,10 @@ class DockerFilesTest {
         Map<?, ?> headless = services.stream().filter(s -> "tributary-hazelcast".equals(((Map<?, ?>) s.get("metadata")).get("name")))
                 .findFirst().orElseThrow();
         assertEquals("None", ((Map<?, ?>) headless.get("spec")).get("clusterIP"));
+        assertEquals(Boolean.TRUE, ((Map<?, ?>) headless.get("spec")).get("publishNotReadyAddresses"),
+                "starting pods are in the DNS answer, so members starting together find each other");
+        configs.forEach((d, c) -> assertEquals("tributary-hazelcast", c.cluster().kubernetesServiceDns().split("\\.")[0],
+                d + " looks up the headless Service's name"));
         assertEquals(3, podLabels.values().stream().filter(l -> subset((Map<?, ?>) ((Map<?, ?>) headless.get("spec")).get("selector"), l)).count(),
                 "every role is a Hazelcast member");
 

@@ -59,4 +59,23 @@ class TopologyConfigTest {
         assertEquals(8082, TributaryConfig.load(null, Map.of("TRIBUTARY_ROLES", "edge", "TRIBUTARY_EDGE_PORT", "8082"))
                 .topology().edge().port());
     }
+
+    @Test
+    void kubernetesServiceDnsReplacesTheTcpIpList() {
+        assertEquals("", TributaryConfig.load(null, Map.of()).cluster().kubernetesServiceDns(), "TCP-IP by default");
+        TributaryConfig c = TributaryConfig.load(null, Map.of("TRIBUTARY_CLUSTER_ENABLED", "true",
+                "TRIBUTARY_CLUSTER_KUBERNETES_SERVICE_DNS", " tributary-hazelcast.tributary.svc.cluster.local "));
+        assertEquals("tributary-hazelcast.tributary.svc.cluster.local", c.cluster().kubernetesServiceDns());
+        assertTrue(c.cluster().kubernetesDns());
+        assertFalse(TributaryConfig.load(null, Map.of("TRIBUTARY_CLUSTER_KUBERNETES_SERVICE_DNS", "hz.local"))
+                .cluster().kubernetesDns(), "a disabled cluster joins nobody");
+        assertEquals("config key 'cluster.kubernetes-service-dns': expected a DNS name without port, e.g. "
+                        + "tributary-hazelcast.tributary.svc.cluster.local (the port is cluster.port), got 'hz.local:5701'",
+                assertThrows(ConfigException.class, () -> TributaryConfig.load(null,
+                        Map.of("TRIBUTARY_CLUSTER_KUBERNETES_SERVICE_DNS", "hz.local:5701"))).getMessage());
+        assertEquals("config key 'cluster.members': expected an empty list when cluster.kubernetes-service-dns is set, "
+                        + "got '10.0.0.1:5701'",
+                assertThrows(ConfigException.class, () -> TributaryConfig.load(null, Map.of("TRIBUTARY_CLUSTER_MEMBERS",
+                        "10.0.0.1:5701", "TRIBUTARY_CLUSTER_KUBERNETES_SERVICE_DNS", "hz.local"))).getMessage());
+    }
 }
