@@ -82,7 +82,10 @@ public final class EdgeBench {
             originEnv.putAll(Map.of("TRIBUTARY_ROLES", "origin", "TRIBUTARY_CLUSTER_PORT", Integer.toString(p0)));
             Map<String, String> edgeEnv = new HashMap<>(common);
             edgeEnv.putAll(Map.of("TRIBUTARY_ROLES", "edge", "TRIBUTARY_CLUSTER_PORT", Integer.toString(p1),
-                    "TRIBUTARY_EDGE_PORT", Integer.toString(edgePort), "TRIBUTARY_EDGE_HOST", "127.0.0.1"));
+                    "TRIBUTARY_EDGE_PORT", Integer.toString(edgePort), "TRIBUTARY_EDGE_HOST", "127.0.0.1",
+                    // the measure is request collapsing: the S1 pre-warmer would add fetches no player asked for
+                    // (the plain playlist every second, the segment completed after the players stopped)
+                    "TRIBUTARY_HOTNESS_PREWARM_RENDITIONS", "0"));
             try (ServerProcess origin = ServerProcess.start("edge-origin", jvm, originEnv);
                  ServerProcess edge = ServerProcess.start("edge-edge", jvm, edgeEnv);
                  RtmpPush push = RtmpPush.publish(origin.rtmpPort(), KEY, media)) {
@@ -175,7 +178,8 @@ public final class EdgeBench {
         r.line("- command: `bench/run.sh edge " + seconds + " " + clients + " " + wrkSeconds + " " + conns + "` (args: player seconds, clients, wrk seconds, wrk connections)");
         r.line("- two nodes, each `verticles/target/tributary.jar` in its own JVM (`-Xmx1g`), clustered on loopback (`TRIBUTARY_CLUSTER=true`, TCP-IP members " +
                 "127.0.0.1), `transcode.ladder: none`: an origin (`TRIBUTARY_ROLES=origin`, RTMP ingest, `/live` on `http.port`) and an edge " +
-                "(`TRIBUTARY_ROLES=edge`, `/live` on `edge.port`, default edge settings: 512 MB cache, request collapsing)");
+                "(`TRIBUTARY_ROLES=edge`, `/live` on `edge.port`, default edge settings: 512 MB cache, request collapsing; S1 pre-warming off, " +
+                "`hotness.prewarm-renditions: 0`, since it fetches objects no player asked for)");
         r.line(f("- media: pre-encoded 640x360 @ 30 fps H.264 (x264 CBR 600 kbit/s), no audio, GOP 2 s, a 10 s clip looped in real time with shifted timestamps; default LL-HLS settings (2 s segments, 0.5 s parts)"));
         r.line(f("- players: %d concurrent clients in the benchmark JVM (Vert.x HTTP client, one connection each), joining over 1 s, playing through the edge for %d s: " +
                 "even ones are LL-HLS part players (`index.m3u8?_HLS_msn=M&_HLS_part=P`, then every new part), odd ones segment players " +
