@@ -2,6 +2,7 @@ package io.tributary.edge;
 
 import io.tributary.delivery.LiveDash;
 import io.tributary.media.dash.XmlText;
+import io.tributary.session.SessionUris;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -22,6 +23,7 @@ import java.util.zip.GZIPOutputStream;
  * <ul>
  * <li>gzip when the viewer accepts it, as the origin's delivery does ({@code Content-Encoding},
  * {@code Vary: Accept-Encoding}); the edge fetches identity bytes, so the cache holds those.</li>
+ * <li>a viewer without CMCD gets its {@code sid} on every URI, from a template kept with the form.</li>
  * <li>the DASH clock: LiveDash renders UTCTiming from the Host it is asked under, which for the
  * edge's fetch is the origin. The edge serves {@code /api/v1/time} itself and rewrites that value
  * to the scheme and authority the viewer used, so players never need to reach the origin.</li>
@@ -57,9 +59,9 @@ final class EdgeManifests {
         return f.plain();
     }
 
-    /** The uncompressed body of a 200 manifest for this viewer (its clock URL in an MPD). */
-    static Buffer plain(HttpServerRequest req, EdgeObject o) {
-        return o.manifestForms().forOrigin(LiveDash.origin(req)).plain();
+    /** A 200 manifest for a viewer without CMCD: its {@code sid} on every URI (uncompressed: it is this viewer's alone). */
+    static Buffer withSid(HttpServerRequest req, EdgeObject o, String sid) {
+        return o.manifestForms().forOrigin(LiveDash.origin(req)).withSid(sid);
     }
 
     /** Whether an Accept-Encoding value admits gzip: gzip with q above 0, or else {@code *} with q above 0. */
@@ -97,8 +99,37 @@ final class EdgeManifests {
         return 1;
     }
 
-    /** One form of a manifest: its bytes, and gzip of them or null when not kept. */
-    record Form(Buffer plain, Buffer gzip) {
+    /**
+     * One form of a manifest: its bytes, and gzip of them or null when not kept; per-session
+     * copies come from a template with the sid's places marked, made on the first such viewer.
+     */
+    static final class Form {
+
+        private final Buffer plain;
+        private final Buffer gzip;
+        private volatile SessionUris.Template sessioned;
+
+        Form(Buffer plain, Buffer gzip) {
+            this.plain = plain;
+            this.gzip = gzip;
+        }
+
+        Buffer plain() {
+            return plain;
+        }
+
+        Buffer gzip() {
+            return gzip;
+        }
+
+        Buffer withSid(String sid) {
+            SessionUris.Template t = sessioned;
+            if (t == null) { // two event loops may both make it: the same bytes, no harm
+                t = SessionUris.tagged(plain.toString(StandardCharsets.UTF_8));
+                sessioned = t;
+            }
+            return t.with(sid);
+        }
     }
 
     /** A manifest's forms for viewers: the fetched bytes, or for an MPD one per viewer origin. */

@@ -1,5 +1,6 @@
 package io.tributary.edge;
 
+import io.tributary.LiveTargets;
 import io.tributary.StatusException;
 import io.tributary.cluster.ring.ContentKey;
 import io.tributary.delivery.LiveDash;
@@ -42,7 +43,6 @@ public final class EdgeVerticle extends VerticleBase {
     /** Player sessions and QoE of the viewers served here (CMCD, beacons, sid in playlist URIs); null: none. */
     private final PlaybackSessions sessions;
     private final EdgeRungs rungs;
-    private final SessionTagged tagged = new SessionTagged();
     private HttpServer server;
 
     public EdgeVerticle(EdgeSettings settings, EdgeFetcher fetcher) {
@@ -117,13 +117,9 @@ public final class EdgeVerticle extends VerticleBase {
     private void live(RoutingContext ctx) {
         ContentKey key;
         try {
-            key = ContentKey.parse(ctx.request().uri());
-        } catch (IllegalArgumentException e) {
-            fail(ctx.response(), StatusException.badRequest(e.getMessage()));
-            return;
-        }
-        if (key == null) {
-            fail(ctx.response(), StatusException.notFound("no such resource: " + ctx.normalizedPath()));
+            key = LiveTargets.contentKey(ctx);
+        } catch (StatusException e) {
+            fail(ctx.response(), e);
             return;
         }
         HttpServerResponse res = ctx.response();
@@ -154,8 +150,7 @@ public final class EdgeVerticle extends VerticleBase {
             }
             // playlists and MPDs: gzip and the edge's clock URL; a player without CMCD gets its sid in every URI
             String sid = SessionUris.sid(ctx);
-            body = sid == null ? EdgeManifests.body(ctx.request(), res, o)
-                    : tagged.body(key, EdgeManifests.plain(ctx.request(), o), sid);
+            body = sid == null ? EdgeManifests.body(ctx.request(), res, o) : EdgeManifests.withSid(ctx.request(), o, sid);
         }
         res.setStatusCode(o.status()).putHeader(X_CACHE, served.outcome().name());
         if (o.contentType() != null) {

@@ -1,5 +1,6 @@
 package io.tributary.router;
 
+import io.tributary.LiveTargets;
 import io.tributary.StatusException;
 import io.tributary.cluster.ring.ContentKey;
 import io.tributary.delivery.LiveDash;
@@ -87,13 +88,9 @@ public final class RouterVerticle extends VerticleBase {
     private void live(RoutingContext ctx) {
         ContentKey key;
         try {
-            key = ContentKey.parse(ctx.request().uri());
-        } catch (IllegalArgumentException e) {
-            fail(ctx.response(), StatusException.badRequest(e.getMessage()));
-            return;
-        }
-        if (key == null) {
-            fail(ctx.response(), StatusException.notFound("no such resource: " + ctx.normalizedPath()));
+            key = LiveTargets.contentKey(ctx);
+        } catch (StatusException e) {
+            fail(ctx.response(), e);
             return;
         }
         String edge = routing.pick(key.routingKey());

@@ -77,6 +77,12 @@ public final class SessionUris {
         }
     }
 
+    /** A manifest rendered elsewhere (an HLS playlist, else an MPD) as a template for per-session copies. */
+    public static Template tagged(String manifest) {
+        boolean hls = manifest.startsWith("#EXTM3U"); // every HLS playlist starts so (RFC 8216)
+        return template(0, q -> hls ? tagPlaylist(manifest, q) : tagMpd(manifest, q.substring(PARAM.length() + 1)));
+    }
+
     /**
      * Adds {@code query} ({@code sid=...}) to every URI an HLS playlist names: the URI lines and
      * the {@code URI="..."} attributes (media, map, parts, preload hints, rendition reports). For a

@@ -194,15 +194,21 @@ public final class HazelcastStreamRegistry implements StreamRegistry {
         }
     }
 
-    /** Flags the entry ended, only while {@code member} holds it. */
-    static final class MarkEnded implements EntryProcessor<String, HazelcastJsonValue, Boolean> {
+    /**
+     * Changes the entry only while {@code member} holds it (another origin may have taken the key
+     * since); runs on the partition's owner, atomically. True when it was changed.
+     */
+    abstract static class WhileHeldBy implements EntryProcessor<String, HazelcastJsonValue, Boolean> {
 
         private static final long serialVersionUID = 1L;
         private final String member;
 
-        MarkEnded(String member) {
+        WhileHeldBy(String member) {
             this.member = member;
         }
+
+        /** The new value of the entry {@code held}, or null to delete it. */
+        abstract HazelcastJsonValue change(JsonObject held);
 
         @Override
         public Boolean process(Map.Entry<String, HazelcastJsonValue> entry) {
@@ -214,29 +220,38 @@ public final class HazelcastStreamRegistry implements StreamRegistry {
             if (!member.equals(held.getString("member"))) {
                 return false;
             }
-            entry.setValue(new HazelcastJsonValue(held.put("ended", true).encode()));
+            entry.setValue(change(held));
             return true;
         }
     }
 
-    /** Deletes the entry only while {@code member} holds it; runs on the partition's owner, atomically. */
-    static final class RemoveIfMember implements EntryProcessor<String, HazelcastJsonValue, Boolean> {
+    /** Flags the entry ended. */
+    static final class MarkEnded extends WhileHeldBy {
 
         private static final long serialVersionUID = 1L;
-        private final String member;
 
-        RemoveIfMember(String member) {
-            this.member = member;
+        MarkEnded(String member) {
+            super(member);
         }
 
         @Override
-        public Boolean process(Map.Entry<String, HazelcastJsonValue> entry) {
-            HazelcastJsonValue v = entry.getValue();
-            if (v == null || !member.equals(new JsonObject(v.getValue()).getString("member"))) {
-                return false;
-            }
-            entry.setValue(null);
-            return true;
+        HazelcastJsonValue change(JsonObject held) {
+            return new HazelcastJsonValue(held.put("ended", true).encode());
+        }
+    }
+
+    /** Deletes the entry. */
+    static final class RemoveIfMember extends WhileHeldBy {
+
+        private static final long serialVersionUID = 1L;
+
+        RemoveIfMember(String member) {
+            super(member);
+        }
+
+        @Override
+        HazelcastJsonValue change(JsonObject held) {
+            return null;
         }
     }
 
