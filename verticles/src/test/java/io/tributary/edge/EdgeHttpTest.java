@@ -228,6 +228,14 @@ class EdgeHttpTest {
         // a viewer that reached the edge under another name, through a TLS terminator, gets that name
         String other = rawGet(target, "edge.example:8443", "https");
         assertEquals("https://edge.example:8443/api/v1/time", utcTiming(other));
+
+        // a front proxy's X-Forwarded-Host names the host; a malformed one is ignored, never echoed
+        assertEquals("http://cdn.example:443/api/v1/time",
+                utcTiming(rawGet(target, "edge.example:8443", "http", "X-Forwarded-Host: cdn.example:443")));
+        for (String bad : new String[]{"cdn.example\"><x", "a b", "cdn.example/path", "cdn.example:99999999"}) {
+            String mpd = rawGet(target, "edge.example:8443", "http", "X-Forwarded-Host: " + bad);
+            assertEquals("http://edge.example:8443/api/v1/time", utcTiming(mpd), bad);
+        }
     }
 
     /** The UTCTiming value of an MPD. */
@@ -242,11 +250,15 @@ class EdgeHttpTest {
     }
 
     /** A GET with a Host header of our choosing (the JDK client sets Host itself), body as text. */
-    private String rawGet(String target, String host, String forwardedProto) throws IOException {
+    private String rawGet(String target, String host, String forwardedProto, String... headers) throws IOException {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), edgePort)) {
             s.setSoTimeout(10_000);
+            StringBuilder extra = new StringBuilder();
+            for (String h : headers) {
+                extra.append(h).append("\r\n");
+            }
             s.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\nX-Forwarded-Proto: "
-                    + forwardedProto + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    + forwardedProto + "\r\n" + extra + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             s.getInputStream().transferTo(out);
             String response = out.toString(StandardCharsets.UTF_8);
