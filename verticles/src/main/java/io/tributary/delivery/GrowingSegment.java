@@ -2,8 +2,8 @@ package io.tributary.delivery;
 
 import io.netty.buffer.Unpooled;
 import io.tributary.live.LiveStream;
-import io.tributary.media.hls.HlsSegment;
-import io.tributary.media.hls.RenditionSnapshot;
+import io.tributary.media.timeline.MediaSegment;
+import io.tributary.media.timeline.RenditionSnapshot;
 import io.tributary.metrics.NodeMetrics;
 import io.tributary.metrics.NodeMetrics.DeliveryKind;
 import io.vertx.core.http.HttpServerResponse;
@@ -59,8 +59,8 @@ final class GrowingSegment {
             return;
         }
         RenditionSnapshot snap = stream == null ? null : stream.snapshot(rendition);
-        HlsSegment done = snap == null ? null : snap.segment(msn);
-        HlsSegment segment = done != null ? done : building(snap, msn) ? snap.open() : null;
+        MediaSegment done = snap == null ? null : snap.segment(msn);
+        MediaSegment segment = done != null ? done : building(snap, msn) ? snap.open() : null;
         if (segment == null) {
             response.reset();
             return;

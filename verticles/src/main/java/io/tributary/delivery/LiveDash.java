@@ -7,7 +7,7 @@ import io.tributary.live.LiveStreams;
 import io.tributary.media.codec.AacConfig;
 import io.tributary.media.codec.AvcConfig;
 import io.tributary.media.dash.DashManifest;
-import io.tributary.media.hls.RenditionSnapshot;
+import io.tributary.media.timeline.RenditionSnapshot;
 import io.tributary.session.SessionUris;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;

@@ -8,12 +8,12 @@ import io.tributary.live.LiveStream;
 import io.tributary.live.LiveStreams;
 import io.tributary.media.codec.AacConfig;
 import io.tributary.media.codec.AvcConfig;
-import io.tributary.media.hls.HlsPart;
-import io.tributary.media.hls.HlsSegment;
+import io.tributary.media.timeline.MediaPart;
+import io.tributary.media.timeline.MediaSegment;
 import io.tributary.media.hls.LlHlsPlaylist;
 import io.tributary.media.hls.MultivariantPlaylist;
 import io.tributary.media.hls.RenditionReport;
-import io.tributary.media.hls.RenditionSnapshot;
+import io.tributary.media.timeline.RenditionSnapshot;
 import io.tributary.metrics.NodeMetrics;
 import io.tributary.metrics.NodeMetrics.DeliveryKind;
 import io.tributary.session.PlaybackSessions;
@@ -145,14 +145,14 @@ final class LiveHls {
 
     /** Peak and average bits/s over the listed segments (or the parts so far). */
     static long[] bandwidth(RenditionSnapshot snap) {
-        List<HlsSegment> segs = new ArrayList<>(snap.listed());
+        List<MediaSegment> segs = new ArrayList<>(snap.listed());
         if (segs.isEmpty() && snap.open() != null) {
             segs.add(snap.open());
         }
         double peak = 0;
         double bits = 0;
         double seconds = 0;
-        for (HlsSegment seg : segs) {
+        for (MediaSegment seg : segs) {
             double d = seg.duration();
             if (d <= 0) {
                 continue;
@@ -215,7 +215,7 @@ final class LiveHls {
                 },
                 s -> {
                     RenditionSnapshot snap = s == null ? null : s.snapshot(rendition);
-                    HlsSegment seg = snap == null ? null : snap.segment(msn);
+                    MediaSegment seg = snap == null ? null : snap.segment(msn);
                     if (seg == null && GrowingSegment.building(snap, msn) && !ctx.response().closed()) {
                         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, rendition.equals(LiveStream.AUDIO) ? AUDIO_MP4 : VIDEO_MP4)
                                 .putHeader(HttpHeaders.CACHE_CONTROL, mediaCacheControl(key, rendition));
@@ -242,7 +242,7 @@ final class LiveHls {
                 },
                 s -> {
                     RenditionSnapshot snap = s == null ? null : s.snapshot(rendition);
-                    HlsPart p = snap == null ? null : snap.part(msn, index);
+                    MediaPart p = snap == null ? null : snap.part(msn, index);
                     if (p == null) {
                         fail(ctx, StatusException.notFound("part " + msn + "." + index + " of " + key + "/" + rendition
                                 + " is not available"));

@@ -4,7 +4,7 @@ import io.tributary.live.LiveStream;
 import io.tributary.live.LiveStreams;
 import io.tributary.media.codec.AacConfig;
 import io.tributary.media.codec.AvcConfig;
-import io.tributary.media.hls.RenditionSnapshot;
+import io.tributary.media.timeline.RenditionSnapshot;
 import io.tributary.media.transcode.RungStats;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,8 +1,8 @@
 package io.tributary.live;
 
 import io.tributary.media.codec.AvcConfig;
-import io.tributary.media.hls.RenditionTimeline;
-import io.tributary.media.hls.TrackPackager;
+import io.tributary.media.timeline.RenditionTimeline;
+import io.tributary.media.timeline.TrackPackager;
 
 /**
  * One video rendition of a live stream: the source itself ({@code video}, or a ladder

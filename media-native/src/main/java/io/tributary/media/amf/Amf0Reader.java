@@ -1,6 +1,6 @@
 package io.tributary.media.amf;
 
-import io.tributary.media.rtmp.RtmpProtocolException;
+
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -13,7 +13,7 @@ import java.util.Map;
  * {@link LinkedHashMap} (objects; {@link AmfEcmaArray} for ECMA arrays), {@link List}
  * (strict arrays), {@code null}, {@link AmfUndefined}, {@link AmfDate}.
  *
- * <p>Any malformed input raises {@link RtmpProtocolException}; declared counts and lengths
+ * <p>Any malformed input raises {@link AmfFormatException}; declared counts and lengths
  * are checked against the bytes actually present before anything is allocated, and
  * nesting is bounded so hostile input cannot exhaust the stack.
  *
@@ -220,8 +220,8 @@ public final class Amf0Reader {
 
     // --- primitives ---
 
-    private RtmpProtocolException fail(String message) {
-        return new RtmpProtocolException(message);
+    private AmfFormatException fail(String message) {
+        return new AmfFormatException(message);
     }
 
     private void need(long n) {

@@ -1,7 +1,7 @@
 package io.tributary.media.dash;
 
-import io.tributary.media.hls.HlsSegment;
-import io.tributary.media.hls.RenditionSnapshot;
+import io.tributary.media.timeline.MediaSegment;
+import io.tributary.media.timeline.RenditionSnapshot;
 
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -81,7 +81,7 @@ public final class DashManifest {
     }
 
     /** A listed segment and the publisher session (discontinuity sequence number) it belongs to. */
-    record Placed(HlsSegment segment, long session) {
+    record Placed(MediaSegment segment, long session) {
     }
 
     /** Whether {@link #render} has something to say: the main rendition has a complete segment with a known start. */
@@ -158,7 +158,7 @@ public final class DashManifest {
             long session = entry.getKey();
             List<Placed> own = entry.getValue();
             // wall-clock ms of media time 0 in this session (video: exact; pdt and tfdt share the ms clock)
-            HlsSegment last = own.get(own.size() - 1).segment();
+            MediaSegment last = own.get(own.size() - 1).segment();
             long wallOfZero = last.programDateTime() - Math.round(last.startTime() * 1000.0 / main.timescale());
             long pto;
             if (!dynamic && firstPeriod) {
@@ -188,7 +188,7 @@ public final class DashManifest {
             b.append("  </Period>\n");
             firstPeriod = false;
 
-            HlsSegment end = own.get(own.size() - 1).segment();
+            MediaSegment end = own.get(own.size() - 1).segment();
             long endTime = end.startTime() + Math.round(end.duration() * main.timescale());
             endMs = startMs + Math.round((endTime - pto) * 1000.0 / main.timescale());
         }
@@ -213,7 +213,7 @@ public final class DashManifest {
             if (r.kind() != kind) {
                 continue;
             }
-            List<HlsSegment> segs = new ArrayList<>();
+            List<MediaSegment> segs = new ArrayList<>();
             for (Placed x : placed.get(i)) {
                 if (x.session() == session) {
                     segs.add(x.segment());
@@ -264,7 +264,7 @@ public final class DashManifest {
         }
     }
 
-    private static void segmentTemplate(StringBuilder b, Rendition r, List<HlsSegment> segs, long pto, double ato) {
+    private static void segmentTemplate(StringBuilder b, Rendition r, List<MediaSegment> segs, long pto, double ato) {
         // a session's segments share the newest init (an init change without a reconnect is
         // rare: an encoder re-sending a different sequence header)
         int initVersion = segs.get(segs.size() - 1).initVersion();
@@ -287,7 +287,7 @@ public final class DashManifest {
         int runR = 0;
         boolean explicitT = false;
         long expected = -1;
-        for (HlsSegment s : segs) {
+        for (MediaSegment s : segs) {
             long t = s.startTime();
             long d = Math.round(s.duration() * r.timescale());
             if (runD >= 0 && t == expected && d == runD) {
@@ -336,18 +336,18 @@ public final class DashManifest {
      * start time, each with its session: the discontinuities before it since the stream began.
      */
     static List<Placed> place(RenditionSnapshot s, boolean retired) {
-        List<HlsSegment> listed = s.listed();
+        List<MediaSegment> listed = s.listed();
         if (listed.isEmpty()) {
             return List.of();
         }
         long firstSession = s.discontinuitySequence() + (listed.get(0).discontinuity() ? 1 : 0);
         List<Placed> out = new ArrayList<>();
         if (retired) {
-            List<HlsSegment> old = s.retired();
+            List<MediaSegment> old = s.retired();
             long session = firstSession - (listed.get(0).discontinuity() ? 1 : 0);
             List<Placed> back = new ArrayList<>();
             for (int i = old.size() - 1; i >= 0; i--) {
-                HlsSegment seg = old.get(i);
+                MediaSegment seg = old.get(i);
                 back.add(0, new Placed(seg, session));
                 if (seg.discontinuity()) {
                     session--;
@@ -361,7 +361,7 @@ public final class DashManifest {
         }
         long session = firstSession;
         for (int i = 0; i < listed.size(); i++) {
-            HlsSegment seg = listed.get(i);
+            MediaSegment seg = listed.get(i);
             if (i > 0 && seg.discontinuity()) {
                 session++;
             }
@@ -380,7 +380,7 @@ public final class DashManifest {
         return out;
     }
 
-    private static HlsSegment firstOfSession(List<Placed> all, long session) {
+    private static MediaSegment firstOfSession(List<Placed> all, long session) {
         for (Placed p : all) {
             if (p.session() == session) {
                 return p.segment();

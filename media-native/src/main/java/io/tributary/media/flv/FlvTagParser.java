@@ -2,17 +2,16 @@ package io.tributary.media.flv;
 
 import io.tributary.media.MediaSample;
 import io.tributary.media.Track;
-import io.tributary.media.rtmp.RtmpEvent;
-import io.tributary.media.rtmp.RtmpProtocolException;
+import io.tributary.media.MediaEvent;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
  * Turns FLV audio/video tag bodies (identical to RTMP message type 8/9 payloads) into
- * {@link RtmpEvent}s. Ingested: H.264 (legacy codec id 7, or Enhanced RTMP 'avc1') and
+ * {@link MediaEvent}s. Ingested: H.264 (legacy codec id 7, or Enhanced RTMP 'avc1') and
  * AAC (legacy sound format 10, or Enhanced RTMP 'mp4a'). Everything else becomes one
- * {@link RtmpEvent.UnsupportedCodec} per track each time the unsupported codec changes,
+ * {@link MediaEvent.UnsupportedCodec} per track each time the unsupported codec changes,
  * not one per frame.
  *
  * <p>Stateful only for that de-duplication; one instance per stream.
@@ -44,12 +43,12 @@ public final class FlvTagParser {
     private String reportedVideo;
     private String reportedAudio;
 
-    public RtmpEvent parseVideo(long timestamp, byte[] payload) {
+    public MediaEvent parseVideo(long timestamp, byte[] payload) {
         return parseVideo(timestamp, payload, 0, payload.length);
     }
 
     /** @return the event this tag yields, or {@code null} if it yields none. */
-    public RtmpEvent parseVideo(long timestamp, byte[] payload, int offset, int length) {
+    public MediaEvent parseVideo(long timestamp, byte[] payload, int offset, int length) {
         if (length == 0) {
             return null; // some encoders send empty tags as keep-alives
         }
@@ -72,7 +71,7 @@ public final class FlvTagParser {
         return avc(timestamp, c, frameType, packetType, compositionOffset);
     }
 
-    private RtmpEvent parseEnhancedVideo(long timestamp, Cursor c, int frameType, int packetType) {
+    private MediaEvent parseEnhancedVideo(long timestamp, Cursor c, int frameType, int packetType) {
         packetType = skipModEx(c, packetType);
         if (frameType == FRAME_TYPE_COMMAND && packetType != EX_VIDEO_METADATA) {
             return null;
@@ -97,36 +96,36 @@ public final class FlvTagParser {
         }
     }
 
-    private RtmpEvent avc(long timestamp, Cursor c, int frameType, int packetType, int compositionOffset) {
+    private MediaEvent avc(long timestamp, Cursor c, int frameType, int packetType, int compositionOffset) {
         switch (packetType) {
             case 0: {
                 byte[] record = c.rest();
                 if (record.length == 0) {
-                    throw new RtmpProtocolException("empty AVC sequence header at " + timestamp + " ms");
+                    throw new FlvFormatException("empty AVC sequence header at " + timestamp + " ms");
                 }
-                return new RtmpEvent.VideoConfig(record);
+                return new MediaEvent.VideoConfig(record);
             }
             case 1: {
                 byte[] data = c.rest();
                 if (data.length == 0) {
                     return null;
                 }
-                return new RtmpEvent.Sample(new MediaSample(Track.VIDEO, timestamp, compositionOffset,
+                return new MediaEvent.Sample(new MediaSample(Track.VIDEO, timestamp, compositionOffset,
                         frameType == FRAME_TYPE_KEY, data));
             }
             case 2:
                 return null; // end of sequence
             default:
-                throw new RtmpProtocolException("unknown AVCPacketType " + packetType + " at " + timestamp + " ms");
+                throw new FlvFormatException("unknown AVCPacketType " + packetType + " at " + timestamp + " ms");
         }
     }
 
-    public RtmpEvent parseAudio(long timestamp, byte[] payload) {
+    public MediaEvent parseAudio(long timestamp, byte[] payload) {
         return parseAudio(timestamp, payload, 0, payload.length);
     }
 
     /** @return the event this tag yields, or {@code null} if it yields none. */
-    public RtmpEvent parseAudio(long timestamp, byte[] payload, int offset, int length) {
+    public MediaEvent parseAudio(long timestamp, byte[] payload, int offset, int length) {
         if (length == 0) {
             return null;
         }
@@ -152,24 +151,24 @@ public final class FlvTagParser {
         reportedAudio = null;
         int packetType = c.u8();
         if (packetType > 1) {
-            throw new RtmpProtocolException("unknown AACPacketType " + packetType + " at " + timestamp + " ms");
+            throw new FlvFormatException("unknown AACPacketType " + packetType + " at " + timestamp + " ms");
         }
         return aac(timestamp, c, packetType);
     }
 
-    private RtmpEvent aac(long timestamp, Cursor c, int packetType) {
+    private MediaEvent aac(long timestamp, Cursor c, int packetType) {
         byte[] data = c.rest();
         if (packetType == 0) {
             if (data.length == 0) {
-                throw new RtmpProtocolException("empty AAC sequence header at " + timestamp + " ms");
+                throw new FlvFormatException("empty AAC sequence header at " + timestamp + " ms");
             }
-            return new RtmpEvent.AudioConfig(data);
+            return new MediaEvent.AudioConfig(data);
         }
         if (data.length == 0) {
             return null;
         }
         // every AAC frame decodes independently
-        return new RtmpEvent.Sample(new MediaSample(Track.AUDIO, timestamp, 0, true, data));
+        return new MediaEvent.Sample(new MediaSample(Track.AUDIO, timestamp, 0, true, data));
     }
 
     /** Enhanced RTMP v2 ModEx: size-prefixed modifier data, then the real packet type. */
@@ -185,20 +184,20 @@ public final class FlvTagParser {
         return packetType;
     }
 
-    private RtmpEvent unsupportedVideo(String codec) {
+    private MediaEvent unsupportedVideo(String codec) {
         if (codec.equals(reportedVideo)) {
             return null;
         }
         reportedVideo = codec;
-        return new RtmpEvent.UnsupportedCodec(Track.VIDEO, codec);
+        return new MediaEvent.UnsupportedCodec(Track.VIDEO, codec);
     }
 
-    private RtmpEvent unsupportedAudio(String codec) {
+    private MediaEvent unsupportedAudio(String codec) {
         if (codec.equals(reportedAudio)) {
             return null;
         }
         reportedAudio = codec;
-        return new RtmpEvent.UnsupportedCodec(Track.AUDIO, codec);
+        return new MediaEvent.UnsupportedCodec(Track.AUDIO, codec);
     }
 
     /** Bounds-checked reads over one tag body. */
@@ -220,7 +219,7 @@ public final class FlvTagParser {
 
         private void need(int n) {
             if (n > end - pos) {
-                throw new RtmpProtocolException("truncated FLV " + what + " tag: need " + n
+                throw new FlvFormatException("truncated FLV " + what + " tag: need " + n
                         + " more bytes, " + (end - pos) + " left");
             }
         }

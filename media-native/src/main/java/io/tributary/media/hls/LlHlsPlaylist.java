@@ -1,5 +1,8 @@
 package io.tributary.media.hls;
 
+import io.tributary.media.timeline.RenditionSnapshot;
+import io.tributary.media.timeline.MediaPart;
+import io.tributary.media.timeline.MediaSegment;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -44,11 +47,11 @@ public final class LlHlsPlaylist {
         b.append("#EXT-X-MEDIA-SEQUENCE:").append(s.firstMsn()).append('\n');
         b.append("#EXT-X-DISCONTINUITY-SEQUENCE:").append(s.discontinuitySequence()).append('\n');
 
-        List<HlsSegment> segs = s.listed();
-        HlsSegment open = s.open() != null && !s.open().parts().isEmpty() ? s.open() : null;
+        List<MediaSegment> segs = s.listed();
+        MediaSegment open = s.open() != null && !s.open().parts().isEmpty() ? s.open() : null;
 
         double total = 0;
-        for (HlsSegment seg : segs) {
+        for (MediaSegment seg : segs) {
             total += seg.duration();
         }
         double openDuration = open == null ? 0 : open.duration();
@@ -58,7 +61,7 @@ public final class LlHlsPlaylist {
             // skip leading segments that end before CAN-SKIP-UNTIL from the live edge
             double edge = total + openDuration;
             double start = 0;
-            for (HlsSegment seg : segs) {
+            for (MediaSegment seg : segs) {
                 if (edge - (start + seg.duration()) > skipUntil(s)) {
                     skipped++;
                     start += seg.duration();
@@ -76,7 +79,7 @@ public final class LlHlsPlaylist {
         int mapShown = -1;
         double start = 0;
         for (int i = 0; i < segs.size(); i++) {
-            HlsSegment seg = segs.get(i);
+            MediaSegment seg = segs.get(i);
             start += seg.duration();
             if (i < skipped) {
                 continue;
@@ -111,7 +114,7 @@ public final class LlHlsPlaylist {
     }
 
     /** Writes discontinuity, EXT-X-MAP (when the init changes) and the program date-time of a segment. */
-    private static int map(StringBuilder b, HlsSegment seg, int mapShown, String q) {
+    private static int map(StringBuilder b, MediaSegment seg, int mapShown, String q) {
         // the tag stays on a discontinuity segment even when it is first in the window:
         // EXT-X-DISCONTINUITY-SEQUENCE only counts those that slid out
         if (seg.discontinuity()) {
@@ -124,8 +127,8 @@ public final class LlHlsPlaylist {
         return seg.initVersion();
     }
 
-    private static void parts(StringBuilder b, HlsSegment seg, String q) {
-        for (HlsPart p : seg.parts()) {
+    private static void parts(StringBuilder b, MediaSegment seg, String q) {
+        for (MediaPart p : seg.parts()) {
             b.append("#EXT-X-PART:DURATION=").append(String.format(Locale.ROOT, "%.5f", p.duration()))
                     .append(",URI=\"").append(p.uri()).append(q).append('"');
             if (p.independent()) {

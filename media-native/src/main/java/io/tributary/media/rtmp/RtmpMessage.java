@@ -1,5 +1,6 @@
 package io.tributary.media.rtmp;
 
+import io.tributary.media.amf.AmfFormatException;
 import io.tributary.media.amf.Amf0Reader;
 
 import java.util.List;
@@ -27,6 +28,10 @@ record RtmpMessage(int chunkStreamId, int typeId, int streamId, long timestamp, 
      */
     List<Object> amfValues() {
         int skip = (typeId == DATA_AMF3 || typeId == COMMAND_AMF3) && payload.length > 0 && payload[0] == 0 ? 1 : 0;
-        return new Amf0Reader(payload, skip, payload.length - skip).readAll();
+        try {
+            return new Amf0Reader(payload, skip, payload.length - skip).readAll();
+        } catch (AmfFormatException e) {
+            throw new RtmpProtocolException(e.getMessage());
+        }
     }
 }

@@ -1,6 +1,9 @@
 package io.tributary.media.rtmp;
 
+import io.tributary.media.MediaEvent;
+import io.tributary.media.amf.AmfFormatException;
 import io.tributary.media.amf.Amf0Reader;
+import io.tributary.media.flv.FlvFormatException;
 import io.tributary.media.amf.AmfUndefined;
 import io.tributary.media.flv.FlvTagParser;
 
@@ -102,12 +105,19 @@ public final class RtmpServerSession {
             control.received(bytesReceived);
             return events;
         } catch (RtmpProtocolException e) {
-            phase = Phase.FAILED;
-            failure = e.getMessage();
-            throw e;
+            throw failed(e);
+        } catch (AmfFormatException | FlvFormatException e) {
+            // a malformed command or media tag is a protocol fault of this connection
+            throw failed(new RtmpProtocolException(e.getMessage()));
         } finally {
             events = null;
         }
+    }
+
+    private RtmpProtocolException failed(RtmpProtocolException e) {
+        phase = Phase.FAILED;
+        failure = e.getMessage();
+        return e;
     }
 
     public byte[] drainOutbound() {
@@ -335,7 +345,7 @@ public final class RtmpServerSession {
         if (values.size() > i + 1 && "onMetaData".equals(values.get(i)) && values.get(i + 1) instanceof Map<?, ?> map) {
             Map<String, Object> copy = new LinkedHashMap<>();
             map.forEach((k, v) -> copy.put(String.valueOf(k), v));
-            deliverMedia(new RtmpEvent.MetaData(copy), 64);
+            deliverMedia(new MediaEvent.MetaData(copy), 64);
         }
     }
 
@@ -343,7 +353,7 @@ public final class RtmpServerSession {
         if (streamId != publishStreamId || !mediaWanted()) {
             return;
         }
-        RtmpEvent event = typeId == RtmpMessage.VIDEO
+        MediaEvent event = typeId == RtmpMessage.VIDEO
                 ? flv.parseVideo(timestamp, payload, offset, length)
                 : flv.parseAudio(timestamp, payload, offset, length);
         if (event != null) {
@@ -355,7 +365,8 @@ public final class RtmpServerSession {
         return publish == PublishState.PUBLISHING || (publish == PublishState.PENDING && !unpublishedWhilePending);
     }
 
-    private void deliverMedia(RtmpEvent event, long size) {
+    private void deliverMedia(MediaEvent media, long size) {
+        RtmpEvent event = new RtmpEvent.Media(media);
         if (publish == PublishState.PUBLISHING) {
             events.add(event);
         } else if (publish == PublishState.PENDING && !unpublishedWhilePending) {

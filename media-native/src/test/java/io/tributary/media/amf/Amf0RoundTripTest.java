@@ -1,6 +1,6 @@
 package io.tributary.media.amf;
 
-import io.tributary.media.rtmp.RtmpProtocolException;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -141,7 +141,7 @@ class Amf0RoundTripTest {
     }
 
     private static void assertMalformed(byte[] input, String messagePart) {
-        RtmpProtocolException e = assertThrows(RtmpProtocolException.class, () -> new Amf0Reader(input).readAll());
+        AmfFormatException e = assertThrows(AmfFormatException.class, () -> new Amf0Reader(input).readAll());
         assertTrue(e.getMessage().contains(messagePart), () -> "'" + e.getMessage() + "' should mention '" + messagePart + "'");
     }
 

@@ -1,9 +1,9 @@
 package io.tributary.media.dash;
 
-import io.tributary.media.hls.HlsSegment;
-import io.tributary.media.hls.RenditionSnapshot;
-import io.tributary.media.hls.RenditionTimeline;
-import io.tributary.media.hls.TrackPackager;
+import io.tributary.media.timeline.MediaSegment;
+import io.tributary.media.timeline.RenditionSnapshot;
+import io.tributary.media.timeline.RenditionTimeline;
+import io.tributary.media.timeline.TrackPackager;
 import io.tributary.media.testing.Mp4Boxes;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
@@ -97,11 +97,11 @@ class DashManifestTest {
         return out;
     }
 
-    private static void assertTimeline(List<HlsSegment> segs, int timescale, Element template) {
+    private static void assertTimeline(List<MediaSegment> segs, int timescale, Element template) {
         List<long[]> got = expand(template);
         assertEquals(segs.size(), got.size(), "one timeline entry per listed segment");
         for (int i = 0; i < segs.size(); i++) {
-            HlsSegment s = segs.get(i);
+            MediaSegment s = segs.get(i);
             assertEquals(s.msn(), got.get(i)[0], "number of entry " + i);
             assertEquals(s.startTime(), got.get(i)[1], "t of segment " + s.msn());
             assertEquals(Math.round(s.duration() * timescale), got.get(i)[2], "d of segment " + s.msn());
@@ -136,7 +136,7 @@ class DashManifestTest {
         assertEquals("PT3S", mpd.getAttribute("minBufferTime"));
         assertEquals("PT3S", mpd.getAttribute("maxSegmentDuration"));
         long windowMs = 0;
-        for (HlsSegment s : vs.listed()) {
+        for (MediaSegment s : vs.listed()) {
             windowMs += Math.round(s.duration() * 1000);
         }
         assertEquals(DashManifest.duration(windowMs), mpd.getAttribute("timeShiftBufferDepth"));
@@ -195,7 +195,7 @@ class DashManifestTest {
         assertEquals("http://node:8080/api/v1/time", utc.getAttribute("value"));
 
         // availability matches reality: AST + start + (t + d - pto) / timescale = wall-clock end of the segment
-        HlsSegment last = vs.listed().get(vs.listed().size() - 1);
+        MediaSegment last = vs.listed().get(vs.listed().size() - 1);
         long endWall = last.programDateTime() + Math.round(last.duration() * 1000);
         long pto = Long.parseLong(vt.getAttribute("presentationTimeOffset"));
         long computed = AST + Math.round((last.startTime() + Math.round(last.duration() * 90_000) - pto) / 90.0);
@@ -298,9 +298,9 @@ class DashManifestTest {
         for (int i = 0; i < 100; i++) {
             p.offer(base + i * 3000L, 0, i % 30 == 0, new byte[]{0, 0, 0, 1, 5}, 1000 + i);
         }
-        List<HlsSegment> listed = t.snapshot().listed();
+        List<MediaSegment> listed = t.snapshot().listed();
         assertTrue(listed.size() >= 2);
-        for (HlsSegment s : listed) {
+        for (MediaSegment s : listed) {
             byte[] first = s.parts().get(0).bytes();
             Mp4Boxes.Box tfdt = Mp4Boxes.parse(first).stream().filter(b -> b.type().equals("moof")).findFirst()
                     .orElseThrow().path("traf/tfdt");

@@ -2,8 +2,8 @@ package io.tributary.media.flv;
 
 import io.tributary.media.MediaSample;
 import io.tributary.media.Track;
-import io.tributary.media.rtmp.RtmpEvent;
-import io.tributary.media.rtmp.RtmpProtocolException;
+import io.tributary.media.MediaEvent;
+import io.tributary.media.flv.FlvFormatException;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -18,8 +18,8 @@ class FlvTagParserTest {
 
     private final FlvTagParser parser = new FlvTagParser();
 
-    private static MediaSample sample(RtmpEvent e) {
-        return assertInstanceOf(RtmpEvent.Sample.class, e).sample();
+    private static MediaSample sample(MediaEvent e) {
+        return assertInstanceOf(MediaEvent.Sample.class, e).sample();
     }
 
     @Test
@@ -28,7 +28,7 @@ class FlvTagParserTest {
         byte[] tag = new byte[5 + record.length];
         tag[0] = 0x17;
         System.arraycopy(record, 0, tag, 5, record.length);
-        assertArrayEquals(record, assertInstanceOf(RtmpEvent.VideoConfig.class, parser.parseVideo(0, tag)).avcDecoderConfigurationRecord());
+        assertArrayEquals(record, assertInstanceOf(MediaEvent.VideoConfig.class, parser.parseVideo(0, tag)).avcDecoderConfigurationRecord());
     }
 
     @Test
@@ -53,7 +53,7 @@ class FlvTagParserTest {
     @Test
     void aacHeaderAndFrames() {
         assertArrayEquals(new byte[] {0x12, 0x10},
-                assertInstanceOf(RtmpEvent.AudioConfig.class, parser.parseAudio(0, new byte[] {(byte) 0xAF, 0, 0x12, 0x10})).audioSpecificConfig());
+                assertInstanceOf(MediaEvent.AudioConfig.class, parser.parseAudio(0, new byte[] {(byte) 0xAF, 0, 0x12, 0x10})).audioSpecificConfig());
         MediaSample frame = sample(parser.parseAudio(23, new byte[] {(byte) 0xAF, 1, 0x21, 0x22}));
         assertEquals(Track.AUDIO, frame.track());
         assertEquals(23, frame.dts());
@@ -65,7 +65,7 @@ class FlvTagParserTest {
     @Test
     void enhancedRtmpAvc1AndMp4aAreIngested() {
         byte[] start = {(byte) 0x90, 'a', 'v', 'c', '1', 1, 0x64};
-        assertArrayEquals(new byte[] {1, 0x64}, assertInstanceOf(RtmpEvent.VideoConfig.class, parser.parseVideo(0, start))
+        assertArrayEquals(new byte[] {1, 0x64}, assertInstanceOf(MediaEvent.VideoConfig.class, parser.parseVideo(0, start))
                 .avcDecoderConfigurationRecord());
         MediaSample coded = sample(parser.parseVideo(40, new byte[] {(byte) 0x91, 'a', 'v', 'c', '1', 0, 0, 40, 7, 7}));
         assertEquals(40, coded.compositionOffset());
@@ -78,31 +78,31 @@ class FlvTagParserTest {
         MediaSample modEx = sample(parser.parseVideo(120, new byte[] {(byte) 0xA7, 1, 0, 0, 0x03, 'a', 'v', 'c', '1', 5}));
         assertArrayEquals(new byte[] {5}, modEx.data());
 
-        assertInstanceOf(RtmpEvent.AudioConfig.class, parser.parseAudio(0, new byte[] {(byte) 0x90, 'm', 'p', '4', 'a', 0x12, 0x10}));
+        assertInstanceOf(MediaEvent.AudioConfig.class, parser.parseAudio(0, new byte[] {(byte) 0x90, 'm', 'p', '4', 'a', 0x12, 0x10}));
         assertArrayEquals(new byte[] {3}, sample(parser.parseAudio(0, new byte[] {(byte) 0x91, 'm', 'p', '4', 'a', 3})).data());
     }
 
     @Test
     void otherCodecsAreReportedOnceUntilTheCodecChanges() {
         byte[] hevc = {(byte) 0x91, 'h', 'v', 'c', '1', 0, 0, 0, 1};
-        assertEquals(new RtmpEvent.UnsupportedCodec(Track.VIDEO, "hvc1"), parser.parseVideo(0, hevc));
+        assertEquals(new MediaEvent.UnsupportedCodec(Track.VIDEO, "hvc1"), parser.parseVideo(0, hevc));
         assertNull(parser.parseVideo(40, hevc));
-        assertEquals(new RtmpEvent.UnsupportedCodec(Track.VIDEO, "av01"), parser.parseVideo(80, new byte[] {(byte) 0x90, 'a', 'v', '0', '1'}));
-        assertEquals(new RtmpEvent.UnsupportedCodec(Track.VIDEO, "vp09"), parser.parseVideo(80, new byte[] {(byte) 0x90, 'v', 'p', '0', '9'}));
-        assertEquals(new RtmpEvent.UnsupportedCodec(Track.VIDEO, "hevc"), parser.parseVideo(0, new byte[] {0x1C, 1, 0, 0, 0}));
-        assertEquals(new RtmpEvent.UnsupportedCodec(Track.VIDEO, "vp6"), parser.parseVideo(0, new byte[] {0x14, 0}));
-        assertEquals(new RtmpEvent.UnsupportedCodec(Track.AUDIO, "mp3"), parser.parseAudio(0, new byte[] {0x2F, 1}));
+        assertEquals(new MediaEvent.UnsupportedCodec(Track.VIDEO, "av01"), parser.parseVideo(80, new byte[] {(byte) 0x90, 'a', 'v', '0', '1'}));
+        assertEquals(new MediaEvent.UnsupportedCodec(Track.VIDEO, "vp09"), parser.parseVideo(80, new byte[] {(byte) 0x90, 'v', 'p', '0', '9'}));
+        assertEquals(new MediaEvent.UnsupportedCodec(Track.VIDEO, "hevc"), parser.parseVideo(0, new byte[] {0x1C, 1, 0, 0, 0}));
+        assertEquals(new MediaEvent.UnsupportedCodec(Track.VIDEO, "vp6"), parser.parseVideo(0, new byte[] {0x14, 0}));
+        assertEquals(new MediaEvent.UnsupportedCodec(Track.AUDIO, "mp3"), parser.parseAudio(0, new byte[] {0x2F, 1}));
         assertNull(parser.parseAudio(26, new byte[] {0x2F, 1}));
-        assertEquals(new RtmpEvent.UnsupportedCodec(Track.AUDIO, "Opus"), parser.parseAudio(0, new byte[] {(byte) 0x91, 'O', 'p', 'u', 's', 1}));
+        assertEquals(new MediaEvent.UnsupportedCodec(Track.AUDIO, "Opus"), parser.parseAudio(0, new byte[] {(byte) 0x91, 'O', 'p', 'u', 's', 1}));
     }
 
     @Test
     void truncatedTagsRaiseTheProtocolException() {
-        RtmpProtocolException e = assertThrows(RtmpProtocolException.class, () -> parser.parseVideo(0, new byte[] {0x17, 1, 0}));
+        FlvFormatException e = assertThrows(FlvFormatException.class, () -> parser.parseVideo(0, new byte[] {0x17, 1, 0}));
         assertEquals("truncated FLV video tag: need 3 more bytes, 1 left", e.getMessage());
-        assertThrows(RtmpProtocolException.class, () -> parser.parseVideo(0, new byte[] {(byte) 0x91, 'a', 'v'}));
-        assertThrows(RtmpProtocolException.class, () -> parser.parseAudio(0, new byte[] {(byte) 0xAF}));
-        assertThrows(RtmpProtocolException.class, () -> parser.parseVideo(0, new byte[] {0x17, 0, 0, 0, 0}), "empty sequence header");
-        assertThrows(RtmpProtocolException.class, () -> parser.parseVideo(0, new byte[] {0x17, 9, 0, 0, 0, 1}), "unknown packet type");
+        assertThrows(FlvFormatException.class, () -> parser.parseVideo(0, new byte[] {(byte) 0x91, 'a', 'v'}));
+        assertThrows(FlvFormatException.class, () -> parser.parseAudio(0, new byte[] {(byte) 0xAF}));
+        assertThrows(FlvFormatException.class, () -> parser.parseVideo(0, new byte[] {0x17, 0, 0, 0, 0}), "empty sequence header");
+        assertThrows(FlvFormatException.class, () -> parser.parseVideo(0, new byte[] {0x17, 9, 0, 0, 0, 1}), "unknown packet type");
     }
 }

@@ -1,5 +1,7 @@
 package io.tributary.media.hls;
 
+import io.tributary.media.timeline.RenditionTimeline;
+import io.tributary.media.timeline.RenditionSnapshot;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package io.tributary.media.rtmp;
 
+import io.tributary.media.MediaEvent;
+
 import io.tributary.media.MediaSample;
 
 import java.util.Arrays;
@@ -35,13 +37,20 @@ final class EventAssert {
     }
 
     static boolean same(RtmpEvent a, RtmpEvent b) {
-        if (a instanceof RtmpEvent.VideoConfig x && b instanceof RtmpEvent.VideoConfig y) {
+        if (a instanceof RtmpEvent.Media x && b instanceof RtmpEvent.Media y) {
+            return same(x.event(), y.event());
+        }
+        return a.equals(b);
+    }
+
+    static boolean same(MediaEvent a, MediaEvent b) {
+        if (a instanceof MediaEvent.VideoConfig x && b instanceof MediaEvent.VideoConfig y) {
             return Arrays.equals(x.avcDecoderConfigurationRecord(), y.avcDecoderConfigurationRecord());
         }
-        if (a instanceof RtmpEvent.AudioConfig x && b instanceof RtmpEvent.AudioConfig y) {
+        if (a instanceof MediaEvent.AudioConfig x && b instanceof MediaEvent.AudioConfig y) {
             return Arrays.equals(x.audioSpecificConfig(), y.audioSpecificConfig());
         }
-        if (a instanceof RtmpEvent.Sample x && b instanceof RtmpEvent.Sample y) {
+        if (a instanceof MediaEvent.Sample x && b instanceof MediaEvent.Sample y) {
             MediaSample s = x.sample();
             MediaSample t = y.sample();
             return s.track() == t.track() && s.dts() == t.dts() && s.compositionOffset() == t.compositionOffset()
@@ -51,15 +60,19 @@ final class EventAssert {
     }
 
     static String describe(RtmpEvent e) {
-        if (e instanceof RtmpEvent.Sample s) {
+        return e instanceof RtmpEvent.Media m ? describe(m.event()) : String.valueOf(e);
+    }
+
+    static String describe(MediaEvent e) {
+        if (e instanceof MediaEvent.Sample s) {
             MediaSample m = s.sample();
             return "Sample[" + m.track() + " dts=" + m.dts() + " cts=" + m.compositionOffset() + " key=" + m.keyframe()
                     + " bytes=" + m.data().length + " hash=" + Arrays.hashCode(m.data()) + "]";
         }
-        if (e instanceof RtmpEvent.VideoConfig v) {
+        if (e instanceof MediaEvent.VideoConfig v) {
             return "VideoConfig[" + Arrays.toString(v.avcDecoderConfigurationRecord()) + "]";
         }
-        if (e instanceof RtmpEvent.AudioConfig a) {
+        if (e instanceof MediaEvent.AudioConfig a) {
             return "AudioConfig[" + Arrays.toString(a.audioSpecificConfig()) + "]";
         }
         return String.valueOf(e);

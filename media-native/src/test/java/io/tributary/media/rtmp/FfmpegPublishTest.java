@@ -1,5 +1,7 @@
 package io.tributary.media.rtmp;
 
+import io.tributary.media.MediaEvent;
+
 import io.tributary.media.Track;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -32,10 +34,10 @@ class FfmpegPublishTest {
         assertEquals("testkey", publish.streamKey());
         assertEquals("", publish.query());
 
-        assertTrue(first(events, RtmpEvent.MetaData.class).values().containsKey("width"), "onMetaData carries width");
-        byte[] avcc = first(events, RtmpEvent.VideoConfig.class).avcDecoderConfigurationRecord();
+        assertTrue(first(events, MediaEvent.MetaData.class).values().containsKey("width"), "onMetaData carries width");
+        byte[] avcc = first(events, MediaEvent.VideoConfig.class).avcDecoderConfigurationRecord();
         assertEquals(1, avcc[0], "AVCDecoderConfigurationRecord version");
-        assertTrue(first(events, RtmpEvent.AudioConfig.class).audioSpecificConfig().length >= 2);
+        assertTrue(first(events, MediaEvent.AudioConfig.class).audioSpecificConfig().length >= 2);
 
         List<io.tributary.media.MediaSample> video = samples(events, Track.VIDEO);
         List<io.tributary.media.MediaSample> audio = samples(events, Track.AUDIO);
@@ -56,12 +58,13 @@ class FfmpegPublishTest {
     }
 
     static List<io.tributary.media.MediaSample> samples(List<RtmpEvent> events, Track track) {
-        return events.stream().filter(e -> e instanceof RtmpEvent.Sample s && s.sample().track() == track)
-                .map(e -> ((RtmpEvent.Sample) e).sample()).toList();
+        return events.stream().filter(e -> e instanceof RtmpEvent.Media m && m.event() instanceof MediaEvent.Sample s && s.sample().track() == track)
+                .map(e -> ((MediaEvent.Sample) RtmpTestKit.media(e)).sample()).toList();
     }
 
-    static <T extends RtmpEvent> T first(List<RtmpEvent> events, Class<T> type) {
-        return events.stream().filter(type::isInstance).map(type::cast).findFirst()
+    static <T> T first(List<RtmpEvent> events, Class<T> type) {
+        return events.stream().map(e -> e instanceof RtmpEvent.Media m ? (Object) m.event() : e)
+                .filter(type::isInstance).map(type::cast).findFirst()
                 .orElseThrow(() -> new AssertionError("no " + type.getSimpleName() + " in " + summary(events)));
     }
 

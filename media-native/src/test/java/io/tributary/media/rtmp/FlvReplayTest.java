@@ -1,5 +1,7 @@
 package io.tributary.media.rtmp;
 
+import io.tributary.media.MediaEvent;
+
 import io.tributary.media.Track;
 import io.tributary.media.flv.FlvFileReader;
 import io.tributary.media.flv.FlvTag;
@@ -27,8 +29,8 @@ class FlvReplayTest {
         assertTrue(videoFrames >= FfmpegPublishCapture.FRAMES - 2, "video frames in file: " + videoFrames);
 
         List<RtmpEvent> events = SyntheticPublish.run("replay", media).serverEvents();
-        FfmpegPublishTest.first(events, RtmpEvent.VideoConfig.class);
-        FfmpegPublishTest.first(events, RtmpEvent.AudioConfig.class);
+        FfmpegPublishTest.first(events, MediaEvent.VideoConfig.class);
+        FfmpegPublishTest.first(events, MediaEvent.AudioConfig.class);
         assertEquals(videoFrames, FfmpegPublishTest.samples(events, Track.VIDEO).size());
         assertTrue(FfmpegPublishTest.samples(events, Track.VIDEO).stream().anyMatch(s -> s.compositionOffset() > 0));
     }

@@ -1,5 +1,7 @@
 package io.tributary.media.rtmp;
 
+import io.tributary.media.MediaEvent;
+
 import io.tributary.media.MediaSample;
 import io.tributary.media.Track;
 import io.tributary.media.flv.FlvTag;
@@ -30,14 +32,14 @@ class RtmpClientServerTest {
         assertEquals(new RtmpEvent.Connected("live", "rtmp://localhost/live"), events.get(0));
         assertEquals(new RtmpEvent.PublishRequested("live", "cam1", "token=s3cret"), events.get(1));
         assertEquals(Map.of("width", 320.0, "height", 240.0, "encoder", "synthetic"),
-                assertInstanceOf(RtmpEvent.MetaData.class, events.get(2)).values());
+                assertInstanceOf(MediaEvent.MetaData.class, RtmpTestKit.media(events.get(2))).values());
 
         // what the server reports must be exactly what a parser makes of the tags sent
         FlvTagParser parser = new FlvTagParser();
         List<RtmpEvent> expected = new ArrayList<>(events.subList(0, 3));
         for (FlvTag tag : tags) {
-            expected.add(tag.type() == FlvTag.VIDEO ? parser.parseVideo(tag.timestamp(), tag.payload())
-                    : parser.parseAudio(tag.timestamp(), tag.payload()));
+            expected.add(new RtmpEvent.Media(tag.type() == FlvTag.VIDEO ? parser.parseVideo(tag.timestamp(), tag.payload())
+                    : parser.parseAudio(tag.timestamp(), tag.payload())));
         }
         expected.add(new RtmpEvent.Unpublished("cam1"));
         EventAssert.assertSameEvents(expected, events, "server events");

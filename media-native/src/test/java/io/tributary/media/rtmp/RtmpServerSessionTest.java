@@ -1,5 +1,7 @@
 package io.tributary.media.rtmp;
 
+import io.tributary.media.MediaEvent;
+
 import io.tributary.media.Track;
 import io.tributary.media.amf.Amf0Writer;
 import io.tributary.media.amf.AmfUndefined;
@@ -104,12 +106,12 @@ class RtmpServerSessionTest {
         server.acceptPublish();
         events = server.receive(new byte[0]);
         assertEquals(2, events.size());
-        RtmpEvent.Sample video = assertInstanceOf(RtmpEvent.Sample.class, events.get(0));
+        MediaEvent.Sample video = assertInstanceOf(MediaEvent.Sample.class, RtmpTestKit.media(events.get(0)));
         assertEquals(100, video.sample().dts());
         assertEquals(40, video.sample().compositionOffset());
         assertTrue(video.sample().keyframe());
         assertArrayEquals(new byte[] {0, 0, 0, 2, 0x65, 0x11}, video.sample().data());
-        assertEquals(Track.AUDIO, assertInstanceOf(RtmpEvent.Sample.class, events.get(1)).sample().track());
+        assertEquals(Track.AUDIO, assertInstanceOf(MediaEvent.Sample.class, RtmpTestKit.media(events.get(1))).sample().track());
     }
 
     @Test
@@ -189,7 +191,7 @@ class RtmpServerSessionTest {
         byte[] next = peer.message(6, RtmpMessage.VIDEO, 1, 0, big);
         List<RtmpEvent> events = server.receive(RtmpTestKit.concat(firstChunkOnly, abort, next));
         assertEquals(1, events.size());
-        assertEquals(300 - 5, ((RtmpEvent.Sample) events.get(0)).sample().data().length, "one whole frame");
+        assertEquals(300 - 5, ((MediaEvent.Sample) RtmpTestKit.media(events.get(0))).sample().data().length, "one whole frame");
     }
 
     @Test
@@ -222,8 +224,8 @@ class RtmpServerSessionTest {
         }
         List<RtmpEvent> events = server.receive(RtmpTestKit.concat(wire.toArray(byte[][]::new)));
         assertEquals(2, events.size());
-        RtmpEvent.Sample first = (RtmpEvent.Sample) events.get(0);
-        RtmpEvent.Sample second = (RtmpEvent.Sample) events.get(1);
+        MediaEvent.Sample first = (MediaEvent.Sample) RtmpTestKit.media(events.get(0));
+        MediaEvent.Sample second = (MediaEvent.Sample) RtmpTestKit.media(events.get(1));
         assertEquals(Track.AUDIO, first.sample().track(), "audio completes first (fewer chunks)");
         assertEquals(ts + 5, first.sample().dts());
         assertArrayEquals(Arrays.copyOfRange(audio, 2, 400), first.sample().data());
@@ -256,8 +258,8 @@ class RtmpServerSessionTest {
         server.receive(peer.command(1, "publish", 0.0, null, "k", "live"));
         server.acceptPublish();
         byte[] meta = RtmpTestKit.concat(new byte[] {0}, Amf0Writer.encode("onMetaData", Map.of("fps", 30.0)));
-        assertEquals(List.of(new RtmpEvent.MetaData(Map.of("fps", 30.0))),
-                server.receive(peer.message(5, RtmpMessage.DATA_AMF3, 1, 0, meta)));
+        assertEquals(List.of(new MediaEvent.MetaData(Map.of("fps", 30.0))),
+                RtmpTestKit.media(server.receive(peer.message(5, RtmpMessage.DATA_AMF3, 1, 0, meta))));
     }
 
     @Test
@@ -275,7 +277,7 @@ class RtmpServerSessionTest {
             agg.u32(11 + AAC_FRAME.length);
         }
         List<RtmpEvent> events = server.receive(peer.message(4, RtmpMessage.AGGREGATE, 1, 1000, agg.drain()));
-        assertEquals(List.of(1000L, 1023L), events.stream().map(e -> ((RtmpEvent.Sample) e).sample().dts()).toList());
+        assertEquals(List.of(1000L, 1023L), events.stream().map(e -> ((MediaEvent.Sample) RtmpTestKit.media(e)).sample().dts()).toList());
     }
 
     @Test
@@ -287,8 +289,8 @@ class RtmpServerSessionTest {
         List<RtmpEvent> events = server.receive(RtmpTestKit.concat(
                 peer.message(6, RtmpMessage.VIDEO, 1, 0, hevcEnhanced), peer.message(6, RtmpMessage.VIDEO, 1, 40, hevcEnhanced),
                 peer.message(4, RtmpMessage.AUDIO, 1, 0, mp3), peer.message(4, RtmpMessage.AUDIO, 1, 26, mp3)));
-        assertEquals(List.of(new RtmpEvent.UnsupportedCodec(Track.VIDEO, "hvc1"), new RtmpEvent.UnsupportedCodec(Track.AUDIO, "mp3")),
-                events);
+        assertEquals(List.of(new MediaEvent.UnsupportedCodec(Track.VIDEO, "hvc1"), new MediaEvent.UnsupportedCodec(Track.AUDIO, "mp3")),
+                RtmpTestKit.media(events));
     }
 
     @Test

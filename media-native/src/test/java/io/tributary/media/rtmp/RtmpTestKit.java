@@ -1,5 +1,7 @@
 package io.tributary.media.rtmp;
 
+import io.tributary.media.MediaEvent;
+
 import io.tributary.media.amf.Amf0Writer;
 
 import java.util.ArrayList;
@@ -83,5 +85,14 @@ final class RtmpTestKit {
             out.bytes(p);
         }
         return out.drain();
+    }
+
+    /** The media event an RTMP event carries (fails the cast for a control event). */
+    static MediaEvent media(RtmpEvent event) {
+        return ((RtmpEvent.Media) event).event();
+    }
+
+    static java.util.List<MediaEvent> media(java.util.List<RtmpEvent> events) {
+        return events.stream().map(RtmpTestKit::media).toList();
     }
 }

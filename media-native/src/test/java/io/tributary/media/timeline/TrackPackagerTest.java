@@ -1,5 +1,6 @@
-package io.tributary.media.hls;
+package io.tributary.media.timeline;
 
+import io.tributary.media.hls.LlHlsPlaylist;
 import io.tributary.media.MediaSample;
 import io.tributary.media.Track;
 import io.tributary.media.testing.Mp4Boxes;
@@ -40,10 +41,10 @@ class TrackPackagerTest {
                 feed(video(t, part), src.next(9.0));
                 RenditionSnapshot s = t.snapshot();
                 assertEquals(4, s.listed().size(), "9 s of 2 s segments -> 4 complete");
-                for (HlsSegment seg : s.listed()) {
+                for (MediaSegment seg : s.listed()) {
                     assertEquals(2.0, seg.duration(), 0.0001, "segment " + seg.msn());
                     assertTrue(seg.parts().get(0).independent(), "segment starts with a keyframe");
-                    for (HlsPart p : seg.parts()) {
+                    for (MediaPart p : seg.parts()) {
                         assertTrue(p.duration() <= part + 0.001, "part " + p.duration() + " > " + part);
                         // short parts only at the end of a segment (>= 85 % otherwise)
                         if (p.index() < seg.parts().size() - 1) {
@@ -51,7 +52,7 @@ class TrackPackagerTest {
                         }
                     }
                     // the 1 s GOP puts a keyframe in the middle of each segment: that part is independent too
-                    assertTrue(seg.parts().stream().filter(HlsPart::independent).count() >= 2);
+                    assertTrue(seg.parts().stream().filter(MediaPart::independent).count() >= 2);
                 }
                 assertEquals(seg0Pdt(s), 1_000_000L, "PDT from the first sample");
             }
@@ -79,12 +80,12 @@ class TrackPackagerTest {
             RenditionTimeline t = timeline();
             List<MediaSample> samples = src.next(4.5);
             feed(video(t, 0.5), samples);
-            HlsSegment seg = t.snapshot().listed().get(1);
+            MediaSegment seg = t.snapshot().listed().get(1);
             long expectedStart = seg.parts().isEmpty() ? 0 : 2000 * 90;
             Mp4Boxes.Box first = Mp4Boxes.find(Mp4Boxes.parse(seg.parts().get(0).bytes()), "moof");
             assertEquals(expectedStart, first.path("traf/tfdt").u64(4), "tfdt of segment 1 = 2 s at 90 kHz");
             long samplesInSegment = 0;
-            for (HlsPart p : seg.parts()) {
+            for (MediaPart p : seg.parts()) {
                 samplesInSegment += Mp4Boxes.find(Mp4Boxes.parse(p.bytes()), "moof").path("traf/trun").u32(4);
             }
             assertEquals(60, samplesInSegment, "2 s at 30 fps");
@@ -134,8 +135,8 @@ class TrackPackagerTest {
                     a.offer(s.dts() * rate / 1000, 0, true, s.data(), s.dts());
                 }
             }
-            List<HlsSegment> video = vt.snapshot().listed();
-            List<HlsSegment> audio = at.snapshot().listed();
+            List<MediaSegment> video = vt.snapshot().listed();
+            List<MediaSegment> audio = at.snapshot().listed();
             assertEquals(video.size(), audio.size(), "same segment count: video "
                     + video.stream().map(x -> x.msn() + ":" + x.duration()).toList() + " audio "
                     + audio.stream().map(x -> x.msn() + ":" + x.duration()).toList());
@@ -164,7 +165,7 @@ class TrackPackagerTest {
                     p.offer((s.dts() + shift) * 90, 0, s.keyframe(), s.data(), 0);
                 }
             }
-            HlsSegment resumed = t.snapshot().listed().get(2);
+            MediaSegment resumed = t.snapshot().listed().get(2);
             assertEquals(2, resumed.msn());
             assertTrue(resumed.discontinuity());
             String playlist = LlHlsPlaylist.render(t.snapshot(), false, "", List.of());

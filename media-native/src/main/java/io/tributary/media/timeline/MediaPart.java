@@ -1,4 +1,4 @@
-package io.tributary.media.hls;
+package io.tributary.media.timeline;
 
 import java.nio.ByteBuffer;
 
@@ -7,16 +7,16 @@ import java.nio.ByteBuffer;
  * read-only direct buffer, written once when the part is published, so a server can
  * hand them to the socket without copying them again for every viewer.
  */
-public record HlsPart(long msn, int index, double duration, boolean independent, ByteBuffer data) {
+public record MediaPart(long msn, int index, double duration, boolean independent, ByteBuffer data) {
 
-    public HlsPart {
+    public MediaPart {
         data = data.asReadOnlyBuffer();
     }
 
-    static HlsPart of(long msn, int index, double duration, boolean independent, byte[] fragment) {
+    static MediaPart of(long msn, int index, double duration, boolean independent, byte[] fragment) {
         ByteBuffer direct = ByteBuffer.allocateDirect(fragment.length);
         direct.put(fragment).flip();
-        return new HlsPart(msn, index, duration, independent, direct);
+        return new MediaPart(msn, index, duration, independent, direct);
     }
 
     public int size() {

@@ -1,4 +1,4 @@
-package io.tributary.media.hls;
+package io.tributary.media.timeline;
 
 import java.util.List;
 import java.util.Map;
@@ -14,7 +14,7 @@ import java.util.Map;
  * @param inits     init segments by version
  */
 public record RenditionSnapshot(String name, long version, int targetDuration, double partTarget,
-                                List<HlsSegment> listed, HlsSegment open, List<HlsSegment> retired,
+                                List<MediaSegment> listed, MediaSegment open, List<MediaSegment> retired,
                                 long discontinuitySequence, Map<Integer, byte[]> inits, boolean ended) {
 
     public static RenditionSnapshot empty(String name, int targetDuration, double partTarget) {
@@ -50,13 +50,13 @@ public record RenditionSnapshot(String name, long version, int targetDuration, d
     }
 
     /** A segment by msn among listed, retired and (if complete) nothing else. */
-    public HlsSegment segment(long msn) {
-        for (HlsSegment s : listed) {
+    public MediaSegment segment(long msn) {
+        for (MediaSegment s : listed) {
             if (s.msn() == msn) {
                 return s;
             }
         }
-        for (HlsSegment s : retired) {
+        for (MediaSegment s : retired) {
             if (s.msn() == msn) {
                 return s;
             }
@@ -65,8 +65,8 @@ public record RenditionSnapshot(String name, long version, int targetDuration, d
     }
 
     /** A part by msn and index, including the parts of the open segment. */
-    public HlsPart part(long msn, int index) {
-        HlsSegment s = open != null && open.msn() == msn ? open : segment(msn);
+    public MediaPart part(long msn, int index) {
+        MediaSegment s = open != null && open.msn() == msn ? open : segment(msn);
         if (s == null || index < 0 || index >= s.parts().size()) {
             return null;
         }

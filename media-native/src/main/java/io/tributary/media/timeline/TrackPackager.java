@@ -1,4 +1,4 @@
-package io.tributary.media.hls;
+package io.tributary.media.timeline;
 
 import io.tributary.media.cmaf.CmafFragment;
 import io.tributary.media.cmaf.CmafSample;

@@ -1,4 +1,4 @@
-package io.tributary.media.hls;
+package io.tributary.media.timeline;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -13,22 +13,22 @@ import java.util.List;
  * @param startTime       decode time of the first sample (the first fragment's tfdt) in the
  *                        track timescale, or -1 when unknown
  */
-public record HlsSegment(long msn, long programDateTime, boolean discontinuity, int initVersion,
-                         List<HlsPart> parts, boolean complete, long startTime) {
+public record MediaSegment(long msn, long programDateTime, boolean discontinuity, int initVersion,
+                         List<MediaPart> parts, boolean complete, long startTime) {
 
-    public HlsSegment {
+    public MediaSegment {
         parts = List.copyOf(parts);
     }
 
     /** A segment whose start time is unknown. */
-    public HlsSegment(long msn, long programDateTime, boolean discontinuity, int initVersion,
-                      List<HlsPart> parts, boolean complete) {
+    public MediaSegment(long msn, long programDateTime, boolean discontinuity, int initVersion,
+                      List<MediaPart> parts, boolean complete) {
         this(msn, programDateTime, discontinuity, initVersion, parts, complete, -1);
     }
 
     public double duration() {
         double d = 0;
-        for (HlsPart p : parts) {
+        for (MediaPart p : parts) {
             d += p.duration();
         }
         return d;
@@ -36,7 +36,7 @@ public record HlsSegment(long msn, long programDateTime, boolean discontinuity, 
 
     public long size() {
         long n = 0;
-        for (HlsPart p : parts) {
+        for (MediaPart p : parts) {
             n += p.size();
         }
         return n;
@@ -55,14 +55,14 @@ public record HlsSegment(long msn, long programDateTime, boolean discontinuity, 
         return "seg-" + msn + ".m4s";
     }
 
-    HlsSegment withPart(HlsPart part) {
-        List<HlsPart> more = new ArrayList<>(parts.size() + 1);
+    MediaSegment withPart(MediaPart part) {
+        List<MediaPart> more = new ArrayList<>(parts.size() + 1);
         more.addAll(parts);
         more.add(part);
-        return new HlsSegment(msn, programDateTime, discontinuity, initVersion, more, false, startTime);
+        return new MediaSegment(msn, programDateTime, discontinuity, initVersion, more, false, startTime);
     }
 
-    HlsSegment completed() {
-        return new HlsSegment(msn, programDateTime, discontinuity, initVersion, parts, true, startTime);
+    MediaSegment completed() {
+        return new MediaSegment(msn, programDateTime, discontinuity, initVersion, parts, true, startTime);
     }
 }

@@ -1,4 +1,4 @@
-package io.tributary.media.hls;
+package io.tributary.media.timeline;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -20,9 +20,9 @@ public final class RenditionTimeline {
     private final double partTarget;
     private int targetDuration;
 
-    private final ArrayDeque<HlsSegment> listed = new ArrayDeque<>();
-    private final ArrayDeque<HlsSegment> retired = new ArrayDeque<>();
-    private HlsSegment open;
+    private final ArrayDeque<MediaSegment> listed = new ArrayDeque<>();
+    private final ArrayDeque<MediaSegment> retired = new ArrayDeque<>();
+    private MediaSegment open;
     private long nextMsn;
     private long discontinuitySequence;
     private boolean discontinuityPending;
@@ -83,7 +83,7 @@ public final class RenditionTimeline {
     public void startSegment(long programDateTime, long startTime) {
         closeOpen();
         ended = false;
-        open = new HlsSegment(nextMsn++, programDateTime, discontinuityPending, initVersion, List.of(), false, startTime);
+        open = new MediaSegment(nextMsn++, programDateTime, discontinuityPending, initVersion, List.of(), false, startTime);
         discontinuityPending = false;
         publish();
     }
@@ -92,7 +92,7 @@ public final class RenditionTimeline {
         if (open == null) {
             throw new IllegalStateException("no open segment in " + name);
         }
-        open = open.withPart(HlsPart.of(open.msn(), open.parts().size(), duration, independent, fragment));
+        open = open.withPart(MediaPart.of(open.msn(), open.parts().size(), duration, independent, fragment));
         publish();
     }
 
@@ -113,7 +113,7 @@ public final class RenditionTimeline {
         if (open == null) {
             return;
         }
-        HlsSegment done = open.completed();
+        MediaSegment done = open.completed();
         open = null;
         if (done.parts().isEmpty()) {
             nextMsn = done.msn(); // nothing was written: reuse the number
@@ -127,7 +127,7 @@ public final class RenditionTimeline {
         }
         listed.addLast(done);
         while (listed.size() > windowSegments) {
-            HlsSegment out = listed.removeFirst();
+            MediaSegment out = listed.removeFirst();
             if (out.discontinuity()) {
                 discontinuitySequence++;
             }
