@@ -9,6 +9,7 @@ import io.tributary.ingest.RtmpIngestVerticle;
 import io.tributary.live.LiveStream;
 import io.tributary.live.LiveStreams;
 import io.tributary.live.PublishClaims;
+import io.tributary.live.Publications;
 import io.tributary.metrics.NodeMetrics;
 import io.tributary.ops.NodeApi;
 import io.tributary.ops.VerticleScaler;
@@ -46,6 +47,7 @@ public final class Node {
     private PlaybackSessions sessions;
     private ContentHotness hotness;
     private VerticleScaler scaler;
+    private Publications publications;
     private NodeApi api;
 
     private Node(Vertx vertx, TributaryConfig config, LiveStreams streams, NodeMetrics metrics) {
@@ -114,15 +116,17 @@ public final class Node {
                     playback.set(node.sessions);
                     node.hotness = new ContentHotness(vertx, config.hotness(), config.qoe(), hz, metrics.registry());
                     node.scaler = new VerticleScaler(vertx);
+                    // clustered, a key is published on one origin at a time: the registry decides
+                    node.publications = new Publications(streams, joined.clustered() ? node.roles : PublishClaims.NONE,
+                            metrics, config.rtmp());
                     node.api = new NodeApi(streams, node.scaler).with(node.hotness::mount).with(clusterApi::mount);
                     return node.sessions.start().compose(x -> node.hotness.start());
                 })
                 // through the scaler: POST /api/v1/verticles/{ingest,delivery}/scale redeploys these sets (NodeRoles adds edge, router);
                 // only an origin ingests
                 .compose(x -> !config.topology().has(Role.ORIGIN) ? Future.<String>succeededFuture() : node.scaler.deploy("ingest", () -> {
-                    // clustered, a key is published on one origin at a time: the registry decides
-                    PublishClaims claims = joined.clustered() ? node.roles : PublishClaims.NONE;
-                    RtmpIngestVerticle v = new RtmpIngestVerticle(config.rtmp(), streams, claims, metrics, node.api::ingestStopGraceMillis);
+                    RtmpIngestVerticle v = new RtmpIngestVerticle(config.rtmp(), node.publications, metrics,
+                            node.api::ingestStopGraceMillis);
                     ingest.compareAndSet(null, v);
                     return v;
                 }, rtmpInstances))
@@ -174,6 +178,11 @@ public final class Node {
 
     public TributaryConfig config() {
         return config;
+    }
+
+    /** The publication API: how any ingest protocol publishes a stream key on this node. */
+    public Publications publications() {
+        return publications;
     }
 
     public LiveStreams streams() {

@@ -115,6 +115,14 @@ final class HeldRequests {
         }
     }
 
+    /** Re-checks every held request (after missed events). */
+    void wakeAll() {
+        long now = System.nanoTime();
+        for (String key : List.copyOf(byStream.keySet())) {
+            wake(key, now);
+        }
+    }
+
     private void sweep() {
         if (byStream.isEmpty()) {
             return;

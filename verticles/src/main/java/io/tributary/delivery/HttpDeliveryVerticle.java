@@ -3,6 +3,7 @@ package io.tributary.delivery;
 import io.tributary.StatusException;
 import io.tributary.hotness.ContentHotness;
 import io.tributary.live.LiveStreams;
+import io.tributary.live.TimelineEvents;
 import io.tributary.metrics.NodeMetrics;
 import io.tributary.session.PlaybackSessions;
 import io.tributary.config.TributaryConfig;
@@ -63,13 +64,15 @@ public final class HttpDeliveryVerticle extends VerticleBase {
         this.nodeRoutes = nodeRoutes;
     }
 
+    private TimelineEvents.Subscription timeline;
+
     @Override
     public Future<?> start() {
         held = new HeldRequests(vertx, streams, metrics.heldRequests(), metrics.heldRelease());
         LiveHls hls = new LiveHls(streams, held, metrics, hotness);
         LiveDash dash = new LiveDash(streams, held);
-        vertx.eventBus().<String>localConsumer(LiveStreams.CHANGED,
-                m -> hls.changed(m.body(), Long.parseLong(m.headers().get(LiveStreams.CHANGED_AT))));
+        // held LL-HLS requests are released by the streams' timeline events, on this verticle's event loop
+        timeline = streams.events().subscribe("delivery", context, hls::changed);
 
         Buffer index = resource("webroot/index.html");
         Buffer play = resource("webroot/play.html");
@@ -126,6 +129,7 @@ public final class HttpDeliveryVerticle extends VerticleBase {
         // LL-HLS requests are answered by their part or their timeout, below this bound)
         return server.shutdown(nodeRoutes.stopGraceMillis(), TimeUnit.MILLISECONDS).otherwiseEmpty().andThen(x -> {
             held.close();
+            timeline.close();
             ops.close();
         });
     }

@@ -6,6 +6,7 @@ import io.tributary.config.StreamKeys;
 import io.tributary.hotness.ContentHotness;
 import io.tributary.live.LiveStream;
 import io.tributary.live.LiveStreams;
+import io.tributary.live.TimelineEvent;
 import io.tributary.media.codec.AacConfig;
 import io.tributary.media.codec.AvcConfig;
 import io.tributary.media.timeline.MediaPart;
@@ -75,10 +76,20 @@ final class LiveHls {
         return hotness == null ? IMMUTABLE : hotness.mediaCacheControl(key, rendition);
     }
 
-    /** A stream changed at {@code changedAt} (nanoTime): release what waits on it, drop cached renderings of a removed one. */
-    void changed(String key, long changedAt) {
-        held.wake(key, changedAt);
-        if (streams.get(key) == null) {
+    /** A stream's timeline moved: release what waits on it, drop cached renderings of a removed one. */
+    void changed(TimelineEvent event) {
+        if (event instanceof TimelineEvent.Lagged) {
+            held.wakeAll(); // some events did not reach us: look at every stream
+            return;
+        }
+        if (event instanceof TimelineEvent.Cue) {
+            return; // nothing a held request waits for
+        }
+        String key = event.stream();
+        long at = event instanceof TimelineEvent.PartPublished p ? p.atNanos()
+                : event instanceof TimelineEvent.SegmentCompleted c ? c.atNanos() : System.nanoTime();
+        held.wake(key, at);
+        if (event instanceof TimelineEvent.StreamRemoved) {
             rendered.keySet().removeIf(k -> k.startsWith(key + "/"));
             sidRendered.keySet().removeIf(k -> k.startsWith(key + "/"));
         }

@@ -1,8 +1,7 @@
 package io.tributary.ingest;
 
 import io.tributary.config.TributaryConfig;
-import io.tributary.live.LiveStreams;
-import io.tributary.live.PublishClaims;
+import io.tributary.live.Publications;
 import io.tributary.metrics.NodeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -20,23 +19,17 @@ public final class RtmpIngestVerticle extends VerticleBase {
     private static final AtomicLong CONNECTION_IDS = new AtomicLong();
 
     private final TributaryConfig.Rtmp config;
-    private final LiveStreams streams;
-    /** The gate each publish passes first (the cluster's stream registry on a clustered origin). */
-    private final PublishClaims claims;
+    /** The publication API every publish goes through. */
+    private final Publications publications;
     private final NodeMetrics metrics;
     /** How long a stopping instance lets its publishers go on (a scaled-away set keeps them streaming). */
     private final java.util.function.LongSupplier stopGraceMillis;
     private NetServer server;
 
-    public RtmpIngestVerticle(TributaryConfig.Rtmp config, LiveStreams streams, NodeMetrics metrics) {
-        this(config, streams, PublishClaims.NONE, metrics, () -> 0);
-    }
-
-    public RtmpIngestVerticle(TributaryConfig.Rtmp config, LiveStreams streams, PublishClaims claims, NodeMetrics metrics,
+    public RtmpIngestVerticle(TributaryConfig.Rtmp config, Publications publications, NodeMetrics metrics,
                               java.util.function.LongSupplier stopGraceMillis) {
         this.config = config;
-        this.streams = streams;
-        this.claims = claims;
+        this.publications = publications;
         this.metrics = metrics;
         this.stopGraceMillis = stopGraceMillis;
     }
@@ -54,7 +47,7 @@ public final class RtmpIngestVerticle extends VerticleBase {
                 .setPort(config.port())
                 .setTcpNoDelay(true)
                 .setIdleTimeout(30));
-        server.connectHandler(socket -> new RtmpPublisher(CONNECTION_IDS.incrementAndGet(), socket, config, streams, claims, metrics).start());
+        server.connectHandler(socket -> new RtmpPublisher(CONNECTION_IDS.incrementAndGet(), socket, config, publications, metrics).start());
         return server.listen();
     }
 

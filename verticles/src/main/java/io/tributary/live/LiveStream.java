@@ -6,8 +6,11 @@ import io.tributary.media.Track;
 import io.tributary.media.cmaf.CmafInitSegment;
 import io.tributary.media.codec.AacConfig;
 import io.tributary.media.codec.AvcConfig;
+import io.tributary.media.timeline.MediaPart;
+import io.tributary.media.timeline.MediaSegment;
 import io.tributary.media.timeline.RenditionSnapshot;
 import io.tributary.media.timeline.RenditionTimeline;
+import io.tributary.media.timeline.TimelineListener;
 import io.tributary.media.timeline.TrackPackager;
 import io.tributary.media.transcode.Ladder;
 import io.tributary.media.transcode.LadderRung;
@@ -17,6 +20,9 @@ import io.tributary.media.transcode.TranscodeException;
 import io.tributary.media.transcode.TranscodeListener;
 import io.tributary.media.transcode.TranscodeOptions;
 
+import io.vertx.core.Context;
+
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,11 +31,12 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One live stream (one key): its renditions' timelines and the packagers that feed
- * them. Driven by one publisher at a time, on that publisher's event loop (and, for
- * transcoded rungs, on the transcoder's rung threads: every mutation holds this
- * object's lock, each briefly); delivery reads the timelines' immutable snapshots
- * from any thread.
+ * One live stream (one key), as an actor: its renditions' timelines and the packagers
+ * that feed them change on one writer context only (the event loop of the publisher
+ * that created the stream). Samples arrive there, a transcoder's rung output is handed
+ * back there from the rung threads, publishers of other event loops hop there
+ * ({@link Publication}); readers see immutable snapshots from any thread. Every change
+ * is announced as a {@link TimelineEvent}, emitted without any lock held.
  *
  * <p>A publisher that goes away leaves the stream {@link State#RECONNECTING}: the
  * next publisher on the key continues the same timeline after a discontinuity, its
@@ -47,9 +54,10 @@ public final class LiveStream {
     static final int VIDEO_TIMESCALE = 90_000;
 
     private final String key;
+    private final Context writer;
     private final TributaryConfig.Hls hls;
     private final List<LadderRung> ladder;
-    private final Runnable onChange;
+    private final TimelineEvents events;
     private final LiveStreams.TranscodeEvents transcodeEvents;
     private final LadderAdmission admission;
 
@@ -76,7 +84,8 @@ public final class LiveStream {
     private volatile long publishedAt = System.currentTimeMillis();
     private long publisherId;
     private Runnable closePublisher = () -> { };
-    private int sessions;
+    private volatile int sessions;
+    private List<String> announcedRenditions = List.of();
 
     // per publisher session
     private boolean sessionStarted;
@@ -98,12 +107,13 @@ public final class LiveStream {
         boolean admit(LiveStream stream, long pixelRate);
     }
 
-    LiveStream(String key, TributaryConfig.Hls hls, List<LadderRung> ladder, Runnable onChange,
+    LiveStream(String key, Context writer, TributaryConfig.Hls hls, List<LadderRung> ladder, TimelineEvents events,
                LiveStreams.TranscodeEvents transcodeEvents, LadderAdmission admission) {
         this.key = key;
+        this.writer = writer;
         this.hls = hls;
         this.ladder = ladder;
-        this.onChange = onChange;
+        this.events = events;
         this.transcodeEvents = transcodeEvents;
         this.admission = admission;
         this.audioTimeline = timeline(AUDIO);
@@ -111,7 +121,27 @@ public final class LiveStream {
 
     private RenditionTimeline timeline(String name) {
         return new RenditionTimeline(name, (int) Math.ceil(hls.segmentTarget()), hls.partTarget(),
-                hls.windowSegments(), hls.retainSegments());
+                hls.windowSegments(), hls.retainSegments(), timelineEvents);
+    }
+
+    /** The timelines' growth as timeline events (on the writer, right after each snapshot is published). */
+    private final TimelineListener timelineEvents = new TimelineListener() {
+        @Override
+        public void partPublished(RenditionTimeline timeline, MediaSegment segment, MediaPart part) {
+            events.emit(new TimelineEvent.PartPublished(key, timeline.name(), part, System.nanoTime()));
+        }
+
+        @Override
+        public void segmentCompleted(RenditionTimeline timeline, MediaSegment segment, byte[] init) {
+            int timescale = timeline == audioTimeline ? (aac == null ? 1000 : aac.sampleRate()) : VIDEO_TIMESCALE;
+            events.emit(new TimelineEvent.SegmentCompleted(key, timeline.name(), segment, timescale, segment.duration(),
+                    ByteBuffer.wrap(init).asReadOnlyBuffer(), System.nanoTime()));
+        }
+    };
+
+    /** The context every change of this stream runs on. */
+    public Context writer() {
+        return writer;
     }
 
     public String key() {
@@ -151,7 +181,7 @@ public final class LiveStream {
     }
 
     /** Publisher sessions so far (1 + reconnects). */
-    public synchronized int sessions() {
+    public int sessions() {
         return sessions;
     }
 
@@ -210,13 +240,14 @@ public final class LiveStream {
     }
 
     /** Per-rung transcoder figures (empty without a ladder). */
-    public synchronized List<RungStats> transcodeStats() {
-        return transcoder == null ? List.of() : transcoder.stats();
+    public List<RungStats> transcodeStats() {
+        LiveTranscoder t = transcoder;
+        return t == null ? List.of() : t.stats();
     }
 
-    // ---- publisher lifecycle (called by LiveStreams) ----
+    // ---- publisher lifecycle (called by LiveStreams, on the writer) ----
 
-    synchronized void attach(long id, Runnable closer) {
+    void attach(long id, Runnable closer) {
         if (state == State.LIVE && sessions > 0) {
             // takeover: the old publisher is cut off first
             Runnable old = closePublisher;
@@ -235,13 +266,14 @@ public final class LiveStream {
                 t.discontinuity();
             }
             audioTimeline.discontinuity();
+            events.emit(new TimelineEvent.Discontinuity(key));
         } else {
             publishedAt = System.currentTimeMillis();
         }
     }
 
     /** @return true when {@code id} was the publisher (and the stream now awaits a reconnect) */
-    synchronized boolean detach(long id) {
+    boolean detach(long id) {
         if (id != publisherId || state != State.LIVE) {
             return false;
         }
@@ -262,12 +294,12 @@ public final class LiveStream {
         lastVideoDts = Long.MIN_VALUE;
         rateFirstDts = Long.MIN_VALUE;
         state = State.RECONNECTING;
-        onChange.run();
+        events.emit(new TimelineEvent.PublisherLeft(key));
         return true;
     }
 
     /** Ends the stream unless a publisher came back; true when it ended. */
-    synchronized boolean endIfAbandoned() {
+    boolean endIfAbandoned() {
         if (state != State.RECONNECTING) {
             return false;
         }
@@ -276,7 +308,7 @@ public final class LiveStream {
             t.end();
         }
         audioTimeline.end();
-        onChange.run();
+        events.emit(new TimelineEvent.StreamEnded(key));
         return true;
     }
 
@@ -298,7 +330,7 @@ public final class LiveStream {
      * AVC sequence header: (re)builds the video renditions. Throws MediaFormatException
      * for a malformed record and TranscodeException when the ladder cannot run on it.
      */
-    public synchronized void videoConfig(byte[] record) {
+    void videoConfig(byte[] record) {
         if (avc != null && java.util.Arrays.equals(avc.record(), record) && (!transcoding || transcoder != null)) {
             return; // some encoders repeat the sequence header: nothing changed, nothing restarts
         }
@@ -342,6 +374,15 @@ public final class LiveStream {
         }
         videos = next;
         avc = parsed;
+        announceRenditions();
+    }
+
+    private void announceRenditions() {
+        List<String> now = renditions();
+        if (!now.equals(announcedRenditions)) {
+            announcedRenditions = now;
+            events.emit(new TimelineEvent.RenditionsChanged(key, now));
+        }
     }
 
     private VideoRendition rendition(String name, boolean encoded, AvcConfig config) {
@@ -356,7 +397,7 @@ public final class LiveStream {
     }
 
     /** AAC sequence header; throws MediaFormatException for a malformed config. */
-    public synchronized void audioConfig(byte[] asc) {
+    void audioConfig(byte[] asc) {
         AacConfig parsed = AacConfig.parse(asc);
         if (audio == null || aac == null || aac.sampleRate() != parsed.sampleRate()) {
             audio = new TrackPackager(audioTimeline, parsed.sampleRate(), hls.partTarget(), hls.segmentTarget(), false);
@@ -364,20 +405,20 @@ public final class LiveStream {
         }
         audioTimeline.init(CmafInitSegment.audio(parsed, 1));
         aac = parsed;
+        announceRenditions();
     }
 
-    public void metaData(Map<String, Object> values) {
+    void metaData(Map<String, Object> values) {
         if (values.get("framerate") instanceof Number n && n.doubleValue() > 0 && n.doubleValue() < 1000) {
             metaFrameRate = n.doubleValue();
         }
     }
 
     /** One sample; samples before their track's config are dropped. */
-    public synchronized void sample(MediaSample s) {
+    void sample(MediaSample s) {
         if (state != State.LIVE) {
             return;
         }
-        long before = version();
         if (!sessionStarted) {
             offsetMs = lastEndMs >= 0 ? lastEndMs - s.dts() : 0;
             wallAnchor = System.currentTimeMillis();
@@ -411,8 +452,12 @@ public final class LiveStream {
             }
             audio.offer(audioClock.map(t), 0, true, s.data(), pdt(t));
         }
-        if (version() != before) {
-            onChange.run();
+    }
+
+    /** An ad-break cue at {@code mediaTimeMs} of the source's clock: on the timeline as the stream's media time. */
+    void cue(boolean out, long mediaTimeMs, double durationSeconds, String id) {
+        if (state == State.LIVE) {
+            events.emit(new TimelineEvent.Cue(key, out, mediaTimeMs + offsetMs, durationSeconds, id));
         }
     }
 
@@ -432,7 +477,7 @@ public final class LiveStream {
         }
     }
 
-    /** Transcoder output, on its rung threads: packaged under the stream's lock. */
+    /** Transcoder output, on its rung threads: handed to the writer, packaged there. */
     private final class RungOutput implements TranscodeListener {
 
         private final int generation;
@@ -448,17 +493,13 @@ public final class LiveStream {
 
         @Override
         public void onSample(String rung, MediaSample sample) {
-            synchronized (LiveStream.this) {
+            writer.runOnContext(x -> {
                 VideoRendition v = videos.get(rung);
                 if (generation != transcoderGeneration || state != State.LIVE || v == null) {
-                    return;
+                    return; // output of a replaced transcoder, or after the publisher left
                 }
-                long before = version();
                 packVideo(v, sample);
-                if (version() != before) {
-                    onChange.run();
-                }
-            }
+            });
         }
 
         @Override

@@ -3,8 +3,9 @@ package io.tributary.live;
 import io.tributary.StatusException;
 import io.tributary.config.TributaryConfig;
 import io.tributary.media.transcode.LadderRung;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 
 import java.util.Collection;
 import java.util.List;
@@ -12,18 +13,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
- * The node's live streams by key. Claims and releases come from ingest connections;
- * the reconnect grace and the retention of ended streams run on Vert.x timers. Every
- * published part is announced on the local event bus ({@link #CHANGED}, body = key),
- * which is what releases blocked LL-HLS requests in the delivery verticles.
+ * The node's live streams by key. Publications ({@link Publications}) attach and release
+ * publishers; each stream's lifecycle (attach, takeover, reconnect grace, end, retention)
+ * runs on that stream's writer context, like its media. Everything that happens to a
+ * stream is a {@link TimelineEvent} on {@link #events()}.
  */
 public final class LiveStreams {
-
-    /** Local event-bus address: a stream published a part or changed state. */
-    public static final String CHANGED = "tributary.live.changed";
-    /** Header of a {@link #CHANGED} message: System.nanoTime() when the change happened. */
-    public static final String CHANGED_AT = "at";
-
 
     private final Vertx vertx;
     private final TributaryConfig.Rtmp rtmp;
@@ -35,6 +30,7 @@ public final class LiveStreams {
     private final ConcurrentHashMap<String, Long> timers = new ConcurrentHashMap<>();
     private final Consumer<String> onRemoved;
     private final TranscodeEvents transcodeEvents;
+    private final TimelineEvents events = new TimelineEvents();
     /** Draining: no new streams start here; live ones (and their publishers' reconnects) go on. */
     private volatile boolean draining;
 
@@ -71,6 +67,11 @@ public final class LiveStreams {
         return capacity.pixelRate();
     }
 
+    /** Every stream's timeline events, for subscribers on this node. */
+    public TimelineEvents events() {
+        return events;
+    }
+
     public LiveStream get(String key) {
         return streams.get(key);
     }
@@ -84,25 +85,42 @@ public final class LiveStreams {
     }
 
     /**
-     * A publisher asks for {@code key}. Returns the stream to feed: a new one, or one
-     * waiting for its publisher to come back. A live key is refused (409) or taken
-     * over, as configured; {@code closer} cuts this publisher off if it is taken over.
+     * A publisher asks for {@code key}. Completes with the stream to feed: a new one (its
+     * writer is the caller's context), or one waiting for its publisher to come back. A
+     * live key is refused (409) or taken over, as configured; {@code closer} cuts this
+     * publisher off if it is taken over. The attach itself runs on the stream's writer,
+     * where its reconnect timer and any old publisher's detach run too.
      */
-    public LiveStream claim(String key, long publisherId, Runnable closer) {
-        LiveStream stream = streams.compute(key, (k, existing) -> {
-            if (existing == null || existing.state() == LiveStream.State.ENDED) {
-                return new LiveStream(k, hls, admit(k), () -> announce(k), transcodeEvents, this::admitLadder);
+    Future<LiveStream> claim(String key, String protocol, long publisherId, Runnable closer) {
+        Context here = vertx.getOrCreateContext();
+        boolean[] created = {false};
+        LiveStream stream;
+        try {
+            stream = streams.compute(key, (k, existing) -> {
+                if (existing == null || existing.state() == LiveStream.State.ENDED) {
+                    created[0] = true;
+                    return new LiveStream(k, here, hls, admit(k), events, transcodeEvents, this::admitLadder);
+                }
+                if (existing.state() == LiveStream.State.LIVE
+                        && rtmp.duplicatePublish() == TributaryConfig.DuplicatePublish.REJECT) {
+                    throw StatusException.conflict("stream key '" + k + "' is already being published");
+                }
+                return existing;
+            });
+        } catch (StatusException e) {
+            return Future.failedFuture(e);
+        }
+        if (created[0]) {
+            events.emit(new TimelineEvent.StreamStarted(key, protocol));
+        }
+        return Writer.call(stream.writer(), () -> {
+            if (stream.state() == LiveStream.State.ENDED) {
+                return null; // its grace ran out while this claim hopped here: a new stream it is
             }
-            if (existing.state() == LiveStream.State.LIVE
-                    && rtmp.duplicatePublish() == TributaryConfig.DuplicatePublish.REJECT) {
-                throw StatusException.conflict("stream key '" + k + "' is already being published");
-            }
-            cancelTimer(k);
-            return existing;
-        });
-        stream.attach(publisherId, closer);
-        announce(key);
-        return stream;
+            cancelTimer(key);
+            stream.attach(publisherId, closer);
+            return stream;
+        }).compose(s -> s != null ? Future.succeededFuture(s) : claim(key, protocol, publisherId, closer));
     }
 
     /**
@@ -168,20 +186,22 @@ public final class LiveStreams {
         return s != null && s.state() != LiveStream.State.ENDED;
     }
 
-    /** The publisher left (unpublished or disconnected): wait the grace period, then end. */
-    public void release(String key, long publisherId) {
-        LiveStream stream = streams.get(key);
-        if (stream == null || !stream.detach(publisherId)) {
-            return;
-        }
-        long grace = Math.max(1, rtmp.reconnectGrace().toMillis());
-        timers.put(key, vertx.setTimer(grace, id -> {
-            timers.remove(key, id);
-            if (stream.endIfAbandoned()) {
-                capacity.release(stream);
-                scheduleRemoval(stream);
+    /** The publisher left (unpublished or disconnected): on the stream's writer, wait the grace period, then end. */
+    void release(LiveStream stream, long publisherId) {
+        Writer.run(stream.writer(), () -> {
+            if (!stream.detach(publisherId)) {
+                return;
             }
-        }));
+            String key = stream.key();
+            long grace = Math.max(1, rtmp.reconnectGrace().toMillis());
+            timers.put(key, vertx.setTimer(grace, id -> {
+                timers.remove(key, id);
+                if (stream.endIfAbandoned()) {
+                    capacity.release(stream);
+                    scheduleRemoval(stream);
+                }
+            }));
+        });
     }
 
     private void scheduleRemoval(LiveStream stream) {
@@ -190,7 +210,7 @@ public final class LiveStreams {
             timers.remove(stream.key(), id);
             if (streams.remove(stream.key(), stream)) {
                 onRemoved.accept(stream.key());
-                announce(stream.key());
+                events.emit(new TimelineEvent.StreamRemoved(stream.key()));
             }
         }));
     }
@@ -200,10 +220,5 @@ public final class LiveStreams {
         if (id != null) {
             vertx.cancelTimer(id);
         }
-    }
-
-    private void announce(String key) {
-        vertx.eventBus().publish(CHANGED, key,
-                new DeliveryOptions().setLocalOnly(true).addHeader(CHANGED_AT, Long.toString(System.nanoTime())));
     }
 }

@@ -18,6 +18,8 @@ import io.tributary.edge.EdgeVerticle;
 import io.tributary.hotness.ContentHotness;
 import io.tributary.live.LiveStream;
 import io.tributary.live.LiveStreams;
+import io.tributary.live.TimelineEvent;
+import io.tributary.live.TimelineEvents;
 import io.tributary.live.PublishClaims;
 import io.tributary.ops.VerticleScaler;
 import io.tributary.router.EdgeRouting;
@@ -63,7 +65,7 @@ public final class NodeRoles implements PublishClaims {
     private final Set<String> registered = ConcurrentHashMap.newKeySet();
     /** The origin URL is known and streams are followed: claims wait for this. */
     private final Promise<Void> following = Promise.promise();
-    private MessageConsumer<String> changes;
+    private TimelineEvents.Subscription changes;
     private VerticleScaler scaler;
     private EdgeFetcher fetcher;
     private EdgePrewarm prewarm;
@@ -196,7 +198,14 @@ public final class NodeRoles implements PublishClaims {
         if (!config.topology().has(Role.ORIGIN)) {
             return;
         }
-        changes = vertx.eventBus().localConsumer(LiveStreams.CHANGED, m -> streamChanged(m.body()));
+        changes = streams.events().subscribe("registry", vertx.getOrCreateContext(), e -> {
+            if (e instanceof TimelineEvent.StreamStarted || e instanceof TimelineEvent.StreamEnded
+                    || e instanceof TimelineEvent.StreamRemoved) {
+                streamChanged(e.stream());
+            } else if (e instanceof TimelineEvent.Lagged) {
+                streams.all().forEach(s -> streamChanged(s.key()));
+            }
+        });
         streams.all().forEach(s -> streamChanged(s.key()));
         following.complete();
     }
@@ -237,7 +246,7 @@ public final class NodeRoles implements PublishClaims {
     /** Withdraws this node's streams and advert, stops its edge and router. */
     public Future<Void> close() {
         if (changes != null) {
-            changes.unregister();
+            changes.close();
         }
         List<Future<?>> steps = new ArrayList<>();
         for (String key : List.copyOf(registered)) {

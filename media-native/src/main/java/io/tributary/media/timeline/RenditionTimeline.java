@@ -18,6 +18,7 @@ public final class RenditionTimeline {
     private final int windowSegments;
     private final int retainSegments;
     private final double partTarget;
+    private final TimelineListener listener;
     private int targetDuration;
 
     private final ArrayDeque<MediaSegment> listed = new ArrayDeque<>();
@@ -38,7 +39,13 @@ public final class RenditionTimeline {
      * @param retainSegments segments kept fetchable after leaving the window
      */
     public RenditionTimeline(String name, int targetDuration, double partTarget, int windowSegments, int retainSegments) {
+        this(name, targetDuration, partTarget, windowSegments, retainSegments, TimelineListener.NONE);
+    }
+
+    public RenditionTimeline(String name, int targetDuration, double partTarget, int windowSegments, int retainSegments,
+                             TimelineListener listener) {
         this.name = name;
+        this.listener = listener;
         this.targetDuration = targetDuration;
         this.partTarget = partTarget;
         this.windowSegments = windowSegments;
@@ -92,8 +99,10 @@ public final class RenditionTimeline {
         if (open == null) {
             throw new IllegalStateException("no open segment in " + name);
         }
-        open = open.withPart(MediaPart.of(open.msn(), open.parts().size(), duration, independent, fragment));
+        MediaPart part = MediaPart.of(open.msn(), open.parts().size(), duration, independent, fragment);
+        open = open.withPart(part);
         publish();
+        listener.partPublished(this, open, part);
     }
 
     /** Closes the open segment without starting another (publisher gone). */
@@ -108,6 +117,9 @@ public final class RenditionTimeline {
         ended = true;
         publish();
     }
+
+    /** Completed by closeOpen(), announced once the snapshot that lists it is published. */
+    private MediaSegment completed;
 
     private void closeOpen() {
         if (open == null) {
@@ -126,6 +138,7 @@ public final class RenditionTimeline {
             targetDuration = rounded;
         }
         listed.addLast(done);
+        completed = done;
         while (listed.size() > windowSegments) {
             MediaSegment out = listed.removeFirst();
             if (out.discontinuity()) {
@@ -149,5 +162,10 @@ public final class RenditionTimeline {
         snapshot = new RenditionSnapshot(name, ++version, targetDuration, partTarget,
                 new ArrayList<>(listed), open, new ArrayList<>(retired), discontinuitySequence,
                 Map.copyOf(inits), ended);
+        if (completed != null) {
+            MediaSegment done = completed;
+            completed = null;
+            listener.segmentCompleted(this, done, inits.get(done.initVersion()));
+        }
     }
 }

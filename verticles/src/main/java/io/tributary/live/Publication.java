@@ -1,0 +1,135 @@
+package io.tributary.live;
+
+import io.micrometer.core.instrument.Counter;
+import io.tributary.StatusException;
+import io.tributary.media.MediaEvent;
+import io.tributary.media.Track;
+import io.tributary.media.codec.MediaFormatException;
+import io.tributary.media.transcode.TranscodeException;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+
+/**
+ * One source publishing one stream key, from {@link Publications#open}: an ingest
+ * connection hands it protocol-neutral {@link MediaEvent}s and cues, in order, on its own
+ * context; they run on the stream's writer (directly when the connection is on that
+ * event loop, after one hop otherwise). Faults come back as {@link PublishException}:
+ * thrown from {@link #accept} when it ran directly, else through
+ * {@link PublishSource#failed} on the connection's context.
+ */
+public final class Publication {
+
+    private final LiveStreams streams;
+    private final LiveStream stream;
+    private final long id;
+    private final PublishSource source;
+    private final Context sourceContext;
+    private final Counter bytesIn;
+    private final Counter videoFrames;
+    private final Counter audioFrames;
+    private boolean closed;
+    /** Set on the writer when handed-off media failed: what was queued behind it is dropped. */
+    private volatile boolean faulted;
+
+    Publication(LiveStreams streams, LiveStream stream, long id, PublishSource source, Context sourceContext,
+                Counter bytesIn, Counter videoFrames, Counter audioFrames) {
+        this.streams = streams;
+        this.stream = stream;
+        this.id = id;
+        this.source = source;
+        this.sourceContext = sourceContext;
+        this.bytesIn = bytesIn;
+        this.videoFrames = videoFrames;
+        this.audioFrames = audioFrames;
+    }
+
+    public String key() {
+        return stream.key();
+    }
+
+    public LiveStream stream() {
+        return stream;
+    }
+
+    /** Bytes the connection received for this stream (protocol overhead included). */
+    public void countBytes(long n) {
+        bytesIn.increment(n);
+    }
+
+    /**
+     * One media event from the source.
+     *
+     * @throws PublishException when it ran on the writer directly and the media is refused
+     */
+    public void accept(MediaEvent event) {
+        if (closed) {
+            return;
+        }
+        if (event instanceof MediaEvent.Sample s) {
+            (s.sample().track() == Track.VIDEO ? videoFrames : audioFrames).increment();
+        } else if (event instanceof MediaEvent.UnsupportedCodec u) {
+            throw new PublishException(PublishException.Kind.BAD_MEDIA, "unsupported_codec",
+                    "unsupported " + u.track().name().toLowerCase() + " codec " + u.codec()
+                            + " (this server ingests H.264 video and AAC audio)");
+        }
+        onWriter(() -> apply(event));
+    }
+
+    /** An ad-break cue at {@code mediaTimeMs} on the source's clock (SCTE-35, or an operator's call). */
+    public void cue(boolean out, long mediaTimeMs, double durationSeconds, String id) {
+        if (!closed) {
+            onWriter(() -> stream.cue(out, mediaTimeMs, durationSeconds, id));
+        }
+    }
+
+    /** The source is gone (unpublished, disconnected, failed): the stream waits for a reconnect. */
+    public void close() {
+        if (!closed) {
+            closed = true;
+            streams.release(stream, id);
+        }
+    }
+
+    private void apply(MediaEvent event) {
+        try {
+            if (event instanceof MediaEvent.Sample s) {
+                stream.sample(s.sample());
+            } else if (event instanceof MediaEvent.VideoConfig c) {
+                stream.videoConfig(c.avcDecoderConfigurationRecord());
+            } else if (event instanceof MediaEvent.AudioConfig c) {
+                stream.audioConfig(c.audioSpecificConfig());
+            } else if (event instanceof MediaEvent.MetaData m) {
+                stream.metaData(m.values());
+            }
+        } catch (MediaFormatException e) {
+            throw new PublishException(PublishException.Kind.BAD_MEDIA, "bad_media", "malformed media: " + e.getMessage());
+        } catch (TranscodeException e) {
+            throw new PublishException(PublishException.Kind.BAD_MEDIA, "transcode_error",
+                    "cannot transcode this source: " + e.getMessage());
+        } catch (StatusException e) {
+            // refused once its media showed what it needs (transcoding capacity)
+            throw new PublishException(PublishException.Kind.REJECTED, "capacity", e.getMessage());
+        }
+    }
+
+    private void onWriter(Runnable work) {
+        Context writer = stream.writer();
+        if (Vertx.currentContext() == writer) {
+            work.run(); // the common case: the publisher that created the stream, no hop
+            return;
+        }
+        writer.runOnContext(v -> {
+            if (faulted) {
+                return;
+            }
+            try {
+                work.run();
+            } catch (RuntimeException e) {
+                faulted = true;
+                PublishException fault = e instanceof PublishException p ? p
+                        : new PublishException(PublishException.Kind.BAD_MEDIA, "internal_error", e.toString());
+                sourceContext.runOnContext(x -> source.failed(fault));
+            }
+        });
+    }
+}

@@ -1,0 +1,160 @@
+package io.tributary.live;
+
+import io.tributary.Node;
+import io.tributary.media.MediaEvent;
+import io.tributary.media.Track;
+import io.tributary.media.testing.SyntheticAvSource;
+import io.tributary.testing.ApiPublisher;
+import io.tributary.testing.Playlist;
+import io.tributary.testing.TestNode;
+import io.vertx.core.json.JsonObject;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.Frame;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A source that is not RTMP publishes through the publication API alone (what SRT and FAST
+ * playout will do), and FFmpeg's HLS demuxer plays it back; the API's refusals are the
+ * ones every protocol passes on.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PublicationApiTest {
+
+    private Node node;
+    private ApiPublisher publisher;
+
+    @BeforeAll
+    void start() {
+        node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none", "TRIBUTARY_RTMP_STREAM_KEYS", "api,other"));
+        try (SyntheticAvSource source = new SyntheticAvSource(320, 240, 30, 30, 0, true)) {
+            publisher = new ApiPublisher(node, "api", source, 30).start();
+        }
+        TestNode.await("api to have 3 segments", Duration.ofSeconds(30), () -> {
+            HttpResponse<String> r = TestNode.get(node, "/live/api/video/index.m3u8");
+            return r.statusCode() == 200 && new Playlist(r.body()).segments().size() >= 3;
+        });
+    }
+
+    @AfterAll
+    void stop() {
+        if (publisher != null) {
+            publisher.close();
+        }
+        TestNode.stop(node);
+    }
+
+    @Test
+    void ffmpegPlaysAStreamPublishedThroughTheApi() throws Exception {
+        try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(node.httpUrl("/live/api/index.m3u8"))) {
+            grabber.setOption("rw_timeout", "10000000");
+            grabber.start();
+            int images = 0;
+            int audio = 0;
+            for (int i = 0; i < 400 && images < 40; i++) {
+                Frame f = grabber.grab();
+                assertNotNull(f, "stream ended early");
+                if (f.image != null) {
+                    assertEquals(320, f.imageWidth);
+                    assertEquals(240, f.imageHeight);
+                    images++;
+                }
+                if (f.samples != null) {
+                    audio++;
+                }
+            }
+            assertEquals(40, images, "decoded video frames");
+            assertTrue(audio > 0, "decoded audio frames");
+            grabber.stop();
+        }
+        JsonObject info = new JsonObject(TestNode.get(node, "/api/v1/streams/api").body());
+        assertEquals("LIVE", info.getString("state"), info.encode());
+    }
+
+    @Test
+    void refusalsSayWhy() {
+        PublishException badKey = refusal("nope");
+        assertEquals(PublishException.Kind.BAD_NAME, badKey.kind());
+        assertEquals("bad_key", badKey.reason());
+        assertTrue(badKey.getMessage().contains("'nope'"), badKey.getMessage());
+        // unsupported media is refused by the API, whatever protocol carried it
+        PublishException codec = assertInstanceOf(PublishException.class,
+                acceptOne("other", new MediaEvent.UnsupportedCodec(Track.VIDEO, "vp09")));
+        assertEquals("unsupported_codec", codec.reason());
+        assertTrue(codec.getMessage().contains("vp09"), codec.getMessage());
+    }
+
+    private PublishException refusal(String key) {
+        CompletableFuture<Throwable> failed = new CompletableFuture<>();
+        node.vertx().getOrCreateContext().runOnContext(v -> node.publications().open(key, "test-api", new NullSource())
+                .onComplete(ar -> failed.complete(ar.cause())));
+        return assertInstanceOf(PublishException.class, failed.join());
+    }
+
+    /** Opens {@code key}, hands it {@code event}, closes it: what the API threw. */
+    private Throwable acceptOne(String key, MediaEvent event) {
+        CompletableFuture<Throwable> thrown = new CompletableFuture<>();
+        node.vertx().getOrCreateContext().runOnContext(v -> node.publications().open(key, "test-api", new NullSource())
+                .onComplete(ar -> {
+                    if (ar.failed()) {
+                        thrown.complete(ar.cause());
+                        return;
+                    }
+                    try {
+                        ar.result().accept(event);
+                        thrown.complete(null);
+                    } catch (RuntimeException e) {
+                        thrown.complete(e);
+                    } finally {
+                        ar.result().close();
+                    }
+                }));
+        try {
+            return thrown.get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** A source that only listens. */
+    private static final class NullSource implements io.tributary.live.PublishSource {
+        @Override
+        public void pause() {
+        }
+
+        @Override
+        public void resume() {
+        }
+
+        @Override
+        public void takenOver() {
+        }
+
+        @Override
+        public void failed(PublishException error) {
+        }
+
+        @Override
+        public boolean active() {
+            return true;
+        }
+
+        @Override
+        public String describe() {
+            return "null source";
+        }
+    }
+}
