@@ -308,12 +308,13 @@ final class LiveHls {
     private void answerPlaylist(RoutingContext ctx, String key, String rendition, boolean skip, String cacheKey,
                                 String cacheControl) {
         LiveStream s = streams.get(key);
+        // the version before the snapshots: a rendering cached under it is never older than it says
+        long version = s == null ? 0 : s.version();
         RenditionSnapshot snap = s == null ? null : s.snapshot(rendition);
         if (snap == null) {
             fail(ctx, StatusException.notFound("stream '" + key + "' is not live on this node"));
             return;
         }
-        long version = s.version();
         String sid = SessionUris.sid(ctx);
         if (sid != null) {
             SessionUris.Template t = sidRendered.get(cacheKey);

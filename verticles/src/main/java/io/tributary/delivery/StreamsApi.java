@@ -28,6 +28,7 @@ final class StreamsApi {
         JsonObject o = new JsonObject()
                 .put("key", s.key())
                 .put("state", s.state().name().toLowerCase())
+                .put("protocol", s.protocol())
                 .put("playable", s.playable())
                 .put("playlist", "/live/" + s.key() + "/index.m3u8")
                 .put("player", "/play/" + s.key())

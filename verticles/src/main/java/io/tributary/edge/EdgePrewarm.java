@@ -64,6 +64,26 @@ public final class EdgePrewarm {
         return Future.join(fetches).mapEmpty();
     }
 
+    /**
+     * A segment just completed on this node's own origin: an S1 rendition's is fetched now, not at
+     * the next round, so the first viewers to ask for it already hit the cache.
+     */
+    public void segmentCompleted(String stream, String rendition, long msn) {
+        if (max == 0) {
+            return;
+        }
+        List<String> hot = hottest.get();
+        int rank = hot.indexOf(stream + "/" + rendition);
+        if (rank < 0 || rank >= max) {
+            return;
+        }
+        fetcher.get(new ContentKey(stream, rendition, "seg-" + msn + ".m4s", "")).onSuccess(s -> {
+            if (s.outcome() == EdgeFetcher.Outcome.MISS) {
+                warmed.incrementAndGet();
+            }
+        }).onFailure(e -> LOG.fine(() -> "pre-warming " + stream + "/" + rendition + " " + msn + " failed: " + e.getMessage()));
+    }
+
     private Future<Void> warm(String stream, String rendition) {
         ContentKey playlist = new ContentKey(stream, rendition, "index.m3u8", "");
         return fetcher.get(playlist).compose(p -> {

@@ -1,5 +1,6 @@
 package io.tributary.live;
 
+import io.tributary.StatusException;
 import io.tributary.config.TributaryConfig;
 import io.tributary.media.MediaSample;
 import io.tributary.media.Track;
@@ -85,6 +86,7 @@ public final class LiveStream {
     private long publisherId;
     private Runnable closePublisher = () -> { };
     private volatile int sessions;
+    private volatile String protocol = "";
     private List<String> announcedRenditions = List.of();
 
     // per publisher session
@@ -176,6 +178,11 @@ public final class LiveStream {
         return span > 0 ? FrameRates.nominal((rateFrames - 1) * 1000.0 / span) : 0;
     }
 
+    /** The ingest protocol of the current (or last) publisher: "rtmp", ... */
+    public String protocol() {
+        return protocol;
+    }
+
     public long publishedAt() {
         return publishedAt;
     }
@@ -247,7 +254,8 @@ public final class LiveStream {
 
     // ---- publisher lifecycle (called by LiveStreams, on the writer) ----
 
-    void attach(long id, Runnable closer) {
+    void attach(long id, String protocol, Runnable closer) {
+        this.protocol = protocol;
         if (state == State.LIVE && sessions > 0) {
             // takeover: the old publisher is cut off first
             Runnable old = closePublisher;
@@ -452,6 +460,15 @@ public final class LiveStream {
             }
             audio.offer(audioClock.map(t), 0, true, s.data(), pdt(t));
         }
+    }
+
+    /** An operator's cue: at the newest media time the stream has. */
+    void cueNow(boolean out, double durationSeconds, String id) {
+        if (state != State.LIVE) {
+            throw new StatusException(409, "stream '" + key + "' has no publisher now: a cue needs live media");
+        }
+        long now = lastVideoDts != Long.MIN_VALUE ? lastVideoDts : Math.max(0, lastEndMs);
+        events.emit(new TimelineEvent.Cue(key, out, now, durationSeconds, id));
     }
 
     /** An ad-break cue at {@code mediaTimeMs} of the source's clock: on the timeline as the stream's media time. */

@@ -118,7 +118,7 @@ public final class LiveStreams {
                 return null; // its grace ran out while this claim hopped here: a new stream it is
             }
             cancelTimer(key);
-            stream.attach(publisherId, closer);
+            stream.attach(publisherId, protocol, closer);
             return stream;
         }).compose(s -> s != null ? Future.succeededFuture(s) : claim(key, protocol, publisherId, closer));
     }
@@ -166,6 +166,21 @@ public final class LiveStreams {
         }
         transcodeEvents.admission("passthrough");
         return List.of();
+    }
+
+    /**
+     * An operator's ad-break cue on a live stream, at its newest media time: a {@link TimelineEvent.Cue}
+     * for SSAI and the playlists. Fails with 404 for an unknown stream, 409 without a publisher.
+     */
+    public Future<Void> cue(String key, boolean out, double durationSeconds, String id) {
+        LiveStream stream = streams.get(key);
+        if (stream == null || stream.state() == LiveStream.State.ENDED) {
+            return Future.failedFuture(StatusException.notFound("stream '" + key + "' is not live on this node"));
+        }
+        return Writer.call(stream.writer(), () -> {
+            stream.cueNow(out, durationSeconds, id);
+            return null;
+        });
     }
 
     /** Stops new publishes on this node for good; streams live now continue. */

@@ -81,7 +81,8 @@ class PublicationApiTest {
             grabber.stop();
         }
         JsonObject info = new JsonObject(TestNode.get(node, "/api/v1/streams/api").body());
-        assertEquals("LIVE", info.getString("state"), info.encode());
+        assertEquals("live", info.getString("state"), info.encode());
+        assertEquals("test-api", info.getString("protocol"), "the ingest protocol it came in by");
     }
 
     @Test

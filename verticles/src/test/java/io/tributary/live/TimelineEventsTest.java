@@ -95,9 +95,11 @@ class TimelineEventsTest {
                 TimelineEvent.SegmentCompleted s = list.get(i);
                 assertEquals(s.segment().parts().size(), parts.get(e.getKey() + "/" + s.msn()),
                         e.getKey() + " seg " + s.msn() + ": a part event per part");
-                assertTrue(s.duration() > 0.5 && s.duration() < 4, e.getKey() + " duration " + s.duration());
+                assertTrue(s.duration() > 0 && s.duration() < 4, e.getKey() + " duration " + s.duration());
                 assertTrue(s.init().remaining() > 0, "init bytes");
             }
+            // short segments only where a publisher left (its open segment is closed as it is)
+            assertTrue(list.stream().filter(x -> x.duration() < 0.5).count() <= 2, e.getKey() + " short segments");
             // the first segment after the reconnect is flagged, and none other
             List<Long> flagged = list.stream().filter(s -> s.segment().discontinuity()).map(TimelineEvent.SegmentCompleted::msn).toList();
             assertEquals(1, flagged.size(), e.getKey() + " discontinuities at " + flagged);
