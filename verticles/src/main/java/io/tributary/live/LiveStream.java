@@ -254,6 +254,11 @@ public final class LiveStream {
 
     // ---- publisher lifecycle (called by LiveStreams, on the writer) ----
 
+    /** Whether publisher {@code id} is the one feeding the stream now (on the writer). */
+    boolean publishedBy(long id) {
+        return publisherId == id && state == State.LIVE;
+    }
+
     void attach(long id, String protocol, Runnable closer) {
         this.protocol = protocol;
         if (state == State.LIVE && sessions > 0) {

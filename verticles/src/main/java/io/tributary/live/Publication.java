@@ -78,7 +78,11 @@ public final class Publication {
     /** An ad-break cue at {@code mediaTimeMs} on the source's clock (SCTE-35, or an operator's call). */
     public void cue(boolean out, long mediaTimeMs, double durationSeconds, String id) {
         if (!closed) {
-            onWriter(() -> stream.cue(out, mediaTimeMs, durationSeconds, id));
+            onWriter(() -> {
+                if (stream.publishedBy(this.id)) {
+                    stream.cue(out, mediaTimeMs, durationSeconds, id);
+                }
+            });
         }
     }
 
@@ -91,6 +95,9 @@ public final class Publication {
     }
 
     private void apply(MediaEvent event) {
+        if (!stream.publishedBy(id)) {
+            return; // taken over: what this source still sent belongs to no stream
+        }
         try {
             if (event instanceof MediaEvent.Sample s) {
                 stream.sample(s.sample());

@@ -1,5 +1,8 @@
 package io.tributary.media.rtmp;
 
+import io.tributary.media.amf.AmfFormatException;
+import io.tributary.media.flv.FlvFormatException;
+
 import io.tributary.media.amf.Amf0Reader;
 import io.tributary.media.amf.Amf0Writer;
 import io.tributary.media.amf.AmfDate;
@@ -74,7 +77,7 @@ class RtmpFuzzTest {
             byte[] input = i % 4 == 0 ? SyntheticPublish.randomBytes(random, random.nextInt(200)) : mutate(random, seed);
             try {
                 new Amf0Reader(input).readAll();
-            } catch (RtmpProtocolException expected) {
+            } catch (AmfFormatException expected) {
                 // fine
             } catch (RuntimeException | StackOverflowError e) {
                 throw new AssertionError("iteration " + i + ": " + e + " for " + Arrays.toString(input), e);
@@ -98,7 +101,7 @@ class RtmpFuzzTest {
                 } else {
                     parser.parseAudio(i, payload);
                 }
-            } catch (RtmpProtocolException expected) {
+            } catch (FlvFormatException expected) {
                 // fine
             } catch (RuntimeException e) {
                 throw new AssertionError("iteration " + i + ": " + e + " for " + Arrays.toString(payload), e);
