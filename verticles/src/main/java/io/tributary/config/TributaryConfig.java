@@ -2,8 +2,10 @@ package io.tributary.config;
 
 import io.tributary.cluster.ClusterSettings;
 import io.tributary.cluster.Role;
+import io.tributary.edge.EdgeSettings;
 import io.tributary.media.transcode.Ladder;
 import io.tributary.media.transcode.LadderRung;
+import io.tributary.router.RouterSettings;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -134,32 +136,15 @@ public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode
     }
 
     /**
-     * The edge role's HTTP server (its own port: {@code /live} there serves any stream of the cluster).
-     *
-     * @param cacheBytes bound on the edge cache
-     */
-    public record Edge(String host, int port, long cacheBytes) {
-    }
-
-    /**
-     * The router role's HTTP server and how it picks edges.
-     *
-     * @param mode          redirect (302 to the edge) or proxy
-     * @param checkInterval active {@code /health} checks of every edge
-     * @param maxFails      passive: failed proxied requests within {@code failTimeout} that take an edge out
-     * @param failTimeout   passive window, and how long an edge stays out
-     */
-    public record Router(String host, int port, String mode, Duration checkInterval, int maxFails, Duration failTimeout) {
-    }
-
-    /**
      * What this node does in the cluster and where each role listens. The origin role serves
      * {@code /live} on {@code http.port}; edge and router each have their own port, because both
      * answer {@code /live} too (the edge for any stream of the cluster, the router with a redirect).
      *
      * @param advertiseHost the host other nodes and redirected viewers reach this node at
+     * @param edge          the edge role's settings (read whatever the roles, so a bad key fails on every node)
+     * @param router        the router role's settings
      */
-    public record Topology(Set<Role> roles, String advertiseHost, Edge edge, Router router) {
+    public record Topology(Set<Role> roles, String advertiseHost, EdgeSettings edge, RouterSettings router) {
 
         public boolean has(Role role) {
             return roles.contains(role);
@@ -167,10 +152,12 @@ public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode
     }
 
     /** {@code TRIBUTARY_CLUSTER=true} (as in the issue) is {@code TRIBUTARY_CLUSTER_ENABLED}. */
+    static final String CLUSTER_ALIAS = "TRIBUTARY_CLUSTER";
+
     static Map<String, String> aliases(Map<String, String> env) {
-        if (env.containsKey("TRIBUTARY_CLUSTER") && !env.containsKey("TRIBUTARY_CLUSTER_ENABLED")) {
+        if (env.containsKey(CLUSTER_ALIAS) && !env.containsKey("TRIBUTARY_CLUSTER_ENABLED")) {
             Map<String, String> out = new HashMap<>(env);
-            out.put("TRIBUTARY_CLUSTER_ENABLED", env.get("TRIBUTARY_CLUSTER"));
+            out.put("TRIBUTARY_CLUSTER_ENABLED", env.get(CLUSTER_ALIAS));
             return out;
         }
         return env;
@@ -299,6 +286,7 @@ public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode
                 s.integer("hotness.max-keys", 1, 10_000_000), s.integer("hotness.prewarm-renditions", 0, 1000));
         Topology topology = topology(s, http);
         s.rejectUnknown();
+        s.rejectUnknownEnv(Set.of(CLUSTER_ALIAS));
         return new TributaryConfig(http, rtmp, hls, transcode, dataDir, cluster, sessions, qoe, kafka, topology, hotness);
     }
 
@@ -327,15 +315,8 @@ public record TributaryConfig(Http http, Rtmp rtmp, Hls hls, Transcode transcode
             throw ConfigException.invalid("roles", "a list of origin, edge, router", String.join(",", names));
         }
         Object advertise = s.optional("cluster.advertise-host");
-        Edge edge = new Edge(s.string("edge.host"), s.integer("edge.port", 0, 65535),
-                (long) s.integer("edge.cache-mb", 1, 1 << 20) << 20);
-        String mode = s.string("router.mode").toLowerCase(java.util.Locale.ROOT);
-        if (!mode.equals("redirect") && !mode.equals("proxy")) {
-            throw ConfigException.invalid("router.mode", "redirect or proxy", mode);
-        }
-        Router router = new Router(s.string("router.host"), s.integer("router.port", 0, 65535), mode,
-                s.duration("router.check-interval", Duration.ofMillis(50), Duration.ofMinutes(10)),
-                s.integer("router.max-fails", 0, 1000), s.duration("router.fail-timeout", Duration.ofMillis(100), Duration.ofHours(1)));
+        EdgeSettings edge = EdgeSettings.from(s);
+        RouterSettings router = RouterSettings.from(s);
         // two servers of one node on one fixed port cannot both listen
         if (roles.contains(Role.EDGE) && edge.port() != 0 && edge.port() == http.port()) {
             throw ConfigException.invalid("edge.port", "a port other than http.port (" + http.port() + ")", edge.port());

@@ -121,7 +121,7 @@ public final class NodeRoles implements PublishClaims {
         originUrl = "http://" + host + ":" + httpPort;
         Future<Void> chain = Future.succeededFuture();
         if (t.has(Role.EDGE)) {
-            EdgeSettings es = EdgeSettings.defaults(t.edge().host(), t.edge().port()).withCacheBytes(t.edge().cacheBytes());
+            EdgeSettings es = t.edge();
             // the edge's verticles count each request into hotness themselves (region included): no fetcher counter
             fetcher = new EdgeFetcher(vertx, es, registry, meters, k -> hotness.ttl(k.stream(), k.rendition()), null);
             EdgeRungs rungs = new EdgeRungs();
@@ -147,11 +147,7 @@ public final class NodeRoles implements PublishClaims {
             });
         }
         if (t.has(Role.ROUTER)) {
-            TributaryConfig.Router r = t.router();
-            RouterSettings rs = RouterSettings.defaults(r.host(), r.port(),
-                            RouterSettings.Mode.valueOf(r.mode().toUpperCase(Locale.ROOT)))
-                    .with(new HealthPolicy(r.maxFails(), r.failTimeout(), HealthPolicy.DEFAULT.fall(), HealthPolicy.DEFAULT.rise()),
-                            r.checkInterval(), 0);
+            RouterSettings rs = t.router();
             AtomicReference<RouterVerticle> first = new AtomicReference<>(); // the base instance, which keeps the port
             chain = chain.compose(x -> {
                 routing = new EdgeRouting(vertx, rs, directory::edges).start();
