@@ -1,0 +1,30 @@
+package io.tributary.ingest;
+
+import io.tributary.FirstInstance;
+import io.tributary.config.TributaryConfig;
+import io.tributary.live.LiveStreams;
+import io.tributary.live.PublishClaims;
+import io.tributary.metrics.NodeMetrics;
+import io.tributary.ops.VerticleScaler;
+import io.vertx.core.Future;
+
+import java.util.function.LongSupplier;
+
+/** RTMP ingest of an origin: the verticle set {@code ingest}, publishing into the node's live streams. */
+public final class IngestModule {
+
+    private IngestModule() {
+    }
+
+    /**
+     * Deploys {@code instances} RTMP listeners; {@code claims} decides whether a key may be published
+     * here, {@code stopGraceMillis} how long a scaled-away listener keeps its publishers. Gives the port.
+     */
+    public static Future<Integer> deploy(TributaryConfig.Rtmp config, LiveStreams streams, PublishClaims claims,
+                                         NodeMetrics metrics, LongSupplier stopGraceMillis, VerticleScaler scaler,
+                                         int instances) {
+        FirstInstance<RtmpIngestVerticle> verticles = new FirstInstance<>(
+                () -> new RtmpIngestVerticle(config, streams, claims, metrics, stopGraceMillis));
+        return scaler.deploy("ingest", verticles, instances).map(id -> verticles.first().actualPort());
+    }
+}
