@@ -1,7 +1,6 @@
 package io.tributary.delivery;
 
 import io.tributary.FirstInstance;
-import io.tributary.config.TributaryConfig;
 import io.tributary.hotness.ContentHotness;
 import io.tributary.live.LiveStreams;
 import io.tributary.metrics.NodeMetrics;
@@ -21,7 +20,7 @@ public final class DeliveryModule {
     }
 
     /** Deploys {@code instances} delivery verticles; gives the port they serve on. */
-    public static Future<Integer> deploy(TributaryConfig.Http config, LiveStreams streams, NodeMetrics metrics,
+    public static Future<Integer> deploy(HttpSettings config, LiveStreams streams, NodeMetrics metrics,
                                          PlaybackSessions sessions, ContentHotness hotness, NodeRoutes nodeRoutes,
                                          VerticleScaler scaler, int instances) {
         FirstInstance<HttpDeliveryVerticle> verticles = new FirstInstance<>(

@@ -4,7 +4,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tributary.FirstInstance;
 import io.tributary.cluster.registry.HazelcastStreamRegistry;
-import io.tributary.config.TributaryConfig;
+import io.tributary.hotness.HotnessSettings;
 import io.tributary.hotness.ContentHotness;
 import io.tributary.ops.VerticleScaler;
 import io.tributary.session.PlaybackSessions;
@@ -36,7 +36,7 @@ public final class EdgeModule {
      * Deploys {@code instances} edge verticles. {@code rungs}: the rendition orders the edge learns,
      * shared with the session catalogue; {@code streamGone}: told each key that leaves the registry.
      */
-    public static Future<EdgeModule> start(Vertx vertx, EdgeSettings settings, TributaryConfig.Hotness hotnessConfig,
+    public static Future<EdgeModule> start(Vertx vertx, EdgeSettings settings, HotnessSettings hotnessConfig,
                                            HazelcastStreamRegistry registry, MeterRegistry meters, ContentHotness hotness,
                                            PlaybackSessions sessions, EdgeRungs rungs, VerticleScaler scaler, int instances,
                                            Consumer<String> streamGone) {

@@ -1,7 +1,6 @@
 package io.tributary.ingest;
 
 import io.tributary.FirstInstance;
-import io.tributary.config.TributaryConfig;
 import io.tributary.live.LiveStreams;
 import io.tributary.live.PublishClaims;
 import io.tributary.metrics.NodeMetrics;
@@ -20,7 +19,7 @@ public final class IngestModule {
      * Deploys {@code instances} RTMP listeners; {@code claims} decides whether a key may be published
      * here, {@code stopGraceMillis} how long a scaled-away listener keeps its publishers. Gives the port.
      */
-    public static Future<Integer> deploy(TributaryConfig.Rtmp config, LiveStreams streams, PublishClaims claims,
+    public static Future<Integer> deploy(RtmpSettings config, LiveStreams streams, PublishClaims claims,
                                          NodeMetrics metrics, LongSupplier stopGraceMillis, VerticleScaler scaler,
                                          int instances) {
         FirstInstance<RtmpIngestVerticle> verticles = new FirstInstance<>(

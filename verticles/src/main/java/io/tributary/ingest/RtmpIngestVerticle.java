@@ -1,6 +1,5 @@
 package io.tributary.ingest;
 
-import io.tributary.config.TributaryConfig;
 import io.tributary.live.LiveStreams;
 import io.tributary.live.PublishClaims;
 import io.tributary.metrics.NodeMetrics;
@@ -19,7 +18,7 @@ public final class RtmpIngestVerticle extends VerticleBase {
 
     private static final AtomicLong CONNECTION_IDS = new AtomicLong();
 
-    private final TributaryConfig.Rtmp config;
+    private final RtmpSettings config;
     private final LiveStreams streams;
     /** The gate each publish passes first (the cluster's stream registry on a clustered origin). */
     private final PublishClaims claims;
@@ -28,11 +27,11 @@ public final class RtmpIngestVerticle extends VerticleBase {
     private final java.util.function.LongSupplier stopGraceMillis;
     private NetServer server;
 
-    public RtmpIngestVerticle(TributaryConfig.Rtmp config, LiveStreams streams, NodeMetrics metrics) {
+    public RtmpIngestVerticle(RtmpSettings config, LiveStreams streams, NodeMetrics metrics) {
         this(config, streams, PublishClaims.NONE, metrics, () -> 0);
     }
 
-    public RtmpIngestVerticle(TributaryConfig.Rtmp config, LiveStreams streams, PublishClaims claims, NodeMetrics metrics,
+    public RtmpIngestVerticle(RtmpSettings config, LiveStreams streams, PublishClaims claims, NodeMetrics metrics,
                               java.util.function.LongSupplier stopGraceMillis) {
         this.config = config;
         this.streams = streams;

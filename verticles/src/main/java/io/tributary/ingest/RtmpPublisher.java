@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.tributary.StatusException;
 import io.tributary.cluster.registry.StreamHeldException;
 import io.tributary.config.StreamKeys;
-import io.tributary.config.TributaryConfig;
 import io.tributary.live.LiveStream;
 import io.tributary.live.LiveStreams;
 import io.tributary.live.PublishClaims;
@@ -41,7 +40,7 @@ final class RtmpPublisher {
 
     private final long id;
     private final NetSocket socket;
-    private final TributaryConfig.Rtmp config;
+    private final RtmpSettings config;
     private final LiveStreams streams;
     private final PublishClaims claims;
     private final NodeMetrics metrics;
@@ -61,7 +60,7 @@ final class RtmpPublisher {
     /** The peer or the network closed the connection. */
     private boolean closed;
 
-    RtmpPublisher(long id, NetSocket socket, TributaryConfig.Rtmp config, LiveStreams streams, PublishClaims claims,
+    RtmpPublisher(long id, NetSocket socket, RtmpSettings config, LiveStreams streams, PublishClaims claims,
                   NodeMetrics metrics) {
         this.id = id;
         this.socket = socket;

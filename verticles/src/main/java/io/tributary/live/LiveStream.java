@@ -1,6 +1,5 @@
 package io.tributary.live;
 
-import io.tributary.config.TributaryConfig;
 import io.tributary.media.MediaSample;
 import io.tributary.media.Track;
 import io.tributary.media.cmaf.CmafInitSegment;
@@ -47,7 +46,7 @@ public final class LiveStream {
     static final int VIDEO_TIMESCALE = 90_000;
 
     private final String key;
-    private final TributaryConfig.Hls hls;
+    private final HlsSettings hls;
     private final List<LadderRung> ladder;
     private final Runnable onChange;
     private final LiveStreams.TranscodeEvents transcodeEvents;
@@ -98,7 +97,7 @@ public final class LiveStream {
         boolean admit(LiveStream stream, long pixelRate);
     }
 
-    LiveStream(String key, TributaryConfig.Hls hls, List<LadderRung> ladder, Runnable onChange,
+    LiveStream(String key, HlsSettings hls, List<LadderRung> ladder, Runnable onChange,
                LiveStreams.TranscodeEvents transcodeEvents, LadderAdmission admission) {
         this.key = key;
         this.hls = hls;

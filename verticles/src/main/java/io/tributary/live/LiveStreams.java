@@ -2,6 +2,7 @@ package io.tributary.live;
 
 import io.tributary.StatusException;
 import io.tributary.config.TributaryConfig;
+import io.tributary.ingest.RtmpSettings;
 import io.tributary.media.transcode.LadderRung;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -26,9 +27,9 @@ public final class LiveStreams {
 
 
     private final Vertx vertx;
-    private final TributaryConfig.Rtmp rtmp;
-    private final TributaryConfig.Hls hls;
-    private final TributaryConfig.Transcode transcode;
+    private final RtmpSettings rtmp;
+    private final HlsSettings hls;
+    private final TranscodeSettings transcode;
     /** Ladders encoding on this node and their pixel rate (admission control). */
     private final TranscodeCapacity capacity;
     private final ConcurrentHashMap<String, LiveStream> streams = new ConcurrentHashMap<>();
@@ -94,7 +95,7 @@ public final class LiveStreams {
                 return new LiveStream(k, hls, admit(k), () -> announce(k), transcodeEvents, this::admitLadder);
             }
             if (existing.state() == LiveStream.State.LIVE
-                    && rtmp.duplicatePublish() == TributaryConfig.DuplicatePublish.REJECT) {
+                    && rtmp.duplicatePublish() == RtmpSettings.DuplicatePublish.REJECT) {
                 throw StatusException.conflict("stream key '" + k + "' is already being published");
             }
             cancelTimer(k);
@@ -142,7 +143,7 @@ public final class LiveStreams {
     }
 
     private List<LadderRung> whenFull(long wanted) {
-        if (transcode.whenFull() == TributaryConfig.WhenFull.REJECT) {
+        if (transcode.whenFull() == TranscodeSettings.WhenFull.REJECT) {
             transcodeEvents.admission("rejected");
             throw new StatusException(503, capacity.describe(wanted));
         }
