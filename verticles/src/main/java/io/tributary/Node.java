@@ -79,10 +79,17 @@ public final class Node {
                     joined.clustered() ? "clustered" : "local", joined.vertxMillis()));
             TearDown teardown = new TearDown();
             teardown.add(() -> ClusterJoin.leave(joined.vertx(), joined.hazelcast()));
-            return start(config, metrics, joined, teardown).recover(e -> {
-                LOG.log(Level.SEVERE, "node start failed", e);
-                return teardown.run().transform(x -> Future.<Node>failedFuture(e));
+            // the answer is not bound to a context of this Vert.x: a failed start closes it
+            Promise<Node> answer = Promise.promise();
+            start(config, metrics, joined, teardown).onComplete(ar -> {
+                if (ar.succeeded()) {
+                    answer.complete(ar.result());
+                } else {
+                    LOG.log(Level.SEVERE, "node start failed", ar.cause());
+                    teardown.run().onComplete(x -> answer.fail(ar.cause()));
+                }
             });
+            return answer.future();
         }).onSuccess(node -> LOG.info(String.format("node up in %d ms, roles %s",
                 (System.nanoTime() - started) / 1_000_000, config.topology().roles())));
     }
