@@ -119,6 +119,32 @@ class ComponentSettingsTest {
                 .originConnections());
     }
 
+    @Test
+    void everyKeyOfDefaultYamlIsAVariableThatLoadsFromItsText() throws IOException {
+        Map<String, Object> keys = new LinkedHashMap<>();
+        try (InputStream in = TributaryConfig.class.getResourceAsStream("/default.yaml")) {
+            flatten("", TributaryConfig.yaml(in, "default.yaml"), keys);
+        }
+        TributaryConfig defaults = TributaryConfig.load(null, Map.of());
+        keys.forEach((key, value) -> {
+            String text = value instanceof java.util.List<?> l ? String.join(",", l.stream().map(String::valueOf).toList())
+                    : value == null ? "" : String.valueOf(value);
+            // the default, given as a variable's text, is accepted and changes nothing
+            assertEquals(defaults, TributaryConfig.load(null, Map.of(Settings.envName(key), text)), key);
+        });
+    }
+
+    private static void flatten(String prefix, Map<?, ?> tree, Map<String, Object> out) {
+        tree.forEach((k, v) -> {
+            String key = prefix.isEmpty() ? String.valueOf(k) : prefix + "." + k;
+            if (v instanceof Map<?, ?> m) {
+                flatten(key, m, out);
+            } else {
+                out.put(key, v);
+            }
+        });
+    }
+
     private static String error(String name, String value) {
         return assertThrows(ConfigException.class, () -> TributaryConfig.load(null, Map.of(name, value))).getMessage();
     }
