@@ -3,22 +3,28 @@ package io.tributary;
 import com.hazelcast.core.HazelcastInstance;
 import io.tributary.cluster.Role;
 import io.tributary.config.TributaryConfig;
-import io.tributary.delivery.HttpDeliveryVerticle;
+import io.tributary.delivery.DeliveryModule;
+import io.tributary.edge.EdgeModule;
+import io.tributary.edge.EdgeRungs;
 import io.tributary.hotness.ContentHotness;
-import io.tributary.ingest.RtmpIngestVerticle;
+import io.tributary.ingest.IngestModule;
 import io.tributary.live.LiveStream;
 import io.tributary.live.LiveStreams;
-import io.tributary.live.PublishClaims;
 import io.tributary.live.Publications;
+import io.tributary.live.TimelineEvent;
+import io.tributary.live.TimelineEvents;
+import io.tributary.live.PublishClaims;
 import io.tributary.metrics.NodeMetrics;
 import io.tributary.ops.NodeApi;
 import io.tributary.ops.VerticleScaler;
+import io.tributary.router.RouterModule;
 import io.tributary.session.PlaybackSessions;
 import io.tributary.session.StreamCatalog;
 import io.tributary.topology.ClusterApi;
 import io.tributary.topology.ClusterJoin;
+import io.tributary.topology.ClusterTopology;
 import io.tributary.topology.NodeRoles;
-import io.vertx.core.DeploymentOptions;
+import io.tributary.topology.OriginRegistrations;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -26,11 +32,11 @@ import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * One Tributary node: a Vert.x instance with the ingest and delivery verticles and
- * the node-local live streams. Used by the launcher and by tests alike.
+ * One Tributary node, and the composition root: the cluster member and Vert.x, the live streams,
+ * the cluster view, sessions, hotness and the operator API, then a module per role, each
+ * deploying its verticle set and giving what the next needs. Used by the launcher and by tests alike.
  */
 public final class Node {
 
@@ -38,23 +44,34 @@ public final class Node {
 
     private final Vertx vertx;
     private final TributaryConfig config;
-    private final LiveStreams streams;
     private final NodeMetrics metrics;
-    private int httpPort;
-    private int rtmpPort;
-    private HazelcastInstance hazelcast;
-    private NodeRoles roles;
-    private PlaybackSessions sessions;
-    private ContentHotness hotness;
-    private VerticleScaler scaler;
-    private Publications publications;
-    private NodeApi api;
+    private final HazelcastInstance hazelcast;
+    private final LiveStreams streams;
+    private final Publications publications;
+    private final PlaybackSessions sessions;
+    private final ContentHotness hotness;
+    private final VerticleScaler scaler;
+    private final NodeRoles roles;
+    private final int httpPort;
+    private final int rtmpPort;
+    private final TearDown teardown;
 
-    private Node(Vertx vertx, TributaryConfig config, LiveStreams streams, NodeMetrics metrics) {
+    private Node(Vertx vertx, TributaryConfig config, NodeMetrics metrics, HazelcastInstance hazelcast, LiveStreams streams,
+                 Publications publications, PlaybackSessions sessions, ContentHotness hotness, VerticleScaler scaler, NodeRoles roles, int httpPort,
+                 int rtmpPort, TearDown teardown) {
         this.vertx = vertx;
         this.config = config;
-        this.streams = streams;
         this.metrics = metrics;
+        this.hazelcast = hazelcast;
+        this.streams = streams;
+        this.publications = publications;
+        this.sessions = sessions;
+        this.hotness = hotness;
+        this.scaler = scaler;
+        this.roles = roles;
+        this.httpPort = httpPort;
+        this.rtmpPort = rtmpPort;
+        this.teardown = teardown;
     }
 
     public static Future<Node> start(TributaryConfig config) {
@@ -65,20 +82,109 @@ public final class Node {
             LOG.info(String.format("cluster member %s up in %d ms, %s Vert.x in %d ms",
                     joined.hazelcast().getCluster().getLocalMember().getAddress(), joined.memberMillis(),
                     joined.clustered() ? "clustered" : "local", joined.vertxMillis()));
-            return start(config, metrics, joined);
+            TearDown teardown = new TearDown();
+            teardown.add(() -> ClusterJoin.leave(joined.vertx(), joined.hazelcast()));
+            // the answer is not bound to a context of this Vert.x: a failed start closes it
+            Promise<Node> answer = Promise.promise();
+            start(config, metrics, joined, teardown).onComplete(ar -> {
+                if (ar.succeeded()) {
+                    answer.complete(ar.result());
+                } else {
+                    LOG.log(Level.SEVERE, "node start failed", ar.cause());
+                    teardown.run().onComplete(x -> answer.fail(ar.cause()));
+                }
+            });
+            return answer.future();
         }).onSuccess(node -> LOG.info(String.format("node up in %d ms, roles %s",
                 (System.nanoTime() - started) / 1_000_000, config.topology().roles())));
     }
 
-    private static Future<Node> start(TributaryConfig config, NodeMetrics metrics, ClusterJoin.Joined joined) {
+    private static Future<Node> start(TributaryConfig config, NodeMetrics metrics, ClusterJoin.Joined joined, TearDown teardown) {
         Vertx vertx = joined.vertx();
-        AtomicReference<PlaybackSessions> playback = new AtomicReference<>();
-        LiveStreams streams = new LiveStreams(vertx, config, key -> {
-            metrics.forgetStream(key);
-            if (playback.get() != null) {
-                playback.get().forgetStream(key);
+        HazelcastInstance hz = joined.hazelcast();
+        TributaryConfig.Topology topo = config.topology();
+        int cores = Runtime.getRuntime().availableProcessors();
+        int httpInstances = config.http().instances() == 0 ? cores : config.http().instances();
+        int rtmpInstances = config.rtmp().instances() == 0 ? cores : config.rtmp().instances();
+        ForgottenStreams forgotten = new ForgottenStreams();
+        forgotten.subscribe(metrics::forgetStream);
+        LiveStreams streams = liveStreams(vertx, config, metrics);
+        // a stream dropped from this node is forgotten by its meters and sessions
+        TimelineEvents.Subscription removals = streams.events().subscribe("forget", vertx.getOrCreateContext(), e -> {
+            if (e instanceof TimelineEvent.StreamRemoved) {
+                forgotten.accept(e.stream());
             }
-        }, new LiveStreams.TranscodeEvents() {
+        });
+        teardown.add(() -> {
+            removals.close();
+            return Future.succeededFuture();
+        });
+
+        return ClusterTopology.start(vertx, hz).compose(cluster -> {
+            teardown.add(cluster::close);
+            // an edge's viewers watch any stream of the cluster, in the rendition order the edge learns
+            EdgeRungs edgeRungs = new EdgeRungs();
+            StreamCatalog catalog = topo.has(Role.EDGE)
+                    ? StreamCatalog.of(streams).with(cluster.registry()::holds, cluster.registry()::keys, edgeRungs::of)
+                    : StreamCatalog.of(streams);
+            PlaybackSessions sessions = new PlaybackSessions(vertx, config, catalog, metrics.registry(),
+                    PlaybackSessions.map(hz), cluster.self());
+            forgotten.subscribe(sessions::forgetStream);
+            ContentHotness hotness = new ContentHotness(vertx, config.hotness(), config.qoe(), hz, metrics.registry());
+            // every verticle set goes through the scaler: POST /api/v1/verticles/{name}/scale redeploys it
+            VerticleScaler scaler = new VerticleScaler(vertx);
+            NodeApi api = new NodeApi(streams, scaler).with(hotness::mount)
+                    .with(new ClusterApi(hz, cluster, joined.clustered())::mount);
+            teardown.add(() -> {
+                api.closing(); // stopping verticles need not wait long
+                return Future.succeededFuture();
+            });
+            teardown.add(sessions::close);
+            teardown.add(hotness::close);
+
+            // each stage starts when the one before it is up; once the last is, every earlier result is there
+            Future<Integer> httpPort = sessions.start()
+                    .compose(x -> hotness.start())
+                    .compose(x -> DeliveryModule.deploy(config.http(), streams, metrics, sessions, hotness, api, scaler,
+                            httpInstances));
+            Future<String> originUrl = httpPort.map(port -> "http://" + topo.advertiseHost() + ":" + port);
+            // only an origin publishes (the publication API every ingest protocol goes through), and registers its streams
+            Future<Publications> publications = originUrl.map(url -> {
+                if (!topo.has(Role.ORIGIN)) {
+                    return null;
+                }
+                OriginRegistrations registrations = OriginRegistrations.follow(vertx, cluster.registry(), streams, url);
+                teardown.add(registrations::close);
+                // clustered, a key is published on one origin at a time: the registry decides
+                return new Publications(streams, joined.clustered() ? registrations : PublishClaims.NONE, metrics, config.rtmp());
+            });
+            Future<Integer> rtmpPort = publications.compose(p -> p == null ? Future.succeededFuture(-1)
+                    : IngestModule.deploy(config.rtmp(), p, metrics, api::ingestStopGraceMillis, scaler, rtmpInstances));
+            Future<EdgeModule> edge = rtmpPort.compose(x -> !topo.has(Role.EDGE) ? Future.succeededFuture()
+                    : EdgeModule.start(vertx, topo.edge(), config.hotness(), cluster.registry(), metrics.registry(), hotness,
+                            sessions, edgeRungs, scaler, httpInstances, topo.has(Role.ORIGIN) ? streams.events() : null, key -> {
+                                if (streams.get(key) == null) { // an origin's own stream is forgotten when it ends here
+                                    forgotten.accept(key);
+                                }
+                            }).onSuccess(e -> teardown.add(e::close)));
+            Future<RouterModule> router = edge.compose(x -> !topo.has(Role.ROUTER) ? Future.succeededFuture()
+                    : RouterModule.start(vertx, topo.router(), cluster.directory(), scaler, httpInstances)
+                            .onSuccess(r -> teardown.add(r::close)));
+            return router.compose(x -> {
+                NodeRoles roles = new NodeRoles(topo.roles(), topo.advertiseHost(), cluster, originUrl.result(),
+                        edge.result() == null ? -1 : edge.result().port(),
+                        router.result() == null ? -1 : router.result().port(),
+                        router.result() == null ? null : router.result().routing());
+                return cluster.advertise(roles.advert()).map(y -> new Node(vertx, config, metrics, hz, streams,
+                        publications.result(), sessions,
+                        hotness, scaler, roles, httpPort.result(), rtmpPort.result(), teardown));
+            });
+        });
+    }
+
+    /** The live streams of this node, their transcoding and capacity reported in the metrics. */
+    private static LiveStreams liveStreams(Vertx vertx, TributaryConfig config, NodeMetrics metrics) {
+        LiveStreams streams = new LiveStreams(vertx, config, new LiveStreams.TranscodeEvents() {
             @Override
             public void dropped(String stream, String rendition, int frames) {
                 metrics.transcodeDropped(stream, rendition, frames);
@@ -98,58 +204,7 @@ public final class Node {
         });
         metrics.gauges(streams::publishing, () -> streams.all().size());
         metrics.transcodeCapacity(streams::transcodingLadders, streams::transcodePixelRate, config.transcode().maxPixelRate());
-        Node node = new Node(vertx, config, streams, metrics);
-        int cores = Runtime.getRuntime().availableProcessors();
-        int httpInstances = config.http().instances() == 0 ? cores : config.http().instances();
-        int rtmpInstances = config.rtmp().instances() == 0 ? cores : config.rtmp().instances();
-
-        AtomicReference<RtmpIngestVerticle> ingest = new AtomicReference<>();
-        AtomicReference<HttpDeliveryVerticle> delivery = new AtomicReference<>();
-        node.hazelcast = joined.hazelcast();
-        node.roles = new NodeRoles(vertx, config, joined.hazelcast(), streams, metrics.registry());
-        ClusterApi clusterApi = new ClusterApi(joined.hazelcast(), node.roles, joined.clustered());
-        return node.roles.prepare()
-                .compose(roles -> {
-                    HazelcastInstance hz = node.hazelcast;
-                    node.sessions = new PlaybackSessions(vertx, config, StreamCatalog.of(streams), metrics.registry(),
-                            PlaybackSessions.map(hz), hz.getCluster().getLocalMember().getUuid().toString());
-                    playback.set(node.sessions);
-                    node.hotness = new ContentHotness(vertx, config.hotness(), config.qoe(), hz, metrics.registry());
-                    node.scaler = new VerticleScaler(vertx);
-                    // clustered, a key is published on one origin at a time: the registry decides
-                    node.publications = new Publications(streams, joined.clustered() ? node.roles : PublishClaims.NONE,
-                            metrics, config.rtmp());
-                    node.api = new NodeApi(streams, node.scaler).with(node.hotness::mount).with(clusterApi::mount);
-                    return node.sessions.start().compose(x -> node.hotness.start());
-                })
-                // through the scaler: POST /api/v1/verticles/{ingest,delivery}/scale redeploys these sets (NodeRoles adds edge, router);
-                // only an origin ingests
-                .compose(x -> !config.topology().has(Role.ORIGIN) ? Future.<String>succeededFuture() : node.scaler.deploy("ingest", () -> {
-                    RtmpIngestVerticle v = new RtmpIngestVerticle(config.rtmp(), node.publications, metrics,
-                            node.api::ingestStopGraceMillis);
-                    ingest.compareAndSet(null, v);
-                    return v;
-                }, rtmpInstances))
-                .compose(id -> node.scaler.deploy("delivery", () -> {
-                    HttpDeliveryVerticle v = new HttpDeliveryVerticle(config.http(), streams, metrics, node.sessions,
-                            node.hotness, node.api);
-                    delivery.compareAndSet(null, v);
-                    return v;
-                }, httpInstances))
-                .compose(id -> node.roles.start(delivery.get().actualPort(), httpInstances, node.hotness, node.scaler,
-                        node.sessions, key -> {
-                            metrics.forgetStream(key);
-                            node.sessions.forgetStream(key);
-                        }))
-                .map(id -> {
-                    node.rtmpPort = ingest.get() == null ? -1 : ingest.get().actualPort();
-                    node.httpPort = delivery.get().actualPort();
-                    return node;
-                })
-                .recover(e -> {
-                    LOG.log(Level.SEVERE, "node start failed", e);
-                    return node.close().transform(x -> Future.<Node>failedFuture(e));
-                });
+        return streams;
     }
 
     /** This node's Hazelcast member (a one-member cluster on the embedded default). */
@@ -162,7 +217,7 @@ public final class Node {
         return hotness;
     }
 
-    /** The node's scalable verticle sets (delivery, ingest, ...). */
+    /** The node's scalable verticle sets (delivery, ingest, edge, router). */
     public VerticleScaler scaler() {
         return scaler;
     }
@@ -180,7 +235,7 @@ public final class Node {
         return config;
     }
 
-    /** The publication API: how any ingest protocol publishes a stream key on this node. */
+    /** The publication API: how any ingest protocol publishes a stream key here (null on a node without the origin role). */
     public Publications publications() {
         return publications;
     }
@@ -197,6 +252,7 @@ public final class Node {
         return httpPort;
     }
 
+    /** The RTMP port; -1 on a node without the origin role. */
     public int rtmpPort() {
         return rtmpPort;
     }
@@ -209,21 +265,14 @@ public final class Node {
         return "http://127.0.0.1:" + httpPort + path;
     }
 
+    /**
+     * Stops the roles, withdraws this node's streams and advert, closes sessions and hotness, then
+     * Vert.x (its verticle sets with it) leaves the event-bus cluster before the member goes.
+     */
     public Future<Void> close() {
-        if (api != null) {
-            api.closing();
-        }
-        if (hotness != null) {
-            hotness.close();
-        }
-        Future<Void> rolesClosed = roles == null ? Future.succeededFuture() : roles.close();
-        Future<Void> sessionsClosed = rolesClosed.otherwiseEmpty()
-                .compose(x -> sessions == null ? Future.<Void>succeededFuture() : sessions.close())
-                .otherwiseEmpty();
-        // Vert.x leaves the event-bus cluster before the member goes; not bound to a context of the
-        // Vert.x being closed: that one can no longer run callbacks
+        // not bound to a context of the Vert.x being closed: that one can no longer run callbacks
         Promise<Void> closed = Promise.promise();
-        sessionsClosed.onComplete(x -> ClusterJoin.leave(vertx, hazelcast).onComplete(closed));
+        teardown.run().onComplete(x -> closed.complete());
         return closed.future();
     }
 

@@ -7,7 +7,7 @@ public final class ConfigException extends RuntimeException {
         super(message);
     }
 
-    static ConfigException invalid(String key, String expected, Object got) {
+    public static ConfigException invalid(String key, String expected, Object got) {
         return new ConfigException("config key '" + key + "': expected " + expected + ", got '" + got + "'");
     }
 }

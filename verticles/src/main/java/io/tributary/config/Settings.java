@@ -170,6 +170,23 @@ public final class Settings {
         throw ConfigException.invalid(key, "one of " + names, v);
     }
 
+    /**
+     * Fails on a {@code TRIBUTARY_*} variable that names no key a getter read (nor one of
+     * {@code aliases}): a misspelt variable would otherwise leave its setting at the default.
+     */
+    public void rejectUnknownEnv(Set<String> aliases) {
+        Set<String> known = new java.util.HashSet<>(aliases);
+        for (String key : read) {
+            known.add(envName(key));
+        }
+        for (String name : new java.util.TreeSet<>(env.keySet())) {
+            if (name.startsWith("TRIBUTARY_") && !known.contains(name)) {
+                throw new ConfigException("environment variable '" + name + "' is not a config key"
+                        + " (TRIBUTARY_ + a key of conf/default.yaml, upper case, '.' and '-' as '_')");
+            }
+        }
+    }
+
     /** Fails on keys the file set that no getter read: most often a typo. */
     public void rejectUnknown() {
         for (String key : values.keySet()) {

@@ -6,7 +6,6 @@ import io.tributary.live.LiveStreams;
 import io.tributary.live.TimelineEvents;
 import io.tributary.metrics.NodeMetrics;
 import io.tributary.session.PlaybackSessions;
-import io.tributary.config.TributaryConfig;
 import io.tributary.ops.NodeRoutes;
 import io.tributary.ops.OpsFeed;
 import io.vertx.core.Future;
@@ -37,7 +36,7 @@ public final class HttpDeliveryVerticle extends VerticleBase {
     private static final Logger LOG = Logger.getLogger(HttpDeliveryVerticle.class.getName());
     static final String HLS_JS = "META-INF/resources/webjars/hls.js/1.4.12/dist/hls.min.js";
 
-    private final TributaryConfig.Http config;
+    private final HttpSettings config;
     private final LiveStreams streams;
     private final NodeMetrics metrics;
     private final PlaybackSessions sessions;
@@ -49,12 +48,12 @@ public final class HttpDeliveryVerticle extends VerticleBase {
     private HeldRequests held;
     private OpsFeed ops;
 
-    public HttpDeliveryVerticle(TributaryConfig.Http config, LiveStreams streams, NodeMetrics metrics,
+    public HttpDeliveryVerticle(HttpSettings config, LiveStreams streams, NodeMetrics metrics,
                                 PlaybackSessions sessions) {
         this(config, streams, metrics, sessions, null, NodeRoutes.NONE);
     }
 
-    public HttpDeliveryVerticle(TributaryConfig.Http config, LiveStreams streams, NodeMetrics metrics,
+    public HttpDeliveryVerticle(HttpSettings config, LiveStreams streams, NodeMetrics metrics,
                                 PlaybackSessions sessions, ContentHotness hotness, NodeRoutes nodeRoutes) {
         this.config = config;
         this.streams = streams;

@@ -28,6 +28,7 @@ public final class EdgePrewarm {
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicInteger warmed = new AtomicInteger();
     private long timer = -1;
+    private Runnable onStop = () -> { };
 
     /**
      * @param hottest the S1 content keys ({@code stream/rendition}), hottest first
@@ -128,9 +129,15 @@ public final class EdgePrewarm {
         return warmed.get();
     }
 
+    /** Also done when pre-warming stops (an event subscription feeding it, say). */
+    public void onStop(Runnable action) {
+        onStop = action;
+    }
+
     public void stop() {
         if (timer >= 0) {
             vertx.cancelTimer(timer);
         }
+        onStop.run();
     }
 }

@@ -1,9 +1,11 @@
 package io.tributary.edge;
 
+import io.tributary.config.Settings;
+
 import java.time.Duration;
 
 /**
- * How an edge serves and fetches.
+ * How an edge serves and fetches: the {@code edge.*} keys.
  *
  * @param host              interface the edge's HTTP server binds
  * @param port              its port
@@ -23,9 +25,25 @@ public record EdgeSettings(String host, int port, long cacheBytes, long maxObjec
                            Duration originTimeout, Duration holdTimeout, Duration mediaTtl, Duration negativeTtl,
                            Duration registryTtl, int originConnections) {
 
+    private static final Duration MS = Duration.ofMillis(1);
+    private static final Duration HOUR = Duration.ofHours(1);
+
+    /** The values of conf/default.yaml, for tests that build an edge without a node. */
     public static EdgeSettings defaults(String host, int port) {
         return new EdgeSettings(host, port, 512L << 20, 32L << 20, Duration.ofSeconds(2), Duration.ofSeconds(5),
                 Duration.ofSeconds(20), Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofSeconds(1), 256);
+    }
+
+    /** Reads every {@code edge.*} key; a bad value fails naming its key. */
+    public static EdgeSettings from(Settings s) {
+        long cache = (long) s.integer("edge.cache-mb", 1, 1 << 20) << 20;
+        // an object larger than the whole cache could never be kept: the cache's size bounds it
+        long maxObject = Math.min(cache, (long) s.integer("edge.max-object-mb", 1, 1 << 20) << 20);
+        return new EdgeSettings(s.string("edge.host"), s.integer("edge.port", 0, 65535), cache, maxObject,
+                s.duration("edge.connect-timeout", MS, HOUR), s.duration("edge.origin-timeout", MS, HOUR),
+                s.duration("edge.hold-timeout", MS, HOUR), s.duration("edge.media-ttl", MS, Duration.ofDays(1)),
+                s.duration("edge.negative-ttl", MS, HOUR), s.duration("edge.registry-ttl", MS, HOUR),
+                s.integer("edge.origin-connections", 1, 100_000));
     }
 
     public EdgeSettings {
@@ -45,10 +63,5 @@ public record EdgeSettings(String host, int port, long cacheBytes, long maxObjec
     public EdgeSettings withTimeouts(Duration connect, Duration origin, Duration hold) {
         return new EdgeSettings(host, port, cacheBytes, maxObjectBytes, connect, origin, hold, mediaTtl, negativeTtl,
                 registryTtl, originConnections);
-    }
-
-    public EdgeSettings withCacheBytes(long bytes) {
-        return new EdgeSettings(host, port, bytes, Math.min(maxObjectBytes, bytes), connectTimeout, originTimeout, holdTimeout,
-                mediaTtl, negativeTtl, registryTtl, originConnections);
     }
 }

@@ -12,7 +12,7 @@ import io.tributary.cluster.hotness.HotnessScore;
 import io.tributary.cluster.hotness.HotnessTiers;
 import io.tributary.cluster.hotness.Tier;
 import io.tributary.cluster.ring.ContentKey;
-import io.tributary.config.TributaryConfig;
+import io.tributary.session.QoeSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -44,8 +44,8 @@ public final class ContentHotness {
     }
 
     private final Vertx vertx;
-    private final TributaryConfig.Hotness config;
-    private final TributaryConfig.Qoe qoe;
+    private final HotnessSettings config;
+    private final QoeSettings qoe;
     private final HotnessPolicy policy;
     private final HotnessCounter counter;
     private final HotnessBoard board;
@@ -54,7 +54,7 @@ public final class ContentHotness {
     private volatile Snapshot snapshot;
     private long timer = -1;
 
-    public ContentHotness(Vertx vertx, TributaryConfig.Hotness config, TributaryConfig.Qoe qoe, HazelcastInstance hz,
+    public ContentHotness(Vertx vertx, HotnessSettings config, QoeSettings qoe, HazelcastInstance hz,
                           MeterRegistry meters) {
         this.vertx = vertx;
         this.config = config;

@@ -18,7 +18,7 @@ public final class RtmpIngestVerticle extends VerticleBase {
 
     private static final AtomicLong CONNECTION_IDS = new AtomicLong();
 
-    private final TributaryConfig.Rtmp config;
+    private final RtmpSettings config;
     /** The publication API every publish goes through. */
     private final Publications publications;
     private final NodeMetrics metrics;
@@ -26,7 +26,7 @@ public final class RtmpIngestVerticle extends VerticleBase {
     private final java.util.function.LongSupplier stopGraceMillis;
     private NetServer server;
 
-    public RtmpIngestVerticle(TributaryConfig.Rtmp config, Publications publications, NodeMetrics metrics,
+    public RtmpIngestVerticle(RtmpSettings config, Publications publications, NodeMetrics metrics,
                               java.util.function.LongSupplier stopGraceMillis) {
         this.config = config;
         this.publications = publications;

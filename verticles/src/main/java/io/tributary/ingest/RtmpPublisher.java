@@ -47,7 +47,7 @@ final class RtmpPublisher implements PublishSource {
     /** The peer or the network closed the connection. */
     private boolean closed;
 
-    RtmpPublisher(long id, NetSocket socket, TributaryConfig.Rtmp config, Publications publications, NodeMetrics metrics) {
+    RtmpPublisher(long id, NetSocket socket, RtmpSettings config, Publications publications, NodeMetrics metrics) {
         this.id = id;
         this.socket = socket;
         this.publications = publications;

@@ -56,7 +56,7 @@ public final class LiveStream {
 
     private final String key;
     private final Context writer;
-    private final TributaryConfig.Hls hls;
+    private final HlsSettings hls;
     private final List<LadderRung> ladder;
     private final TimelineEvents events;
     private final LiveStreams.TranscodeEvents transcodeEvents;
@@ -109,7 +109,7 @@ public final class LiveStream {
         boolean admit(LiveStream stream, long pixelRate);
     }
 
-    LiveStream(String key, Context writer, TributaryConfig.Hls hls, List<LadderRung> ladder, TimelineEvents events,
+    LiveStream(String key, Context writer, HlsSettings hls, List<LadderRung> ladder, TimelineEvents events,
                LiveStreams.TranscodeEvents transcodeEvents, LadderAdmission admission) {
         this.key = key;
         this.writer = writer;

@@ -1,5 +1,6 @@
 package io.tributary.live;
 
+import io.tributary.ingest.RtmpSettings;
 import io.tributary.StatusException;
 import io.tributary.config.TributaryConfig;
 import io.tributary.media.transcode.LadderRung;
@@ -10,7 +11,6 @@ import io.vertx.core.Vertx;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 
 /**
  * The node's live streams by key. Publications ({@link Publications}) attach and release
@@ -21,14 +21,13 @@ import java.util.function.Consumer;
 public final class LiveStreams {
 
     private final Vertx vertx;
-    private final TributaryConfig.Rtmp rtmp;
-    private final TributaryConfig.Hls hls;
-    private final TributaryConfig.Transcode transcode;
+    private final RtmpSettings rtmp;
+    private final HlsSettings hls;
+    private final TranscodeSettings transcode;
     /** Ladders encoding on this node and their pixel rate (admission control). */
     private final TranscodeCapacity capacity;
     private final ConcurrentHashMap<String, LiveStream> streams = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Long> timers = new ConcurrentHashMap<>();
-    private final Consumer<String> onRemoved;
     private final TranscodeEvents transcodeEvents;
     private final TimelineEvents events = new TimelineEvents();
     /** Draining: no new streams start here; live ones (and their publishers' reconnects) go on. */
@@ -47,12 +46,11 @@ public final class LiveStreams {
         }
     }
 
-    public LiveStreams(Vertx vertx, TributaryConfig config, Consumer<String> onRemoved, TranscodeEvents events) {
+    public LiveStreams(Vertx vertx, TributaryConfig config, TranscodeEvents events) {
         this.vertx = vertx;
         this.rtmp = config.rtmp();
         this.hls = config.hls();
         this.transcode = config.transcode();
-        this.onRemoved = onRemoved;
         this.transcodeEvents = events;
         this.capacity = new TranscodeCapacity(transcode.maxLadders(), transcode.maxPixelRate());
     }
@@ -102,7 +100,7 @@ public final class LiveStreams {
                     return new LiveStream(k, here, hls, admit(k), events, transcodeEvents, this::admitLadder);
                 }
                 if (existing.state() == LiveStream.State.LIVE
-                        && rtmp.duplicatePublish() == TributaryConfig.DuplicatePublish.REJECT) {
+                        && rtmp.duplicatePublish() == RtmpSettings.DuplicatePublish.REJECT) {
                     throw StatusException.conflict("stream key '" + k + "' is already being published");
                 }
                 return existing;
@@ -160,7 +158,7 @@ public final class LiveStreams {
     }
 
     private List<LadderRung> whenFull(long wanted) {
-        if (transcode.whenFull() == TributaryConfig.WhenFull.REJECT) {
+        if (transcode.whenFull() == TranscodeSettings.WhenFull.REJECT) {
             transcodeEvents.admission("rejected");
             throw new StatusException(503, capacity.describe(wanted));
         }
@@ -224,7 +222,6 @@ public final class LiveStreams {
         timers.put(stream.key(), vertx.setTimer(keep, id -> {
             timers.remove(stream.key(), id);
             if (streams.remove(stream.key(), stream)) {
-                onRemoved.accept(stream.key());
                 events.emit(new TimelineEvent.StreamRemoved(stream.key()));
             }
         }));

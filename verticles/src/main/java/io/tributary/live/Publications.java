@@ -1,5 +1,6 @@
 package io.tributary.live;
 
+import io.tributary.ingest.RtmpSettings;
 import io.tributary.cluster.registry.StreamHeldException;
 import io.tributary.config.StreamKeys;
 import io.tributary.config.TributaryConfig;
@@ -28,12 +29,12 @@ public final class Publications {
     private final LiveStreams streams;
     private final PublishClaims claims;
     private final NodeMetrics metrics;
-    private final TributaryConfig.Rtmp keys;
+    private final RtmpSettings keys;
 
     /**
      * @param keys which stream keys may publish ({@code rtmp.stream-keys}, for every protocol)
      */
-    public Publications(LiveStreams streams, PublishClaims claims, NodeMetrics metrics, TributaryConfig.Rtmp keys) {
+    public Publications(LiveStreams streams, PublishClaims claims, NodeMetrics metrics, RtmpSettings keys) {
         this.streams = streams;
         this.claims = claims;
         this.metrics = metrics;

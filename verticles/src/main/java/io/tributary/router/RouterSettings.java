@@ -1,11 +1,13 @@
 package io.tributary.router;
 
 import io.tributary.cluster.health.HealthPolicy;
+import io.tributary.config.ConfigException;
+import io.tributary.config.Settings;
 
 import java.time.Duration;
 
 /**
- * How a router sends viewers to edges.
+ * How a router sends viewers to edges: the {@code router.*} keys.
  *
  * @param host          interface the router binds
  * @param port          its port
@@ -23,9 +25,26 @@ public record RouterSettings(String host, int port, Mode mode, Duration checkInt
 
     public enum Mode { REDIRECT, PROXY }
 
+    /** The values of conf/default.yaml but host, port and mode, for tests that build a router without a node. */
     public static RouterSettings defaults(String host, int port, Mode mode) {
         return new RouterSettings(host, port, mode, Duration.ofSeconds(2), Duration.ofSeconds(1), HealthPolicy.DEFAULT,
                 0, Duration.ofSeconds(30));
+    }
+
+    /** Reads every {@code router.*} key; a bad value fails naming its key. */
+    public static RouterSettings from(Settings s) {
+        double bounded = s.decimal("router.bounded-load", 0, 1000);
+        if (bounded != 0 && bounded < 1) {
+            throw ConfigException.invalid("router.bounded-load", "0 (off) or a factor of at least 1", bounded);
+        }
+        HealthPolicy health = new HealthPolicy(s.integer("router.max-fails", 0, 1000),
+                s.duration("router.fail-timeout", Duration.ofMillis(100), Duration.ofHours(1)),
+                s.integer("router.fall", 1, 1000), s.integer("router.rise", 1, 1000));
+        return new RouterSettings(s.string("router.host"), s.integer("router.port", 0, 65535),
+                s.choice("router.mode", Mode.class),
+                s.duration("router.check-interval", Duration.ofMillis(50), Duration.ofMinutes(10)),
+                s.duration("router.check-timeout", Duration.ofMillis(10), Duration.ofMinutes(10)),
+                health, bounded, s.duration("router.proxy-timeout", Duration.ofMillis(100), Duration.ofHours(1)));
     }
 
     public RouterSettings {

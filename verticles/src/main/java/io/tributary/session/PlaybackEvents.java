@@ -2,7 +2,6 @@ package io.tributary.session;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.tributary.config.TributaryConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -29,11 +28,11 @@ public final class PlaybackEvents {
     private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
     private final Vertx vertx;
-    private final TributaryConfig.Kafka kafka;
+    private final KafkaSettings kafka;
     private final Counter kafkaFailed;
     private KafkaProducer<String, String> producer;
 
-    PlaybackEvents(Vertx vertx, TributaryConfig.Kafka kafka, MeterRegistry registry) {
+    PlaybackEvents(Vertx vertx, KafkaSettings kafka, MeterRegistry registry) {
         this.vertx = vertx;
         this.kafka = kafka;
         this.kafkaFailed = Counter.builder("playback_events_kafka_failed_total")

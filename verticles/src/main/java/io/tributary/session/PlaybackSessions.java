@@ -36,7 +36,7 @@ public final class PlaybackSessions {
 
     private final Vertx vertx;
     private final TributaryConfig config;
-    private volatile StreamCatalog streams;
+    private final StreamCatalog streams;
     private final MeterRegistry registry;
     private final IMap<String, HazelcastJsonValue> shared;
     private final String node;
@@ -127,11 +127,6 @@ public final class PlaybackSessions {
 
     BeaconLimiter limiter() {
         return limiter;
-    }
-
-    /** Widens the streams attributed here (an edge serves the cluster's streams, not only its own). */
-    public void catalog(StreamCatalog catalog) {
-        this.streams = catalog;
     }
 
     /** The stream's meters, or null when the stream does not exist here (no label for it then). */

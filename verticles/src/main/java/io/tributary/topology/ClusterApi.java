@@ -22,10 +22,10 @@ import java.util.Map;
 public final class ClusterApi {
 
     private final HazelcastInstance hz;
-    private final NodeRoles roles;
+    private final ClusterTopology roles;
     private final boolean clustered;
 
-    public ClusterApi(HazelcastInstance hz, NodeRoles roles, boolean clustered) {
+    public ClusterApi(HazelcastInstance hz, ClusterTopology roles, boolean clustered) {
         this.hz = hz;
         this.roles = roles;
         this.clustered = clustered;

@@ -78,7 +78,7 @@ class DockerFilesTest {
         }
         TributaryConfig router = TributaryConfig.load(null, env((Map<?, ?>) ((Map<?, ?>) services.get("router")).get("environment")));
         // a redirect would send a browser on the host to an edge's compose-network address
-        assertEquals("proxy", router.topology().router().mode(), "the compose router proxies");
+        assertEquals(io.tributary.router.RouterSettings.Mode.PROXY, router.topology().router().mode(), "the compose router proxies");
         assertEquals(1, images.size(), "every node runs the same image: " + images);
         assertEquals("docker/Dockerfile", ((Map<?, ?>) ((Map<?, ?>) services.get("origin")).get("build")).get("dockerfile"));
         for (String name : NODES) {
@@ -173,7 +173,7 @@ class DockerFilesTest {
             }
             if (config.topology().has(Role.ROUTER)) {
                 assertEquals(config.topology().router().port(), ports.get("router"), name);
-                assertEquals("proxy", config.topology().router().mode(), name + ": players outside the cluster cannot reach pod IPs");
+                assertEquals(io.tributary.router.RouterSettings.Mode.PROXY, config.topology().router().mode(), name + ": players outside the cluster cannot reach pod IPs");
             }
             if (config.topology().has(Role.ORIGIN)) {
                 assertEquals(config.rtmp().port(), ports.get("rtmp"), name);

@@ -23,8 +23,8 @@ class TopologyConfigTest {
         assertEquals(8080, c.http().port());
         assertEquals(8081, c.topology().edge().port());
         assertEquals(8082, c.topology().router().port());
-        assertEquals("redirect", c.topology().router().mode());
-        assertEquals(Duration.ofSeconds(30), c.topology().router().failTimeout());
+        assertEquals(io.tributary.router.RouterSettings.Mode.REDIRECT, c.topology().router().mode());
+        assertEquals(Duration.ofSeconds(30), c.topology().router().health().failTimeout());
         assertEquals("127.0.0.1", c.topology().advertiseHost(), "cluster.host when advertise-host is empty");
     }
 
@@ -36,7 +36,7 @@ class TopologyConfigTest {
         assertEquals(Set.of(Role.EDGE, Role.ROUTER), c.topology().roles());
         assertFalse(c.topology().has(Role.ORIGIN));
         assertEquals("edge-1.example", c.topology().advertiseHost());
-        assertEquals("proxy", c.topology().router().mode());
+        assertEquals(io.tributary.router.RouterSettings.Mode.PROXY, c.topology().router().mode());
         // the explicit key wins over the alias
         assertFalse(TributaryConfig.load(null, Map.of("TRIBUTARY_CLUSTER", "true", "TRIBUTARY_CLUSTER_ENABLED", "false"))
                 .cluster().enabled());

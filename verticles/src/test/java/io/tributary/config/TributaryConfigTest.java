@@ -29,9 +29,9 @@ class TributaryConfigTest {
         assertEquals(Path.of("data"), c.dataDir());
         // live ABR by default, within a budget that scales with the cores
         assertEquals(io.tributary.media.transcode.Ladder.SEED, c.transcode().ladder());
-        assertEquals(TributaryConfig.AUTO_PIXEL_RATE_PER_CORE * Runtime.getRuntime().availableProcessors(),
+        assertEquals(io.tributary.live.TranscodeSettings.AUTO_PIXEL_RATE_PER_CORE * Runtime.getRuntime().availableProcessors(),
                 c.transcode().maxPixelRate());
-        assertEquals(TributaryConfig.WhenFull.PASSTHROUGH, c.transcode().whenFull());
+        assertEquals(io.tributary.live.TranscodeSettings.WhenFull.PASSTHROUGH, c.transcode().whenFull());
     }
 
     @Test

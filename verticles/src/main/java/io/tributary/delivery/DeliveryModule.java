@@ -1,0 +1,30 @@
+package io.tributary.delivery;
+
+import io.tributary.FirstInstance;
+import io.tributary.hotness.ContentHotness;
+import io.tributary.live.LiveStreams;
+import io.tributary.metrics.NodeMetrics;
+import io.tributary.ops.NodeRoutes;
+import io.tributary.ops.VerticleScaler;
+import io.tributary.session.PlaybackSessions;
+import io.vertx.core.Future;
+
+/**
+ * The node's HTTP server on {@code http.port}: an origin's {@code /live}, and on every node the
+ * pages, beacons, {@code /metrics}, {@code /health} and the operator API ({@code nodeRoutes}),
+ * as the verticle set {@code delivery}.
+ */
+public final class DeliveryModule {
+
+    private DeliveryModule() {
+    }
+
+    /** Deploys {@code instances} delivery verticles; gives the port they serve on. */
+    public static Future<Integer> deploy(HttpSettings config, LiveStreams streams, NodeMetrics metrics,
+                                         PlaybackSessions sessions, ContentHotness hotness, NodeRoutes nodeRoutes,
+                                         VerticleScaler scaler, int instances) {
+        FirstInstance<HttpDeliveryVerticle> verticles = new FirstInstance<>(
+                () -> new HttpDeliveryVerticle(config, streams, metrics, sessions, hotness, nodeRoutes));
+        return scaler.deploy("delivery", verticles, instances).map(id -> verticles.first().actualPort());
+    }
+}

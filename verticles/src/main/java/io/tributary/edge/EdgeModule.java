@@ -1,0 +1,80 @@
+package io.tributary.edge;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tributary.FirstInstance;
+import io.tributary.cluster.registry.HazelcastStreamRegistry;
+import io.tributary.hotness.HotnessSettings;
+import io.tributary.hotness.ContentHotness;
+import io.tributary.live.TimelineEvent;
+import io.tributary.live.TimelineEvents;
+import io.tributary.ops.VerticleScaler;
+import io.tributary.session.PlaybackSessions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.util.function.Consumer;
+
+/**
+ * The edge role: a cache in front of the cluster's origins serving {@code /live} for any stream
+ * on its own port, as the verticle set {@code edge}. It takes segment TTLs from hotness, counts
+ * its requests there and pre-warms S1, and attributes its viewers to the sessions.
+ */
+public final class EdgeModule {
+
+    private final VerticleScaler scaler;
+    private final EdgeFetcher fetcher;
+    private final EdgePrewarm prewarm;
+    private final int port;
+
+    private EdgeModule(VerticleScaler scaler, EdgeFetcher fetcher, EdgePrewarm prewarm, int port) {
+        this.scaler = scaler;
+        this.fetcher = fetcher;
+        this.prewarm = prewarm;
+        this.port = port;
+    }
+
+    /**
+     * Deploys {@code instances} edge verticles. {@code rungs}: the rendition orders the edge learns,
+     * shared with the session catalogue; {@code streamGone}: told each key that leaves the registry.
+     */
+    public static Future<EdgeModule> start(Vertx vertx, EdgeSettings settings, HotnessSettings hotnessConfig,
+                                           HazelcastStreamRegistry registry, MeterRegistry meters, ContentHotness hotness,
+                                           PlaybackSessions sessions, EdgeRungs rungs, VerticleScaler scaler, int instances,
+                                           TimelineEvents localStreams, Consumer<String> streamGone) {
+        // the edge's verticles count each request into hotness themselves (region included): no fetcher counter
+        EdgeFetcher fetcher = new EdgeFetcher(vertx, settings, registry, meters, k -> hotness.ttl(k.stream(), k.rendition()), null);
+        registry.onRemoved(key -> {
+            rungs.forget(key);
+            streamGone.accept(key);
+        });
+        FirstInstance<EdgeVerticle> verticles = new FirstInstance<>(() -> new EdgeVerticle(settings, fetcher, hotness, sessions, rungs));
+        return scaler.deploy("edge", verticles, instances).map(id -> {
+            EdgePrewarm prewarm = new EdgePrewarm(vertx, fetcher, hotness::hottest, hotnessConfig.prewarmRenditions());
+            prewarm.start(hotnessConfig.mergeInterval().toMillis());
+            if (localStreams != null) {
+                // an origin on this node says when a segment completes: S1 segments are fetched then, not a round later
+                TimelineEvents.Subscription completions = localStreams.subscribe("edge-prewarm", vertx.getOrCreateContext(), e -> {
+                    if (e instanceof TimelineEvent.SegmentCompleted s) {
+                        prewarm.segmentCompleted(s.stream(), s.rendition(), s.msn());
+                    }
+                });
+                prewarm.onStop(completions::close);
+            }
+            FunctionCounter.builder("tributary_edge_prewarmed_segments_total", prewarm, EdgePrewarm::warmed)
+                    .description("segments this edge fetched for S1 content before any viewer asked").register(meters);
+            return new EdgeModule(scaler, fetcher, prewarm, verticles.first().actualPort());
+        }).recover(e -> fetcher.close().transform(x -> Future.failedFuture(e)));
+    }
+
+    /** The port the edge serves {@code /live} on. */
+    public int port() {
+        return port;
+    }
+
+    /** Stops pre-warming, the edge verticles and the fetcher's clients. */
+    public Future<Void> close() {
+        prewarm.stop();
+        return scaler.undeploy("edge").otherwiseEmpty().compose(x -> fetcher.close()).otherwiseEmpty().mapEmpty();
+    }
+}

@@ -1,0 +1,49 @@
+package io.tributary.router;
+
+import io.tributary.FirstInstance;
+import io.tributary.cluster.directory.NodeDirectory;
+import io.tributary.ops.VerticleScaler;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+/**
+ * The router role: sends {@code /live} requests to an edge on a ring of the cluster's edges
+ * (followed in the node directory, checked actively and passively), as the verticle set
+ * {@code router} on its own port.
+ */
+public final class RouterModule {
+
+    private final VerticleScaler scaler;
+    private final EdgeRouting routing;
+    private final int port;
+
+    private RouterModule(VerticleScaler scaler, EdgeRouting routing, int port) {
+        this.scaler = scaler;
+        this.routing = routing;
+        this.port = port;
+    }
+
+    public static Future<RouterModule> start(Vertx vertx, RouterSettings settings, NodeDirectory directory,
+                                             VerticleScaler scaler, int instances) {
+        EdgeRouting routing = new EdgeRouting(vertx, settings, directory::edges).start();
+        directory.onChange(routing::membersChanged);
+        FirstInstance<RouterVerticle> verticles = new FirstInstance<>(() -> new RouterVerticle(routing));
+        return scaler.deploy("router", verticles, instances)
+                .map(id -> new RouterModule(scaler, routing, verticles.first().actualPort()))
+                .recover(e -> routing.close().transform(x -> Future.failedFuture(e)));
+    }
+
+    /** The port the router answers {@code /live} on. */
+    public int port() {
+        return port;
+    }
+
+    /** The ring, its health and the pick: what tests and the operator look at. */
+    public EdgeRouting routing() {
+        return routing;
+    }
+
+    public Future<Void> close() {
+        return scaler.undeploy("router").otherwiseEmpty().compose(x -> routing.close()).otherwiseEmpty().mapEmpty();
+    }
+}
