@@ -3,6 +3,7 @@ package io.tributary;
 import com.hazelcast.core.HazelcastInstance;
 import io.tributary.cluster.Role;
 import io.tributary.config.TributaryConfig;
+import io.tributary.control.ControlPlane;
 import io.tributary.delivery.HttpDeliveryVerticle;
 import io.tributary.hotness.ContentHotness;
 import io.tributary.ingest.RtmpIngestVerticle;
@@ -47,6 +48,7 @@ public final class Node {
     private ContentHotness hotness;
     private VerticleScaler scaler;
     private NodeApi api;
+    private ControlPlane control;
 
     private Node(Vertx vertx, TributaryConfig config, LiveStreams streams, NodeMetrics metrics) {
         this.vertx = vertx;
@@ -105,7 +107,6 @@ public final class Node {
         AtomicReference<HttpDeliveryVerticle> delivery = new AtomicReference<>();
         node.hazelcast = joined.hazelcast();
         node.roles = new NodeRoles(vertx, config, joined.hazelcast(), streams, metrics.registry());
-        ClusterApi clusterApi = new ClusterApi(joined.hazelcast(), node.roles, joined.clustered());
         return node.roles.prepare()
                 .compose(roles -> {
                     HazelcastInstance hz = node.hazelcast;
@@ -114,8 +115,10 @@ public final class Node {
                     playback.set(node.sessions);
                     node.hotness = new ContentHotness(vertx, config.hotness(), config.qoe(), hz, metrics.registry());
                     node.scaler = new VerticleScaler(vertx);
-                    node.api = new NodeApi(streams, node.scaler).with(node.hotness::mount).with(clusterApi::mount);
-                    return node.sessions.start().compose(x -> node.hotness.start());
+                    node.control = new ControlPlane(vertx, hz, streams, node.scaler);
+                    node.api = new NodeApi(node.control).with(node.hotness::mount)
+                            .with(new ClusterApi(hz, node.roles, joined.clustered(), node.control.commands())::mount);
+                    return node.control.start().compose(x -> node.sessions.start()).compose(x -> node.hotness.start());
                 })
                 // through the scaler: POST /api/v1/verticles/{ingest,delivery}/scale redeploys these sets (NodeRoles adds edge, router);
                 // only an origin ingests
@@ -207,7 +210,8 @@ public final class Node {
         if (hotness != null) {
             hotness.close();
         }
-        Future<Void> rolesClosed = roles == null ? Future.succeededFuture() : roles.close();
+        Future<Void> controlClosed = control == null ? Future.succeededFuture() : control.close().otherwiseEmpty();
+        Future<Void> rolesClosed = controlClosed.compose(x -> roles == null ? Future.succeededFuture() : roles.close());
         Future<Void> sessionsClosed = rolesClosed.otherwiseEmpty()
                 .compose(x -> sessions == null ? Future.<Void>succeededFuture() : sessions.close())
                 .otherwiseEmpty();

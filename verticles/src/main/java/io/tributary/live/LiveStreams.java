@@ -150,9 +150,14 @@ public final class LiveStreams {
         return List.of();
     }
 
-    /** Stops new publishes on this node for good; streams live now continue. */
+    /** Stops new publishes on this node until {@link #undrain()}; streams live now continue. */
     public void drain() {
         draining = true;
+    }
+
+    /** Takes new publishes again after {@link #drain()}. */
+    public void undrain() {
+        draining = false;
     }
 
     public boolean draining() {
