@@ -93,8 +93,10 @@ public final class NodeControl {
             case DESCRIBE:
                 return Future.succeededFuture(describeSelf());
             default:
-                return Future.failedFuture(StatusException.badRequest("unknown command " + name
-                        + " (known: " + SCALE + ", " + DRAIN + ", " + UNDRAIN + ", " + DESCRIBE + ")"));
+                String known = SCALE + ", " + DRAIN + ", " + UNDRAIN + ", " + DESCRIBE;
+                return Future.failedFuture(StatusException.badRequest(name instanceof String
+                        ? "unknown command '" + name + "' (known: " + known + ")"
+                        : "a command needs \"command\": one of " + known));
         }
     }
 
