@@ -3,6 +3,7 @@ package io.tributary;
 import com.hazelcast.core.HazelcastInstance;
 import io.tributary.cluster.Role;
 import io.tributary.config.TributaryConfig;
+import io.tributary.control.ControlPlane;
 import io.tributary.delivery.DeliveryModule;
 import io.tributary.edge.EdgeModule;
 import io.tributary.edge.EdgeRungs;
@@ -133,8 +134,10 @@ public final class Node {
             ContentHotness hotness = new ContentHotness(vertx, config.hotness(), config.qoe(), hz, metrics.registry());
             // every verticle set goes through the scaler: POST /api/v1/verticles/{name}/scale redeploys it
             VerticleScaler scaler = new VerticleScaler(vertx);
-            NodeApi api = new NodeApi(streams, scaler).with(hotness::mount)
-                    .with(new ClusterApi(hz, cluster, joined.clustered())::mount);
+            // operator commands reach any node of the cluster over the event bus
+            ControlPlane control = new ControlPlane(vertx, hz, streams, scaler);
+            NodeApi api = new NodeApi(control).with(hotness::mount)
+                    .with(new ClusterApi(hz, cluster, joined.clustered(), control.commands())::mount);
             teardown.add(() -> {
                 api.closing(); // stopping verticles need not wait long
                 return Future.succeededFuture();
@@ -143,7 +146,9 @@ public final class Node {
             teardown.add(hotness::close);
 
             // each stage starts when the one before it is up; once the last is, every earlier result is there
-            Future<Integer> httpPort = sessions.start()
+            teardown.add(control::close);
+            Future<Integer> httpPort = control.start()
+                    .compose(x -> sessions.start())
                     .compose(x -> hotness.start())
                     .compose(x -> DeliveryModule.deploy(config.http(), streams, metrics, sessions, hotness, api, scaler,
                             httpInstances));

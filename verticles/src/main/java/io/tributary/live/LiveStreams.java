@@ -181,9 +181,14 @@ public final class LiveStreams {
         });
     }
 
-    /** Stops new publishes on this node for good; streams live now continue. */
+    /** Stops new publishes on this node until {@link #undrain()}; streams live now continue. */
     public void drain() {
         draining = true;
+    }
+
+    /** Takes new publishes again after {@link #drain()}. */
+    public void undrain() {
+        draining = false;
     }
 
     public boolean draining() {

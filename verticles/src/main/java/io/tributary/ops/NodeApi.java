@@ -1,7 +1,9 @@
 package io.tributary.ops;
 
 import io.tributary.StatusException;
-import io.tributary.live.LiveStreams;
+import io.tributary.control.ControlPlane;
+import io.tributary.control.NodeControl;
+import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -9,8 +11,12 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
 /**
- * Operator endpoints of a node: {@code POST /api/v1/node/drain}, {@code GET /api/v1/verticles}
- * and {@code POST /api/v1/verticles/{name}/scale} with {@code {"instances": N}}.
+ * Operator endpoints. For any node of the cluster, named by its member id, through its command
+ * address: {@code POST /api/v1/nodes/{node}/drain}, {@code .../undrain},
+ * {@code POST /api/v1/nodes/{node}/verticles/{name}/scale} with {@code {"instances": N}} and
+ * {@code GET /api/v1/nodes/{node}/verticles}. For this node, the same commands run here:
+ * {@code POST /api/v1/node/drain}, {@code /api/v1/node/undrain}, {@code GET /api/v1/verticles}
+ * and {@code POST /api/v1/verticles/{name}/scale}.
  */
 public final class NodeApi implements NodeRoutes {
 
@@ -21,12 +27,10 @@ public final class NodeApi implements NodeRoutes {
     private volatile boolean closing;
     private final java.util.List<java.util.function.Consumer<Router>> more = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    private final LiveStreams streams;
-    private final VerticleScaler scaler;
+    private final ControlPlane control;
 
-    public NodeApi(LiveStreams streams, VerticleScaler scaler) {
-        this.streams = streams;
-        this.scaler = scaler;
+    public NodeApi(ControlPlane control) {
+        this.control = control;
     }
 
     /** Routes of other node services (hotness...) mounted with these. */
@@ -55,16 +59,33 @@ public final class NodeApi implements NodeRoutes {
         for (java.util.function.Consumer<Router> r : more) {
             r.accept(router);
         }
-        router.post("/api/v1/node/drain").handler(ctx -> {
-            streams.drain();
-            ctx.json(new JsonObject().put("status", "DRAINING").put("streams", streams.all().size())
-                    .put("publishers", streams.publishing()));
+        BodyHandler body = BodyHandler.create().setBodyLimit(4096);
+        // this node
+        router.post("/api/v1/node/drain").handler(ctx -> answer(ctx, control.local().execute(NodeControl.drain())));
+        router.post("/api/v1/node/undrain").handler(ctx -> answer(ctx, control.local().execute(NodeControl.undrain())));
+        router.get("/api/v1/verticles").handler(ctx -> answer(ctx, control.local().execute(NodeControl.describe())));
+        router.post("/api/v1/verticles/:name/scale").handler(body).handler(ctx ->
+                answer(ctx, control.local().execute(NodeControl.scale(ctx.pathParam("name"), instances(ctx)))));
+        // any node, through its command address
+        router.post("/api/v1/nodes/:node/drain").handler(ctx -> send(ctx, NodeControl.drain()));
+        router.post("/api/v1/nodes/:node/undrain").handler(ctx -> send(ctx, NodeControl.undrain()));
+        router.get("/api/v1/nodes/:node/verticles").handler(ctx -> send(ctx, NodeControl.describe()));
+        router.post("/api/v1/nodes/:node/verticles/:name/scale").handler(body).handler(ctx -> {
+            control.commands().requireMember(ctx.pathParam("node")); // an unknown node is a 404 whatever the body
+            send(ctx, NodeControl.scale(ctx.pathParam("name"), instances(ctx)));
         });
-        router.get("/api/v1/verticles").handler(ctx -> ctx.json(scaler.describe()));
-        router.post("/api/v1/verticles/:name/scale").handler(BodyHandler.create().setBodyLimit(4096)).handler(this::scale);
     }
 
-    private void scale(RoutingContext ctx) {
+    private void send(RoutingContext ctx, JsonObject command) {
+        answer(ctx, control.commands().send(ctx.pathParam("node"), command));
+    }
+
+    private static void answer(RoutingContext ctx, Future<JsonObject> reply) {
+        reply.onSuccess(ctx::json).onFailure(ctx::fail);
+    }
+
+    /** The body's {@code instances}: 400 naming the problem unless it is an integer (its range is the scaler's to check). */
+    private static int instances(RoutingContext ctx) {
         JsonObject body;
         try {
             body = ctx.body().asJsonObject();
@@ -76,8 +97,6 @@ public final class NodeApi implements NodeRoutes {
             throw StatusException.badRequest("body must be a JSON object like {\"instances\": 4} (instances: an integer)");
         }
         long instances = ((Number) n).longValue();
-        scaler.scale(ctx.pathParam("name"), (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, instances)))
-                .onSuccess(ctx::json)
-                .onFailure(ctx::fail);
+        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, instances));
     }
 }

@@ -1,6 +1,7 @@
 package io.tributary.ops;
 
 import io.tributary.StatusException;
+import io.tributary.control.VerticleSets;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -26,7 +27,7 @@ import java.util.logging.Logger;
  * (in-flight and LL-HLS blocked requests, live publishers) before they go. The answer does not
  * wait for that retirement, which lasts as long as the oldest request or publisher it serves.
  */
-public final class VerticleScaler {
+public final class VerticleScaler implements VerticleSets {
 
     private static final Logger LOG = Logger.getLogger(VerticleScaler.class.getName());
     public static final int MAX_INSTANCES = 64;
@@ -71,7 +72,8 @@ public final class VerticleScaler {
                 : vertx.deployVerticle(factory, new DeploymentOptions().setInstances(instances - 1));
     }
 
-    /** Redeploys {@code name} with {@code instances} verticles; fails with 400/404/409 on a bad request. */
+    /** Redeploys {@code name} with {@code instances} verticles; fails with 400/409 on a bad request. */
+    @Override
     public Future<JsonObject> scale(String name, int instances) {
         if (instances < 1 || instances > MAX_INSTANCES) {
             return Future.failedFuture(StatusException.badRequest("instances must be an integer from 1 to " + MAX_INSTANCES
@@ -82,7 +84,7 @@ public final class VerticleScaler {
             set = sets.get(name);
             if (set == null) {
                 return Future.failedFuture(StatusException.badRequest("no verticle set named '" + name
-                        + "' on this node (known: " + String.join(", ", sets.keySet()) + ")"));
+                        + "' (known: " + String.join(", ", sets.keySet()) + ")"));
             }
             if (set.scaling) {
                 return Future.failedFuture(StatusException.conflict("'" + name + "' is being scaled already"));
@@ -137,6 +139,7 @@ public final class VerticleScaler {
     }
 
     /** {"sets":[{"name","instances"}], "retiring": n}. */
+    @Override
     public JsonObject describe() {
         JsonArray out = new JsonArray();
         synchronized (sets) {

@@ -7,28 +7,39 @@ import com.hazelcast.map.IMap;
 import com.hazelcast.projection.Projections;
 import io.tributary.cluster.SharedMaps;
 import io.tributary.cluster.directory.NodeAdvert;
+import io.tributary.control.NodeCommands;
+import io.tributary.control.NodeControl;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * {@code GET /api/v1/cluster}: the members (oldest first), their roles and HTTP URLs, the streams
- * each originates and the player sessions each serves, read from the shared maps on a worker.
+ * each originates and the player sessions each serves, read from the shared maps on a worker;
+ * and each member's verticle sets and instance counts, asked over its command address.
  */
 public final class ClusterApi {
+
+    /** A member slower than this to describe itself is listed without its sets. */
+    static final long DESCRIBE_TIMEOUT_MS = 2000;
 
     private final HazelcastInstance hz;
     private final ClusterTopology roles;
     private final boolean clustered;
+    private final NodeCommands commands;
 
-    public ClusterApi(HazelcastInstance hz, ClusterTopology roles, boolean clustered) {
+    public ClusterApi(HazelcastInstance hz, ClusterTopology roles, boolean clustered, NodeCommands commands) {
         this.hz = hz;
         this.roles = roles;
         this.clustered = clustered;
+        this.commands = commands;
     }
 
     public void mount(Router router) {
@@ -36,7 +47,23 @@ public final class ClusterApi {
     }
 
     private void get(RoutingContext ctx) {
-        ctx.vertx().executeBlocking(this::describe, false).onSuccess(ctx::json).onFailure(ctx::fail);
+        ctx.vertx().executeBlocking(this::describe, false).compose(this::withVerticles).onSuccess(ctx::json).onFailure(ctx::fail);
+    }
+
+    /**
+     * Adds {@code "verticles": {"sets": [...], "retiring": n}} and {@code "draining"} to each member;
+     * one that cannot answer gets {@code "verticles": null} and the reason, the rest still show.
+     */
+    private Future<JsonObject> withVerticles(JsonObject cluster) {
+        List<Future<?>> asks = new ArrayList<>();
+        for (Object o : cluster.getJsonArray("members")) {
+            JsonObject m = (JsonObject) o;
+            asks.add(commands.send(m.getString("member"), NodeControl.describe(), DESCRIBE_TIMEOUT_MS)
+                    .onSuccess(d -> m.put("verticles", new JsonObject().put("sets", d.getJsonArray("sets"))
+                            .put("retiring", d.getInteger("retiring"))).put("draining", d.getBoolean("draining")))
+                    .onFailure(e -> m.putNull("verticles").put("verticlesError", e.getMessage())));
+        }
+        return Future.join(asks).transform(x -> Future.succeededFuture(cluster));
     }
 
     JsonObject describe() {
