@@ -7,6 +7,7 @@ import io.tributary.metrics.NodeMetrics;
 import io.tributary.session.PlaybackSessions;
 import io.tributary.config.TributaryConfig;
 import io.tributary.http.Routers;
+import io.tributary.http.SameOrigin;
 import io.tributary.ops.NodeRoutes;
 import io.tributary.ops.OpsFeed;
 import io.vertx.core.Future;
@@ -101,7 +102,7 @@ public final class HttpDeliveryVerticle extends VerticleBase {
         router.get("/").handler(ctx -> page(ctx, index));
         router.get("/play/:key").handler(ctx -> page(ctx, play));
         router.get("/ops").handler(ctx -> page(ctx, opsPage));
-        router.get("/ws/ops").handler(ops::accept);
+        router.get("/ws/ops").handler(SameOrigin::require).handler(ops::accept); // no CORS for WebSockets: refuse other pages
         router.get("/assets/hls.min.js").handler(ctx -> ctx.response()
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/javascript; charset=utf-8")
                 .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=86400")

@@ -31,7 +31,8 @@ public final class Routers {
             router.route(path).handler(cors.handler()).handler(PlayerCors::forEveryone);
         }
         router.route().last().handler(ctx -> ctx.fail(StatusException.notFound("no such resource: " + HttpFailures.path(ctx))));
-        router.route().failureHandler(HttpFailures::handle);
+        // last: a route's own failure handler (the beacons' 413 -> 400) runs first
+        router.route().last().failureHandler(HttpFailures::handle);
         return router;
     }
 }

@@ -216,6 +216,44 @@ class CorsAndProblemsTest {
         assertEquals("*", header(badSid, "access-control-allow-origin"));
     }
 
+    @Test
+    void operatorFeedRefusesPagesOfOtherOrigins() throws Exception {
+        int port = URI.create(origin).getPort();
+        assertEquals(403, upgrade(port, "127.0.0.1:" + port, "https://evil.example", null));
+        assertEquals(403, upgrade(port, "127.0.0.1:" + port, "http://127.0.0.1:" + (port + 1), null));
+        assertEquals(403, upgrade(port, "127.0.0.1:" + port, "null", null));
+        assertEquals(101, upgrade(port, "127.0.0.1:" + port, "http://127.0.0.1:" + port, null));
+        // behind a front proxy, the page's origin is the proxy's host
+        assertEquals(101, upgrade(port, "127.0.0.1:" + port, "https://ops.example", "ops.example"));
+        assertEquals(101, upgrade(port, "127.0.0.1:" + port, null, null), "a tool without Origin");
+        // beacons are for players anywhere
+        assertEquals(101, upgradeTo("/ws/qoe", port, "127.0.0.1:" + port, PLAYER_ORIGIN, null));
+    }
+
+    private static int upgrade(int port, String host, String origin, String forwardedHost) throws Exception {
+        return upgradeTo("/ws/ops", port, host, origin, forwardedHost);
+    }
+
+    /** The status of a WebSocket upgrade, sent as a browser would (the JDK client sends no Origin). */
+    private static int upgradeTo(String path, int port, String host, String origin, String forwardedHost) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            StringBuilder req = new StringBuilder("GET " + path + " HTTP/1.1\r\nHost: " + host
+                    + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n");
+            if (origin != null) {
+                req.append("Origin: ").append(origin).append("\r\n");
+            }
+            if (forwardedHost != null) {
+                req.append("X-Forwarded-Host: ").append(forwardedHost).append("\r\n");
+            }
+            s.getOutputStream().write(req.append("\r\n").toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String status = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+            return Integer.parseInt(status.split(" ")[1]);
+        }
+    }
+
     private static void assertProblem(HttpResponse<String> r, int status, String detail) {
         assertEquals(status, r.statusCode(), r.body());
         assertEquals("application/problem+json", header(r, "content-type"));
