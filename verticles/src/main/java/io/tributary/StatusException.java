@@ -1,13 +1,19 @@
 package io.tributary;
 
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
 
 /**
  * The one failure vocabulary: a failure with an HTTP-style status. HTTP routes answer
- * with the status and the message; event-bus and gRPC callers map the same code.
+ * with the status and the message (API routes as RFC 9457 problem details, media routes as
+ * one line of text); event-bus and gRPC callers map the same code. The message is for the
+ * client: it names the problem, never a class or a stack.
  */
 public class StatusException extends RuntimeException {
+
+    public static final String PROBLEM_JSON = "application/problem+json";
 
     private final int status;
 
@@ -29,6 +35,28 @@ public class StatusException extends RuntimeException {
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
                 .end(getMessage() + "\n");
+    }
+
+    /** The RFC 9457 problem details: {@code about:blank} typed, so the title is the status's phrase. */
+    public JsonObject problem() {
+        return new JsonObject().put("type", "about:blank").put("title", title(status)).put("status", status)
+                .put("detail", getMessage());
+    }
+
+    /** Answers with {@link #problem()} as {@code application/problem+json}, unless the response is gone already. */
+    public void respondProblem(HttpServerResponse res) {
+        if (res.closed() || res.ended()) {
+            return;
+        }
+        res.setStatusCode(status)
+                .putHeader(HttpHeaders.CONTENT_TYPE, PROBLEM_JSON)
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
+                .end(problem().toBuffer());
+    }
+
+    /** The reason phrase of {@code status} (404: "Not Found"). */
+    public static String title(int status) {
+        return HttpResponseStatus.valueOf(status).reasonPhrase();
     }
 
     public static StatusException badRequest(String message) {

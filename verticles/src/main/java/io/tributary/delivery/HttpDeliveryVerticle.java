@@ -6,13 +6,14 @@ import io.tributary.live.LiveStreams;
 import io.tributary.live.TimelineEvents;
 import io.tributary.metrics.NodeMetrics;
 import io.tributary.session.PlaybackSessions;
+import io.tributary.http.Routers;
+import io.tributary.http.SameOrigin;
 import io.tributary.ops.NodeRoutes;
 import io.tributary.ops.OpsFeed;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -23,8 +24,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * HTTP delivery: LL-HLS and MPEG-DASH for live streams, the streams API, health, metrics and the
@@ -33,7 +32,6 @@ import java.util.logging.Logger;
  */
 public final class HttpDeliveryVerticle extends VerticleBase {
 
-    private static final Logger LOG = Logger.getLogger(HttpDeliveryVerticle.class.getName());
     static final String HLS_JS = "META-INF/resources/webjars/hls.js/1.4.12/dist/hls.min.js";
 
     private final HttpSettings config;
@@ -79,8 +77,8 @@ public final class HttpDeliveryVerticle extends VerticleBase {
         Buffer opsPage = resource("webroot/ops.html");
         ops = new OpsFeed(vertx, 1000, () -> StreamsApi.list(streams), sessions::summary);
 
-        Router router = Router.router(vertx);
-        router.route().handler(HttpDeliveryVerticle::cors);
+        // CORS on the player routes only; operator routes, metrics and the pages are same-origin
+        Router router = Routers.create(vertx);
         // draining: 503 so routers and readiness probes move viewers elsewhere
         router.get("/health").handler(ctx -> ctx.response().setStatusCode(streams.draining() ? 503 : 200).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(new JsonObject()
                 .put("status", streams.draining() ? "DRAINING" : "UP")
@@ -106,13 +104,11 @@ public final class HttpDeliveryVerticle extends VerticleBase {
         router.get("/").handler(ctx -> page(ctx, index));
         router.get("/play/:key").handler(ctx -> page(ctx, play));
         router.get("/ops").handler(ctx -> page(ctx, opsPage));
-        router.get("/ws/ops").handler(ops::accept);
+        router.get("/ws/ops").handler(SameOrigin::require).handler(ops::accept); // no CORS for WebSockets: refuse other pages
         router.get("/assets/hls.min.js").handler(ctx -> ctx.response()
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/javascript; charset=utf-8")
                 .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=86400")
                 .end(hlsJs));
-        router.route().last().handler(ctx -> LiveHls.fail(ctx, StatusException.notFound("no such resource: " + ctx.normalizedPath())));
-        router.route().failureHandler(HttpDeliveryVerticle::failure);
 
         server = vertx.createHttpServer(new HttpServerOptions()
                 .setHost(config.host())
@@ -135,35 +131,6 @@ public final class HttpDeliveryVerticle extends VerticleBase {
 
     public int actualPort() {
         return server.actualPort();
-    }
-
-    private static void cors(RoutingContext ctx) {
-        ctx.response().putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
-        if (ctx.request().method() == HttpMethod.OPTIONS) {
-            String headers = ctx.request().getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_HEADERS);
-            ctx.response().setStatusCode(204)
-                    .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD, POST, OPTIONS")
-                    .putHeader(HttpHeaders.ACCESS_CONTROL_MAX_AGE, "86400");
-            // echoes what the player asks for: CMCD-Request/-Object/-Status/-Session, X-Region, Content-Type
-            if (headers != null) {
-                ctx.response().putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_HEADERS, headers);
-            }
-            ctx.response().end();
-            return;
-        }
-        ctx.next();
-    }
-
-    private static void failure(RoutingContext ctx) {
-        Throwable t = ctx.failure();
-        if (t instanceof StatusException e) {
-            LiveHls.fail(ctx, e);
-        } else if (t == null) {
-            LiveHls.fail(ctx, new StatusException(ctx.statusCode(), "request failed"));
-        } else {
-            LOG.log(Level.WARNING, "request " + ctx.normalizedPath() + " failed", t);
-            LiveHls.fail(ctx, new StatusException(500, "internal error"));
-        }
     }
 
     private static void page(RoutingContext ctx, Buffer html) {

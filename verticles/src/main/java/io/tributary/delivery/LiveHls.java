@@ -377,7 +377,7 @@ final class LiveHls {
     }
 
     static void fail(RoutingContext ctx, StatusException e) {
-        e.respond(ctx.response());
+        ctx.fail(e); // the router's failure handler: one line of text on /live
     }
 
     private static byte[] gzip(byte[] text) {

@@ -5,6 +5,7 @@ import io.tributary.StatusException;
 import io.tributary.cluster.ring.ContentKey;
 import io.tributary.delivery.LiveDash;
 import io.tributary.hotness.ContentHotness;
+import io.tributary.http.Routers;
 import io.tributary.session.PlaybackSessions;
 import io.tributary.session.SessionUris;
 import io.vertx.core.DeploymentOptions;
@@ -20,9 +21,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-import java.util.logging.Level;
-import java.util.logging.Logger;
-
 /**
  * An edge's HTTP face: serves {@code /live/...} for any stream from its cache or its origin
  * (through the shared {@link EdgeFetcher}), {@code /health} for routers' active checks, and
@@ -31,7 +29,6 @@ import java.util.logging.Logger;
  */
 public final class EdgeVerticle extends VerticleBase {
 
-    private static final Logger LOG = Logger.getLogger(EdgeVerticle.class.getName());
     private static final CharSequence X_CACHE = HttpHeaders.createOptimized("X-Cache");
     private static final String REGION_HEADER = "X-Region";
     private static final CharSequence AGE = HttpHeaders.createOptimized("Age");
@@ -77,11 +74,7 @@ public final class EdgeVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        Router router = Router.router(vertx);
-        router.route().handler(ctx -> {
-            ctx.response().putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
-            ctx.next();
-        });
+        Router router = Routers.create(vertx); // CORS on /live, the clock and beacons; not on /health or /api/v1/sessions
         router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "UP").put("role", "edge")
                 .put("cacheBytes", fetcher.cache().bytes()).put("cacheEntries", fetcher.cache().size())
                 .put("inFlight", fetcher.inFlight())));
@@ -90,15 +83,6 @@ public final class EdgeVerticle extends VerticleBase {
         }
         router.get("/live/*").handler(this::live);
         router.get(LiveDash.TIME_PATH).handler(LiveDash::time);
-        router.route().last().handler(ctx -> fail(ctx.response(), StatusException.notFound("no such resource: " + ctx.normalizedPath())));
-        router.route().failureHandler(ctx -> {
-            if (ctx.failure() instanceof StatusException s) { // a bad request (e.g. a malformed sid)
-                fail(ctx.response(), s);
-                return;
-            }
-            LOG.log(Level.WARNING, "edge request " + ctx.normalizedPath() + " failed", ctx.failure());
-            fail(ctx.response(), new StatusException(500, "internal error"));
-        });
         server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.port()).setTcpNoDelay(true));
         return server.requestHandler(router).listen();
     }
@@ -115,14 +99,7 @@ public final class EdgeVerticle extends VerticleBase {
     }
 
     private void live(RoutingContext ctx) {
-        ContentKey key;
-        try {
-            key = LiveTargets.contentKey(ctx);
-        } catch (StatusException e) {
-            fail(ctx.response(), e);
-            return;
-        }
-        HttpServerResponse res = ctx.response();
+        ContentKey key = LiveTargets.contentKey(ctx); // a 400 or 404 for the failure handler
         if (hotness != null && key.rendition() != null) {
             hotness.hit(key.stream(), key.rendition(), ctx.request().getHeader(REGION_HEADER));
         }
@@ -130,7 +107,7 @@ public final class EdgeVerticle extends VerticleBase {
                 ? null : hotness.mediaCacheControl(key.stream(), key.rendition());
         fetcher.get(key).onComplete(ar -> {
             if (ar.failed()) {
-                fail(res, ar.cause() instanceof StatusException s ? s : new StatusException(502, String.valueOf(ar.cause().getMessage())));
+                ctx.fail(ar.cause() instanceof StatusException s ? s : new StatusException(502, String.valueOf(ar.cause().getMessage())));
                 return;
             }
             send(ctx, key, ar.result(), tierCacheControl);
@@ -168,9 +145,5 @@ public final class EdgeVerticle extends VerticleBase {
             res.putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
         }
         res.end(body); // media as fetched, never compressed
-    }
-
-    private static void fail(HttpServerResponse res, StatusException e) {
-        e.respond(res);
     }
 }

@@ -2,7 +2,11 @@ package io.tributary.ops;
 
 import io.vertx.ext.web.Router;
 
-/** What a node adds to every delivery verticle: its operator routes, and how long a stopping one may finish requests. */
+/**
+ * What a node adds to every delivery verticle: its operator routes, and how long a stopping one may finish requests.
+ * These routes are same-origin: the router they mount on ({@link io.tributary.http.Routers}) gives them no CORS,
+ * and their errors are problem details like every {@code /api/} route's.
+ */
 public interface NodeRoutes {
 
     NodeRoutes NONE = new NodeRoutes() {

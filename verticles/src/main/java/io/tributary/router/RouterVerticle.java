@@ -4,6 +4,7 @@ import io.tributary.LiveTargets;
 import io.tributary.StatusException;
 import io.tributary.cluster.ring.ContentKey;
 import io.tributary.delivery.LiveDash;
+import io.tributary.http.Routers;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -61,12 +62,11 @@ public final class RouterVerticle extends VerticleBase {
     public Future<?> start() {
         RouterSettings settings = routing.settings();
         client = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(256));
-        Router router = Router.router(vertx);
+        Router router = Routers.create(vertx); // CORS on /live and the clock; /health is for probes
         router.get("/health").handler(this::health);
         router.get("/live/*").handler(this::live);
         // DASH players of a proxying router are told its own clock (the edge renders the viewer's host)
         router.get(LiveDash.TIME_PATH).handler(LiveDash::time);
-        router.route().last().handler(ctx -> fail(ctx.response(), StatusException.notFound("no such resource: " + ctx.normalizedPath())));
         server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.port()).setTcpNoDelay(true));
         return server.requestHandler(router).listen();
     }
@@ -86,23 +86,15 @@ public final class RouterVerticle extends VerticleBase {
     }
 
     private void live(RoutingContext ctx) {
-        ContentKey key;
-        try {
-            key = LiveTargets.contentKey(ctx);
-        } catch (StatusException e) {
-            fail(ctx.response(), e);
-            return;
-        }
+        ContentKey key = LiveTargets.contentKey(ctx); // a 400 or 404 for the failure handler
         String edge = routing.pick(key.routingKey());
         if (edge == null) {
-            fail(ctx.response(), new StatusException(503, "no edge is available"));
-            return;
+            throw new StatusException(503, "no edge is available");
         }
         if (routing.settings().mode() == RouterSettings.Mode.REDIRECT) {
             ctx.response().setStatusCode(302)
                     .putHeader(HttpHeaders.LOCATION, edge + ctx.request().uri())
                     .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
-                    .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, "*")
                     .end();
             return;
         }
@@ -125,7 +117,7 @@ public final class RouterVerticle extends VerticleBase {
                         if (next != null) {
                             proxy(ctx, key, next, false);
                         } else {
-                            fail(res, new StatusException(502, "edge " + edge + " failed: " + ar.cause().getMessage()));
+                            ctx.fail(new StatusException(502, "edge " + edge + " failed: " + ar.cause().getMessage()));
                         }
                         return;
                     }
@@ -166,7 +158,7 @@ public final class RouterVerticle extends VerticleBase {
         if (to.closed()) {
             return from.request().reset();
         }
-        to.setStatusCode(from.statusCode()).putHeader(X_EDGE, edge).putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+        to.setStatusCode(from.statusCode()).putHeader(X_EDGE, edge); // CORS headers: set by the router's CORS handler
         for (CharSequence h : PASSED) {
             String v = from.getHeader(h);
             if (v != null) {
@@ -178,10 +170,6 @@ public final class RouterVerticle extends VerticleBase {
             to.putHeader(HttpHeaders.CONTENT_LENGTH, length);
         }
         return from.pipeTo(to);
-    }
-
-    private static void fail(HttpServerResponse res, StatusException e) {
-        e.respond(res);
     }
 
     public int actualPort() {
