@@ -86,6 +86,27 @@ public final class LiveNode implements AutoCloseable {
                 p -> p.segments().size() >= n, within);
     }
 
+    /** Waits, within one deadline, until every one of {@code renditions} of {@code key} lists at least {@code n} complete segments. */
+    public void awaitSegmentsInEach(String key, List<String> renditions, int n, Duration within) {
+        awaitSegmentsInEach(node, key, renditions, n, within);
+    }
+
+    /** As {@link #awaitSegmentsInEach(String, List, int, Duration)}, on any node. */
+    public static void awaitSegmentsInEach(Node node, String key, List<String> renditions, int n, Duration within) {
+        Poll last = new Poll();
+        try {
+            TestNode.await(n + " complete segments in each of " + renditions + " of '" + key + "'", within,
+                    () -> renditions.stream().allMatch(rendition -> {
+                        String path = "/live/" + key + "/" + rendition + "/index.m3u8";
+                        HttpResponse<String> r = TestNode.get(node, path);
+                        last.saw(path, r);
+                        return r.statusCode() == 200 && new Playlist(r.body()).segments().size() >= n;
+                    }));
+        } catch (AssertionError e) {
+            throw last.failure(e);
+        }
+    }
+
     /** Waits until {@code key}'s first variant (the top video rendition) lists at least {@code n} complete segments. */
     public Playlist awaitVideoSegments(String key, int n, Duration within) {
         return awaitVideoSegments(node, key, n, within);
