@@ -1,8 +1,8 @@
 package io.tributary.ops;
 
 import io.tributary.Node;
-import io.tributary.media.testing.SyntheticAvSource;
-import io.tributary.testing.RtmpTestPublisher;
+import io.tributary.testing.LiveNode;
+import io.tributary.testing.TestPublication;
 import io.tributary.testing.TestNode;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -33,12 +33,10 @@ class OpsFeedTest {
 
     @Test
     void theNodePushesStreamsAndSessionsOnceASecond() throws Exception {
-        Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none"));
-        try (SyntheticAvSource src = new SyntheticAvSource(320, 240, 30, 30, 0, true)) {
-            RtmpTestPublisher pub = RtmpTestPublisher.publish(node.rtmpPort(), "opscam");
-            pub.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
-            pub.send(src.next(2.2), 0);
-            TestNode.await("the stream", Duration.ofSeconds(10), () -> TestNode.get(node, "/api/v1/streams/opscam").statusCode() == 200);
+        try (LiveNode live = LiveNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none"))) {
+            Node node = live.node();
+            TestPublication pub = live.publish("opscam").send(2.2);
+            live.awaitOk("/api/v1/streams/opscam", Duration.ofSeconds(10));
 
             HttpResponse<String> page = TestNode.get(node, "/ops");
             assertEquals(200, page.statusCode());
@@ -80,8 +78,6 @@ class OpsFeedTest {
             assertTrue(sessions.getValue("streams") instanceof JsonArray, sessions.encode());
             ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done");
             pub.close();
-        } finally {
-            TestNode.stop(node);
         }
     }
 
