@@ -13,7 +13,9 @@ import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.Socket;
 import java.net.http.HttpResponse;
@@ -29,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The operator feed as a WebSocket client sees it: on a real node, and under a reader that stops reading. */
+@ExtendWith(VertxExtension.class)
 class OpsFeedTest {
 
     @Test
@@ -82,8 +85,8 @@ class OpsFeedTest {
     }
 
     @Test
-    void aReaderThatStopsReadingIsSkippedThenClosedWhileOthersKeepTheirFeed() throws Exception {
-        Vertx vertx = Vertx.vertx();
+    void aReaderThatStopsReadingIsSkippedThenClosedWhileOthersKeepTheirFeed(Vertx vertx) throws Exception {
+        // the feed's own Vert.x, from VertxExtension; the test still closes it first (see the finally block)
         // a large state (about 100 kB a frame) every 20 ms fills a paused reader's socket buffers quickly
         JsonArray big = new JsonArray();
         for (int i = 0; i < 500; i++) {
