@@ -1,6 +1,5 @@
 package io.tributary.delivery;
 
-import io.tributary.media.MediaSample;
 import io.tributary.media.testing.Mp4Boxes;
 import io.tributary.media.testing.SyntheticAvSource;
 import io.tributary.testing.Playlist;

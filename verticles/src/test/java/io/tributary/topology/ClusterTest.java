@@ -5,7 +5,6 @@ import com.hazelcast.map.IMap;
 import io.tributary.Node;
 import io.tributary.cluster.SharedMaps;
 import io.tributary.demo.TestPatternBroadcaster;
-import io.tributary.media.testing.SyntheticAvSource;
 import io.tributary.testing.Playlist;
 import io.tributary.testing.LiveNode;
 import io.tributary.testing.RtmpTestPublisher;
