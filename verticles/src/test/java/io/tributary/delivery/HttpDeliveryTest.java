@@ -1,9 +1,8 @@
 package io.tributary.delivery;
 
 import io.tributary.Node;
-import io.tributary.media.testing.SyntheticAvSource;
 import io.tributary.testing.Playlist;
-import io.tributary.testing.RtmpTestPublisher;
+import io.tributary.testing.LiveNode;
 import io.tributary.testing.TestNode;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -34,26 +33,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HttpDeliveryTest {
 
+    private LiveNode live;
     private Node node;
-    private SyntheticAvSource source;
-    private RtmpTestPublisher publisher;
 
     @BeforeAll
     void start() {
-        node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none")); // tests the passthrough packager
-        source = new SyntheticAvSource(320, 240, 30, 30, 0, true);
-        publisher = RtmpTestPublisher.publish(node.rtmpPort(), "cam1");
-        publisher.configs(source.avcDecoderConfigurationRecord(), source.audioSpecificConfig());
-        publisher.send(source.next(6.2), 0);
-        TestNode.await("segments", Duration.ofSeconds(10),
-                () -> new Playlist(TestNode.get(node, "/live/cam1/video/index.m3u8").body()).segments().size() >= 2);
+        live = LiveNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none")); // tests the passthrough packager
+        node = live.node();
+        live.publish("cam1").send(6.2);
+        live.awaitSegments("cam1", "video", 2, Duration.ofSeconds(10));
     }
 
     @AfterAll
     void stop() {
-        publisher.close();
-        source.close();
-        TestNode.stop(node);
+        live.close();
     }
 
     @Test

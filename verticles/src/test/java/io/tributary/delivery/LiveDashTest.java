@@ -1,10 +1,10 @@
 package io.tributary.delivery;
 
-import io.tributary.media.MediaSample;
 import io.tributary.media.testing.Mp4Boxes;
 import io.tributary.media.testing.SyntheticAvSource;
 import io.tributary.testing.Playlist;
-import io.tributary.testing.RtmpTestPublisher;
+import io.tributary.testing.LiveNode;
+import io.tributary.testing.TestPublication;
 import io.tributary.testing.TestNode;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
@@ -45,51 +45,22 @@ class LiveDashTest {
 
     private static final String KEY = "dash";
 
+    private LiveNode live;
     private io.tributary.Node node;
     private SyntheticAvSource src;
-    private RtmpTestPublisher pub;
-    private Thread paced;
 
     @BeforeAll
     void start() {
-        node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none")); // the source alone, as rendition "video"
-        src = new SyntheticAvSource(320, 240, 30, 30, 0, true);
-        pub = RtmpTestPublisher.publish(node.rtmpPort(), KEY);
-        assertTrue(pub.publishing(), "publish refused: " + pub.failure());
-        pub.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
+        live = LiveNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none")); // the source alone, as rendition "video"
+        node = live.node();
         // some history at once, then real time in the background so a live client finds fresh segments
-        pub.send(src.next(8.2), 0);
-        List<MediaSample> more = src.next(25);
-        paced = new Thread(() -> {
-            try {
-                pub.sendPaced(more, 0);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                // the publisher was closed at the end of the tests
-            }
-        }, "dash-test-publisher");
-        paced.setDaemon(true);
-        paced.start();
-        TestNode.await("3 video segments", Duration.ofSeconds(15), () -> {
-            HttpResponse<String> r = TestNode.get(node, "/live/" + KEY + "/video/index.m3u8");
-            return r.statusCode() == 200 && new Playlist(r.body()).segments().size() >= 3;
-        });
+        src = live.publish(KEY).send(8.2).sendPacedInBackground(25).source();
+        live.awaitSegments(KEY, "video", 3, Duration.ofSeconds(15));
     }
 
     @AfterAll
-    void stop() throws InterruptedException {
-        if (paced != null) {
-            paced.interrupt();
-            paced.join(5000);
-        }
-        if (pub != null) {
-            pub.close();
-        }
-        if (src != null) {
-            src.close();
-        }
-        TestNode.stop(node);
+    void stop() {
+        live.close();
     }
 
     private static Element parse(String xml) throws Exception {
@@ -288,25 +259,10 @@ class LiveDashTest {
 
         // a stream of its own, paced in real time for the whole test
         String key = "lldash";
-        try (SyntheticAvSource own = new SyntheticAvSource(320, 240, 30, 30, 0, true)) {
-            RtmpTestPublisher p = RtmpTestPublisher.publish(node.rtmpPort(), key);
-            p.configs(own.avcDecoderConfigurationRecord(), own.audioSpecificConfig());
-            p.send(own.next(4.2), 0);
-            List<MediaSample> live = own.next(8);
-            Thread sender = new Thread(() -> {
-                try {
-                    p.sendPaced(live, 0);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "lldash-publisher");
-            sender.setDaemon(true);
-            sender.start();
+        try (TestPublication p = LiveNode.publish(node, key, LiveNode.smallSource())) {
+            p.send(4.2).sendPacedInBackground(8);
             String playlist = "/live/" + key + "/video/index.m3u8";
-            TestNode.await("2 segments", Duration.ofSeconds(10), () -> {
-                HttpResponse<String> r = TestNode.get(node, playlist);
-                return r.statusCode() == 200 && new Playlist(r.body()).segments().size() >= 2;
-            });
+            live.awaitSegments(key, "video", 2, Duration.ofSeconds(10));
             List<Playlist.Segment> listed = new Playlist(TestNode.get(node, playlist).body()).segments();
             // the segment after the one being built: held until its first part, then streamed
             long msn = listed.get(listed.size() - 1).msn() + 2;
@@ -335,8 +291,7 @@ class LiveDashTest {
             assertEquals(200, complete.statusCode());
             assertTrue(complete.body().length > body.size() / 2 && body.size() > 0);
             assertArrayEquals(complete.body(), body.toByteArray(), "streamed bytes = the completed segment");
-            sender.join(15_000);
-            p.close();
+            p.joinSender(15_000);
         }
     }
 

@@ -3,16 +3,17 @@ package io.tributary.edge;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tributary.Node;
 import io.tributary.cluster.registry.StreamRegistry;
-import io.tributary.media.testing.SyntheticAvSource;
 import io.tributary.testing.Playlist;
-import io.tributary.testing.RtmpTestPublisher;
+import io.tributary.testing.LiveNode;
 import io.tributary.testing.TestNode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
 
@@ -46,25 +47,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * publisher, reached through a counting pass-through that forwards the edge's Accept-Encoding.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(VertxExtension.class)
 class EdgeHttpTest {
 
     private static final String KEY = "zipped";
 
     private final HttpClient viewers = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
+    private LiveNode live;
     private Node origin;
-    private Vertx testVertx;
     private Vertx edgeVertx;
     private CountingProxy proxy;
     private int edgePort;
-    private SyntheticAvSource src;
-    private RtmpTestPublisher pub;
     private String rendition;
 
+    /** {@code testVertx} (the counting pass-through's) comes from {@link VertxExtension}, closed after the class. */
     @BeforeAll
-    void start() throws Exception {
-        origin = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none"));
-        testVertx = Vertx.vertx();
+    void start(Vertx testVertx) throws Exception {
+        live = LiveNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none"));
+        origin = live.node();
         proxy = await(CountingProxy.start(testVertx, origin.httpUrl("")));
         StreamRegistry registry = key -> Future.succeededFuture(proxy.url());
         edgeVertx = Vertx.vertx();
@@ -75,37 +76,17 @@ class EdgeHttpTest {
 
         // a live stream that stops producing after three segments: its playlists stay the same while
         // a test compares responses, and it stays dynamic (the publisher is still connected)
-        src = new SyntheticAvSource(320, 240, 30, 30, 0, true);
-        pub = RtmpTestPublisher.publish(origin.rtmpPort(), KEY);
-        assertTrue(pub.publishing(), "publish refused: " + pub.failure());
-        pub.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
-        pub.send(src.next(8.2), 0);
-        TestNode.await("3 segments", Duration.ofSeconds(15), () -> {
-            HttpResponse<String> mv = TestNode.get(origin, "/live/" + KEY + "/index.m3u8");
-            if (mv.statusCode() != 200) {
-                return false;
-            }
-            String uri = new Playlist(mv.body()).lines.stream().filter(l -> l.uri() != null).findFirst().orElseThrow().uri();
-            rendition = uri.substring(0, uri.indexOf('/'));
-            return new Playlist(TestNode.get(origin, "/live/" + KEY + "/" + rendition + "/index.m3u8").body()).segments().size() >= 3;
-        });
+        live.publish(KEY).send(8.2);
+        live.awaitVideoSegments(KEY, 3, Duration.ofSeconds(15));
+        rendition = live.videoRendition(KEY);
     }
 
     @AfterAll
     void stop() throws Exception {
-        if (pub != null) {
-            pub.close();
-        }
-        if (src != null) {
-            src.close();
-        }
         if (edgeVertx != null) {
             await(edgeVertx.close());
         }
-        if (testVertx != null) {
-            await(testVertx.close());
-        }
-        TestNode.stop(origin);
+        live.close();
     }
 
     private static <T> T await(Future<T> f) throws Exception {

@@ -4,16 +4,18 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tributary.Node;
 import io.tributary.cluster.registry.StreamNotFoundException;
 import io.tributary.cluster.registry.StreamRegistry;
-import io.tributary.media.testing.SyntheticAvSource;
 import io.tributary.testing.Playlist;
-import io.tributary.testing.RtmpTestPublisher;
+import io.tributary.testing.LiveNode;
+import io.tributary.testing.TestPublication;
 import io.tributary.testing.TestNode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -43,6 +45,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * between them shows what reaches the origin.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(VertxExtension.class)
 class EdgeVerticleTest {
 
     private static final Pattern HINT = Pattern.compile("part-(\\d+)\\.(\\d+)\\.m4s");
@@ -50,8 +53,8 @@ class EdgeVerticleTest {
 
     private final HttpClient viewers = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
+    private LiveNode live;
     private Node origin;
-    private Vertx testVertx;
     private Vertx edgeVertx;
     private CountingProxy proxy;
     private EdgeFetcher fetcher;
@@ -61,10 +64,11 @@ class EdgeVerticleTest {
     private final List<Socket> silentConnections = new CopyOnWriteArrayList<>();
     private int refusedPort;
 
+    /** {@code testVertx} (the counting pass-through's) comes from {@link VertxExtension}, closed after the class. */
     @BeforeAll
-    void start() throws Exception {
-        origin = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none"));
-        testVertx = Vertx.vertx();
+    void start(Vertx testVertx) throws Exception {
+        live = LiveNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none"));
+        origin = live.node();
         proxy = await(CountingProxy.start(testVertx, origin.httpUrl("")));
 
         // an origin that accepts connections and never answers, and a port nobody listens on
@@ -107,16 +111,13 @@ class EdgeVerticleTest {
         if (edgeVertx != null) {
             await(edgeVertx.close());
         }
-        if (testVertx != null) {
-            await(testVertx.close());
-        }
         if (silent != null) {
             silent.close();
         }
         for (Socket s : silentConnections) {
             s.close();
         }
-        TestNode.stop(origin);
+        live.close();
     }
 
     private static <T> T await(Future<T> f) throws Exception {
@@ -137,11 +138,8 @@ class EdgeVerticleTest {
         return out;
     }
 
-    private RtmpTestPublisher publish(String key, SyntheticAvSource src) {
-        RtmpTestPublisher p = RtmpTestPublisher.publish(origin.rtmpPort(), key);
-        assertTrue(p.publishing(), "publish refused: " + p.failure());
-        p.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
-        return p;
+    private TestPublication publish(String key) {
+        return LiveNode.publish(origin, key, LiveNode.smallSource());
     }
 
     /** The first video rendition's directory, read from the origin's multivariant playlist. */
@@ -163,11 +161,9 @@ class EdgeVerticleTest {
 
     @Test
     void concurrentMissesForOneSegmentReachTheOriginOnce() throws Exception {
-        try (SyntheticAvSource src = new SyntheticAvSource(320, 240, 30, 30, 0, true); RtmpTestPublisher pub = publish("many", src)) {
-            pub.send(src.next(8.2), 0);
-            TestNode.await("3 segments", Duration.ofSeconds(10),
-                    () -> TestNode.get(origin, "/live/many/index.m3u8").statusCode() == 200
-                            && new Playlist(TestNode.get(origin, "/live/many/" + rendition("many") + "/index.m3u8").body()).segments().size() >= 3);
+        try (TestPublication pub = publish("many")) {
+            pub.send(8.2);
+            LiveNode.awaitVideoSegments(origin, "many", 3, Duration.ofSeconds(10));
             String r = rendition("many");
             Playlist pl = originPlaylist("/live/many/" + r + "/index.m3u8");
             String segment = "/live/many/" + r + "/" + pl.segments().get(1).uri();
@@ -203,11 +199,9 @@ class EdgeVerticleTest {
 
     @Test
     void blockedRequestsForAFuturePartReachTheOriginOnce() throws Exception {
-        try (SyntheticAvSource src = new SyntheticAvSource(320, 240, 30, 30, 0, true); RtmpTestPublisher pub = publish("block", src)) {
-            pub.send(src.next(6.2), 0);
-            TestNode.await("2 segments", Duration.ofSeconds(10),
-                    () -> TestNode.get(origin, "/live/block/index.m3u8").statusCode() == 200
-                            && new Playlist(TestNode.get(origin, "/live/block/" + rendition("block") + "/index.m3u8").body()).segments().size() >= 2);
+        try (TestPublication pub = publish("block")) {
+            pub.send(6.2);
+            LiveNode.awaitVideoSegments(origin, "block", 2, Duration.ofSeconds(10));
             String r = rendition("block");
             Playlist now = originPlaylist("/live/block/" + r + "/index.m3u8");
             Matcher hint = HINT.matcher(now.tag("EXT-X-PRELOAD-HINT").attr("URI"));
@@ -229,7 +223,7 @@ class EdgeVerticleTest {
             assertEquals(1, proxy.count(part), "one upstream request for the hinted part while " + VIEWERS + " wait");
             assertEquals(1, proxy.count(reload), "one upstream blocking reload while " + VIEWERS + " wait");
 
-            pub.send(src.next(0.6), 0); // completes the hinted part
+            pub.send(0.6); // completes the hinted part
             byte[] partBytes = null;
             for (HttpResponse<byte[]> res : all(parts)) {
                 assertEquals(200, res.statusCode(), new String(res.body()));
@@ -251,12 +245,11 @@ class EdgeVerticleTest {
 
     @Test
     void playlistsAreNotServedBeyondTheirFreshness() throws Exception {
-        try (SyntheticAvSource src = new SyntheticAvSource(320, 240, 30, 30, 0, true); RtmpTestPublisher pub = publish("fresh", src)) {
-            pub.send(src.next(4.2), 0);
-            TestNode.await("a segment", Duration.ofSeconds(10),
-                    () -> TestNode.get(origin, "/live/fresh/index.m3u8").statusCode() == 200);
+        try (TestPublication pub = publish("fresh")) {
+            pub.send(4.2);
+            LiveNode.awaitOk(origin, "/live/fresh/index.m3u8", Duration.ofSeconds(10));
             String playlist = "/live/fresh/" + rendition("fresh") + "/index.m3u8";
-            TestNode.await("a segment", Duration.ofSeconds(10), () -> !originPlaylist(playlist).segments().isEmpty());
+            LiveNode.awaitPlaylist(origin, playlist, "a segment", p -> !p.segments().isEmpty(), Duration.ofSeconds(10));
             HttpResponse<byte[]> first = edgeGet(playlist).get(10, TimeUnit.SECONDS);
             HttpResponse<byte[]> second = edgeGet(playlist + "?sid=2").get(10, TimeUnit.SECONDS);
             assertEquals(200, first.statusCode());

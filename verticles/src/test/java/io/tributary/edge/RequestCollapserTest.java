@@ -3,8 +3,10 @@ package io.tributary.edge;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterEach;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -17,13 +19,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/** Each test gets its own Vert.x from {@link VertxExtension}, closed after it. */
+@ExtendWith(VertxExtension.class)
 class RequestCollapserTest {
 
-    private final Vertx vertx = Vertx.vertx();
+    private Vertx vertx;
 
-    @AfterEach
-    void close() throws Exception {
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    @BeforeEach
+    void vertx(Vertx vertx) {
+        this.vertx = vertx;
     }
 
     /** Runs {@code n} callers spread over event loops, each asking for {@code key}; returns their results. */

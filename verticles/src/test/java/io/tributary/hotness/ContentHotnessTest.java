@@ -6,11 +6,11 @@ import io.tributary.edge.EdgeFetcher;
 import io.tributary.edge.EdgePrewarm;
 import io.tributary.edge.EdgeSettings;
 import io.tributary.edge.EdgeVerticle;
-import io.tributary.media.testing.SyntheticAvSource;
 import io.tributary.testing.Playlist;
-import io.tributary.testing.RtmpTestPublisher;
+import io.tributary.testing.LiveNode;
 import io.tributary.testing.Scrape;
 import io.tributary.testing.TestNode;
+import io.tributary.testing.TestPublication;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -40,13 +40,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ContentHotnessTest {
 
+    private LiveNode live;
     private Node origin;
-    private SyntheticAvSource src;
-    private RtmpTestPublisher pub;
+    private TestPublication pub;
 
     @BeforeAll
     void start() {
-        origin = TestNode.start(Map.of(
+        live = LiveNode.start(Map.of(
                 "TRIBUTARY_TRANSCODE_LADDER", "none",
                 "TRIBUTARY_QOE_REGIONS", "eu,us",
                 // no decay within the test: scores are exact request counts
@@ -55,22 +55,13 @@ class ContentHotnessTest {
                 "TRIBUTARY_HOTNESS_S1_TTL", "77s",
                 "TRIBUTARY_HOTNESS_S2_TTL", "33s",
                 "TRIBUTARY_HOTNESS_S3_TTL", "5s"));
-        src = new SyntheticAvSource(320, 240, 30, 30, 0, true);
-        pub = RtmpTestPublisher.publish(origin.rtmpPort(), "hot");
-        assertTrue(pub.publishing(), "publish refused: " + pub.failure());
-        pub.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
-        pub.send(src.next(8.2), 0);
+        origin = live.node();
+        pub = live.publish("hot").send(8.2);
     }
 
     @AfterAll
     void stop() {
-        if (pub != null) {
-            pub.close();
-        }
-        if (src != null) {
-            src.close();
-        }
-        TestNode.stop(origin);
+        live.close();
     }
 
     @Test
@@ -79,8 +70,7 @@ class ContentHotnessTest {
         List<String> renditions = renditions();
         String video = renditions.stream().filter(r -> !r.equals("audio")).findFirst().orElseThrow();
         String audio = renditions.stream().filter(r -> r.equals("audio")).findFirst().orElseThrow();
-        TestNode.await("3 video segments", Duration.ofSeconds(15),
-                () -> new Playlist(TestNode.get(origin, "/live/hot/" + video + "/index.m3u8").body()).segments().size() >= 3);
+        live.awaitSegments("hot", video, 3, Duration.ofSeconds(15));
         Playlist vp = new Playlist(TestNode.get(origin, "/live/hot/" + video + "/index.m3u8").body());
         Playlist ap = new Playlist(TestNode.get(origin, "/live/hot/" + audio + "/index.m3u8").body());
         String videoSeg = "/live/hot/" + video + "/" + vp.segments().get(0).uri();
@@ -169,7 +159,7 @@ class ContentHotnessTest {
             // pre-warm: the newest video segment is fetched before any viewer asks for it
             // the newest segment before the send: read after it, the origin may have completed the next one already
             String newest = "/live/hot/" + video + "/" + lastSegment("/live/hot/" + video + "/index.m3u8");
-            pub.send(src.next(2.2), 0);
+            pub.send(2.2);
             TestNode.await("a new segment", Duration.ofSeconds(10),
                     () -> !("/live/hot/" + video + "/" + lastSegment("/live/hot/" + video + "/index.m3u8")).equals(newest));
             Thread.sleep(1100); // the edge's cached playlist (max-age=1) has expired

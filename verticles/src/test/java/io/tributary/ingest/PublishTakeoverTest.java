@@ -4,7 +4,9 @@ import io.tributary.Node;
 import io.tributary.media.MediaSample;
 import io.tributary.media.testing.SyntheticAvSource;
 import io.tributary.testing.Playlist;
+import io.tributary.testing.LiveNode;
 import io.tributary.testing.RtmpTestPublisher;
+import io.tributary.testing.TestPublication;
 import io.tributary.testing.TestNode;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -21,13 +23,12 @@ class PublishTakeoverTest {
 
     @Test
     void secondPublisherTakesOverTheKey() {
-        Node node = TestNode.start(Map.of("TRIBUTARY_RTMP_DUPLICATE_PUBLISH", "takeover", "TRIBUTARY_TRANSCODE_LADDER", "none"));
-        try (SyntheticAvSource src = new SyntheticAvSource(320, 240, 30, 30, 0, true)) {
-            RtmpTestPublisher first = RtmpTestPublisher.publish(node.rtmpPort(), "studio");
-            first.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
-            first.send(src.next(4.2), 0);
-            TestNode.await("first publisher's segments", Duration.ofSeconds(10),
-                    () -> new Playlist(TestNode.get(node, "/live/studio/video/index.m3u8").body()).segments().size() >= 2);
+        try (LiveNode live = LiveNode.start(Map.of("TRIBUTARY_RTMP_DUPLICATE_PUBLISH", "takeover", "TRIBUTARY_TRANSCODE_LADDER", "none"))) {
+            Node node = live.node();
+            TestPublication firstPublication = live.publish("studio").send(4.2);
+            RtmpTestPublisher first = firstPublication.rtmp();
+            SyntheticAvSource src = firstPublication.source();
+            live.awaitSegments("studio", "video", 2, Duration.ofSeconds(10));
 
             RtmpTestPublisher second = RtmpTestPublisher.publish(node.rtmpPort(), "studio");
             assertTrue(second.publishing(), "takeover accepted: " + second.failure());
@@ -43,8 +44,6 @@ class PublishTakeoverTest {
             assertEquals(2, info.getInteger("publisherSessions"));
             second.close();
             first.close();
-        } finally {
-            TestNode.stop(node);
         }
     }
 }

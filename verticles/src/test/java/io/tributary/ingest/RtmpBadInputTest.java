@@ -1,9 +1,10 @@
 package io.tributary.ingest;
 
 import io.tributary.Node;
-import io.tributary.media.testing.SyntheticAvSource;
 import io.tributary.testing.Playlist;
+import io.tributary.testing.LiveNode;
 import io.tributary.testing.RtmpTestPublisher;
+import io.tributary.testing.TestPublication;
 import io.tributary.testing.TestNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,7 +18,6 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -33,39 +33,21 @@ class RtmpBadInputTest {
 
     private static final int LIMIT = 65_536;
 
+    private LiveNode live;
     private Node node;
-    private SyntheticAvSource source;
-    private RtmpTestPublisher good;
-    private Thread goodSender;
-    private final AtomicReference<Throwable> goodFailure = new AtomicReference<>();
+    private TestPublication good;
 
     @BeforeAll
     void start() {
-        node = TestNode.start(Map.of("TRIBUTARY_RTMP_MAX_MESSAGE_BYTES", Integer.toString(LIMIT), "TRIBUTARY_TRANSCODE_LADDER", "none"));
-        source = new SyntheticAvSource(320, 240, 30, 30, 0, true);
-        good = RtmpTestPublisher.publish(node.rtmpPort(), "good");
-        assertTrue(good.publishing());
-        good.configs(source.avcDecoderConfigurationRecord(), source.audioSpecificConfig());
-        var media = source.next(25);
-        goodSender = new Thread(() -> {
-            try {
-                good.sendPaced(media, 0);
-            } catch (Throwable t) {
-                goodFailure.set(t);
-            }
-        }, "good-publisher");
-        goodSender.setDaemon(true);
-        goodSender.start();
-        TestNode.await("good stream playable", Duration.ofSeconds(10),
-                () -> TestNode.get(node, "/live/good/video/index.m3u8").statusCode() == 200);
+        live = LiveNode.start(Map.of("TRIBUTARY_RTMP_MAX_MESSAGE_BYTES", Integer.toString(LIMIT), "TRIBUTARY_TRANSCODE_LADDER", "none"));
+        node = live.node();
+        good = live.publish("good").sendPacedInBackground(25);
+        live.awaitOk("/live/good/video/index.m3u8", Duration.ofSeconds(10));
     }
 
     @AfterAll
-    void stop() throws InterruptedException {
-        good.close();
-        goodSender.join(5000);
-        source.close();
-        TestNode.stop(node);
+    void stop() {
+        live.close();
     }
 
     private long goodEdge() {
@@ -78,7 +60,7 @@ class RtmpBadInputTest {
         long before = goodEdge();
         badClient.run();
         TestNode.await("good stream to advance", Duration.ofSeconds(5), () -> goodEdge() > before);
-        assertNull(goodFailure.get(), "good publisher failed");
+        assertNull(good.senderFailure(), "good publisher failed");
         assertEquals("live", new io.vertx.core.json.JsonObject(TestNode.get(node, "/api/v1/streams/good").body()).getString("state"));
     }
 
@@ -166,6 +148,6 @@ class RtmpBadInputTest {
                 throw new AssertionError(e);
             }
         });
-        assertFalse(goodSender.getState() == Thread.State.TERMINATED && goodFailure.get() != null);
+        assertFalse(good.sender().getState() == Thread.State.TERMINATED && good.senderFailure() != null);
     }
 }

@@ -5,7 +5,8 @@ import io.tributary.media.codec.AvcConfig;
 import io.tributary.media.testing.Mp4Boxes;
 import io.tributary.media.testing.SyntheticAvSource;
 import io.tributary.testing.Playlist;
-import io.tributary.testing.RtmpTestPublisher;
+import io.tributary.testing.LiveNode;
+import io.tributary.testing.TestPublication;
 import io.tributary.testing.TestNode;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
@@ -14,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,25 +27,10 @@ class AbrLadderTest {
 
     @Test
     void seedLadderOnA720pSource() throws Exception {
-        Node node = TestNode.start(Map.of()); // the seed ladder is the default
-        AtomicReference<Throwable> sendFailure = new AtomicReference<>();
-        try (SyntheticAvSource src = new SyntheticAvSource(1280, 720, 30, 60, 0, true)) {
-            RtmpTestPublisher pub = RtmpTestPublisher.publish(node.rtmpPort(), "abr");
-            pub.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
-            var media = src.next(14);
-            Thread sender = new Thread(() -> {
-                try {
-                    pub.sendPaced(media, 0);
-                } catch (Throwable t) {
-                    sendFailure.set(t);
-                }
-            }, "abr-publisher");
-            sender.setDaemon(true);
-            sender.start();
-            TestNode.await("3 segments in every rung", Duration.ofSeconds(30), () -> List.of("720p", "360p").stream().allMatch(r -> {
-                var res = TestNode.get(node, "/live/abr/" + r + "/index.m3u8");
-                return res.statusCode() == 200 && new Playlist(res.body()).segments().size() >= 3;
-            }));
+        try (LiveNode live = LiveNode.start(Map.of())) { // the seed ladder is the default
+            Node node = live.node();
+            TestPublication pub = live.publish("abr", new SyntheticAvSource(1280, 720, 30, 60, 0, true)).sendPacedInBackground(14);
+            live.awaitSegmentsInEach("abr", List.of("720p", "360p"), 3, Duration.ofSeconds(30));
 
             // never upscale: no 1080p; 720p is the source passed through, 360p is encoded
             Playlist multivariant = new Playlist(TestNode.get(node, "/live/abr/index.m3u8").body());
@@ -124,31 +109,22 @@ class AbrLadderTest {
 
             assertDecodes(node, "360p", 640, 360);
             assertDecodes(node, "720p", 1280, 720);
-            assertNull(sendFailure.get());
-            sender.join(20_000);
+            assertNull(pub.senderFailure());
+            pub.joinSender(20_000);
             pub.close();
-        } finally {
-            TestNode.stop(node);
         }
     }
 
     @Test
     void aSourceSmallerThanEveryRungPlaysAsItIs() {
-        Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "seed"));
-        try (SyntheticAvSource src = new SyntheticAvSource(320, 240, 30, 30, 0, true)) {
-            RtmpTestPublisher pub = RtmpTestPublisher.publish(node.rtmpPort(), "tiny");
-            pub.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
-            pub.send(src.next(4.2), 0);
-            TestNode.await("segments", Duration.ofSeconds(10), () -> {
-                var res = TestNode.get(node, "/live/tiny/video/index.m3u8");
-                return res.statusCode() == 200 && new Playlist(res.body()).segments().size() >= 2;
-            });
+        try (LiveNode live = LiveNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "seed"))) {
+            Node node = live.node();
+            TestPublication pub = live.publish("tiny").send(4.2);
+            live.awaitSegments("tiny", "video", 2, Duration.ofSeconds(10));
             Playlist multivariant = new Playlist(TestNode.get(node, "/live/tiny/index.m3u8").body());
             assertEquals("320x240", multivariant.tag("EXT-X-STREAM-INF").attr("RESOLUTION"));
             assertEquals(1, multivariant.tags("EXT-X-STREAM-INF").size());
             pub.close();
-        } finally {
-            TestNode.stop(node);
         }
     }
 

@@ -3,6 +3,7 @@ package io.tributary.live;
 import io.tributary.Node;
 import io.tributary.demo.TestPatternBroadcaster;
 import io.tributary.media.testing.Mp4Boxes;
+import io.tributary.testing.LiveNode;
 import io.tributary.testing.Playlist;
 import io.tributary.testing.TestNode;
 import io.vertx.core.json.JsonArray;
@@ -31,6 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LivePathEndToEndTest {
 
+    private LiveNode live;
     private Node node;
     /** B-frames, 2 s GOP at 25 fps, small picture. */
     private TestPatternBroadcaster withBFrames;
@@ -39,17 +41,15 @@ class LivePathEndToEndTest {
 
     @BeforeAll
     void start() {
-        node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none")); // tests the passthrough packager
+        live = LiveNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none")); // tests the passthrough packager
+        node = live.node();
         withBFrames = new TestPatternBroadcaster(node.rtmpUrl("bframes"), 320, 240, 25, 50, 2, true);
         lowLatency = new TestPatternBroadcaster(node.rtmpUrl("zerolatency"), 640, 360, 30, 30, 0, true);
         withBFrames.start();
         lowLatency.start();
         for (String key : List.of("bframes", "zerolatency")) {
             // three complete segments, so the playlists have some history
-            TestNode.await(key + " to have 3 segments", Duration.ofSeconds(40), () -> {
-                HttpResponse<String> r = TestNode.get(node, "/live/" + key + "/video/index.m3u8");
-                return r.statusCode() == 200 && new Playlist(r.body()).segments().size() >= 3;
-            });
+            live.awaitSegments(key, "video", 3, Duration.ofSeconds(40));
         }
     }
 
@@ -61,7 +61,7 @@ class LivePathEndToEndTest {
         if (lowLatency != null) {
             lowLatency.close();
         }
-        TestNode.stop(node);
+        live.close();
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.tributary.live;
 import io.tributary.Node;
 import io.tributary.media.MediaSample;
 import io.tributary.media.testing.SyntheticAvSource;
+import io.tributary.testing.LiveNode;
 import io.tributary.testing.Playlist;
 import io.tributary.testing.RtmpTestPublisher;
 import io.tributary.testing.TestNode;
@@ -39,23 +40,25 @@ class LowLatencyHlsTest {
 
     private static final Pattern HINT = Pattern.compile("part-(\\d+)\\.(\\d+)\\.m4s");
 
+    private LiveNode live;
     private Node node;
 
     @BeforeAll
     void start() {
-        node = TestNode.start(Map.of(
+        live = LiveNode.start(Map.of(
                 "TRIBUTARY_RTMP_STREAM_KEYS", "block,recon,taken,ended",
                 "TRIBUTARY_RTMP_RECONNECT_GRACE", "3s",
                 "TRIBUTARY_TRANSCODE_LADDER", "none")); // tests the passthrough packager
+        node = live.node();
     }
 
     @AfterAll
     void stop() {
-        TestNode.stop(node);
+        live.close();
     }
 
     private static SyntheticAvSource source() {
-        return new SyntheticAvSource(320, 240, 30, 30, 0, true);
+        return LiveNode.smallSource();
     }
 
     private RtmpTestPublisher publisher(String key, SyntheticAvSource src) {
@@ -80,8 +83,7 @@ class LowLatencyHlsTest {
     void blockingReloadAndPreloadHintWaitForThePart() throws Exception {
         try (SyntheticAvSource src = source(); RtmpTestPublisher pub = publisher("block", src)) {
             pub.send(src.next(14.2), 0);
-            TestNode.await("7 segments", Duration.ofSeconds(10),
-                    () -> new Playlist(TestNode.get(node, "/live/block/video/index.m3u8").body()).segments().size() >= 7);
+            live.awaitSegments("block", "video", 7, Duration.ofSeconds(10));
             Playlist now = playlist("/live/block/video/index.m3u8");
             Matcher hint = HINT.matcher(now.tag("EXT-X-PRELOAD-HINT").attr("URI"));
             assertTrue(hint.matches());
@@ -146,8 +148,7 @@ class LowLatencyHlsTest {
     void deltaUpdateSkipsOldSegments() {
         try (SyntheticAvSource src = source(); RtmpTestPublisher pub = publisher("taken", src)) {
             pub.send(src.next(18.3), 0);
-            TestNode.await("9 segments", Duration.ofSeconds(10),
-                    () -> new Playlist(TestNode.get(node, "/live/taken/video/index.m3u8").body()).segments().size() >= 9);
+            live.awaitSegments("taken", "video", 9, Duration.ofSeconds(10));
             Playlist full = playlist("/live/taken/video/index.m3u8");
             Playlist delta = playlist("/live/taken/video/index.m3u8?_HLS_skip=YES");
             double skipUntil = Double.parseDouble(full.tag("EXT-X-SERVER-CONTROL").attr("CAN-SKIP-UNTIL"));
@@ -189,8 +190,7 @@ class LowLatencyHlsTest {
         try (SyntheticAvSource src = source()) {
             RtmpTestPublisher first = publisher("recon", src);
             first.send(src.next(6.1), 0);
-            TestNode.await("3 segments", Duration.ofSeconds(10),
-                    () -> new Playlist(TestNode.get(node, "/live/recon/video/index.m3u8").body()).segments().size() >= 3);
+            live.awaitSegments("recon", "video", 3, Duration.ofSeconds(10));
             first.drop(); // network failure: no unpublish
 
             // during the gap, viewers keep getting the playlist and everything it lists
@@ -213,9 +213,8 @@ class LowLatencyHlsTest {
             long restart = -more.get(0).dts();
             RtmpTestPublisher second = publisher("recon", src);
             second.send(more, restart);
-            TestNode.await("segments after the reconnect", Duration.ofSeconds(10), () ->
-                    new Playlist(TestNode.get(node, "/live/recon/video/index.m3u8").body()).segments().stream()
-                            .anyMatch(s -> s.msn() > lastMsnBefore + 1));
+            LiveNode.awaitPlaylist(node, "/live/recon/video/index.m3u8", "a segment after msn " + (lastMsnBefore + 1),
+                    p -> p.segments().stream().anyMatch(s -> s.msn() > lastMsnBefore + 1), Duration.ofSeconds(10));
             for (String rendition : List.of("video", "audio")) {
                 Playlist p = playlist("/live/recon/" + rendition + "/index.m3u8");
                 List<Playlist.Segment> segs = p.segments();

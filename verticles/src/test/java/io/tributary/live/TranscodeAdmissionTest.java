@@ -2,6 +2,7 @@ package io.tributary.live;
 
 import io.tributary.Node;
 import io.tributary.media.testing.SyntheticAvSource;
+import io.tributary.testing.LiveNode;
 import io.tributary.testing.RtmpTestPublisher;
 import io.tributary.testing.TestNode;
 import io.vertx.core.json.JsonArray;
@@ -33,9 +34,10 @@ class TranscodeAdmissionTest {
 
     @Test
     void fullNodeRefusesWithAClearStatus() {
-        Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "seed", "TRIBUTARY_TRANSCODE_MAX_LADDERS", "1",
+        try (LiveNode live = LiveNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "seed", "TRIBUTARY_TRANSCODE_MAX_LADDERS", "1",
                 "TRIBUTARY_TRANSCODE_WHEN_FULL", "reject"));
-        try (SyntheticAvSource src = new SyntheticAvSource(1280, 720, 30, 60, 0, true)) {
+             SyntheticAvSource src = new SyntheticAvSource(1280, 720, 30, 60, 0, true)) {
+            Node node = live.node();
             RtmpTestPublisher first = publish(node, "first", src);
             assertTrue(first.publishing());
             TestNode.await("first stream's ladder", Duration.ofSeconds(10), () -> renditions(node, "first").contains("360p"));
@@ -49,15 +51,14 @@ class TranscodeAdmissionTest {
             assertTrue(metrics.contains("transcode_admissions_total{result=\"rejected\"} 1.0"), "counted");
             assertTrue(metrics.contains("tributary_rtmp_rejected_total{reason=\"capacity\"} 1.0"), "counted");
             first.close();
-        } finally {
-            TestNode.stop(node);
         }
     }
 
     @Test
     void aRuleOnTheKeyChoosesTheLadder() {
-        Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER_RULES", "hd-*=seed", "TRIBUTARY_TRANSCODE_LADDER", "none"));
-        try (SyntheticAvSource src = new SyntheticAvSource(1280, 720, 30, 60, 0, true)) {
+        try (LiveNode live = LiveNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER_RULES", "hd-*=seed", "TRIBUTARY_TRANSCODE_LADDER", "none"));
+             SyntheticAvSource src = new SyntheticAvSource(1280, 720, 30, 60, 0, true)) {
+            Node node = live.node();
             RtmpTestPublisher hd = publish(node, "hd-stage", src);
             RtmpTestPublisher plain = publish(node, "stage", src);
             TestNode.await("both streams configured", Duration.ofSeconds(10),
@@ -66,15 +67,14 @@ class TranscodeAdmissionTest {
             assertEquals(List.of("video", "audio"), renditions(node, "stage"));
             hd.close();
             plain.close();
-        } finally {
-            TestNode.stop(node);
         }
     }
 
     @Test
     void fullNodeFallsBackToPassthrough() {
-        Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "seed", "TRIBUTARY_TRANSCODE_MAX_LADDERS", "1"));
-        try (SyntheticAvSource src = new SyntheticAvSource(1280, 720, 30, 60, 0, true)) {
+        try (LiveNode live = LiveNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "seed", "TRIBUTARY_TRANSCODE_MAX_LADDERS", "1"));
+             SyntheticAvSource src = new SyntheticAvSource(1280, 720, 30, 60, 0, true)) {
+            Node node = live.node();
             RtmpTestPublisher first = publish(node, "first", src);
             RtmpTestPublisher second = publish(node, "second", src);
             assertTrue(second.publishing(), "passthrough is accepted");
@@ -84,8 +84,6 @@ class TranscodeAdmissionTest {
             assertTrue(TestNode.get(node, "/metrics").body().contains("transcode_admissions_total{result=\"passthrough\"} 1.0"));
             first.close();
             second.close();
-        } finally {
-            TestNode.stop(node);
         }
     }
 
@@ -100,10 +98,11 @@ class TranscodeAdmissionTest {
     @Test
     void pixelRateLimitRefusesAnAcceptedPublishOnceItsSourceShowsTheCost() {
         // room for one 720p source's 360p rung (6.9 Mpixel/s), not two
-        Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_MAX_PIXEL_RATE", "10000000",
+        try (LiveNode live = LiveNode.start(Map.of("TRIBUTARY_TRANSCODE_MAX_PIXEL_RATE", "10000000",
                 "TRIBUTARY_TRANSCODE_WHEN_FULL", "reject"));
-        try (SyntheticAvSource hd = new SyntheticAvSource(1280, 720, 30, 60, 0, true);
+             SyntheticAvSource hd = new SyntheticAvSource(1280, 720, 30, 60, 0, true);
              SyntheticAvSource small = new SyntheticAvSource(640, 360, 30, 30, 0, true)) {
+            Node node = live.node();
             RtmpTestPublisher first = publish(node, "first", hd);
             TestNode.await("first stream's ladder", Duration.ofSeconds(10), () -> renditions(node, "first").contains("360p"));
             assertEquals(RUNG_360P30 + ".0", metric(node, "transcode_pixel_rate_pixels_per_second"));
@@ -133,15 +132,14 @@ class TranscodeAdmissionTest {
             assertEquals("0.0", metric(node, "transcode_pixel_rate_pixels_per_second"));
             second.close();
             third.close();
-        } finally {
-            TestNode.stop(node);
         }
     }
 
     @Test
     void pixelRateLimitFallsBackToTheSourceAlone() {
-        Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_MAX_PIXEL_RATE", "10000000"));
-        try (SyntheticAvSource hd = new SyntheticAvSource(1280, 720, 30, 60, 0, true)) {
+        try (LiveNode live = LiveNode.start(Map.of("TRIBUTARY_TRANSCODE_MAX_PIXEL_RATE", "10000000"));
+             SyntheticAvSource hd = new SyntheticAvSource(1280, 720, 30, 60, 0, true)) {
+            Node node = live.node();
             RtmpTestPublisher first = publish(node, "first", hd);
             TestNode.await("first stream's ladder", Duration.ofSeconds(10), () -> renditions(node, "first").contains("360p"));
             RtmpTestPublisher second = publish(node, "second", hd);
@@ -153,8 +151,6 @@ class TranscodeAdmissionTest {
             assertEquals(RUNG_360P30 + ".0", metric(node, "transcode_pixel_rate_pixels_per_second"));
             first.close();
             second.close();
-        } finally {
-            TestNode.stop(node);
         }
     }
 }

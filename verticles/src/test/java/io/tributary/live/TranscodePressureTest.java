@@ -3,7 +3,9 @@ package io.tributary.live;
 import io.tributary.Node;
 import io.tributary.media.testing.SyntheticAvSource;
 import io.tributary.testing.Playlist;
+import io.tributary.testing.LiveNode;
 import io.tributary.testing.RtmpTestPublisher;
+import io.tributary.testing.TestPublication;
 import io.tributary.testing.TestNode;
 import org.junit.jupiter.api.Test;
 
@@ -24,14 +26,11 @@ class TranscodePressureTest {
 
     @Test
     void aLadderThatFallsBehindDropsRungFramesWhileTheSourceKeepsItsCadence() {
-        Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "seed"));
-        try (SyntheticAvSource src = new SyntheticAvSource(1920, 1080, 30, 30, 0, false)) {
-            RtmpTestPublisher pub = RtmpTestPublisher.publish(node.rtmpPort(), "flood");
-            pub.configs(src.avcDecoderConfigurationRecord(), null);
+        try (LiveNode live = LiveNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "seed"))) {
+            Node node = live.node();
             // 20 s of 1080p in one burst: far faster than two cores encode 720p + 360p
-            pub.send(src.next(20.2), 0);
-            TestNode.await("the source rendition's 10 segments", Duration.ofSeconds(20),
-                    () -> new Playlist(TestNode.get(node, "/live/flood/1080p/index.m3u8").body()).segments().size() >= 10);
+            TestPublication pub = live.publish("flood", new SyntheticAvSource(1920, 1080, 30, 30, 0, false)).send(20.2);
+            live.awaitSegments("flood", "1080p", 10, Duration.ofSeconds(20));
             Playlist source = new Playlist(TestNode.get(node, "/live/flood/1080p/index.m3u8").body());
             for (Playlist.Segment s : source.segments()) {
                 assertEquals(2.0, s.duration(), 0.05, "the bypassed source keeps every frame: segment " + s.msn());
@@ -45,18 +44,14 @@ class TranscodePressureTest {
                 return dropped > 0;
             });
             pub.close();
-        } finally {
-            TestNode.stop(node);
         }
     }
 
     @Test
     void anUnsupportedSourceCodecFailsThatStreamOnly() {
-        Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none"));
-        try (SyntheticAvSource src = new SyntheticAvSource(320, 240, 30, 30, 0, true)) {
-            RtmpTestPublisher good = RtmpTestPublisher.publish(node.rtmpPort(), "good");
-            good.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
-            good.send(src.next(2.2), 0);
+        try (LiveNode live = LiveNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none"))) {
+            Node node = live.node();
+            TestPublication good = live.publish("good").send(2.2);
 
             RtmpTestPublisher hevc = RtmpTestPublisher.publish(node.rtmpPort(), "hevc");
             assertTrue(hevc.publishing());
@@ -65,16 +60,13 @@ class TranscodePressureTest {
             assertTrue(hevc.closedByServer(5000), "the HEVC publisher is closed");
             hevc.close();
 
-            good.send(src.next(2.2), 0);
-            TestNode.await("the H.264 stream keeps going", Duration.ofSeconds(10),
-                    () -> new Playlist(TestNode.get(node, "/live/good/video/index.m3u8").body()).segments().size() >= 2);
+            good.send(2.2);
+            live.awaitSegments("good", "video", 2, Duration.ofSeconds(10));
             String metrics = TestNode.get(node, "/metrics").body();
             assertTrue(metrics.contains("tributary_rtmp_rejected_total{reason=\"unsupported_codec\"} 1.0"), "counted");
             assertEquals(List.of("good"), new io.vertx.core.json.JsonArray(TestNode.get(node, "/api/v1/streams").body())
                     .stream().map(o -> ((io.vertx.core.json.JsonObject) o).getString("key")).filter(k -> k.equals("good")).toList());
             good.close();
-        } finally {
-            TestNode.stop(node);
         }
     }
 }

@@ -3,7 +3,9 @@ package io.tributary.metrics;
 import io.tributary.Node;
 import io.tributary.media.testing.SyntheticAvSource;
 import io.tributary.testing.Playlist;
+import io.tributary.testing.LiveNode;
 import io.tributary.testing.RtmpTestPublisher;
+import io.tributary.testing.TestPublication;
 import io.tributary.testing.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -112,13 +114,11 @@ class MonitoringFilesTest {
         used.removeAll(PROMETHEUS_SERIES);
         assertTrue(used.size() >= 20, "found the queried metrics: " + used);
 
-        Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "seed"));
-        try (SyntheticAvSource src = new SyntheticAvSource(1920, 1080, 30, 30, 0, true)) {
+        try (LiveNode live = LiveNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "seed"))) {
+            Node node = live.node();
             // a 1080p burst makes the seed ladder transcode (and, on a small machine, fall behind and drop)
-            RtmpTestPublisher pub = RtmpTestPublisher.publish(node.rtmpPort(), "flood");
-            pub.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
-            pub.send(src.next(20.2), 0);
-            TestNode.await("the stream", Duration.ofSeconds(30), () -> TestNode.get(node, "/live/flood/index.m3u8").statusCode() == 200);
+            TestPublication pub = live.publish("flood", new SyntheticAvSource(1920, 1080, 30, 30, 0, true)).send(20.2);
+            live.awaitOk("/live/flood/index.m3u8", Duration.ofSeconds(30));
             // a publisher the node refuses (HEVC), counted by reason
             RtmpTestPublisher hevc = RtmpTestPublisher.publish(node.rtmpPort(), "hevc");
             hevc.sendVideoTag(0, new byte[]{(byte) 0x90, 'h', 'v', 'c', '1', 1, 2, 3, 4});
@@ -169,8 +169,6 @@ class MonitoringFilesTest {
                 throw new AssertionError("queried by docker/grafana or docker/prometheus but not exposed by the node: " + missing.get(), e);
             }
             pub.close();
-        } finally {
-            TestNode.stop(node);
         }
     }
 

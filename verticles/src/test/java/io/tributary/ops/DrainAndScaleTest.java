@@ -2,10 +2,12 @@ package io.tributary.ops;
 
 import io.tributary.Node;
 import io.tributary.media.testing.SyntheticAvSource;
+import io.tributary.testing.LiveNode;
 import io.tributary.testing.Playlist;
 import io.tributary.testing.RtmpTestPublisher;
 import io.tributary.testing.Scrape;
 import io.tributary.testing.TestNode;
+import io.tributary.testing.TestPublication;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
@@ -36,12 +38,10 @@ class DrainAndScaleTest {
 
     @Test
     void drainRefusesNewPublishesKeepsLiveStreamsAndReportsDraining() throws Exception {
-        Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none"));
-        try (SyntheticAvSource src = new SyntheticAvSource(320, 240, 30, 30, 0, true);
-             RtmpTestPublisher live = RtmpTestPublisher.publish(node.rtmpPort(), "before")) {
-            assertTrue(live.publishing(), "publish refused: " + live.failure());
-            live.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
-            live.send(src.next(4.2), 0);
+        try (LiveNode liveNode = LiveNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none"))) {
+            Node node = liveNode.node();
+            TestPublication publication = liveNode.publish("before").send(4.2);
+            RtmpTestPublisher live = publication.rtmp();
             assertEquals(200, TestNode.get(node, "/health").statusCode());
 
             HttpResponse<String> drained = post(node, "/api/v1/node/drain", "");
@@ -64,12 +64,10 @@ class DrainAndScaleTest {
             String mv = TestNode.get(node, "/live/before/index.m3u8").body();
             String rendition = videoRendition(mv);
             long before = new Playlist(TestNode.get(node, "/live/before/" + rendition + "/index.m3u8").body()).segments().size();
-            live.send(src.next(4.2), 0);
-            TestNode.await("new segments after the drain", Duration.ofSeconds(10), () ->
-                    new Playlist(TestNode.get(node, "/live/before/" + rendition + "/index.m3u8").body()).segments().size() > before);
+            publication.send(4.2);
+            LiveNode.awaitPlaylist(node, "/live/before/" + rendition + "/index.m3u8", "new segments after the drain (more than " + before + ")",
+                    p -> p.segments().size() > before, Duration.ofSeconds(10));
             assertTrue(live.publishing(), "the live publisher was not cut: " + live.failure());
-        } finally {
-            TestNode.stop(node);
         }
     }
 

@@ -1,8 +1,8 @@
 package io.tributary.ops;
 
 import io.tributary.Node;
-import io.tributary.media.testing.SyntheticAvSource;
-import io.tributary.testing.RtmpTestPublisher;
+import io.tributary.testing.LiveNode;
+import io.tributary.testing.TestPublication;
 import io.tributary.testing.TestNode;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -13,7 +13,9 @@ import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.Socket;
 import java.net.http.HttpResponse;
@@ -29,16 +31,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The operator feed as a WebSocket client sees it: on a real node, and under a reader that stops reading. */
+@ExtendWith(VertxExtension.class)
 class OpsFeedTest {
 
     @Test
     void theNodePushesStreamsAndSessionsOnceASecond() throws Exception {
-        Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none"));
-        try (SyntheticAvSource src = new SyntheticAvSource(320, 240, 30, 30, 0, true)) {
-            RtmpTestPublisher pub = RtmpTestPublisher.publish(node.rtmpPort(), "opscam");
-            pub.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
-            pub.send(src.next(2.2), 0);
-            TestNode.await("the stream", Duration.ofSeconds(10), () -> TestNode.get(node, "/api/v1/streams/opscam").statusCode() == 200);
+        try (LiveNode live = LiveNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none"))) {
+            Node node = live.node();
+            TestPublication pub = live.publish("opscam").send(2.2);
+            live.awaitOk("/api/v1/streams/opscam", Duration.ofSeconds(10));
 
             HttpResponse<String> page = TestNode.get(node, "/ops");
             assertEquals(200, page.statusCode());
@@ -80,14 +81,12 @@ class OpsFeedTest {
             assertTrue(sessions.getValue("streams") instanceof JsonArray, sessions.encode());
             ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done");
             pub.close();
-        } finally {
-            TestNode.stop(node);
         }
     }
 
     @Test
-    void aReaderThatStopsReadingIsSkippedThenClosedWhileOthersKeepTheirFeed() throws Exception {
-        Vertx vertx = Vertx.vertx();
+    void aReaderThatStopsReadingIsSkippedThenClosedWhileOthersKeepTheirFeed(Vertx vertx) throws Exception {
+        // the feed's own Vert.x, from VertxExtension; the test still closes it first (see the finally block)
         // a large state (about 100 kB a frame) every 20 ms fills a paused reader's socket buffers quickly
         JsonArray big = new JsonArray();
         for (int i = 0; i < 500; i++) {

@@ -8,16 +8,17 @@ import io.tributary.cluster.ring.HashRing;
 import io.tributary.edge.EdgeFetcher;
 import io.tributary.edge.EdgeSettings;
 import io.tributary.edge.EdgeVerticle;
-import io.tributary.media.testing.SyntheticAvSource;
 import io.tributary.testing.Playlist;
-import io.tributary.testing.RtmpTestPublisher;
+import io.tributary.testing.LiveNode;
 import io.tributary.testing.TestNode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -39,32 +40,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Routers in front of real edges in front of a real origin with a real RTMP publisher. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(VertxExtension.class)
 class RouterVerticleTest {
 
     private final HttpClient viewer = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
+    /** The edges' own Vert.x instances: a test closes one to stop that edge. */
     private final List<Vertx> vertxes = new ArrayList<>();
+    private LiveNode live;
     private Node origin;
-    private SyntheticAvSource src;
-    private RtmpTestPublisher publisher;
     private String rendition;
     private Vertx routers;
 
+    /** The routers' Vert.x comes from {@link VertxExtension}, closed after the class. */
     @BeforeAll
-    void start() {
-        origin = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none"));
-        src = new SyntheticAvSource(320, 240, 30, 30, 0, true);
-        publisher = RtmpTestPublisher.publish(origin.rtmpPort(), "routed");
-        assertTrue(publisher.publishing(), "publish refused: " + publisher.failure());
-        publisher.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
-        publisher.send(src.next(6.2), 0);
-        TestNode.await("the stream's playlists", Duration.ofSeconds(10),
-                () -> TestNode.get(origin, "/live/routed/index.m3u8").statusCode() == 200);
-        Playlist mv = new Playlist(TestNode.get(origin, "/live/routed/index.m3u8").body());
-        String uri = mv.lines.stream().filter(l -> l.uri() != null).findFirst().orElseThrow().uri();
-        rendition = uri.substring(0, uri.indexOf('/'));
-        routers = Vertx.vertx();
-        vertxes.add(routers);
+    void start(Vertx routers) {
+        live = LiveNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none"));
+        origin = live.node();
+        live.publish("routed").send(6.2);
+        live.awaitOk("/live/routed/index.m3u8", Duration.ofSeconds(10));
+        rendition = live.videoRendition("routed");
+        this.routers = routers;
     }
 
     @AfterAll
@@ -72,9 +68,7 @@ class RouterVerticleTest {
         for (Vertx v : vertxes) {
             v.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
         }
-        publisher.close();
-        src.close();
-        TestNode.stop(origin);
+        live.close();
     }
 
     private static <T> T await(Future<T> f) throws Exception {

@@ -1,8 +1,7 @@
 package io.tributary.session;
 
 import io.tributary.Node;
-import io.tributary.media.testing.SyntheticAvSource;
-import io.tributary.testing.RtmpTestPublisher;
+import io.tributary.testing.LiveNode;
 import io.tributary.testing.TestNode;
 import io.vertx.core.json.JsonObject;
 import kafka.testkit.KafkaClusterTestKit;
@@ -47,12 +46,10 @@ class PlaybackEventsKafkaTest {
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
                 admin.createTopics(List.of(new NewTopic("playback.events", 2, (short) 1))).all().get();
             }
-            Node node = TestNode.start(Map.of("TRIBUTARY_KAFKA_BOOTSTRAP", bootstrap, "TRIBUTARY_TRANSCODE_LADDER", "none"));
-            try (SyntheticAvSource source = new SyntheticAvSource(320, 240, 30, 30, 0, true);
-                 RtmpTestPublisher publisher = RtmpTestPublisher.publish(node.rtmpPort(), "live1")) {
-                publisher.configs(source.avcDecoderConfigurationRecord(), source.audioSpecificConfig());
-                publisher.send(source.next(3.2), 0);
-                TestNode.await("media", Duration.ofSeconds(10), () -> TestNode.get(node, "/live/live1/index.m3u8").statusCode() == 200);
+            try (LiveNode live = LiveNode.start(Map.of("TRIBUTARY_KAFKA_BOOTSTRAP", bootstrap, "TRIBUTARY_TRANSCODE_LADDER", "none"))) {
+                Node node = live.node();
+                live.publish("live1").send(3.2);
+                live.awaitOk("/live/live1/index.m3u8", Duration.ofSeconds(10));
 
                 String body = TestNode.get(node, "/live/live1/index.m3u8").body();
                 Matcher m = Pattern.compile("\\?sid=([0-9a-f-]{36})").matcher(body);
@@ -95,8 +92,6 @@ class PlaybackEventsKafkaTest {
                     types.add(e.getString("type"));
                 }
                 assertEquals(Set.of("session_start", "rebuffer", "switch", "error"), types, got.toString());
-            } finally {
-                TestNode.stop(node);
             }
         }
     }

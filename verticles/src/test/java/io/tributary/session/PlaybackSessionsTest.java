@@ -5,7 +5,7 @@ import io.tributary.Node;
 import io.tributary.cluster.SharedMaps;
 import io.tributary.media.testing.SyntheticAvSource;
 import io.tributary.testing.Playlist;
-import io.tributary.testing.RtmpTestPublisher;
+import io.tributary.testing.LiveNode;
 import io.tributary.testing.Scrape;
 import io.tributary.testing.TestNode;
 import io.vertx.core.json.JsonArray;
@@ -41,45 +41,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PlaybackSessionsTest {
 
     private static final Pattern SID = Pattern.compile("\\?sid=([0-9a-f-]{36})");
+    private LiveNode live;
     private Node node;
-    private SyntheticAvSource source;
-    private RtmpTestPublisher publisher;
-    private Thread sender;
     private final List<JsonObject> events = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     void start() {
-        node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "seed", "TRIBUTARY_SESSIONS_FLUSH_INTERVAL", "200ms",
+        live = LiveNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "seed", "TRIBUTARY_SESSIONS_FLUSH_INTERVAL", "200ms",
                 "TRIBUTARY_QOE_REGIONS", "eu,us", "TRIBUTARY_QOE_BEACON_RATE", "100000", "TRIBUTARY_QOE_BEACON_BURST", "100000"));
+        node = live.node();
         node.vertx().eventBus().<JsonObject>localConsumer(PlaybackEvents.ADDRESS, m -> events.add(m.body()));
-        source = new SyntheticAvSource(1280, 720, 30, 60, 0, true);
+        SyntheticAvSource source = new SyntheticAvSource(1280, 720, 30, 60, 0, true);
         // encode before connecting: 90 s of 720p takes long enough on a busy box to trip the RTMP idle timeout
         var media = source.next(90);
-        publisher = RtmpTestPublisher.publish(node.rtmpPort(), "cam1");
-        publisher.configs(source.avcDecoderConfigurationRecord(), source.audioSpecificConfig());
-        sender = new Thread(() -> {
-            try {
-                publisher.sendPaced(media, 0);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException ignored) {
-                // the node closed the connection at the end of the class
-            }
-        }, "sessions-publisher");
-        sender.setDaemon(true);
-        sender.start();
-        TestNode.await("2 segments in both rungs", Duration.ofSeconds(40), () -> List.of("720p", "360p").stream().allMatch(r -> {
-            var res = TestNode.get(node, "/live/cam1/" + r + "/index.m3u8");
-            return res.statusCode() == 200 && new Playlist(res.body()).segments().size() >= 2;
-        }));
+        live.publish("cam1", source).sendPacedInBackground(media);
+        live.awaitSegmentsInEach("cam1", List.of("720p", "360p"), 2, Duration.ofSeconds(40));
     }
 
     @AfterAll
     void stop() {
-        sender.interrupt();
-        publisher.close();
-        source.close();
-        TestNode.stop(node);
+        live.close();
     }
 
     @Test

@@ -3,8 +3,7 @@ package io.tributary.session;
 import com.hazelcast.core.HazelcastJsonValue;
 import io.tributary.Node;
 import io.tributary.cluster.SharedMaps;
-import io.tributary.media.testing.SyntheticAvSource;
-import io.tributary.testing.RtmpTestPublisher;
+import io.tributary.testing.LiveNode;
 import io.tributary.testing.Scrape;
 import io.tributary.testing.TestNode;
 import io.vertx.core.json.JsonObject;
@@ -36,28 +35,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SessionLifecycleTest {
 
+    private LiveNode live;
     private Node node;
-    private SyntheticAvSource source;
-    private RtmpTestPublisher publisher;
     private final List<JsonObject> events = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     void start() {
-        node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none", "TRIBUTARY_SESSIONS_IDLE_TIMEOUT", "1s",
+        live = LiveNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none", "TRIBUTARY_SESSIONS_IDLE_TIMEOUT", "1s",
                 "TRIBUTARY_SESSIONS_FLUSH_INTERVAL", "200ms", "TRIBUTARY_QOE_BEACON_RATE", "2", "TRIBUTARY_QOE_BEACON_BURST", "5"));
+        node = live.node();
         node.vertx().eventBus().<JsonObject>localConsumer(PlaybackEvents.ADDRESS, m -> events.add(m.body()));
-        source = new SyntheticAvSource(320, 240, 30, 30, 0, true);
-        publisher = RtmpTestPublisher.publish(node.rtmpPort(), "cam2");
-        publisher.configs(source.avcDecoderConfigurationRecord(), source.audioSpecificConfig());
-        publisher.send(source.next(4.2), 0);
-        TestNode.await("media", Duration.ofSeconds(10), () -> TestNode.get(node, "/live/cam2/index.m3u8").statusCode() == 200);
+        live.publish("cam2").send(4.2);
+        live.awaitOk("/live/cam2/index.m3u8", Duration.ofSeconds(10));
     }
 
     @AfterAll
     void stop() {
-        publisher.close();
-        source.close();
-        TestNode.stop(node);
+        live.close();
     }
 
     @Test

@@ -5,11 +5,12 @@ import com.hazelcast.map.IMap;
 import io.tributary.Node;
 import io.tributary.cluster.SharedMaps;
 import io.tributary.demo.TestPatternBroadcaster;
-import io.tributary.media.testing.SyntheticAvSource;
 import io.tributary.testing.Playlist;
+import io.tributary.testing.LiveNode;
 import io.tributary.testing.RtmpTestPublisher;
 import io.tributary.testing.TestCluster;
 import io.tributary.testing.TestNode;
+import io.tributary.testing.TestPublication;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
@@ -157,11 +158,8 @@ class ClusterTest {
     @Test
     @Order(2)
     void publishRegistersTheStreamAndUnpublishRemovesIt() throws Exception {
-        try (SyntheticAvSource src = new SyntheticAvSource(320, 240, 30, 30, 0, true)) {
-            RtmpTestPublisher p = RtmpTestPublisher.publish(origin.rtmpPort(), "brief");
-            assertTrue(p.publishing(), "publish refused: " + p.failure());
-            p.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
-            p.send(src.next(3.2), 0);
+        try (TestPublication publication = LiveNode.publish(origin, "brief", LiveNode.smallSource())) {
+            RtmpTestPublisher p = publication.send(3.2).rtmp();
             TestNode.await("the registry entry", Duration.ofSeconds(5), () -> origin.httpUrl("").equals(streamOrigin(e1, "brief")));
             // an edge finds it through the registry and serves it
             String edge = "http://127.0.0.1:" + e1.roles().edgePort();
@@ -182,11 +180,8 @@ class ClusterTest {
     @Test
     @Order(3)
     void viewersThroughAnEdgeAreSessionsOfTheEdgeNotOfTheOrigin() throws Exception {
-        try (SyntheticAvSource src = new SyntheticAvSource(320, 240, 30, 30, 0, true)) {
-            RtmpTestPublisher p = RtmpTestPublisher.publish(origin.rtmpPort(), "seen");
-            assertTrue(p.publishing(), "publish refused: " + p.failure());
-            p.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
-            p.send(src.next(3.2), 0);
+        try (TestPublication publication = LiveNode.publish(origin, "seen", LiveNode.smallSource())) {
+            RtmpTestPublisher p = publication.send(3.2).rtmp();
             String edge = "http://127.0.0.1:" + e1.roles().edgePort();
             TestNode.await("the stream through the edge", Duration.ofSeconds(10),
                     () -> get(edge + "/live/seen/index.m3u8").statusCode() == 200);
@@ -287,11 +282,8 @@ class ClusterTest {
     void anOriginThatDiesLeavesTheRegistryButItsSessionsSurvive() throws Exception {
         Node doomed = node(3, Map.of("TRIBUTARY_ROLES", "origin", "TRIBUTARY_TRANSCODE_LADDER", "none"));
         String doomedId = doomed.hazelcast().getCluster().getLocalMember().getUuid().toString();
-        try (SyntheticAvSource src = new SyntheticAvSource(320, 240, 30, 30, 0, true)) {
-            RtmpTestPublisher p = RtmpTestPublisher.publish(doomed.rtmpPort(), "doomed");
-            assertTrue(p.publishing(), "publish refused: " + p.failure());
-            p.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
-            p.send(src.next(3.2), 0);
+        try (TestPublication publication = LiveNode.publish(doomed, "doomed", LiveNode.smallSource())) {
+            RtmpTestPublisher p = publication.send(3.2).rtmp();
             TestNode.await("the playlist", Duration.ofSeconds(10), () -> TestNode.get(doomed, "/live/doomed/index.m3u8").statusCode() == 200);
             TestNode.await("the registry entry", Duration.ofSeconds(5), () -> doomed.httpUrl("").equals(streamOrigin(e1, "doomed")));
             // 30 players, each a session the doomed node writes to the cluster map
@@ -338,15 +330,7 @@ class ClusterTest {
         AtomicInteger images = new AtomicInteger();
         Thread player = null;
         try {
-            TestNode.await("two segments at the origin", Duration.ofSeconds(20), () -> {
-                HttpResponse<String> r = TestNode.get(origin, "/live/live1/index.m3u8");
-                if (r.statusCode() != 200) {
-                    return false;
-                }
-                String uri = new Playlist(r.body()).lines.stream().filter(l -> l.uri() != null).findFirst().orElseThrow().uri();
-                HttpResponse<String> media = TestNode.get(origin, "/live/live1/" + uri.substring(0, uri.indexOf('?') < 0 ? uri.length() : uri.indexOf('?')));
-                return media.statusCode() == 200 && new Playlist(media.body()).segments().size() >= 2;
-            });
+            LiveNode.awaitVideoSegments(origin, "live1", 2, Duration.ofSeconds(20));
             Playlist mv = new Playlist(TestNode.get(origin, "/live/live1/index.m3u8").body());
             String uri = mv.lines.stream().filter(l -> l.uri() != null).findFirst().orElseThrow().uri();
             String rendition = uri.substring(0, uri.indexOf('/'));

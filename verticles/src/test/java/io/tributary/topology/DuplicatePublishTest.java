@@ -4,6 +4,7 @@ import com.hazelcast.core.HazelcastJsonValue;
 import io.tributary.Node;
 import io.tributary.cluster.SharedMaps;
 import io.tributary.media.testing.SyntheticAvSource;
+import io.tributary.testing.LiveNode;
 import io.tributary.testing.Playlist;
 import io.tributary.testing.RtmpTestPublisher;
 import io.tributary.testing.Scrape;
@@ -111,7 +112,7 @@ class DuplicatePublishTest {
             assertTrue(onA.publishing(), "publish refused: " + onA.failure());
             onA.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
             onA.send(src.next(3.2), 0);
-            TestNode.await("A's playlist", Duration.ofSeconds(10), () -> segments(a, "k") >= 2);
+            LiveNode.awaitVideoSegments(a, "k", 2, Duration.ofSeconds(10));
             assertEquals(a.httpUrl(""), registered(b, "k"), "the publish's claim is the registration");
 
             double refusedBefore = duplicatesRefused(b);
@@ -156,7 +157,7 @@ class DuplicatePublishTest {
                 assertTrue(again.publishing(), "B refused a free key: " + again.failure());
                 again.configs(src.avcDecoderConfigurationRecord(), src.audioSpecificConfig());
                 again.send(src.next(3.2), 0);
-                TestNode.await("B's playlist", Duration.ofSeconds(10), () -> segments(b, "k") >= 2);
+                LiveNode.awaitVideoSegments(b, "k", 2, Duration.ofSeconds(10));
                 assertEquals(b.httpUrl(""), registered(a, "k"));
                 // and now A is the one that refuses it
                 RtmpTestPublisher backOnA = RtmpTestPublisher.publish(a.rtmpPort(), "k");
