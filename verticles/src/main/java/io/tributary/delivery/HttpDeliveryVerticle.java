@@ -18,6 +18,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.RoutingContext;
 
 import java.io.IOException;
@@ -94,6 +95,8 @@ public final class HttpDeliveryVerticle extends VerticleBase {
             }
             ctx.json(StreamsApi.describe(s));
         });
+        router.post("/api/v1/streams/:key/cues").handler(BodyHandler.create().setBodyLimit(4096))
+                .handler(ctx -> StreamsApi.cue(streams, ctx));
         nodeRoutes.mount(router);
         router.get(LiveDash.TIME_PATH).handler(LiveDash::time);
         // before the /live routes: the session hook sees every player request first

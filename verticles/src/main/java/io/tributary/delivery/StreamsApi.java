@@ -1,13 +1,16 @@
 package io.tributary.delivery;
 
+import io.tributary.StatusException;
 import io.tributary.live.LiveStream;
 import io.tributary.live.LiveStreams;
 import io.tributary.media.codec.AacConfig;
 import io.tributary.media.codec.AvcConfig;
 import io.tributary.media.timeline.RenditionSnapshot;
 import io.tributary.media.transcode.RungStats;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
 
 import java.util.Comparator;
 import java.util.List;
@@ -22,6 +25,39 @@ final class StreamsApi {
         JsonArray out = new JsonArray();
         streams.all().stream().sorted(Comparator.comparing(LiveStream::key)).forEach(s -> out.add(describe(s)));
         return out;
+    }
+
+    /**
+     * {@code POST /api/v1/streams/{key}/cues}: an operator's ad break on a live stream, at its newest
+     * media time: {@code {"type":"out","duration":30,"id":"break-1"}} starts one ({@code duration} in
+     * seconds, 0 or absent = until an {@code in}), {@code {"type":"in"}} ends it. A cue event on the
+     * stream's timeline (what SSAI splices at); 202 with the cue as JSON.
+     */
+    static void cue(LiveStreams streams, RoutingContext ctx) {
+        JsonObject body;
+        try {
+            body = ctx.body().asJsonObject();
+        } catch (DecodeException | ClassCastException e) {
+            throw StatusException.badRequest("body must be a JSON object like {\"type\":\"out\",\"duration\":30}");
+        }
+        if (body == null || !(body.getValue("type") instanceof String type) || !(type.equals("out") || type.equals("in"))) {
+            throw StatusException.badRequest("type must be \"out\" or \"in\"");
+        }
+        Object d = body.getValue("duration", 0);
+        if (!(d instanceof Number n) || !(n.doubleValue() >= 0 && n.doubleValue() <= 86_400)) {
+            throw StatusException.badRequest("duration must be a number of seconds from 0 to 86400");
+        }
+        Object idValue = body.getValue("id", "");
+        if (!(idValue instanceof String id) || id.length() > 128) {
+            throw StatusException.badRequest("id must be a string of at most 128 characters");
+        }
+        String key = ctx.pathParam("key");
+        boolean out = type.equals("out");
+        double duration = n.doubleValue();
+        streams.cue(key, out, duration, id).onSuccess(x -> ctx.response().setStatusCode(202)
+                .putHeader("Content-Type", "application/json")
+                .end(new JsonObject().put("stream", key).put("type", type).put("duration", duration).put("id", id).encode()))
+                .onFailure(ctx::fail);
     }
 
     static JsonObject describe(LiveStream s) {

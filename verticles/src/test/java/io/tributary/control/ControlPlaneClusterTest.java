@@ -96,7 +96,7 @@ class ControlPlaneClusterTest {
     void theClusterApiShowsEveryNodesVerticleSetsAndInstanceCounts() {
         for (Node n : List.of(a, b, c)) {
             JsonObject m = member(c, n);
-            assertEquals(List.of("ingest", "delivery"), names(m), m.encode());
+            assertEquals(List.of("delivery", "ingest"), names(m), m.encode()); // the start order
             assertEquals(2, instances(m, "delivery"), m.encode());
             assertFalse(m.getBoolean("draining"), m.encode());
         }

@@ -98,6 +98,46 @@ class PublicationApiTest {
         assertTrue(codec.getMessage().contains("vp09"), codec.getMessage());
     }
 
+    @Test
+    void operatorCuesReachTheTimeline() throws Exception {
+        java.util.concurrent.LinkedBlockingQueue<TimelineEvent.Cue> cues = new java.util.concurrent.LinkedBlockingQueue<>();
+        TimelineEvents.Subscription sub = node.streams().events().subscribe("cues", node.vertx().getOrCreateContext(), e -> {
+            if (e instanceof TimelineEvent.Cue c && c.stream().equals("api")) {
+                cues.add(c);
+            }
+        });
+        try {
+            HttpResponse<String> out = post("/api/v1/streams/api/cues", "{\"type\":\"out\",\"duration\":30,\"id\":\"break-1\"}");
+            assertEquals(202, out.statusCode(), out.body());
+            TimelineEvent.Cue c = cues.poll(5, TimeUnit.SECONDS);
+            assertNotNull(c, "the cue reached a timeline subscriber");
+            assertTrue(c.out());
+            assertEquals(30.0, c.durationSeconds());
+            assertEquals("break-1", c.id());
+            assertTrue(c.mediaTimeMs() > 1000, "at the stream's media time: " + c.mediaTimeMs());
+            assertEquals(202, post("/api/v1/streams/api/cues", "{\"type\":\"in\"}").statusCode());
+            TimelineEvent.Cue in = cues.poll(5, TimeUnit.SECONDS);
+            assertNotNull(in);
+            assertTrue(!in.out() && in.mediaTimeMs() >= c.mediaTimeMs(), "the in cue follows: " + in);
+
+            HttpResponse<String> bad = post("/api/v1/streams/api/cues", "{\"type\":\"sideways\"}");
+            assertEquals(400, bad.statusCode());
+            assertTrue(bad.headers().firstValue("content-type").orElse("").startsWith("application/problem+json"), bad.headers().toString());
+            assertTrue(bad.body().contains("type must be"), bad.body());
+            assertEquals(400, post("/api/v1/streams/api/cues", "{\"type\":\"out\",\"duration\":-1}").statusCode());
+            assertEquals(400, post("/api/v1/streams/api/cues", "not json").statusCode());
+            assertEquals(404, post("/api/v1/streams/nothing-here/cues", "{\"type\":\"out\"}").statusCode());
+        } finally {
+            sub.close();
+        }
+    }
+
+    private HttpResponse<String> post(String path, String body) throws Exception {
+        return TestNode.HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.httpUrl(path)))
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     private PublishException refusal(String key) {
         CompletableFuture<Throwable> failed = new CompletableFuture<>();
         node.vertx().getOrCreateContext().runOnContext(v -> node.publications().open(key, "test-api", new NullSource())

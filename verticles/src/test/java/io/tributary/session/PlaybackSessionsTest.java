@@ -281,8 +281,9 @@ class PlaybackSessionsTest {
         assertTrue(m.find(), mpd.body());
         String sid = m.group(1);
         assertTrue(mpd.body().contains(".mp4?sid=" + sid + "\""), mpd.body());
-        assertTrue(events.stream().anyMatch(e -> e.getString("type").equals("session_start") && e.getString("sid").equals(sid)
-                && e.getString("via").equals("mpd")));
+        // the event goes out on the event bus as the manifest is served: it may land just after the response
+        TestNode.await("session_start via mpd for " + sid, Duration.ofSeconds(5), () -> events.stream().anyMatch(e ->
+                e.getString("type").equals("session_start") && e.getString("sid").equals(sid) && e.getString("via").equals("mpd")));
     }
 
     // ---- helpers ----
