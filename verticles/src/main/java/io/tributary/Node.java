@@ -161,7 +161,7 @@ public final class Node {
                 OriginRegistrations registrations = OriginRegistrations.follow(vertx, cluster.registry(), streams, url);
                 teardown.add(registrations::close);
                 // clustered, a key is published on one origin at a time: the registry decides
-                return new Publications(streams, joined.clustered() ? registrations : PublishClaims.NONE, metrics, config.rtmp());
+                return new Publications(streams, joined.clustered() ? registrations : PublishClaims.NONE, metrics, config.publish());
             });
             Future<Integer> rtmpPort = publications.compose(p -> p == null ? Future.succeededFuture(-1)
                     : IngestModule.deploy(config.rtmp(), p, metrics, api::ingestStopGraceMillis, scaler, rtmpInstances));

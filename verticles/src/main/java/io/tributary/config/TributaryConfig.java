@@ -6,6 +6,7 @@ import io.tributary.delivery.HttpSettings;
 import io.tributary.edge.EdgeSettings;
 import io.tributary.hotness.HotnessSettings;
 import io.tributary.ingest.RtmpSettings;
+import io.tributary.live.PublishSettings;
 import io.tributary.live.HlsSettings;
 import io.tributary.live.TranscodeSettings;
 import io.tributary.router.RouterSettings;
@@ -33,7 +34,8 @@ import java.util.Set;
  * working directory), then {@code TRIBUTARY_*} environment variables. A key no component reads, in
  * the file or as a variable, stops start-up.
  */
-public record TributaryConfig(HttpSettings http, RtmpSettings rtmp, HlsSettings hls, TranscodeSettings transcode,
+public record TributaryConfig(HttpSettings http, RtmpSettings rtmp, PublishSettings publish, HlsSettings hls,
+                              TranscodeSettings transcode,
                               Path dataDir, ClusterSettings cluster, SessionSettings sessions, QoeSettings qoe,
                               KafkaSettings kafka, Topology topology, HotnessSettings hotness) {
 
@@ -108,6 +110,7 @@ public record TributaryConfig(HttpSettings http, RtmpSettings rtmp, HlsSettings 
     public static TributaryConfig from(Settings s) {
         HttpSettings http = HttpSettings.from(s);
         RtmpSettings rtmp = RtmpSettings.from(s);
+        PublishSettings publish = PublishSettings.from(s);
         HlsSettings hls = HlsSettings.from(s);
         TranscodeSettings transcode = TranscodeSettings.from(s);
         Path dataDir = Path.of(s.string("data-dir"));
@@ -122,7 +125,8 @@ public record TributaryConfig(HttpSettings http, RtmpSettings rtmp, HlsSettings 
         Topology topology = topology(s, http);
         s.rejectUnknown();
         s.rejectUnknownEnv(Set.of(CLUSTER_ALIAS));
-        return new TributaryConfig(http, rtmp, hls, transcode, dataDir, cluster, sessions, qoe, kafka, topology, hotness);
+        return new TributaryConfig(http, rtmp, publish, hls, transcode, dataDir, cluster, sessions, qoe, kafka, topology,
+                hotness);
     }
 
     /** A DNS name or ""; it replaces the TCP-IP list, so a list beside it would be silently unused. */
@@ -165,7 +169,7 @@ public record TributaryConfig(HttpSettings http, RtmpSettings rtmp, HlsSettings 
 
     /** Ports of 0 mean "any free port" (tests); the actual ports are known after deployment. */
     public TributaryConfig withPorts(int httpPort, int rtmpPort) {
-        return new TributaryConfig(http.withPort(httpPort), rtmp.withPort(rtmpPort), hls, transcode, dataDir, cluster,
+        return new TributaryConfig(http.withPort(httpPort), rtmp.withPort(rtmpPort), publish, hls, transcode, dataDir, cluster,
                 sessions, qoe, kafka, topology, hotness);
     }
 }

@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -515,13 +516,17 @@ public final class LiveStream {
 
         @Override
         public void onSample(String rung, MediaSample sample) {
-            writer.runOnContext(x -> {
-                VideoRendition v = videos.get(rung);
-                if (generation != transcoderGeneration || state != State.LIVE || v == null) {
-                    return; // output of a replaced transcoder, or after the publisher left
-                }
-                packVideo(v, sample);
-            });
+            try {
+                writer.runOnContext(x -> {
+                    VideoRendition v = videos.get(rung);
+                    if (generation != transcoderGeneration || state != State.LIVE || v == null) {
+                        return; // output of a replaced transcoder, or after the publisher left
+                    }
+                    packVideo(v, sample);
+                });
+            } catch (RejectedExecutionException e) {
+                // the node is shutting down under a running transcoder: nobody is left to package for
+            }
         }
 
         @Override

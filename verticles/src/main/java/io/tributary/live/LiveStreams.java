@@ -1,6 +1,5 @@
 package io.tributary.live;
 
-import io.tributary.ingest.RtmpSettings;
 import io.tributary.StatusException;
 import io.tributary.config.TributaryConfig;
 import io.tributary.media.transcode.LadderRung;
@@ -21,7 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class LiveStreams {
 
     private final Vertx vertx;
-    private final RtmpSettings rtmp;
+    private final PublishSettings publish;
     private final HlsSettings hls;
     private final TranscodeSettings transcode;
     /** Ladders encoding on this node and their pixel rate (admission control). */
@@ -48,7 +47,7 @@ public final class LiveStreams {
 
     public LiveStreams(Vertx vertx, TributaryConfig config, TranscodeEvents events) {
         this.vertx = vertx;
-        this.rtmp = config.rtmp();
+        this.publish = config.publish();
         this.hls = config.hls();
         this.transcode = config.transcode();
         this.transcodeEvents = events;
@@ -100,7 +99,7 @@ public final class LiveStreams {
                     return new LiveStream(k, here, hls, admit(k), events, transcodeEvents, this::admitLadder);
                 }
                 if (existing.state() == LiveStream.State.LIVE
-                        && rtmp.duplicatePublish() == RtmpSettings.DuplicatePublish.REJECT) {
+                        && publish.duplicatePublish() == PublishSettings.DuplicatePublish.REJECT) {
                     throw StatusException.conflict("stream key '" + k + "' is already being published");
                 }
                 return existing;
@@ -211,7 +210,7 @@ public final class LiveStreams {
                 return;
             }
             String key = stream.key();
-            long grace = Math.max(1, rtmp.reconnectGrace().toMillis());
+            long grace = Math.max(1, publish.reconnectGrace().toMillis());
             timers.put(key, vertx.setTimer(grace, id -> {
                 timers.remove(key, id);
                 if (stream.endIfAbandoned()) {
@@ -223,7 +222,7 @@ public final class LiveStreams {
     }
 
     private void scheduleRemoval(LiveStream stream) {
-        long keep = Math.max(1, rtmp.endedRetention().toMillis());
+        long keep = Math.max(1, publish.endedRetention().toMillis());
         timers.put(stream.key(), vertx.setTimer(keep, id -> {
             timers.remove(stream.key(), id);
             if (streams.remove(stream.key(), stream)) {

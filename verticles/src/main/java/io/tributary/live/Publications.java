@@ -1,6 +1,5 @@
 package io.tributary.live;
 
-import io.tributary.ingest.RtmpSettings;
 import io.tributary.cluster.registry.StreamHeldException;
 import io.tributary.config.StreamKeys;
 import io.tributary.config.TributaryConfig;
@@ -29,12 +28,12 @@ public final class Publications {
     private final LiveStreams streams;
     private final PublishClaims claims;
     private final NodeMetrics metrics;
-    private final RtmpSettings keys;
+    private final PublishSettings keys;
 
     /**
      * @param keys which stream keys may publish ({@code rtmp.stream-keys}, for every protocol)
      */
-    public Publications(LiveStreams streams, PublishClaims claims, NodeMetrics metrics, RtmpSettings keys) {
+    public Publications(LiveStreams streams, PublishClaims claims, NodeMetrics metrics, PublishSettings keys) {
         this.streams = streams;
         this.claims = claims;
         this.metrics = metrics;

@@ -24,8 +24,8 @@ class TributaryConfigTest {
         assertEquals(1935, c.rtmp().port());
         assertEquals(2.0, c.hls().segmentTarget());
         assertEquals(0.5, c.hls().partTarget());
-        assertEquals(Duration.ofSeconds(10), c.rtmp().reconnectGrace());
-        assertTrue(c.rtmp().allows("anything"));
+        assertEquals(Duration.ofSeconds(10), c.publish().reconnectGrace());
+        assertTrue(c.publish().allows("anything"));
         assertEquals(Path.of("data"), c.dataDir());
         // live ABR by default, within a budget that scales with the cores
         assertEquals(io.tributary.media.transcode.Ladder.SEED, c.transcode().ladder());
@@ -53,9 +53,9 @@ class TributaryConfigTest {
         assertEquals(19350, c.rtmp().port());
         assertEquals(Path.of("/srv/tributary"), c.dataDir());
         assertEquals(0.333, c.hls().partTarget());
-        assertEquals(List.of("a", "b"), c.rtmp().streamKeys());
-        assertTrue(c.rtmp().allows("a"));
-        assertTrue(!c.rtmp().allows("c"));
+        assertEquals(List.of("a", "b"), c.publish().streamKeys());
+        assertTrue(c.publish().allows("a"));
+        assertTrue(!c.publish().allows("c"));
     }
 
     private static String error(Map<String, String> env) {
