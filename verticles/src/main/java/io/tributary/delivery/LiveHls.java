@@ -89,7 +89,8 @@ final class LiveHls {
         long at = event instanceof TimelineEvent.PartPublished p ? p.atNanos()
                 : event instanceof TimelineEvent.SegmentCompleted c ? c.atNanos() : System.nanoTime();
         held.wake(key, at);
-        if (event instanceof TimelineEvent.StreamRemoved) {
+        // a stream that is gone, or a new one that replaced an ended one of the key: its versions start over
+        if (event instanceof TimelineEvent.StreamRemoved || event instanceof TimelineEvent.StreamStarted) {
             rendered.keySet().removeIf(k -> k.startsWith(key + "/"));
             sidRendered.keySet().removeIf(k -> k.startsWith(key + "/"));
         }
