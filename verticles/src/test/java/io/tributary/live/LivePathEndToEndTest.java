@@ -4,12 +4,11 @@ import io.tributary.Node;
 import io.tributary.demo.TestPatternBroadcaster;
 import io.tributary.media.testing.Mp4Boxes;
 import io.tributary.testing.LiveNode;
+import io.tributary.testing.FfmpegPlayer;
 import io.tributary.testing.Playlist;
 import io.tributary.testing.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.bytedeco.javacv.FFmpegFrameGrabber;
-import org.bytedeco.javacv.Frame;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -71,27 +70,7 @@ class LivePathEndToEndTest {
     }
 
     private void assertPlaysBack(String key, int width, int height) throws Exception {
-        try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(node.httpUrl("/live/" + key + "/index.m3u8"))) {
-            grabber.setOption("rw_timeout", "10000000");
-            grabber.start();
-            int images = 0;
-            int audio = 0;
-            for (int i = 0; i < 400 && images < 40; i++) {
-                Frame f = grabber.grab();
-                assertNotNull(f, "stream " + key + " ended early");
-                if (f.image != null) {
-                    assertEquals(width, f.imageWidth, key + " width");
-                    assertEquals(height, f.imageHeight, key + " height");
-                    images++;
-                }
-                if (f.samples != null) {
-                    audio++;
-                }
-            }
-            assertEquals(40, images, key + ": decoded video frames");
-            assertTrue(audio > 0, key + ": decoded audio frames");
-            grabber.stop();
-        }
+        FfmpegPlayer.assertPlaysBack(node.httpUrl("/live/" + key + "/index.m3u8"), width, height, 40);
     }
 
     @Test

@@ -5,11 +5,10 @@ import io.tributary.media.MediaEvent;
 import io.tributary.media.Track;
 import io.tributary.media.testing.SyntheticAvSource;
 import io.tributary.testing.ApiPublisher;
+import io.tributary.testing.FfmpegPlayer;
 import io.tributary.testing.Playlist;
 import io.tributary.testing.TestNode;
 import io.vertx.core.json.JsonObject;
-import org.bytedeco.javacv.FFmpegFrameGrabber;
-import org.bytedeco.javacv.Frame;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,27 +58,7 @@ class PublicationApiTest {
 
     @Test
     void ffmpegPlaysAStreamPublishedThroughTheApi() throws Exception {
-        try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(node.httpUrl("/live/api/index.m3u8"))) {
-            grabber.setOption("rw_timeout", "10000000");
-            grabber.start();
-            int images = 0;
-            int audio = 0;
-            for (int i = 0; i < 400 && images < 40; i++) {
-                Frame f = grabber.grab();
-                assertNotNull(f, "stream ended early");
-                if (f.image != null) {
-                    assertEquals(320, f.imageWidth);
-                    assertEquals(240, f.imageHeight);
-                    images++;
-                }
-                if (f.samples != null) {
-                    audio++;
-                }
-            }
-            assertEquals(40, images, "decoded video frames");
-            assertTrue(audio > 0, "decoded audio frames");
-            grabber.stop();
-        }
+        FfmpegPlayer.assertPlaysBack(node.httpUrl("/live/api/index.m3u8"), 320, 240, 40);
         JsonObject info = new JsonObject(TestNode.get(node, "/api/v1/streams/api").body());
         assertEquals("live", info.getString("state"), info.encode());
         assertEquals("test-api", info.getString("protocol"), "the ingest protocol it came in by");
