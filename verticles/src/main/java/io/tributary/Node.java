@@ -111,11 +111,12 @@ public final class Node {
         forgotten.subscribe(metrics::forgetStream);
         LiveStreams streams = liveStreams(vertx, config, metrics);
         // a stream dropped from this node is forgotten by its meters and sessions
-        TimelineEvents.Subscription removals = streams.events().subscribe("forget", vertx.getOrCreateContext(), e -> {
-            if (e instanceof TimelineEvent.StreamRemoved) {
-                forgotten.accept(e.stream());
-            }
-        });
+        TimelineEvents.Subscription removals = streams.events().subscribe("forget", vertx.getOrCreateContext(),
+                TimelineEvents.DEFAULT_CAPACITY, e -> e instanceof TimelineEvent.StreamRemoved, e -> {
+                    if (streams.get(e.stream()) == null) { // not if a new stream of the key started meanwhile
+                        forgotten.accept(e.stream());
+                    }
+                });
         teardown.add(() -> {
             removals.close();
             return Future.succeededFuture();
@@ -164,7 +165,13 @@ public final class Node {
                 return new Publications(streams, joined.clustered() ? registrations : PublishClaims.NONE, metrics, config.publish());
             });
             Future<Integer> rtmpPort = publications.compose(p -> p == null ? Future.succeededFuture(-1)
-                    : IngestModule.deploy(config.rtmp(), p, metrics, api::ingestStopGraceMillis, scaler, rtmpInstances));
+                    : IngestModule.deploy(config.rtmp(), p, metrics, api::ingestStopGraceMillis, scaler, rtmpInstances)
+                            .onSuccess(x -> teardown.add(() -> {
+                                // ingest stops before the registrations are withdrawn: no publish claims a key after
+                                api.closing();
+                                streams.drain();
+                                return scaler.undeploy("ingest").otherwiseEmpty();
+                            })));
             Future<EdgeModule> edge = rtmpPort.compose(x -> !topo.has(Role.EDGE) ? Future.succeededFuture()
                     : EdgeModule.start(vertx, topo.edge(), config.hotness(), cluster.registry(), metrics.registry(), hotness,
                             sessions, edgeRungs, scaler, httpInstances, topo.has(Role.ORIGIN) ? streams.events() : null, key -> {

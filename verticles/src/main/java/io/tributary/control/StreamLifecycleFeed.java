@@ -51,7 +51,8 @@ public final class StreamLifecycleFeed {
      * its key. A publisher's reconnect is neither.
      */
     public StreamLifecycleFeed follow(LiveStreams streams) {
-        changes = streams.events().subscribe("lifecycle", vertx.getOrCreateContext(), e -> {
+        changes = streams.events().subscribe("lifecycle", vertx.getOrCreateContext(), TimelineEvents.DEFAULT_CAPACITY,
+                e -> TimelineEvents.lifecycle(e) || (e instanceof TimelineEvent.PartPublished && !live.containsKey(e.stream())), e -> {
             if (e instanceof TimelineEvent.Lagged) {
                 streams.all().forEach(s -> changed(streams, s.key()));
             } else if (e instanceof TimelineEvent.StreamEnded || e instanceof TimelineEvent.StreamRemoved

@@ -54,11 +54,11 @@ public final class EdgeModule {
             prewarm.start(hotnessConfig.mergeInterval().toMillis());
             if (localStreams != null) {
                 // an origin on this node says when a segment completes: S1 segments are fetched then, not a round later
-                TimelineEvents.Subscription completions = localStreams.subscribe("edge-prewarm", vertx.getOrCreateContext(), e -> {
-                    if (e instanceof TimelineEvent.SegmentCompleted s) {
-                        prewarm.segmentCompleted(s.stream(), s.rendition(), s.msn());
-                    }
-                });
+                TimelineEvents.Subscription completions = localStreams.subscribe("edge-prewarm", vertx.getOrCreateContext(),
+                        TimelineEvents.DEFAULT_CAPACITY, e -> e instanceof TimelineEvent.SegmentCompleted, e -> {
+                            TimelineEvent.SegmentCompleted s = (TimelineEvent.SegmentCompleted) e;
+                            prewarm.segmentCompleted(s.stream(), s.rendition(), s.msn());
+                        });
                 prewarm.onStop(completions::close);
             }
             FunctionCounter.builder("tributary_edge_prewarmed_segments_total", prewarm, EdgePrewarm::warmed)

@@ -1,6 +1,5 @@
 package io.tributary.ingest;
 
-import io.tributary.config.TributaryConfig;
 import io.tributary.live.Publication;
 import io.tributary.live.Publications;
 import io.tributary.live.PublishException;
@@ -43,7 +42,6 @@ final class RtmpPublisher implements PublishSource {
     private boolean closing;
     /** A publish waits for its publication to open. */
     private boolean opening;
-    private boolean paused;
     /** The peer or the network closed the connection. */
     private boolean closed;
 
@@ -128,6 +126,10 @@ final class RtmpPublisher implements PublishSource {
                     refused(ar.cause());
                     return;
                 }
+                if (closed || closing) {
+                    ar.result().close(); // gone while it opened: the stream waits for a reconnect as after any drop
+                    return;
+                }
                 publication = ar.result();
                 session.acceptPublish();
                 // media the client sent before our answer was held by the session: it comes before the rest
@@ -140,10 +142,6 @@ final class RtmpPublisher implements PublishSource {
             List<Buffer> early = List.copyOf(deferred);
             deferred.clear();
             early.forEach(this::received);
-            if (paused && !closing && !closed && !opening) {
-                paused = false;
-                socket.resume();
-            }
         });
     }
 
@@ -169,13 +167,15 @@ final class RtmpPublisher implements PublishSource {
 
     @Override
     public void pause() {
-        paused = true;
         socket.pause();
     }
 
+    /** What arrives before the publication opens is deferred, and handled in order once it has. */
     @Override
     public void resume() {
-        // the socket resumes once the publication's answer is handled (publish above)
+        if (!closing && !closed) {
+            socket.resume();
+        }
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.tributary.live;
 
 import io.tributary.StatusException;
-import io.tributary.config.TributaryConfig;
 import io.tributary.media.MediaSample;
 import io.tributary.media.Track;
 import io.tributary.media.cmaf.CmafInitSegment;
@@ -22,6 +21,7 @@ import io.tributary.media.transcode.TranscodeListener;
 import io.tributary.media.transcode.TranscodeOptions;
 
 import io.vertx.core.Context;
+import io.vertx.core.internal.ContextInternal;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -89,6 +89,7 @@ public final class LiveStream {
     private volatile int sessions;
     private volatile String protocol = "";
     private List<String> announcedRenditions = List.of();
+    private long lifecycleTimer = -1;
 
     // per publisher session
     private boolean sessionStarted;
@@ -145,6 +146,28 @@ public final class LiveStream {
     /** The context every change of this stream runs on. */
     public Context writer() {
         return writer;
+    }
+
+    /**
+     * On the writer: runs {@code action} there after {@code delayMs}, replacing the pending one
+     * (the reconnect grace, then the retention). Set on the writer's context itself: a plain
+     * {@code vertx.setTimer} binds to the calling verticle's context, and Vert.x cancels such
+     * timers when that verticle (the ingest instance the publisher came in by) is undeployed.
+     */
+    void lifecycleTimer(long delayMs, Runnable action) {
+        cancelLifecycleTimer();
+        lifecycleTimer = ((ContextInternal) writer).setTimer(delayMs, id -> {
+            lifecycleTimer = -1;
+            action.run();
+        });
+    }
+
+    /** On the writer: a publisher came back, nothing pending ends the stream. */
+    void cancelLifecycleTimer() {
+        if (lifecycleTimer >= 0) {
+            writer.owner().cancelTimer(lifecycleTimer);
+            lifecycleTimer = -1;
+        }
     }
 
     public String key() {
@@ -377,10 +400,18 @@ public final class LiveStream {
                 admission.admit(this, 0); // nothing runs: the capacity goes back
                 throw e;
             }
-            for (LadderRung rung : t.ladder()) {
-                boolean encoded = rung.mode() == LadderRung.Mode.ENCODE;
-                AvcConfig config = encoded ? AvcConfig.parse(t.outputConfig(rung.name())) : parsed;
-                next.put(rung.name(), rendition(rung.name(), encoded, config));
+            try {
+                for (LadderRung rung : t.ladder()) {
+                    boolean encoded = rung.mode() == LadderRung.Mode.ENCODE;
+                    AvcConfig config = encoded ? AvcConfig.parse(t.outputConfig(rung.name())) : parsed;
+                    next.put(rung.name(), rendition(rung.name(), encoded, config));
+                }
+            } catch (RuntimeException e) {
+                // an encoder's config the packager cannot take: the transcoder goes, and its capacity
+                transcoder = t;
+                stopTranscoder();
+                admission.admit(this, 0);
+                throw e;
             }
             transcoder = t;
             transcoding = true;

@@ -26,7 +26,6 @@ public final class LiveStreams {
     /** Ladders encoding on this node and their pixel rate (admission control). */
     private final TranscodeCapacity capacity;
     private final ConcurrentHashMap<String, LiveStream> streams = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Long> timers = new ConcurrentHashMap<>();
     private final TranscodeEvents transcodeEvents;
     private final TimelineEvents events = new TimelineEvents();
     /** Draining: no new streams start here; live ones (and their publishers' reconnects) go on. */
@@ -89,7 +88,7 @@ public final class LiveStreams {
      * where its reconnect timer and any old publisher's detach run too.
      */
     Future<LiveStream> claim(String key, String protocol, long publisherId, Runnable closer) {
-        Context here = vertx.getOrCreateContext();
+        Context here = Writer.newWriter(vertx);
         boolean[] created = {false};
         LiveStream stream;
         try {
@@ -114,7 +113,7 @@ public final class LiveStreams {
             if (stream.state() == LiveStream.State.ENDED) {
                 return null; // its grace ran out while this claim hopped here: a new stream it is
             }
-            cancelTimer(key);
+            stream.cancelLifecycleTimer();
             stream.attach(publisherId, protocol, closer);
             return stream;
         }).compose(s -> s != null ? Future.succeededFuture(s) : claim(key, protocol, publisherId, closer));
@@ -209,32 +208,20 @@ public final class LiveStreams {
             if (!stream.detach(publisherId)) {
                 return;
             }
-            String key = stream.key();
-            long grace = Math.max(1, publish.reconnectGrace().toMillis());
-            timers.put(key, vertx.setTimer(grace, id -> {
-                timers.remove(key, id);
+            stream.lifecycleTimer(Math.max(1, publish.reconnectGrace().toMillis()), () -> {
                 if (stream.endIfAbandoned()) {
                     capacity.release(stream);
                     scheduleRemoval(stream);
                 }
-            }));
+            });
         });
     }
 
     private void scheduleRemoval(LiveStream stream) {
-        long keep = Math.max(1, publish.endedRetention().toMillis());
-        timers.put(stream.key(), vertx.setTimer(keep, id -> {
-            timers.remove(stream.key(), id);
+        stream.lifecycleTimer(Math.max(1, publish.endedRetention().toMillis()), () -> {
             if (streams.remove(stream.key(), stream)) {
                 events.emit(new TimelineEvent.StreamRemoved(stream.key()));
             }
-        }));
-    }
-
-    private void cancelTimer(String key) {
-        Long id = timers.remove(key);
-        if (id != null) {
-            vertx.cancelTimer(id);
-        }
+        });
     }
 }

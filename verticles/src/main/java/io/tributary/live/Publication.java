@@ -7,7 +7,9 @@ import io.tributary.media.Track;
 import io.tributary.media.codec.MediaFormatException;
 import io.tributary.media.transcode.TranscodeException;
 import io.vertx.core.Context;
-import io.vertx.core.Vertx;
+
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * One source publishing one stream key, from {@link Publications#open}: an ingest
@@ -18,6 +20,8 @@ import io.vertx.core.Vertx;
  * {@link PublishSource#failed} on the connection's context.
  */
 public final class Publication {
+
+    private static final Logger LOG = Logger.getLogger(Publication.class.getName());
 
     private final LiveStreams streams;
     private final LiveStream stream;
@@ -121,7 +125,7 @@ public final class Publication {
 
     private void onWriter(Runnable work) {
         Context writer = stream.writer();
-        if (Vertx.currentContext() == writer) {
+        if (Writer.on(writer)) {
             work.run(); // the common case: the publisher that created the stream, no hop
             return;
         }
@@ -133,9 +137,23 @@ public final class Publication {
                 work.run();
             } catch (RuntimeException e) {
                 faulted = true;
-                PublishException fault = e instanceof PublishException p ? p
-                        : new PublishException(PublishException.Kind.BAD_MEDIA, "internal_error", e.toString());
-                sourceContext.runOnContext(x -> source.failed(fault));
+                PublishException fault;
+                if (e instanceof PublishException p) {
+                    fault = p;
+                } else {
+                    LOG.log(Level.WARNING, "publication of " + stream.key() + " failed", e);
+                    fault = new PublishException(PublishException.Kind.BAD_MEDIA, "internal_error", e.toString());
+                }
+                Runnable tell = () -> {
+                    if (!closed) { // a fault of a publication the source has closed is no news to it
+                        source.failed(fault);
+                    }
+                };
+                if (sourceContext == null) {
+                    tell.run();
+                } else {
+                    sourceContext.runOnContext(x -> tell.run());
+                }
             }
         });
     }

@@ -2,7 +2,6 @@ package io.tributary.live;
 
 import io.tributary.cluster.registry.StreamHeldException;
 import io.tributary.config.StreamKeys;
-import io.tributary.config.TributaryConfig;
 import io.tributary.StatusException;
 import io.tributary.metrics.NodeMetrics;
 import io.vertx.core.Context;
@@ -63,7 +62,8 @@ public final class Publications {
         Future<Void> claim = claims.claim(key);
         if (!claim.isComplete()) {
             source.pause();
-            claim = claim.transform(ar -> back(context, ar.succeeded() ? null : ar.cause()))
+            Future<Void> pending = claim;
+            claim = Future.<Void>future(done -> pending.onComplete(ar -> Writer.settle(context, ar, done)))
                     .onComplete(x -> source.resume());
         }
         return claim.recover(e -> Future.failedFuture(refusal(key, e)))
@@ -90,10 +90,17 @@ public final class Publications {
                     }
                     return Future.failedFuture(e);
                 })
-                .map(stream -> {
-                    LOG.info(() -> "publish started: " + key + " over " + protocol + " (" + source.describe() + ")");
-                    return new Publication(streams, stream, id, source, context, metrics.ingestBytes(key),
+                .compose(stream -> {
+                    Publication publication = new Publication(streams, stream, id, source, context, metrics.ingestBytes(key),
                             metrics.ingestFrames(key, "video"), metrics.ingestFrames(key, "audio"));
+                    if (!source.active()) {
+                        // the source left while the attach hopped to the stream's writer: it is released at once
+                        publication.close();
+                        return Future.failedFuture(new PublishException(PublishException.Kind.REJECTED, "gone",
+                                "the publisher of '" + key + "' left before its publication opened"));
+                    }
+                    LOG.info(() -> "publish started: " + key + " over " + protocol + " (" + source.describe() + ")");
+                    return Future.succeededFuture(publication);
                 });
     }
 
@@ -104,21 +111,5 @@ public final class Publications {
         LOG.log(Level.WARNING, "claiming stream key " + key + " failed", e);
         return new PublishException(PublishException.Kind.REJECTED, "registry_error",
                 "cannot claim stream key '" + key + "' in the cluster: " + e.getMessage());
-    }
-
-    /** The claim's answer, back on the source's context. */
-    private static Future<Void> back(Context context, Throwable failure) {
-        if (context == null) {
-            return failure == null ? Future.succeededFuture() : Future.failedFuture(failure);
-        }
-        io.vertx.core.Promise<Void> p = io.vertx.core.Promise.promise();
-        context.runOnContext(v -> {
-            if (failure == null) {
-                p.complete();
-            } else {
-                p.fail(failure);
-            }
-        });
-        return p.future();
     }
 }

@@ -9,7 +9,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -28,7 +30,7 @@ public final class TimelineEvents {
     private static final Logger LOG = Logger.getLogger(TimelineEvents.class.getName());
 
     /** Events a subscriber may have waiting before new ones are dropped for it. */
-    public static final int DEFAULT_CAPACITY = 8192;
+    public static final int DEFAULT_CAPACITY = 2048;
 
     private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
 
@@ -39,13 +41,29 @@ public final class TimelineEvents {
      * @param capacity events that may wait; beyond, events are dropped for this subscriber
      */
     public Subscription subscribe(String name, Context context, int capacity, Consumer<TimelineEvent> consumer) {
-        Subscription s = new Subscription(name, context, capacity, consumer);
-        subscriptions.add(s);
-        return s;
+        return subscribe(name, context, capacity, e -> true, consumer);
     }
 
     public Subscription subscribe(String name, Context context, Consumer<TimelineEvent> consumer) {
         return subscribe(name, context, DEFAULT_CAPACITY, consumer);
+    }
+
+    /**
+     * Only the events {@code wanted} accepts are queued (tested on the stream's writer: keep it
+     * cheap), so a subscriber that needs a few kinds never holds the media of the others.
+     */
+    public Subscription subscribe(String name, Context context, int capacity, Predicate<TimelineEvent> wanted,
+                                  Consumer<TimelineEvent> consumer) {
+        Subscription s = new Subscription(name, context, capacity, wanted, consumer);
+        subscriptions.add(s);
+        return s;
+    }
+
+    /** The lifecycle of streams only: started, renditions, publisher left, ended, removed (no media, no cues). */
+    public static boolean lifecycle(TimelineEvent e) {
+        return e instanceof TimelineEvent.StreamStarted || e instanceof TimelineEvent.RenditionsChanged
+                || e instanceof TimelineEvent.PublisherLeft || e instanceof TimelineEvent.StreamEnded
+                || e instanceof TimelineEvent.StreamRemoved || e instanceof TimelineEvent.Discontinuity;
     }
 
     /** Hands {@code event} to every subscriber; called by a stream's writer, never blocks. */
@@ -65,6 +83,7 @@ public final class TimelineEvents {
         private final String name;
         private final Context context;
         private final int capacity;
+        private final Predicate<TimelineEvent> wanted;
         private final Consumer<TimelineEvent> consumer;
         private final Queue<TimelineEvent> queue = new ConcurrentLinkedQueue<>();
         private final AtomicInteger size = new AtomicInteger();
@@ -73,10 +92,12 @@ public final class TimelineEvents {
         private final AtomicLong lagPending = new AtomicLong();
         private volatile boolean closed;
 
-        private Subscription(String name, Context context, int capacity, Consumer<TimelineEvent> consumer) {
+        private Subscription(String name, Context context, int capacity, Predicate<TimelineEvent> wanted,
+                             Consumer<TimelineEvent> consumer) {
             this.name = name;
             this.context = context;
             this.capacity = capacity;
+            this.wanted = wanted;
             this.consumer = consumer;
         }
 
@@ -95,7 +116,7 @@ public final class TimelineEvents {
         }
 
         private void offer(TimelineEvent event) {
-            if (closed) {
+            if (closed || !wanted.test(event)) {
                 return;
             }
             if (size.incrementAndGet() > capacity) {
@@ -109,28 +130,40 @@ public final class TimelineEvents {
                 }
                 queue.add(event);
             }
+            schedule();
+        }
+
+        private void schedule() {
             if (scheduled.compareAndSet(false, true)) {
-                context.runOnContext(v -> drain());
+                try {
+                    context.runOnContext(v -> drain());
+                } catch (RejectedExecutionException e) {
+                    scheduled.set(false); // the subscriber's event loop is gone (shutdown): nothing to deliver to
+                }
             }
         }
 
         /** On the subscriber's context: everything queued now, then again if more came meanwhile. */
         private void drain() {
-            int budget = capacity;
-            TimelineEvent e;
-            while (!closed && budget-- > 0 && (e = queue.poll()) != null) {
-                if (!(e instanceof TimelineEvent.Lagged)) {
-                    size.decrementAndGet();
+            try {
+                int budget = capacity;
+                TimelineEvent e;
+                while (!closed && budget-- > 0 && (e = queue.poll()) != null) {
+                    if (!(e instanceof TimelineEvent.Lagged)) {
+                        size.decrementAndGet();
+                    }
+                    deliver(e);
                 }
-                deliver(e);
+                long lost = lagPending.getAndSet(0);
+                if (lost > 0 && !closed) {
+                    deliver(new TimelineEvent.Lagged("", lost));
+                }
+            } finally {
+                scheduled.set(false);
             }
-            long lost = lagPending.getAndSet(0);
-            if (lost > 0 && !closed) {
-                deliver(new TimelineEvent.Lagged("", lost));
-            }
-            scheduled.set(false);
-            if (!closed && !queue.isEmpty() && scheduled.compareAndSet(false, true)) {
-                context.runOnContext(v -> drain());
+            // an emitter that found this drain running did not schedule one: look again
+            if (!closed && (!queue.isEmpty() || lagPending.get() > 0)) {
+                schedule();
             }
         }
 

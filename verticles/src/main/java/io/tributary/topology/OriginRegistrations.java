@@ -38,7 +38,8 @@ public final class OriginRegistrations implements PublishClaims {
         this.registry = registry;
         this.streams = streams;
         this.originUrl = originUrl;
-        this.changes = streams.events().subscribe("registry", vertx.getOrCreateContext(), e -> {
+        this.changes = streams.events().subscribe("registry", vertx.getOrCreateContext(), TimelineEvents.DEFAULT_CAPACITY,
+                TimelineEvents::lifecycle, e -> {
             if (e instanceof TimelineEvent.StreamStarted || e instanceof TimelineEvent.StreamEnded
                     || e instanceof TimelineEvent.StreamRemoved) {
                 streamChanged(e.stream());
