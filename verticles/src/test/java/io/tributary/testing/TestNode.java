@@ -39,14 +39,55 @@ public final class TestNode {
         env.put("TRIBUTARY_RTMP_ENDED_RETENTION", "30s");
         // the edge and router roles (on by default) on free ports of their own; not 0: a verticle set
         // scaled up deploys its extra instances apart, and with port 0 they would listen elsewhere
-        env.put("TRIBUTARY_EDGE_PORT", Integer.toString(freePort()));
-        env.put("TRIBUTARY_ROUTER_PORT", Integer.toString(freePort()));
-        env.putAll(overrides);
-        TributaryConfig config = TributaryConfig.load(null, env).withPorts(freePort(), freePort());
+        for (int attempt = 1; ; attempt++) {
+            // four distinct ports: one at a time, the OS may hand the same free port out twice
+            int[] ports = freePorts(4);
+            env.put("TRIBUTARY_EDGE_PORT", Integer.toString(ports[0]));
+            env.put("TRIBUTARY_ROUTER_PORT", Integer.toString(ports[1]));
+            env.putAll(overrides);
+            TributaryConfig config = TributaryConfig.load(null, env).withPorts(ports[2], ports[3]);
+            try {
+                return Node.start(config).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // a port found free can still be taken by someone else before the node binds it: try new ones
+                if (attempt < 3 && rootCause(e) instanceof java.net.BindException) {
+                    continue;
+                }
+                throw new IllegalStateException("node did not start", e);
+            }
+        }
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /** {@code n} distinct free loopback ports (all held open while they are chosen). */
+    public static int[] freePorts(int n) {
+        ServerSocket[] sockets = new ServerSocket[n];
         try {
-            return Node.start(config).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("node did not start", e);
+            int[] ports = new int[n];
+            for (int i = 0; i < n; i++) {
+                sockets[i] = new ServerSocket(0);
+                ports[i] = sockets[i].getLocalPort();
+            }
+            return ports;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            for (ServerSocket s : sockets) {
+                if (s != null) {
+                    try {
+                        s.close();
+                    } catch (IOException ignored) {
+                        // closing a probe socket: nothing to do
+                    }
+                }
+            }
         }
     }
 
