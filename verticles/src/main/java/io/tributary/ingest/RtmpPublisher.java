@@ -28,6 +28,8 @@ import java.util.logging.Logger;
 final class RtmpPublisher implements PublishSource {
 
     private static final Logger LOG = Logger.getLogger(RtmpPublisher.class.getName());
+    /** Input kept while a publish opens; beyond it the socket is paused until the publication answers. */
+    static final long MAX_DEFERRED_BYTES = 1 << 20;
 
     private final long id;
     private final NetSocket socket;
@@ -38,6 +40,9 @@ final class RtmpPublisher implements PublishSource {
     private final ArrayDeque<RtmpEvent> queued = new ArrayDeque<>();
     /** Input the socket still delivered after it was paused for a claim. */
     private final List<Buffer> deferred = new ArrayList<>();
+    private long deferredBytes;
+    /** Reading stopped because too much input waited for the publication to open. */
+    private boolean heldBack;
     private Publication publication;
     private boolean closing;
     /** A publish waits for its publication to open. */
@@ -69,6 +74,11 @@ final class RtmpPublisher implements PublishSource {
         }
         if (opening) {
             deferred.add(buffer);
+            deferredBytes += buffer.length();
+            if (deferredBytes > MAX_DEFERRED_BYTES && !heldBack) {
+                heldBack = true; // a client that keeps sending while its publish opens waits for it
+                socket.pause();
+            }
             return;
         }
         guarded(() -> {
@@ -141,6 +151,11 @@ final class RtmpPublisher implements PublishSource {
             });
             List<Buffer> early = List.copyOf(deferred);
             deferred.clear();
+            deferredBytes = 0;
+            if (heldBack) {
+                heldBack = false;
+                resume();
+            }
             early.forEach(this::received);
         });
     }
