@@ -51,10 +51,6 @@ public final class Publication {
         return stream.key();
     }
 
-    public LiveStream stream() {
-        return stream;
-    }
-
     /** Bytes the connection received for this stream (protocol overhead included). */
     public void countBytes(long n) {
         bytesIn.increment(n);

@@ -39,10 +39,6 @@ public final class Publications {
         this.keys = keys;
     }
 
-    public LiveStreams streams() {
-        return streams;
-    }
-
     /**
      * Opens a publication of {@code key} for {@code source}; call on the source's context.
      * Fails with a {@link PublishException} saying why the publish is refused.

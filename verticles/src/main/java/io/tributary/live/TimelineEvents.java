@@ -73,10 +73,6 @@ public final class TimelineEvents {
         }
     }
 
-    public List<Subscription> subscriptions() {
-        return List.copyOf(subscriptions);
-    }
-
     /** One subscriber's queue. */
     public final class Subscription implements AutoCloseable {
 
@@ -108,11 +104,6 @@ public final class TimelineEvents {
         /** Events this subscriber lost because it fell behind. */
         public long dropped() {
             return dropped.get();
-        }
-
-        /** Events waiting for this subscriber now. */
-        public int backlog() {
-            return size.get();
         }
 
         private void offer(TimelineEvent event) {

@@ -30,8 +30,6 @@ public final class ApiPublisher implements PublishSource, AutoCloseable {
     private int cursor;
     private long base;
     private volatile Publication publication;
-    private volatile PublishException failure;
-    private volatile boolean takenOver;
     private long startedAt;
     private long timer = -1;
     private volatile boolean open;
@@ -88,11 +86,6 @@ public final class ApiPublisher implements PublishSource, AutoCloseable {
         }
     }
 
-    /** Whether everything encoded was sent. */
-    public boolean finished() {
-        return cursor >= media.size();
-    }
-
     /** Stops sending and closes the publication (the stream waits for a reconnect); the next start resumes at a keyframe. */
     public void drop() {
         CompletableFuture<Void> done = new CompletableFuture<>();
@@ -115,14 +108,6 @@ public final class ApiPublisher implements PublishSource, AutoCloseable {
         done.join();
     }
 
-    public PublishException failure() {
-        return failure;
-    }
-
-    public boolean wasTakenOver() {
-        return takenOver;
-    }
-
     @Override
     public void pause() {
     }
@@ -133,13 +118,11 @@ public final class ApiPublisher implements PublishSource, AutoCloseable {
 
     @Override
     public void takenOver() {
-        takenOver = true;
         open = false;
     }
 
     @Override
     public void failed(PublishException error) {
-        failure = error;
         open = false;
     }
 
