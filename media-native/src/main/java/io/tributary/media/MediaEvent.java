@@ -9,8 +9,22 @@ import java.util.Map;
  */
 public sealed interface MediaEvent {
 
-    /** AVC sequence header: the AVCDecoderConfigurationRecord bytes exactly as received. */
-    record VideoConfig(byte[] avcDecoderConfigurationRecord) implements MediaEvent {
+    /**
+     * Video sequence header: the codec's decoder configuration record exactly as received
+     * (AVCDecoderConfigurationRecord, HEVCDecoderConfigurationRecord or AV1CodecConfigurationRecord).
+     */
+    record VideoConfig(VideoCodec codec, byte[] record) implements MediaEvent {
+        public VideoConfig(byte[] avcDecoderConfigurationRecord) {
+            this(VideoCodec.H264, avcDecoderConfigurationRecord);
+        }
+
+        /** The record of an H.264 config (the only codec the pipeline took before HEVC/AV1). */
+        public byte[] avcDecoderConfigurationRecord() {
+            if (codec != VideoCodec.H264) {
+                throw new IllegalStateException("not an H.264 config: " + codec);
+            }
+            return record;
+        }
     }
 
     /** AAC sequence header: the AudioSpecificConfig bytes. */
@@ -21,6 +35,15 @@ public sealed interface MediaEvent {
     }
 
     record MetaData(Map<String, Object> values) implements MediaEvent {
+    }
+
+    /**
+     * An ad-break signal carried in the media (SCTE-35 in MPEG-TS, an RTMP onCuePoint):
+     * {@code out} starts a break of {@code durationSeconds} (0 when unknown) at
+     * {@code mediaTimeMs} on the publisher's clock, {@code !out} returns to the programme.
+     * {@code scte35} is the splice_info_section as received, or null.
+     */
+    record Cue(boolean out, long mediaTimeMs, double durationSeconds, String id, byte[] scte35) implements MediaEvent {
     }
 
     /** Media in a codec the node does not ingest (e.g. HEVC, MP3, an Enhanced-RTMP FourCC other than avc1/mp4a). */

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.tributary.StatusException;
 import io.tributary.media.MediaEvent;
 import io.tributary.media.Track;
+import io.tributary.media.VideoCodec;
 import io.tributary.media.codec.MediaFormatException;
 import io.tributary.media.transcode.TranscodeException;
 import io.vertx.core.Context;
@@ -71,6 +72,12 @@ public final class Publication {
             throw new PublishException(PublishException.Kind.BAD_MEDIA, "unsupported_codec",
                     "unsupported " + u.track().name().toLowerCase() + " codec " + u.codec()
                             + " (this server ingests H.264 video and AAC audio)");
+        } else if (event instanceof MediaEvent.VideoConfig c && c.codec() != VideoCodec.H264) {
+            throw new PublishException(PublishException.Kind.BAD_MEDIA, "unsupported_codec",
+                    "unsupported video codec " + c.codec().sampleEntry() + " (this server ingests H.264 video and AAC audio)");
+        } else if (event instanceof MediaEvent.Cue c) {
+            cue(c.out(), c.mediaTimeMs(), c.durationSeconds(), c.id());
+            return;
         }
         onWriter(() -> apply(event));
     }
