@@ -15,6 +15,8 @@ public class StatusException extends RuntimeException {
 
     public static final String PROBLEM_JSON = "application/problem+json";
 
+    private static final int MAX_DETAIL = 300;
+
     private final int status;
 
     public StatusException(int status, String message) {
@@ -34,13 +36,14 @@ public class StatusException extends RuntimeException {
         res.setStatusCode(status)
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
-                .end(getMessage() + "\n");
+                .putHeader("X-Content-Type-Options", "nosniff")
+                .end(detail() + "\n");
     }
 
     /** The RFC 9457 problem details: {@code about:blank} typed, so the title is the status's phrase. */
     public JsonObject problem() {
         return new JsonObject().put("type", "about:blank").put("title", title(status)).put("status", status)
-                .put("detail", getMessage());
+                .put("detail", detail());
     }
 
     /** Answers with {@link #problem()} as {@code application/problem+json}, unless the response is gone already. */
@@ -50,8 +53,23 @@ public class StatusException extends RuntimeException {
         }
         res.setStatusCode(status)
                 .putHeader(HttpHeaders.CONTENT_TYPE, PROBLEM_JSON)
+                .putHeader("X-Content-Type-Options", "nosniff")
                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
                 .end(problem().toBuffer());
+    }
+
+    /**
+     * The message as sent: it may quote what a client sent (a key, a path), so markup and
+     * control characters are replaced and the length is bounded.
+     */
+    public String detail() {
+        String m = String.valueOf(getMessage());
+        StringBuilder b = new StringBuilder(Math.min(m.length(), MAX_DETAIL));
+        for (int i = 0; i < m.length() && b.length() < MAX_DETAIL; i++) {
+            char c = m.charAt(i);
+            b.append(c < 0x20 || c == 0x7f || c == '<' || c == '>' ? '?' : c);
+        }
+        return b.toString();
     }
 
     /** The reason phrase of {@code status} (404: "Not Found"). */

@@ -47,7 +47,11 @@ public final class HttpFailures {
 
     /** The normalized path ({@code /api/../live/x} is a live path), the raw one if it has none. */
     static String path(RoutingContext ctx) {
-        String p = ctx.normalizedPath();
-        return p != null ? p : String.valueOf(ctx.request().path());
+        try {
+            String p = ctx.normalizedPath();
+            return p != null ? p : String.valueOf(ctx.request().path());
+        } catch (IllegalArgumentException e) { // a malformed escape: RequestHygiene answered it
+            return String.valueOf(ctx.request().path());
+        }
     }
 }

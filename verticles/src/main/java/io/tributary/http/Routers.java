@@ -7,7 +7,8 @@ import io.vertx.ext.web.Router;
 import java.util.List;
 
 /**
- * The one way an HTTP verticle gets its router: CORS on the routes a player on another origin
+ * The one way an HTTP verticle gets its router: a request it cannot read safely refused with
+ * a 400 ({@link RequestHygiene}), CORS on the routes a player on another origin
  * calls, none anywhere else, an unknown path answered 404, and every failure answered by
  * {@link HttpFailures}. Routes added after {@link #create} run after the CORS handlers.
  */
@@ -26,6 +27,7 @@ public final class Routers {
 
     public static Router create(Vertx vertx) {
         Router router = Router.router(vertx);
+        router.route().handler(RequestHygiene::check);
         PlayerCors cors = new PlayerCors();
         for (String path : PLAYER_PATHS) {
             router.route(path).handler(cors.handler()).handler(PlayerCors::forEveryone);
