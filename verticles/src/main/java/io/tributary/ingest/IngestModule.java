@@ -20,6 +20,7 @@ public final class IngestModule {
      */
     public static Future<Integer> deploy(RtmpSettings config, Publications publications, NodeMetrics metrics, LongSupplier stopGraceMillis, VerticleScaler scaler,
                                          int instances) {
+        metrics.ingestBudget(config.budget());
         FirstInstance<RtmpIngestVerticle> verticles = new FirstInstance<>(
                 () -> new RtmpIngestVerticle(config, publications, metrics, stopGraceMillis));
         return scaler.deploy("ingest", verticles, instances).map(id -> verticles.first().actualPort());

@@ -5,7 +5,6 @@ import io.tributary.live.Publications;
 import io.tributary.live.PublishException;
 import io.tributary.live.PublishSource;
 import io.tributary.media.rtmp.RtmpEvent;
-import io.tributary.media.rtmp.RtmpLimits;
 import io.tributary.media.rtmp.RtmpProtocolException;
 import io.tributary.media.rtmp.RtmpServerSession;
 import io.tributary.metrics.NodeMetrics;
@@ -55,7 +54,7 @@ final class RtmpPublisher implements PublishSource {
         this.socket = socket;
         this.publications = publications;
         this.metrics = metrics;
-        this.session = new RtmpServerSession(new RtmpLimits(config.maxMessageBytes(), RtmpLimits.defaults().maxChunkSize()));
+        this.session = new RtmpServerSession(config.limits());
     }
 
     void start() {
@@ -63,6 +62,7 @@ final class RtmpPublisher implements PublishSource {
         socket.handler(this::received);
         socket.closeHandler(v -> {
             closed = true;
+            session.close();
             released();
         });
         socket.exceptionHandler(e -> LOG.log(Level.FINE, "rtmp connection " + id + ": " + e));
@@ -96,7 +96,8 @@ final class RtmpPublisher implements PublishSource {
             step.run();
             flush();
         } catch (RtmpProtocolException e) {
-            fail("protocol_error", "RTMP protocol error: " + e.getMessage());
+            fail(e.overLimit() ? "over_limit" : "protocol_error",
+                    (e.overLimit() ? "over its limits: " : "RTMP protocol error: ") + e.getMessage());
         } catch (PublishException e) {
             failed(e);
         } catch (RuntimeException e) {

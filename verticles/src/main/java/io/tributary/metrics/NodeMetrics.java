@@ -61,6 +61,14 @@ public final class NodeMetrics {
                 .description("LL-HLS blocking playlist and preload-hint requests waiting now").register(registry);
     }
 
+    /** What ingest connections hold in unfinished messages, against the node's budget. */
+    public void ingestBudget(io.tributary.media.IngestBudget budget) {
+        Gauge.builder("tributary_ingest_buffered_bytes", budget::used)
+                .description("bytes ingest connections hold in unfinished messages").baseUnit("bytes").register(registry);
+        Gauge.builder("tributary_ingest_budget_bytes", budget::limit)
+                .description("the node's ingest memory budget (rtmp.memory-budget)").baseUnit("bytes").register(registry);
+    }
+
     public AtomicInteger heldRequests() {
         return heldRequests;
     }

@@ -127,7 +127,45 @@ class RtmpBadInputTest {
             bad.close();
         });
         String metrics = TestNode.get(node, "/metrics").body();
-        assertTrue(metrics.matches("(?s).*tributary_rtmp_rejected_total\\{reason=\"protocol_error\"} [1-9].*"), "counted");
+        assertTrue(metrics.matches("(?s).*tributary_rtmp_rejected_total\\{reason=\"over_limit\"} [1-9].*"), "counted");
+    }
+
+    /**
+     * The heap attack: right after publishing, unfinished messages on chunk stream after chunk
+     * stream (any of 65,599 may be used). The connection is cut at its buffered-bytes or
+     * partial-message limit, counted, and the node's ingest budget holds nothing of it after.
+     */
+    @Test
+    void floodOfUnfinishedMessagesIsCutAtItsLimit() {
+        assertGoodStreamUnaffected(() -> {
+            RtmpTestPublisher bad = RtmpTestPublisher.publish(node.rtmpPort(), "bad-flood");
+            assertTrue(bad.publishing());
+            // Set Chunk Size 1024 on csid 2, so each chunk below is one whole chunk
+            bad.writeRaw(new byte[]{0x02, 0, 0, 0, 0, 0, 4, 1, 0, 0, 0, 0, 0, 0, 0x04, 0x00});
+            boolean cut = false;
+            for (int csid = 10; csid < 60 && !cut; csid++) {
+                byte[] header = {(byte) csid, 0, 0, 0, 0, (byte) 0xEA, 0x60, 9, 1, 0, 0, 0}; // 60,000 bytes declared
+                try {
+                    bad.writeRaw(header);
+                    bad.writeRaw(new byte[1024]); // ...and only one chunk of them sent
+                } catch (RuntimeException e) {
+                    cut = true; // the server closed while we wrote
+                }
+            }
+            assertTrue(bad.closedByServer(5000), "cut at its limit");
+            bad.close();
+        });
+        String metrics = TestNode.get(node, "/metrics").body();
+        assertTrue(metrics.matches("(?s).*tributary_rtmp_rejected_total\\{reason=\"over_limit\"} [1-9].*"), "counted");
+        // what the cut connection held went back to the node's budget (the good publisher's
+        // messages come and go: a few KiB at most)
+        TestNode.await("the budget given back", Duration.ofSeconds(5), () ->
+                gauge(TestNode.get(node, "/metrics").body(), "tributary_ingest_buffered_bytes") < 200_000);
+    }
+
+    private static double gauge(String scrape, String name) {
+        return scrape.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.substring(name.length() + 1)))
+                .findFirst().orElseThrow(() -> new AssertionError(name + " not in /metrics"));
     }
 
     @Test

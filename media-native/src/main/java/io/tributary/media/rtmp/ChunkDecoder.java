@@ -30,9 +30,33 @@ final class ChunkDecoder {
     /** Body bytes still expected for the current chunk; 0 means we are parsing a header. */
     private int chunkRemaining;
     private ChunkStream current;
+    /** Capacity of the reassembly buffers held now, all reserved from {@code limits.budget()}. */
+    private long buffered;
+    /** Messages begun and not yet complete. */
+    private int partial;
+    /** The peer asked to publish: messages up to the full limit are expected from now on. */
+    private boolean largeMessagesAllowed;
 
     ChunkDecoder(RtmpLimits limits) {
         this.limits = limits;
+    }
+
+    /** Called once the peer has asked to publish; before that a message is at most {@code maxMessageBeforePublish}. */
+    void allowLargeMessages() {
+        largeMessagesAllowed = true;
+    }
+
+    /** Bytes held in reassembly buffers now. */
+    long buffered() {
+        return buffered;
+    }
+
+    /** Drops every unfinished message and returns its memory to the budget (the connection is gone). */
+    void release() {
+        for (ChunkStream s : streams.values()) {
+            discard(s);
+        }
+        current = null;
     }
 
     int chunkSize() {
@@ -45,6 +69,7 @@ final class ChunkDecoder {
         while (pos < end) {
             if (chunkRemaining > 0) {
                 int n = Math.min(chunkRemaining, end - pos);
+                grow(current, n);
                 current.append(data, pos, n);
                 pos += n;
                 chunkRemaining -= n;
@@ -108,6 +133,9 @@ final class ChunkDecoder {
                     + " which has no previous message header");
         }
         if (s == null) {
+            if (streams.size() >= limits.maxChunkStreams()) {
+                throw new RtmpProtocolException("more than " + limits.maxChunkStreams() + " chunk streams", true);
+            }
             s = new ChunkStream(csid);
             streams.put(csid, s);
         }
@@ -143,11 +171,17 @@ final class ChunkDecoder {
             // type 0 carries an absolute time; 1, 2 and a new-message type 3 carry a delta
             s.timestamp = fmt == 0 ? timestampField : (s.timestamp + timestampField) & 0xFFFFFFFFL;
             s.timestampField = timestampField;
-            if (s.length > limits.maxMessageLength()) {
+            int max = largeMessagesAllowed ? limits.maxMessageLength() : limits.maxMessageBeforePublish();
+            if (s.length > max) {
                 throw new RtmpProtocolException("message of type " + s.typeId + " on chunk stream " + csid
-                        + " declares length " + s.length + " which exceeds the limit of " + limits.maxMessageLength());
+                        + " declares length " + s.length + " which exceeds the limit of " + max
+                        + (largeMessagesAllowed ? "" : " before publish"), true);
+            }
+            if (partial >= limits.maxPartialMessages()) {
+                throw new RtmpProtocolException("more than " + limits.maxPartialMessages() + " unfinished messages", true);
             }
             s.begin();
+            partial++;
             if (s.length == 0) {
                 deliver(s, out);
                 return;
@@ -157,8 +191,41 @@ final class ChunkDecoder {
         current = s;
     }
 
+    /** Makes room for {@code n} more bytes of {@code s}'s message within the connection's and the node's limits. */
+    private void grow(ChunkStream s, int n) {
+        int capacity = s.capacityFor(n);
+        int delta = capacity - s.capacity();
+        if (delta == 0) {
+            return;
+        }
+        if (buffered + delta > limits.maxBufferedBytes()) {
+            throw new RtmpProtocolException("unfinished messages would hold " + (buffered + delta)
+                    + " bytes, over the limit of " + limits.maxBufferedBytes(), true);
+        }
+        if (!limits.budget().reserve(delta)) {
+            throw new RtmpProtocolException("the node's ingest memory budget of " + limits.budget().limit()
+                    + " bytes is used up", true);
+        }
+        buffered += delta;
+        s.resize(capacity);
+    }
+
+    private void discard(ChunkStream s) {
+        if (s.inProgress()) {
+            partial--;
+        }
+        int held = s.capacity();
+        s.discard();
+        buffered -= held;
+        limits.budget().release(held);
+    }
+
     private void deliver(ChunkStream s, Consumer<RtmpMessage> out) {
+        int held = s.capacity();
         RtmpMessage message = new RtmpMessage(s.csid, s.typeId, s.streamId, s.timestamp, s.take());
+        partial--;
+        buffered -= held;
+        limits.budget().release(held);
         current = null;
         switch (message.typeId()) {
             case RtmpMessage.SET_CHUNK_SIZE -> setChunkSize(message.payload());
@@ -190,7 +257,7 @@ final class ChunkDecoder {
         long csid = u32(payload, 0);
         ChunkStream s = csid <= Integer.MAX_VALUE ? streams.get((int) csid) : null;
         if (s != null) {
-            s.discard();
+            discard(s);
         }
     }
 
@@ -235,12 +302,24 @@ final class ChunkDecoder {
             return filled == length;
         }
 
-        void append(byte[] src, int off, int n) {
-            if (buffer == null || filled + n > buffer.length) {
-                int capacity = buffer == null ? Math.min(length, Math.max(n, 4096))
-                        : (int) Math.min(length, Math.max((long) buffer.length * 2, filled + n));
-                buffer = buffer == null ? new byte[capacity] : Arrays.copyOf(buffer, capacity);
+        int capacity() {
+            return buffer == null ? 0 : buffer.length;
+        }
+
+        /** The buffer size needed for {@code n} more bytes: doubling, never past the message length. */
+        int capacityFor(int n) {
+            if (buffer != null && filled + n <= buffer.length) {
+                return buffer.length;
             }
+            return buffer == null ? Math.min(length, Math.max(n, 4096))
+                    : (int) Math.min(length, Math.max((long) buffer.length * 2, filled + n));
+        }
+
+        void resize(int capacity) {
+            buffer = buffer == null ? new byte[capacity] : Arrays.copyOf(buffer, capacity);
+        }
+
+        void append(byte[] src, int off, int n) {
             System.arraycopy(src, off, buffer, filled, n);
             filled += n;
         }

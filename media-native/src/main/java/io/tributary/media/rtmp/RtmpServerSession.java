@@ -120,6 +120,11 @@ public final class RtmpServerSession {
         return e;
     }
 
+    /** The connection is gone: what it held of unfinished messages goes back to the ingest budget. */
+    public void close() {
+        decoder.release();
+    }
+
     public byte[] drainOutbound() {
         return writer.drain();
     }
@@ -307,6 +312,7 @@ public final class RtmpServerSession {
         if (publish == PublishState.PENDING || publish == PublishState.PUBLISHING) {
             throw new RtmpProtocolException("publish while stream '" + streamKey + "' is already being published");
         }
+        decoder.allowLargeMessages(); // media (keyframes of up to the full limit) follows
         publishStreamId = streamId;
         String name = arg(values, 3) instanceof String s ? s : "";
         int q = name.indexOf('?');
