@@ -178,9 +178,10 @@ public final class Node {
                                 if (streams.get(key) == null) { // an origin's own stream is forgotten when it ends here
                                     forgotten.accept(key);
                                 }
-                            }).onSuccess(e -> teardown.add(e::close)));
+                            }, config.http().limits()).onSuccess(e -> teardown.add(e::close)));
             Future<RouterModule> router = edge.compose(x -> !topo.has(Role.ROUTER) ? Future.succeededFuture()
-                    : RouterModule.start(vertx, topo.router(), cluster.directory(), scaler, httpInstances)
+                    : RouterModule.start(vertx, topo.router(), cluster.directory(), scaler, httpInstances,
+                            config.http().limits(), metrics.registry())
                             .onSuccess(r -> teardown.add(r::close)));
             return router.compose(x -> {
                 NodeRoles roles = new NodeRoles(topo.roles(), topo.advertiseHost(), cluster, originUrl.result(),

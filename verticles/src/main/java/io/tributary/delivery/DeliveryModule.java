@@ -1,6 +1,7 @@
 package io.tributary.delivery;
 
 import io.tributary.FirstInstance;
+import io.tributary.http.ConnectionGate;
 import io.tributary.hotness.ContentHotness;
 import io.tributary.live.LiveStreams;
 import io.tributary.metrics.NodeMetrics;
@@ -23,8 +24,10 @@ public final class DeliveryModule {
     public static Future<Integer> deploy(HttpSettings config, LiveStreams streams, NodeMetrics metrics,
                                          PlaybackSessions sessions, ContentHotness hotness, NodeRoutes nodeRoutes,
                                          VerticleScaler scaler, int instances) {
+        ConnectionGate gate = new ConnectionGate(config.limits()); // one for the whole set: limits are per listener
+        gate.register(metrics.registry(), "origin");
         FirstInstance<HttpDeliveryVerticle> verticles = new FirstInstance<>(
-                () -> new HttpDeliveryVerticle(config, streams, metrics, sessions, hotness, nodeRoutes));
+                () -> new HttpDeliveryVerticle(config, streams, metrics, sessions, hotness, nodeRoutes, gate));
         return scaler.deploy("delivery", verticles, instances).map(id -> verticles.first().actualPort());
     }
 }

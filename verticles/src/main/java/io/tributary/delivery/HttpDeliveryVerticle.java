@@ -6,6 +6,7 @@ import io.tributary.live.LiveStreams;
 import io.tributary.live.TimelineEvents;
 import io.tributary.metrics.NodeMetrics;
 import io.tributary.session.PlaybackSessions;
+import io.tributary.http.ConnectionGate;
 import io.tributary.http.Routers;
 import io.tributary.http.SameOrigin;
 import io.tributary.ops.NodeRoutes;
@@ -36,6 +37,7 @@ public final class HttpDeliveryVerticle extends VerticleBase {
     static final String HLS_JS = "META-INF/resources/webjars/hls.js/1.4.12/dist/hls.min.js";
 
     private final HttpSettings config;
+    private final ConnectionGate gate;
     private final LiveStreams streams;
     private final NodeMetrics metrics;
     private final PlaybackSessions sessions;
@@ -49,11 +51,13 @@ public final class HttpDeliveryVerticle extends VerticleBase {
 
     public HttpDeliveryVerticle(HttpSettings config, LiveStreams streams, NodeMetrics metrics,
                                 PlaybackSessions sessions) {
-        this(config, streams, metrics, sessions, null, NodeRoutes.NONE);
+        this(config, streams, metrics, sessions, null, NodeRoutes.NONE, new ConnectionGate(config.limits()));
     }
 
     public HttpDeliveryVerticle(HttpSettings config, LiveStreams streams, NodeMetrics metrics,
-                                PlaybackSessions sessions, ContentHotness hotness, NodeRoutes nodeRoutes) {
+                                PlaybackSessions sessions, ContentHotness hotness, NodeRoutes nodeRoutes,
+                                ConnectionGate gate) {
+        this.gate = gate;
         this.config = config;
         this.streams = streams;
         this.metrics = metrics;
@@ -99,6 +103,7 @@ public final class HttpDeliveryVerticle extends VerticleBase {
                 .handler(ctx -> StreamsApi.cue(streams, ctx));
         nodeRoutes.mount(router);
         router.get(LiveDash.TIME_PATH).handler(LiveDash::time);
+        router.route("/ws/*").handler(gate::webSockets); // before /ws/qoe and /ws/ops: a cap per address
         // before the /live routes: the session hook sees every player request first
         sessions.mount(router);
         router.get("/live/:key/index.m3u8").handler(hls::multivariant);
@@ -117,8 +122,9 @@ public final class HttpDeliveryVerticle extends VerticleBase {
                 .setHost(config.host())
                 .setPort(config.port())
                 .setTcpNoDelay(true)
-                .setHttp2ClearTextEnabled(true));
-        return server.requestHandler(router).listen();
+                .setHttp2ClearTextEnabled(config.h2c())
+                .setIdleTimeout((int) config.limits().idleTimeout().toSeconds()));
+        return server.connectionHandler(gate.connections(vertx)).requestHandler(gate.requests(vertx, router)).listen();
     }
 
     @Override

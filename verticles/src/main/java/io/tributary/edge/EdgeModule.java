@@ -3,6 +3,8 @@ package io.tributary.edge;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tributary.FirstInstance;
+import io.tributary.http.ConnectionGate;
+import io.tributary.http.ConnectionLimits;
 import io.tributary.cluster.registry.HazelcastStreamRegistry;
 import io.tributary.hotness.HotnessSettings;
 import io.tributary.hotness.ContentHotness;
@@ -41,14 +43,15 @@ public final class EdgeModule {
     public static Future<EdgeModule> start(Vertx vertx, EdgeSettings settings, HotnessSettings hotnessConfig,
                                            HazelcastStreamRegistry registry, MeterRegistry meters, ContentHotness hotness,
                                            PlaybackSessions sessions, EdgeRungs rungs, VerticleScaler scaler, int instances,
-                                           TimelineEvents localStreams, Consumer<String> streamGone) {
+                                           TimelineEvents localStreams, Consumer<String> streamGone, ConnectionLimits limits) {
         // the edge's verticles count each request into hotness themselves (region included): no fetcher counter
         EdgeFetcher fetcher = new EdgeFetcher(vertx, settings, registry, meters, k -> hotness.ttl(k.stream(), k.rendition()), null);
         registry.onRemoved(key -> {
             rungs.forget(key);
             streamGone.accept(key);
         });
-        FirstInstance<EdgeVerticle> verticles = new FirstInstance<>(() -> new EdgeVerticle(settings, fetcher, hotness, sessions, rungs));
+        ConnectionGate gate = new ConnectionGate(limits).register(meters, "edge");
+        FirstInstance<EdgeVerticle> verticles = new FirstInstance<>(() -> new EdgeVerticle(settings, fetcher, hotness, sessions, rungs, gate));
         return scaler.deploy("edge", verticles, instances).map(id -> {
             EdgePrewarm prewarm = new EdgePrewarm(vertx, fetcher, hotness::hottest, hotnessConfig.prewarmRenditions());
             prewarm.start(hotnessConfig.mergeInterval().toMillis());

@@ -16,6 +16,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.tributary.http.ConnectionGate;
+import io.tributary.http.ConnectionLimits;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -34,6 +36,7 @@ public final class EdgeVerticle extends VerticleBase {
     private static final CharSequence AGE = HttpHeaders.createOptimized("Age");
 
     private final EdgeSettings settings;
+    private final ConnectionGate gate;
     private final EdgeFetcher fetcher;
     /** Counts requests and sets segments' and parts' max-age by tier; null: the origin's Cache-Control as is. */
     private final ContentHotness hotness;
@@ -47,12 +50,13 @@ public final class EdgeVerticle extends VerticleBase {
     }
 
     public EdgeVerticle(EdgeSettings settings, EdgeFetcher fetcher, ContentHotness hotness) {
-        this(settings, fetcher, hotness, null, null);
+        this(settings, fetcher, hotness, null, null, new ConnectionGate(ConnectionLimits.defaults()));
     }
 
     /** {@code rungs}: where the multivariant playlists served teach the rung order that {@code sessions} use. */
     public EdgeVerticle(EdgeSettings settings, EdgeFetcher fetcher, ContentHotness hotness, PlaybackSessions sessions,
-                        EdgeRungs rungs) {
+                        EdgeRungs rungs, ConnectionGate gate) {
+        this.gate = gate;
         this.settings = settings;
         this.fetcher = fetcher;
         this.hotness = hotness;
@@ -83,8 +87,9 @@ public final class EdgeVerticle extends VerticleBase {
         }
         router.get("/live/*").handler(this::live);
         router.get(LiveDash.TIME_PATH).handler(LiveDash::time);
-        server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.port()).setTcpNoDelay(true));
-        return server.requestHandler(router).listen();
+        server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.port()).setTcpNoDelay(true)
+                .setIdleTimeout((int) gate.limits().idleTimeout().toSeconds()));
+        return server.connectionHandler(gate.connections(vertx)).requestHandler(gate.requests(vertx, router)).listen();
     }
 
     @Override

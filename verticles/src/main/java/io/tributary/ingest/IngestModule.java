@@ -2,6 +2,7 @@ package io.tributary.ingest;
 
 import io.tributary.FirstInstance;
 import io.tributary.live.Publications;
+import io.tributary.media.IngestBudget;
 import io.tributary.metrics.NodeMetrics;
 import io.tributary.ops.VerticleScaler;
 import io.vertx.core.Future;
@@ -20,9 +21,10 @@ public final class IngestModule {
      */
     public static Future<Integer> deploy(RtmpSettings config, Publications publications, NodeMetrics metrics, LongSupplier stopGraceMillis, VerticleScaler scaler,
                                          int instances) {
-        metrics.ingestBudget(config.budget());
+        IngestBudget budget = new IngestBudget(config.memoryBudget()); // one for the node: every connection draws on it
+        metrics.ingestBudget(budget);
         FirstInstance<RtmpIngestVerticle> verticles = new FirstInstance<>(
-                () -> new RtmpIngestVerticle(config, publications, metrics, stopGraceMillis));
+                () -> new RtmpIngestVerticle(config, publications, metrics, stopGraceMillis, budget));
         return scaler.deploy("ingest", verticles, instances).map(id -> verticles.first().actualPort());
     }
 }

@@ -2,6 +2,7 @@ package io.tributary.ingest;
 
 import io.tributary.config.TributaryConfig;
 import io.tributary.live.Publications;
+import io.tributary.media.IngestBudget;
 import io.tributary.metrics.NodeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -25,9 +26,11 @@ public final class RtmpIngestVerticle extends VerticleBase {
     /** How long a stopping instance lets its publishers go on (a scaled-away set keeps them streaming). */
     private final java.util.function.LongSupplier stopGraceMillis;
     private NetServer server;
+    private final IngestBudget budget;
 
     public RtmpIngestVerticle(RtmpSettings config, Publications publications, NodeMetrics metrics,
-                              java.util.function.LongSupplier stopGraceMillis) {
+                              java.util.function.LongSupplier stopGraceMillis, IngestBudget budget) {
+        this.budget = budget;
         this.config = config;
         this.publications = publications;
         this.metrics = metrics;
@@ -47,7 +50,7 @@ public final class RtmpIngestVerticle extends VerticleBase {
                 .setPort(config.port())
                 .setTcpNoDelay(true)
                 .setIdleTimeout(30));
-        server.connectHandler(socket -> new RtmpPublisher(CONNECTION_IDS.incrementAndGet(), socket, config, publications, metrics).start());
+        server.connectHandler(socket -> new RtmpPublisher(CONNECTION_IDS.incrementAndGet(), socket, config.limits(budget), publications, metrics).start());
         return server.listen();
     }
 

@@ -5,6 +5,7 @@ import io.tributary.live.Publications;
 import io.tributary.live.PublishException;
 import io.tributary.live.PublishSource;
 import io.tributary.media.rtmp.RtmpEvent;
+import io.tributary.media.rtmp.RtmpLimits;
 import io.tributary.media.rtmp.RtmpProtocolException;
 import io.tributary.media.rtmp.RtmpServerSession;
 import io.tributary.metrics.NodeMetrics;
@@ -49,12 +50,12 @@ final class RtmpPublisher implements PublishSource {
     /** The peer or the network closed the connection. */
     private boolean closed;
 
-    RtmpPublisher(long id, NetSocket socket, RtmpSettings config, Publications publications, NodeMetrics metrics) {
+    RtmpPublisher(long id, NetSocket socket, RtmpLimits limits, Publications publications, NodeMetrics metrics) {
         this.id = id;
         this.socket = socket;
         this.publications = publications;
         this.metrics = metrics;
-        this.session = new RtmpServerSession(config.limits());
+        this.session = new RtmpServerSession(limits);
     }
 
     void start() {

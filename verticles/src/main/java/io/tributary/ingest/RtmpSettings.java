@@ -11,11 +11,11 @@ import io.tributary.media.rtmp.RtmpLimits;
  * @param instances        ingest verticle instances; 0 = one per core
  * @param maxMessageBytes  a declared RTMP message longer than this closes the connection
  * @param maxBufferedBytes unfinished messages one connection may hold at once
- * @param budget           what all RTMP connections of the node may hold together
+ * @param memoryBudget     bytes all RTMP connections of the node may hold together
  *                         ({@code rtmp.memory-budget} MiB, 0 = a quarter of the heap)
  */
 public record RtmpSettings(String host, int port, int instances, int maxMessageBytes, int maxBufferedBytes,
-                           IngestBudget budget) {
+                           long memoryBudget) {
 
     public static RtmpSettings from(Settings s) {
         int maxMessage = s.integer("rtmp.max-message-bytes", 1024, 64 << 20);
@@ -27,11 +27,11 @@ public record RtmpSettings(String host, int port, int instances, int maxMessageB
         int budgetMib = s.integer("rtmp.memory-budget", 0, 1 << 20);
         long budget = budgetMib == 0 ? Runtime.getRuntime().maxMemory() / 4 : budgetMib * (1L << 20);
         return new RtmpSettings(s.string("rtmp.host"), s.integer("rtmp.port", 0, 65535), s.integer("rtmp.instances", 0, 256),
-                maxMessage, maxBuffered, new IngestBudget(budget));
+                maxMessage, maxBuffered, budget);
     }
 
-    /** What one connection may make the node hold; every connection draws on the same budget. */
-    public RtmpLimits limits() {
+    /** What one connection may make the node hold; every connection draws on the node's {@code budget}. */
+    public RtmpLimits limits(IngestBudget budget) {
         return new RtmpLimits(maxMessageBytes, RtmpLimits.defaults().maxChunkSize(),
                 Math.min(RtmpLimits.DEFAULT_MESSAGE_BEFORE_PUBLISH, maxMessageBytes), maxBufferedBytes,
                 RtmpLimits.DEFAULT_PARTIAL_MESSAGES, RtmpLimits.DEFAULT_CHUNK_STREAMS, budget);
@@ -39,6 +39,6 @@ public record RtmpSettings(String host, int port, int instances, int maxMessageB
 
     /** Ports of 0 mean "any free port" (tests). */
     public RtmpSettings withPort(int port) {
-        return new RtmpSettings(host, port, instances, maxMessageBytes, maxBufferedBytes, budget);
+        return new RtmpSettings(host, port, instances, maxMessageBytes, maxBufferedBytes, memoryBudget);
     }
 }

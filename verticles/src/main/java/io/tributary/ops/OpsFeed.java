@@ -1,5 +1,6 @@
 package io.tributary.ops;
 
+import io.tributary.http.ConnectionGate;
 import io.tributary.StatusException;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
@@ -56,7 +57,10 @@ public final class OpsFeed {
             // the feed only talks; anything a client sends is dropped
             ws.handler(ignored -> { });
             ws.exceptionHandler(e -> sockets.remove(ws));
-            ws.closeHandler(v -> sockets.remove(ws));
+            ws.closeHandler(v -> {
+                sockets.remove(ws);
+                ConnectionGate.closed(ctx);
+            });
             sockets.put(ws, 0);
             // the first state goes out on the next turn of the loop, once the 101 response has left:
             // a large frame written in the same turn reached clients still parsing the handshake

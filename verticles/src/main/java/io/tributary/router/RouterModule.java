@@ -1,6 +1,8 @@
 package io.tributary.router;
 
 import io.tributary.FirstInstance;
+import io.tributary.http.ConnectionGate;
+import io.tributary.http.ConnectionLimits;
 import io.tributary.cluster.directory.NodeDirectory;
 import io.tributary.ops.VerticleScaler;
 import io.vertx.core.Future;
@@ -24,10 +26,12 @@ public final class RouterModule {
     }
 
     public static Future<RouterModule> start(Vertx vertx, RouterSettings settings, NodeDirectory directory,
-                                             VerticleScaler scaler, int instances) {
+                                             VerticleScaler scaler, int instances, ConnectionLimits limits,
+                                             io.micrometer.core.instrument.MeterRegistry meters) {
         EdgeRouting routing = new EdgeRouting(vertx, settings, directory::edges).start();
         directory.onChange(routing::membersChanged);
-        FirstInstance<RouterVerticle> verticles = new FirstInstance<>(() -> new RouterVerticle(routing));
+        ConnectionGate gate = new ConnectionGate(limits).register(meters, "router");
+        FirstInstance<RouterVerticle> verticles = new FirstInstance<>(() -> new RouterVerticle(routing, gate));
         return scaler.deploy("router", verticles, instances)
                 .map(id -> new RouterModule(scaler, routing, verticles.first().actualPort()))
                 .recover(e -> routing.close().transform(x -> Future.failedFuture(e)));

@@ -15,6 +15,8 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.tributary.http.ConnectionGate;
+import io.tributary.http.ConnectionLimits;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
@@ -47,15 +49,17 @@ public final class RouterVerticle extends VerticleBase {
     private static final String FORWARDED_PROTO = "X-Forwarded-Proto";
 
     private final EdgeRouting routing;
+    private final ConnectionGate gate;
     private HttpServer server;
     private HttpClientAgent client;
 
-    public RouterVerticle(EdgeRouting routing) {
+    public RouterVerticle(EdgeRouting routing, ConnectionGate gate) {
         this.routing = routing;
+        this.gate = gate;
     }
 
     public static Future<String> deploy(Vertx vertx, EdgeRouting routing, int instances) {
-        return vertx.deployVerticle(() -> new RouterVerticle(routing), new DeploymentOptions().setInstances(instances));
+        return vertx.deployVerticle(() -> new RouterVerticle(routing, new ConnectionGate(ConnectionLimits.defaults())), new DeploymentOptions().setInstances(instances));
     }
 
     @Override
@@ -67,8 +71,9 @@ public final class RouterVerticle extends VerticleBase {
         router.get("/live/*").handler(this::live);
         // DASH players of a proxying router are told its own clock (the edge renders the viewer's host)
         router.get(LiveDash.TIME_PATH).handler(LiveDash::time);
-        server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.port()).setTcpNoDelay(true));
-        return server.requestHandler(router).listen();
+        server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.port()).setTcpNoDelay(true)
+                .setIdleTimeout((int) gate.limits().idleTimeout().toSeconds()));
+        return server.connectionHandler(gate.connections(vertx)).requestHandler(gate.requests(vertx, router)).listen();
     }
 
     @Override

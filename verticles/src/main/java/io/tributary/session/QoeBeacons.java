@@ -1,5 +1,6 @@
 package io.tributary.session;
 
+import io.tributary.http.ConnectionGate;
 import io.tributary.StatusException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.ServerWebSocket;
@@ -66,6 +67,7 @@ final class QoeBeacons {
         String region = ctx.request().getHeader(REGION_HEADER);
         String address = address(ctx.request().remoteAddress());
         ctx.request().toWebSocket().onSuccess(ws -> {
+            ws.closeHandler(v -> ConnectionGate.closed(ctx));
             ws.textMessageHandler(text -> frame(ws, address, region, text));
             ws.binaryMessageHandler(b -> {
                 sessions.beaconResult("ws", "malformed");

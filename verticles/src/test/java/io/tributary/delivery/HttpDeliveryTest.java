@@ -38,7 +38,8 @@ class HttpDeliveryTest {
 
     @BeforeAll
     void start() {
-        live = LiveNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none")); // tests the passthrough packager
+        live = LiveNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none", // tests the passthrough packager
+                "TRIBUTARY_HTTP_H2C", "true"));
         node = live.node();
         live.publish("cam1").send(6.2);
         live.awaitSegments("cam1", "video", 2, Duration.ofSeconds(10));

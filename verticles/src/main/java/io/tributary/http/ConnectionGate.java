@@ -1,0 +1,197 @@
+package io.tributary.http;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tributary.StatusException;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Enforces {@link ConnectionLimits} on one listener, shared by all verticle instances of its set
+ * (they accept on different event loops, hence the concurrent counts). Past a limit the newest
+ * connection is closed as it opens: connections already serving viewers are never the ones
+ * dropped. An HTTP/1 connection that does not complete a request head within the header
+ * timeout (after opening, or after its previous response) is closed.
+ */
+public final class ConnectionGate {
+
+    private final ConnectionLimits limits;
+    private final AtomicInteger open = new AtomicInteger();
+    private final Map<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> webSockets = new ConcurrentHashMap<>();
+    private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong headerTimeouts = new AtomicLong();
+    /** Per open connection: its header timer and requests in flight (each touched on its own event loop). */
+    private final Map<HttpConnection, Tracked> tracked = new ConcurrentHashMap<>();
+
+    /** Set on a WebSocket upgrade request: what its socket's close handler runs ({@link #closed}). */
+    private static final String RELEASE = "tributary.connection-release";
+
+    private static final class Tracked {
+        long timer = -1;
+        int inFlight;
+        Runnable onClose;
+        /** Gives the connection's places back, once (from the connection's or its WebSocket's close). */
+        Runnable release;
+    }
+
+    public ConnectionGate(ConnectionLimits limits) {
+        this.limits = limits;
+    }
+
+    public ConnectionLimits limits() {
+        return limits;
+    }
+
+    /** Connections and WebSockets refused at a limit so far. */
+    public long refused() {
+        return refused.get();
+    }
+
+    /** Connections closed because a request head did not arrive in time. */
+    public long headerTimeouts() {
+        return headerTimeouts.get();
+    }
+
+    public int open() {
+        return open.get();
+    }
+
+    /** Its counts in {@code /metrics}, labelled by listener (origin, edge, router). */
+    public ConnectionGate register(MeterRegistry registry, String listener) {
+        Gauge.builder("tributary_http_connections", open::get).tag("listener", listener)
+                .description("open HTTP connections").register(registry);
+        FunctionCounter.builder("tributary_http_connections_refused", refused, AtomicLong::get).tag("listener", listener)
+                .description("connections and WebSockets refused at a limit").register(registry);
+        FunctionCounter.builder("tributary_http_header_timeouts", headerTimeouts, AtomicLong::get).tag("listener", listener)
+                .description("connections closed because a request head did not come in time").register(registry);
+        return this;
+    }
+
+    /** The server's connection handler: counts the connection in, or closes it when a limit is reached. */
+    public Handler<HttpConnection> connections(Vertx vertx) {
+        return conn -> {
+            String address = address(conn.remoteAddress());
+            AtomicInteger mine = perAddress.computeIfAbsent(address, a -> new AtomicInteger());
+            int total = open.incrementAndGet();
+            int fromAddress = mine.incrementAndGet();
+            Tracked t = new Tracked();
+            tracked.put(conn, t);
+            boolean[] released = {false};
+            t.release = () -> {
+                if (released[0]) {
+                    return;
+                }
+                released[0] = true;
+                open.decrementAndGet();
+                release(perAddress, address, mine);
+                tracked.remove(conn);
+                if (t.timer >= 0) {
+                    vertx.cancelTimer(t.timer);
+                }
+                if (t.onClose != null) {
+                    t.onClose.run();
+                }
+            };
+            conn.closeHandler(v -> t.release.run());
+            if (total > limits.maxConnections() || fromAddress > limits.maxPerAddress()) {
+                refused.incrementAndGet();
+                conn.close();
+                return;
+            }
+            awaitHead(vertx, conn, t); // the first request head (HTTP/1 or HTTP/2) must come in time
+        };
+    }
+
+    /**
+     * Wraps the request handler: a request head arrived, so no deadline; when an HTTP/1
+     * connection has nothing in flight any more, the next head has its deadline. (HTTP/2
+     * multiplexes; after its first request only the idle timeout applies.)
+     */
+    public Handler<HttpServerRequest> requests(Vertx vertx, Handler<HttpServerRequest> next) {
+        return req -> {
+            HttpConnection conn = req.connection();
+            Tracked t = conn == null ? null : tracked.get(conn);
+            if (t != null) {
+                if (t.timer >= 0) {
+                    vertx.cancelTimer(t.timer);
+                    t.timer = -1;
+                }
+                if (req.version() != HttpVersion.HTTP_2) {
+                    t.inFlight++;
+                    req.response().endHandler(v -> {
+                        if (--t.inFlight == 0 && tracked.containsKey(conn)) {
+                            awaitHead(vertx, conn, t);
+                        }
+                    });
+                }
+            }
+            next.handle(req);
+        };
+    }
+
+    /** A route handler for {@code /ws/*}: past the per-address WebSocket limit the upgrade is refused with 429. */
+    public void webSockets(RoutingContext ctx) {
+        Tracked t = tracked.get(ctx.request().connection());
+        String address = address(ctx.request().remoteAddress());
+        AtomicInteger mine = webSockets.computeIfAbsent(address, a -> new AtomicInteger());
+        if (mine.incrementAndGet() > limits.maxWebSocketsPerAddress()) {
+            release(webSockets, address, mine);
+            refused.incrementAndGet();
+            ctx.fail(new StatusException(429, "too many WebSockets from this address (limit "
+                    + limits.maxWebSocketsPerAddress() + ")"));
+            return;
+        }
+        if (t == null) { // not a connection of this gate: nothing would release the count
+            release(webSockets, address, mine);
+        } else {
+            // an upgraded connection no longer reports its close: the WebSocket's close handler
+            // calls closed(ctx), and the connection's own close handler covers a failed upgrade
+            t.onClose = () -> release(webSockets, address, mine);
+            ctx.put(RELEASE, t.release);
+        }
+        ctx.next();
+    }
+
+    /** To be called from the close handler of a WebSocket upgraded from {@code ctx}: its places are given back. */
+    public static void closed(RoutingContext ctx) {
+        Runnable release = ctx.get(RELEASE);
+        if (release != null) {
+            release.run();
+        }
+    }
+
+    private void awaitHead(Vertx vertx, HttpConnection conn, Tracked t) {
+        if (t.timer >= 0) {
+            return;
+        }
+        t.timer = vertx.setTimer(limits.headerTimeout().toMillis(), id -> {
+            if (t.timer == id) {
+                t.timer = -1;
+                headerTimeouts.incrementAndGet();
+                conn.close();
+            }
+        });
+    }
+
+    private static void release(Map<String, AtomicInteger> counts, String address, AtomicInteger count) {
+        if (count.decrementAndGet() <= 0) {
+            counts.remove(address, count);
+        }
+    }
+
+    private static String address(SocketAddress a) {
+        return a == null ? "?" : a.hostAddress() != null ? a.hostAddress() : String.valueOf(a.host());
+    }
+}
