@@ -17,6 +17,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -38,6 +39,8 @@ public final class HttpDeliveryVerticle extends VerticleBase {
 
     private final HttpSettings config;
     private final ConnectionGate gate;
+    /** Being scaled away: still serving, but every HTTP/1 answer closes its connection. */
+    private volatile boolean retiring;
     private final LiveStreams streams;
     private final NodeMetrics metrics;
     private final PlaybackSessions sessions;
@@ -124,14 +127,22 @@ public final class HttpDeliveryVerticle extends VerticleBase {
                 .setTcpNoDelay(true)
                 .setHttp2ClearTextEnabled(config.h2c())
                 .setIdleTimeout((int) config.limits().idleTimeout().toSeconds()));
-        return server.connectionHandler(gate.connections(vertx)).requestHandler(gate.requests(vertx, router)).listen();
+        return server.connectionHandler(gate.connections(vertx)).requestHandler(gate.requests(vertx, req -> {
+            if (retiring && req.version() != HttpVersion.HTTP_2) {
+                req.response().putHeader(HttpHeaders.CONNECTION, "close"); // reconnect: to an instance that stays
+            }
+            router.handle(req);
+        })).listen();
     }
 
     @Override
     public Future<?> stop() {
         // scaled away or node closing: take no new connections, finish what is in flight (held
         // LL-HLS requests are answered by their part or their timeout, below this bound)
-        return server.shutdown(nodeRoutes.stopGraceMillis(), TimeUnit.MILLISECONDS).otherwiseEmpty().andThen(x -> {
+        retiring = true;
+        long drain = nodeRoutes.drainMillis();
+        Future<Void> drained = drain > 0 ? vertx.timer(drain).mapEmpty() : Future.succeededFuture();
+        return drained.compose(d -> server.shutdown(nodeRoutes.stopGraceMillis(), TimeUnit.MILLISECONDS)).otherwiseEmpty().andThen(x -> {
             held.close();
             timeline.close();
             ops.close();

@@ -22,6 +22,8 @@ public final class NodeApi implements NodeRoutes {
 
     /** Bound on a scaled-away set's graceful stop: above the longest hold (three target durations of 10 s segments). */
     static final long SCALED_AWAY_GRACE_MS = 40_000;
+    /** Players poll every part (well under a second): within this, every kept-alive client has been told to reconnect. */
+    static final long RETIRE_DRAIN_MS = 1500;
     /** A scaled-away ingest set keeps its live publishers this long at most. */
     static final long INGEST_GRACE_MS = 24L * 3600 * 1000;
     private volatile boolean closing;
@@ -50,6 +52,11 @@ public final class NodeApi implements NodeRoutes {
     }
 
     /** For a scaled-away ingest set: its publishers may stream for hours; the node closing cuts them. */
+    @Override
+    public long drainMillis() {
+        return closing ? 0 : RETIRE_DRAIN_MS;
+    }
+
     public long ingestStopGraceMillis() {
         return closing ? 1000 : INGEST_GRACE_MS;
     }

@@ -24,4 +24,14 @@ public interface NodeRoutes {
 
     /** Long while the node runs (a set scaled away finishes its held requests), short once it closes. */
     long stopGraceMillis();
+
+    /**
+     * How long a retiring HTTP verticle goes on serving before its server shuts down, telling
+     * each HTTP/1 client {@code Connection: close}: a server shutting down closes the kept-alive
+     * connections it finds idle, and a request a client sends on one at that moment is lost.
+     * 0 when the node closes.
+     */
+    default long drainMillis() {
+        return 0;
+    }
 }

@@ -6,6 +6,9 @@ import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.PromiseInternal;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -49,16 +52,37 @@ public final class VerticleScaler implements VerticleSets {
     }
 
     private final Vertx vertx;
+    /**
+     * Where every deploy and undeploy runs: a context of no verticle. A deployment made from a
+     * verticle's context becomes that verticle's child, and a scale request is served by a
+     * delivery verticle: its new set would be a child of the set it retires (refused while that
+     * one stops, "Could not be added as child of parent deployment", or undeployed with it).
+     */
+    private final ContextInternal context;
     private final Map<String, Set> sets = new LinkedHashMap<>();
     private final AtomicInteger retiring = new AtomicInteger();
 
     public VerticleScaler(Vertx vertx) {
         this.vertx = vertx;
+        this.context = ((VertxInternal) vertx).contextBuilder().build();
+    }
+
+    /** Runs {@code work} on the scaler's own context; the result comes back on the caller's. */
+    private <T> Future<T> own(Supplier<Future<T>> work) {
+        PromiseInternal<T> result = ((VertxInternal) vertx).getOrCreateContext().promise();
+        context.runOnContext(v -> {
+            try {
+                work.get().onComplete(result);
+            } catch (RuntimeException e) {
+                result.fail(e);
+            }
+        });
+        return result.future();
     }
 
     /** Deploys {@code instances} of {@code name} made by {@code factory}, and remembers them for scaling. */
     public Future<String> deploy(String name, Supplier<? extends Deployable> factory, int instances) {
-        return vertx.deployVerticle(factory, new DeploymentOptions().setInstances(1))
+        return own(() -> vertx.deployVerticle(factory, new DeploymentOptions().setInstances(1)))
                 .compose(base -> extra(factory, instances).map(id -> {
                     synchronized (sets) {
                         sets.put(name, new Set(factory, base, id, instances));
@@ -69,7 +93,7 @@ public final class VerticleScaler implements VerticleSets {
 
     private Future<String> extra(Supplier<? extends Deployable> factory, int instances) {
         return instances <= 1 ? Future.succeededFuture(null)
-                : vertx.deployVerticle(factory, new DeploymentOptions().setInstances(instances - 1));
+                : own(() -> vertx.deployVerticle(factory, new DeploymentOptions().setInstances(instances - 1)));
     }
 
     /** Redeploys {@code name} with {@code instances} verticles; fails with 400/409 on a bad request. */
@@ -117,7 +141,7 @@ public final class VerticleScaler implements VerticleSets {
             return;
         }
         retiring.incrementAndGet();
-        vertx.undeploy(deploymentId).onComplete(ar -> {
+        own(() -> vertx.undeploy(deploymentId)).onComplete(ar -> {
             retiring.decrementAndGet();
             if (ar.failed()) {
                 LOG.log(Level.WARNING, "undeploying the previous " + name + " set failed", ar.cause());
@@ -134,8 +158,8 @@ public final class VerticleScaler implements VerticleSets {
         if (set == null) {
             return Future.succeededFuture();
         }
-        Future<Void> extra = set.deploymentId == null ? Future.succeededFuture() : vertx.undeploy(set.deploymentId);
-        return Future.join(extra, vertx.undeploy(set.baseId)).mapEmpty();
+        Future<Void> extra = set.deploymentId == null ? Future.succeededFuture() : own(() -> vertx.undeploy(set.deploymentId));
+        return Future.join(extra, own(() -> vertx.undeploy(set.baseId))).mapEmpty();
     }
 
     /** {"sets":[{"name","instances"}], "retiring": n}. */
