@@ -128,6 +128,39 @@ class FlvTagParserTest {
                 "a tag of nothing but a temporal delimiter carries no frame");
     }
 
+    /** Seeded: random hvc1/av01 bodies either parse or raise FlvFormatException; OBU filtering never grows data. */
+    @Test
+    void enhancedHevcAndAv1TagsSurviveRandomBodies() {
+        java.util.Random random = new java.util.Random(0x11C0DEC5L);
+        byte[][] fourCcs = {{'h', 'v', 'c', '1'}, {'a', 'v', '0', '1'}};
+        int samples = 0;
+        for (int i = 0; i < 20_000; i++) {
+            byte[] body = new byte[random.nextInt(48)];
+            random.nextBytes(body);
+            if (random.nextBoolean()) { // OBU-shaped bodies: headers with size fields, some temporal delimiters
+                for (int at = 0; at + 2 <= body.length; at += 2 + (body[at + 1] & 0x07)) {
+                    body[at] = (byte) ((random.nextInt(4) == 0 ? 2 : 1 + random.nextInt(8)) << 3 | 0x02);
+                    body[at + 1] &= 0x07;
+                }
+            }
+            byte[] tag = new byte[5 + body.length];
+            tag[0] = (byte) (0x80 | (1 + random.nextInt(2)) << 4 | random.nextInt(4)); // key/inter, packet types 0-3
+            System.arraycopy(fourCcs[random.nextInt(2)], 0, tag, 1, 4);
+            System.arraycopy(body, 0, tag, 5, body.length);
+            try {
+                MediaEvent e = parser.parseVideo(i, tag);
+                if (e instanceof MediaEvent.Sample) {
+                    samples++;
+                }
+            } catch (FlvFormatException expected) {
+                // fine: truncated or empty sequence start
+            }
+            byte[] kept = FlvTagParser.withoutTemporalDelimiters(body);
+            assertTrue(kept.length <= body.length);
+        }
+        assertTrue(samples > 1000, "the fuzz must reach coded frames: " + samples);
+    }
+
     @Test
     void otherCodecsAreReportedOnceUntilTheCodecChanges() {
         byte[] vp9 = {(byte) 0x91, 'v', 'p', '0', '9', 0, 0, 0, 1};
