@@ -20,14 +20,20 @@ public final class EncodedClip {
     private EncodedClip() {
     }
 
-    /** Writes {@code frames} frames at {@code fps} with a key frame every {@code gop} frames. */
+    /** Writes {@code frames} 8-bit 4:2:0 frames at {@code fps} with a key frame every {@code gop} frames. */
     public static void write(String url, String format, String encoder, int width, int height, int fps, int frames,
             int gop, boolean audio) throws Exception {
+        write(url, format, encoder, avutil.AV_PIX_FMT_YUV420P, width, height, fps, frames, gop, audio);
+    }
+
+    /** As above, in the encoder's {@code pixelFormat} (e.g. {@code AV_PIX_FMT_YUV420P10LE} for Main10). */
+    public static void write(String url, String format, String encoder, int pixelFormat, int width, int height,
+            int fps, int frames, int gop, boolean audio) throws Exception {
         avutil.av_log_set_level(avutil.AV_LOG_ERROR);
         try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(url, width, height, audio ? 2 : 0)) {
             recorder.setFormat(format);
             recorder.setVideoCodecName(encoder);
-            recorder.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
+            recorder.setPixelFormat(pixelFormat);
             recorder.setFrameRate(fps);
             recorder.setGopSize(gop);
             recorder.setVideoBitrate(300_000);

@@ -69,6 +69,19 @@ class LiveTranscoderSourceCodecsTest {
     }
 
     @Test
+    void hevcMain10SourceBecomes8BitH264Rungs(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("hevc10.flv");
+        EncodedClip.write(file.toString(), "flv", "libx265", org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P10LE,
+                640, 360, 25, 75, 25, false);
+        Clip clip = flv(file);
+        // Main 10: general_profile_idc 2; compatibility flag 2 (bit-reversed hex 4), with flag 1 too it is 6
+        assertTrue(clip.config().codecString().matches("hvc1\\.2\\.[46]\\.L\\d+(\\.[0-9A-F]{1,2})*"),
+                clip.config().codecString());
+        assertEquals(10, ((io.tributary.media.codec.HevcConfig) clip.config()).bitDepthLuma());
+        transcodes(clip);
+    }
+
+    @Test
     void av1SourceBecomesH264RungsOrIsRefusedByName(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("av1.flv");
         EncodedClip.write(file.toString(), "flv", "libsvtav1", 640, 360, 25, 75, 25, false);
