@@ -97,11 +97,25 @@ public final class LiveStream {
     // per publisher session
     private boolean sessionStarted;
     private boolean videoStarted;
+    /**
+     * A track's timestamp more than this behind its previous one within a publisher session is a
+     * clock jump, not jitter: an encoder restarting its clock, the 2^31 ms signed wrap FFmpeg
+     * sources reach after 24.8 days. Taken as it came, a jump back froze the stream for as long.
+     */
+    static final long JUMP_BACK_MS = 1000;
+    /** ... and this far ahead: a gap no encoder leaves between two frames (it made a segment as long). */
+    static final long JUMP_FORWARD_MS = 5000;
+    /** Where a track resumes after a jump: one frame after its last (30 fps; AAC at 48 kHz). */
+    static final long JUMP_VIDEO_STEP_MS = 33;
+    static final long JUMP_AUDIO_STEP_MS = 21;
     private long offsetMs;
     private long lastEndMs = -1;
     private long wallAnchor;
     private long dtsAnchor;
     private long lastVideoDts = Long.MIN_VALUE;
+    /** The newest media time (offset applied) of each track in this session, to see jumps. */
+    private long lastVideoMediaDts = Long.MIN_VALUE;
+    private long lastAudioMediaDts = Long.MIN_VALUE;
 
     /** The node's transcoding capacity, as a stream sees it. */
     @FunctionalInterface
@@ -332,6 +346,8 @@ public final class LiveStream {
             audioClock.reset();
         }
         lastVideoDts = Long.MIN_VALUE;
+        lastVideoMediaDts = Long.MIN_VALUE;
+        lastAudioMediaDts = Long.MIN_VALUE;
         rateFirstDts = Long.MIN_VALUE;
         state = State.RECONNECTING;
         events.emit(new TimelineEvent.PublisherLeft(key));
@@ -492,11 +508,16 @@ public final class LiveStream {
         }
     }
 
-    /** One sample; samples before their track's config are dropped. */
-    void sample(MediaSample s) {
+    /**
+     * One sample; samples before their track's config are dropped.
+     *
+     * @return true when its timestamp jumped (see {@link #JUMP_BACK_MS}) and media time was rebased
+     */
+    boolean sample(MediaSample s) {
         if (state != State.LIVE) {
-            return;
+            return false;
         }
+        boolean jumped = false;
         if (!sessionStarted) {
             offsetMs = lastEndMs >= 0 ? lastEndMs - s.dts() : 0;
             wallAnchor = System.currentTimeMillis();
@@ -504,9 +525,22 @@ public final class LiveStream {
             sessionStarted = true;
         }
         long t = s.dts() + offsetMs;
+        long last = s.track() == Track.VIDEO ? lastVideoMediaDts : lastAudioMediaDts;
+        if (last != Long.MIN_VALUE && (t < last - JUMP_BACK_MS || t > last + JUMP_FORWARD_MS)) {
+            // The same encoder, its clock moved: media time goes on one frame after the last
+            // (both tracks moved together, so the other one continues too under the new offset)
+            offsetMs += last + (s.track() == Track.VIDEO ? JUMP_VIDEO_STEP_MS : JUMP_AUDIO_STEP_MS) - t;
+            t = s.dts() + offsetMs;
+            jumped = true;
+        }
+        if (s.track() == Track.VIDEO) {
+            lastVideoMediaDts = t;
+        } else {
+            lastAudioMediaDts = t;
+        }
         if (s.track() == Track.VIDEO) {
             if (avc == null) {
-                return; // no sequence header yet: nothing to package with
+                return jumped; // no sequence header yet: nothing to package with
             }
             if (rateFirstDts == Long.MIN_VALUE || t < lastVideoDts) {
                 rateFirstDts = t;
@@ -526,11 +560,14 @@ public final class LiveStream {
             }
         } else {
             if (aac == null || (avc != null && !videoStarted)) {
-                return; // audio waits for the first video segment so renditions align
+                return jumped; // audio waits for the first video segment so renditions align
             }
             audio.offer(audioClock.map(t), 0, true, s.data(), pdt(t));
         }
+        return jumped;
     }
+
+
 
     /** An operator's cue: at the newest media time the stream has. */
     void cueNow(boolean out, double durationSeconds, String id) {

@@ -31,12 +31,14 @@ public final class Publication {
     private final Counter bytesIn;
     private final Counter videoFrames;
     private final Counter audioFrames;
+    private final Counter timestampJumps;
     private boolean closed;
     /** Set on the writer when handed-off media failed: what was queued behind it is dropped. */
     private volatile boolean faulted;
 
     Publication(LiveStreams streams, LiveStream stream, long id, PublishSource source, Context sourceContext,
-                Counter bytesIn, Counter videoFrames, Counter audioFrames) {
+                Counter bytesIn, Counter videoFrames, Counter audioFrames, Counter timestampJumps) {
+        this.timestampJumps = timestampJumps;
         this.streams = streams;
         this.stream = stream;
         this.id = id;
@@ -103,7 +105,9 @@ public final class Publication {
         }
         try {
             if (event instanceof MediaEvent.Sample s) {
-                stream.sample(s.sample());
+                if (stream.sample(s.sample())) {
+                    timestampJumps.increment();
+                }
             } else if (event instanceof MediaEvent.VideoConfig c) {
                 stream.videoConfig(c.codec(), c.record());
             } else if (event instanceof MediaEvent.AudioConfig c) {

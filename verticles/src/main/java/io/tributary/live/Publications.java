@@ -88,7 +88,8 @@ public final class Publications {
                 })
                 .compose(stream -> {
                     Publication publication = new Publication(streams, stream, id, source, context, metrics.ingestBytes(key),
-                            metrics.ingestFrames(key, "video"), metrics.ingestFrames(key, "audio"));
+                            metrics.ingestFrames(key, "video"), metrics.ingestFrames(key, "audio"),
+                            metrics.timestampJumps(key));
                     if (!source.active()) {
                         // the source left while the attach hopped to the stream's writer: it is released at once
                         publication.close();

@@ -81,6 +81,11 @@ public final class NodeMetrics {
         return counter("tributary_ingest_bytes_total", "bytes received from publishers", "stream_id", stream);
     }
 
+    public Counter timestampJumps(String stream) {
+        return counter("tributary_ingest_timestamp_jumps_total",
+                "source timestamp jumps within a publisher session, each turned into a discontinuity", "stream_id", stream);
+    }
+
     public Counter ingestFrames(String stream, String track) {
         return counter("tributary_ingest_frames_total", "media samples received from publishers", "stream_id", stream, "track", track);
     }
