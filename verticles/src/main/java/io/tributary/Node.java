@@ -85,6 +85,10 @@ public final class Node {
                     joined.clustered() ? "clustered" : "local", joined.vertxMillis()));
             TearDown teardown = new TearDown();
             teardown.add(() -> ClusterJoin.leave(joined.vertx(), joined.hazelcast()));
+            teardown.add(() -> {
+                metrics.close();
+                return Future.succeededFuture();
+            });
             // the answer is not bound to a context of this Vert.x: a failed start closes it
             Promise<Node> answer = Promise.promise();
             start(config, metrics, joined, teardown).onComplete(ar -> {

@@ -4,6 +4,15 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -37,13 +46,29 @@ public final class NodeMetrics {
     /** Resolved once: delivery counts every response, thousands at a time on a part. */
     private final EnumMap<DeliveryKind, Counter[]> delivery = new EnumMap<>(DeliveryKind.class);
 
+    /** JVM, process and Netty allocator figures: what an operator looks at first when a node misbehaves. */
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+
     public NodeMetrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(registry);
         for (DeliveryKind kind : DeliveryKind.values()) {
             String k = kind.name().toLowerCase(Locale.ROOT);
             delivery.put(kind, new Counter[]{
                     counter("tributary_delivery_requests_total", "media and playlist responses", "kind", k),
                     counter("tributary_delivery_bytes_total", "media and playlist body bytes sent", "kind", k)});
         }
+    }
+
+    /** Stops listening for GC notifications (the JVM outlives a node in tests). */
+    public void close() {
+        gc.close();
     }
 
     public PrometheusMeterRegistry registry() {
