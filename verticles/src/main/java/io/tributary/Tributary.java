@@ -1,6 +1,7 @@
 package io.tributary;
 
 import io.tributary.config.ConfigException;
+import io.tributary.config.ConfigHelp;
 import io.tributary.config.TributaryConfig;
 import io.tributary.demo.TestPatternBroadcaster;
 
@@ -34,7 +35,11 @@ public final class Tributary {
                 case "--demo", "demo" -> demo = true;
                 case "run" -> { }
                 case "--help", "-h" -> {
-                    System.out.println("usage: java -jar tributary.jar [run|demo] [--config FILE] [--demo]");
+                    System.out.print(help());
+                    return;
+                }
+                case "--version", "-v" -> {
+                    System.out.println("tributary " + version());
                     return;
                 }
                 default -> exit("unknown argument '" + args[i] + "' (try --help)");
@@ -73,6 +78,36 @@ public final class Tributary {
             stopped.countDown();
         }, "tributary-shutdown"));
         stopped.await();
+    }
+
+    /** From the jar's manifest; "development" when run from classes. */
+    static String version() {
+        String v = Tributary.class.getPackage().getImplementationVersion();
+        return v != null ? v : "development";
+    }
+
+    static String help() {
+        String keys;
+        try (java.io.InputStream in = Tributary.class.getResourceAsStream("/default.yaml")) {
+            keys = in == null ? "(bundled default.yaml missing)\n"
+                    : ConfigHelp.render(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            keys = "(cannot read the bundled default.yaml: " + e.getMessage() + ")\n";
+        }
+        return """
+                Tributary %s: live streaming server (RTMP/SRT in; LL-HLS, HLS and DASH out)
+
+                usage: java -jar tributary.jar [run|demo] [--config FILE] [--demo]
+
+                  run              start the node (the default)
+                  demo, --demo     also publish a built-in test pattern as stream 'demo'
+                  --config FILE    merge FILE over the bundled defaults (default: conf/default.yaml if present)
+                  --version        print the version and exit
+                  --help           this text
+
+                Every configuration key can be set in the YAML file or from its environment variable
+                (an unknown key or TRIBUTARY_* variable stops start-up). Key, variable, default:
+                """.formatted(version()) + keys;
     }
 
     private static void exit(String message) {

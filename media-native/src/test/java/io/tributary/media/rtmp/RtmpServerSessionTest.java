@@ -284,12 +284,12 @@ class RtmpServerSessionTest {
     void unsupportedCodecsAreReportedOncePerChange() {
         RtmpServerSession server = RtmpTestKit.handshaken(RtmpLimits.defaults());
         peer.connectAndPublish(server, "k");
-        byte[] hevcEnhanced = {(byte) 0x91, 'h', 'v', 'c', '1', 0, 0, 0, 1, 2, 3};
+        byte[] vp9Enhanced = {(byte) 0x91, 'v', 'p', '0', '9', 0, 0, 0, 1, 2, 3}; // hvc1 and av01 are ingested now
         byte[] mp3 = {0x2F, 1, 2, 3};
         List<RtmpEvent> events = server.receive(RtmpTestKit.concat(
-                peer.message(6, RtmpMessage.VIDEO, 1, 0, hevcEnhanced), peer.message(6, RtmpMessage.VIDEO, 1, 40, hevcEnhanced),
+                peer.message(6, RtmpMessage.VIDEO, 1, 0, vp9Enhanced), peer.message(6, RtmpMessage.VIDEO, 1, 40, vp9Enhanced),
                 peer.message(4, RtmpMessage.AUDIO, 1, 0, mp3), peer.message(4, RtmpMessage.AUDIO, 1, 26, mp3)));
-        assertEquals(List.of(new MediaEvent.UnsupportedCodec(Track.VIDEO, "hvc1"), new MediaEvent.UnsupportedCodec(Track.AUDIO, "mp3")),
+        assertEquals(List.of(new MediaEvent.UnsupportedCodec(Track.VIDEO, "vp09"), new MediaEvent.UnsupportedCodec(Track.AUDIO, "mp3")),
                 RtmpTestKit.media(events));
     }
 
