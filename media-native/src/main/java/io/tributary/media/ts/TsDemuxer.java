@@ -108,7 +108,11 @@ public final class TsDemuxer {
         return out;
     }
 
-    /** End of input: takes a last packet not followed by anything, and the PES still open. */
+    /**
+     * End of input: takes a last packet not followed by anything, and the PES still open (an
+     * unbounded PES ends with the stream). When the input ended inside a packet, the open PES are
+     * dropped instead. A stream cut off exactly at a packet boundary cannot be told from a complete one.
+     */
     public List<MediaEvent> flush() {
         out = new ArrayList<>();
         if (leftoverLen > 0) {
@@ -116,9 +120,16 @@ public final class TsDemuxer {
             leftoverLen = 0;
             scan(b, 0, b.length, true);
         }
+        // bytes left over are a packet cut short: the units still open may have lost their end
+        boolean clean = leftoverLen == 0;
+        leftoverLen = 0;
         for (Pid pid : pids.values()) {
             if (pid instanceof PesPid pes) {
-                pes.assembler.flush(out);
+                if (clean) {
+                    pes.assembler.flush(out);
+                } else {
+                    pes.assembler.damage();
+                }
             }
         }
         return out;
