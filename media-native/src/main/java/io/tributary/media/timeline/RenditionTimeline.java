@@ -34,6 +34,20 @@ public final class RenditionTimeline {
 
     private volatile RenditionSnapshot snapshot;
 
+    /** Cues waiting for their media: at most {@value #MAX_PENDING_CUES}, the oldest give way. */
+    static final int MAX_PENDING_CUES = 16;
+    /** Placed cues kept while their segment is listed: at most {@value #MAX_CUES}. */
+    static final int MAX_CUES = 64;
+    /** A part starting this close after a cue's time still takes it (ms rounding of the two clocks). */
+    static final long CUE_TOLERANCE_MS = 5;
+    private record PendingCue(String id, boolean out, long date, double duration, byte[] scte35) {
+    }
+    private final ArrayDeque<PendingCue> pendingCues = new ArrayDeque<>();
+    private final ArrayDeque<PlaylistCue> cues = new ArrayDeque<>();
+    /** The open break (its out cue), which an in without an id, or with the same id, closes. */
+    private PendingCue openBreak;
+    private long openBreakDate;
+
     /**
      * @param windowSegments complete segments listed in the playlist
      * @param retainSegments segments kept fetchable after leaving the window
@@ -77,6 +91,65 @@ public final class RenditionTimeline {
         discontinuityPending = true;
     }
 
+    /**
+     * An ad-break cue at wall-clock time {@code date} (the program date-time clock of the
+     * segments). It is placed on the first part that starts at or after that time, once that part
+     * is published; until then it waits (a cue announced ahead of its splice point).
+     *
+     * @param id     the source's id of the break (splice_event_id, an onCuePoint name), or null
+     * @param scte35 the splice_info_section it came in, or null
+     */
+    public void cue(String id, boolean out, long date, double durationSeconds, byte[] scte35) {
+        if (pendingCues.size() == MAX_PENDING_CUES) {
+            pendingCues.removeFirst();
+        }
+        pendingCues.addLast(new PendingCue(id, out, date, Math.max(0, durationSeconds), scte35));
+    }
+
+    /** Places the waiting cues whose time has come on {@code part} (starting at {@code partDate}). */
+    private void placeCues(MediaPart part, long partDate) {
+        if (pendingCues.isEmpty()) {
+            return;
+        }
+        var it = pendingCues.iterator();
+        while (it.hasNext()) {
+            PendingCue c = it.next();
+            if (c.date() > partDate + CUE_TOLERANCE_MS) {
+                continue;
+            }
+            it.remove();
+            PlaylistCue placed;
+            if (c.out()) {
+                openBreak = c;
+                openBreakDate = partDate;
+                placed = new PlaylistCue(rangeId(c.id(), partDate), true, part.msn(), part.index(), partDate, partDate,
+                        c.duration(), c.scte35());
+            } else if (openBreak != null && (c.id() == null || c.id().equals(openBreak.id()))) {
+                placed = new PlaylistCue(rangeId(openBreak.id(), openBreakDate), false, part.msn(), part.index(),
+                        partDate, openBreakDate, Math.max(0, partDate - openBreakDate) / 1000.0, c.scte35());
+                openBreak = null;
+            } else {
+                placed = new PlaylistCue(rangeId(c.id(), partDate), false, part.msn(), part.index(), partDate,
+                        partDate, 0, c.scte35());
+            }
+            if (cues.size() == MAX_CUES) {
+                cues.removeFirst();
+            }
+            cues.addLast(placed);
+        }
+    }
+
+    /** A DATERANGE ID unique per break: sources reuse splice_event_ids, START-DATE tells breaks apart. */
+    private static String rangeId(String id, long date) {
+        String base = id == null || id.isEmpty() ? "break" : id;
+        StringBuilder b = new StringBuilder(Math.min(base.length(), 64) + 16);
+        for (int i = 0; i < base.length() && i < 64; i++) {
+            char ch = base.charAt(i);
+            b.append(Character.isLetterOrDigit(ch) && ch < 128 || ch == '-' || ch == '_' || ch == '.' ? ch : '_');
+        }
+        return b.append('-').append(date).toString();
+    }
+
     /** Opens segment {@code nextMsn}, closing the open one first; its start time is unknown. */
     public void startSegment(long programDateTime) {
         startSegment(programDateTime, -1);
@@ -100,6 +173,7 @@ public final class RenditionTimeline {
             throw new IllegalStateException("no open segment in " + name);
         }
         MediaPart part = MediaPart.of(open.msn(), open.parts().size(), duration, independent, fragment);
+        placeCues(part, open.programDateTime() + Math.round(open.duration() * 1000));
         open = open.withPart(part);
         publish();
         listener.partPublished(this, open, part);
@@ -149,6 +223,10 @@ public final class RenditionTimeline {
         while (retired.size() > retainSegments) {
             retired.removeFirst();
         }
+        long firstListed = listed.getFirst().msn();
+        while (!cues.isEmpty() && cues.getFirst().msn() < firstListed) {
+            cues.removeFirst(); // its segment left the playlist
+        }
         dropUnusedInits();
     }
 
@@ -161,7 +239,7 @@ public final class RenditionTimeline {
     private void publish() {
         snapshot = new RenditionSnapshot(name, ++version, targetDuration, partTarget,
                 new ArrayList<>(listed), open, new ArrayList<>(retired), discontinuitySequence,
-                Map.copyOf(inits), ended);
+                Map.copyOf(inits), ended, List.copyOf(cues));
         if (completed != null) {
             MediaSegment done = completed;
             completed = null;
