@@ -5,7 +5,7 @@ import io.tributary.config.StreamKeys;
 import io.tributary.live.LiveStream;
 import io.tributary.live.LiveStreams;
 import io.tributary.media.codec.AacConfig;
-import io.tributary.media.codec.AvcConfig;
+import io.tributary.media.codec.VideoTrackConfig;
 import io.tributary.media.dash.DashManifest;
 import io.tributary.media.timeline.RenditionSnapshot;
 import io.tributary.session.SessionUris;
@@ -85,7 +85,7 @@ public final class LiveDash {
                             LiveHls.bandwidth(snap)[0]));
                 }
             } else {
-                AvcConfig avc = s.videoConfig(name); // the rung encoder's own size and codecs
+                VideoTrackConfig avc = s.videoConfig(name); // the rung encoder's own size and codecs
                 if (avc != null) {
                     out.add(DashManifest.Rendition.video(name, snap, VIDEO_TIMESCALE, avc.codecString(), avc.width(),
                             avc.height(), s.frameRate(), LiveHls.bandwidth(snap)[0]));

@@ -8,7 +8,7 @@ import io.tributary.live.LiveStream;
 import io.tributary.live.LiveStreams;
 import io.tributary.live.TimelineEvent;
 import io.tributary.media.codec.AacConfig;
-import io.tributary.media.codec.AvcConfig;
+import io.tributary.media.codec.VideoTrackConfig;
 import io.tributary.media.timeline.MediaPart;
 import io.tributary.media.timeline.MediaSegment;
 import io.tributary.media.hls.LlHlsPlaylist;
@@ -133,7 +133,7 @@ final class LiveHls {
     private static List<MultivariantPlaylist.Variant> variants(LiveStream s) {
         List<MultivariantPlaylist.Variant> out = new ArrayList<>();
         for (String rendition : s.videoRenditions()) {
-            AvcConfig avc = s.videoConfig(rendition);
+            VideoTrackConfig avc = s.videoConfig(rendition);
             RenditionSnapshot snap = s.snapshot(rendition);
             if (avc == null || snap == null || !snap.hasMedia()) {
                 continue;

@@ -4,7 +4,7 @@ import io.tributary.StatusException;
 import io.tributary.live.LiveStream;
 import io.tributary.live.LiveStreams;
 import io.tributary.media.codec.AacConfig;
-import io.tributary.media.codec.AvcConfig;
+import io.tributary.media.codec.VideoTrackConfig;
 import io.tributary.media.timeline.RenditionSnapshot;
 import io.tributary.media.transcode.RungStats;
 import io.vertx.core.json.DecodeException;
@@ -72,7 +72,7 @@ final class StreamsApi {
                 .put("publisherSessions", s.sessions());
         JsonObject codecs = new JsonObject();
         long bitrate = 0;
-        AvcConfig avc = s.videoConfig();
+        VideoTrackConfig avc = s.videoConfig();
         if (avc != null) {
             codecs.put("video", avc.codecString());
             o.put("width", avc.width()).put("height", avc.height()).put("frameRate", s.frameRate());

@@ -5,7 +5,9 @@ import io.tributary.media.MediaSample;
 import io.tributary.media.Track;
 import io.tributary.media.cmaf.CmafInitSegment;
 import io.tributary.media.codec.AacConfig;
+import io.tributary.media.VideoCodec;
 import io.tributary.media.codec.AvcConfig;
+import io.tributary.media.codec.VideoTrackConfig;
 import io.tributary.media.timeline.MediaPart;
 import io.tributary.media.timeline.MediaSegment;
 import io.tributary.media.timeline.RenditionSnapshot;
@@ -76,7 +78,8 @@ public final class LiveStream {
     private int transcoderGeneration;
 
     private volatile State state = State.LIVE;
-    private volatile AvcConfig avc;
+    /** The source's video configuration (H.264, H.265 or AV1). */
+    private volatile VideoTrackConfig avc;
     private volatile AacConfig aac;
     private volatile double metaFrameRate;
     /** Video frames and the dts span they cover, this publisher session: the measured rate. */
@@ -179,12 +182,12 @@ public final class LiveStream {
     }
 
     /** The source's video configuration. */
-    public AvcConfig videoConfig() {
+    public VideoTrackConfig videoConfig() {
         return avc;
     }
 
-    /** A video rendition's configuration (the source's, or the rung encoder's), or null. */
-    public AvcConfig videoConfig(String rendition) {
+    /** A video rendition's configuration (the source's, or the rung encoder's H.264), or null. */
+    public VideoTrackConfig videoConfig(String rendition) {
         VideoRendition v = videos.get(rendition);
         return v == null ? null : v.config;
     }
@@ -365,18 +368,38 @@ public final class LiveStream {
     // ---- media from the publisher ----
 
     /**
-     * AVC sequence header: (re)builds the video renditions. Throws MediaFormatException
+     * Video sequence header: (re)builds the video renditions. Throws MediaFormatException
      * for a malformed record and TranscodeException when the ladder cannot run on it.
+     *
+     * <p>An H.265 or AV1 source is passed through as rendition {@value #VIDEO} (unless the ladder
+     * has an explicit bypass rung) and every other rung, size-matched ones included, is encoded
+     * to H.264, so every player finds an H.264 rendition. Without a decoder for the source codec
+     * in this FFmpeg build the source is passed through alone, and the node counts it
+     * ({@code transcode_admissions_total{result="undecodable"}}).
      */
-    void videoConfig(byte[] record) {
-        if (avc != null && java.util.Arrays.equals(avc.record(), record) && (!transcoding || transcoder != null)) {
+    void videoConfig(VideoCodec codec, byte[] record) {
+        if (avc != null && avc.codec() == codec && java.util.Arrays.equals(avc.record(), record)
+                && (!transcoding || transcoder != null)) {
             return; // some encoders repeat the sequence header: nothing changed, nothing restarts
         }
-        AvcConfig parsed = AvcConfig.parse(record);
+        VideoTrackConfig parsed = VideoTrackConfig.parse(codec, record);
         stopTranscoder();
         transcoding = false;
         Map<String, VideoRendition> next = new LinkedHashMap<>();
-        List<LadderRung> resolved = ladder.isEmpty() ? List.of() : Ladder.resolve(ladder, parsed.width(), parsed.height());
+        List<LadderRung> configured = ladder;
+        boolean h264 = codec == VideoCodec.H264;
+        if (!h264 && !ladder.isEmpty()) {
+            if (LiveTranscoder.canDecode(codec)) {
+                configured = encodeSizeMatches(ladder);
+            } else {
+                LOG.warning(() -> "stream " + key + ": no " + codec + " decoder in this FFmpeg build, "
+                        + "the source is passed through without an H.264 ladder");
+                transcodeEvents.admission("undecodable");
+                configured = List.of();
+            }
+        }
+        List<LadderRung> resolved = configured.isEmpty() ? List.of()
+                : Ladder.resolve(configured, parsed.width(), parsed.height());
         if (!ladder.isEmpty()) {
             // what this source makes the node encode, at the declared (else nominal) frame rate
             long pixelRate = TranscodeCapacity.pixelRate(Ladder.encoded(resolved), frameRate() > 0 ? frameRate() : 30);
@@ -392,10 +415,13 @@ public final class LiveStream {
                 next.put(rung.name(), rendition(rung.name(), false, parsed)); // bypass only: nothing to encode
             }
         } else {
+            if (!h264 && resolved.stream().noneMatch(r -> r.mode() == LadderRung.Mode.BYPASS)) {
+                next.put(VIDEO, rendition(VIDEO, false, parsed)); // the source itself, for players that take it
+            }
             int generation = transcoderGeneration;
             LiveTranscoder t;
             try {
-                t = new LiveTranscoder(parsed, ladder, new RungOutput(generation),
+                t = new LiveTranscoder(parsed, configured, new RungOutput(generation),
                         TranscodeOptions.defaults().withFrameRate((int) Math.max(1, Math.round(frameRate() > 0 ? frameRate() : 30))));
             } catch (RuntimeException e) {
                 admission.admit(this, 0); // nothing runs: the capacity goes back
@@ -404,7 +430,7 @@ public final class LiveStream {
             try {
                 for (LadderRung rung : t.ladder()) {
                     boolean encoded = rung.mode() == LadderRung.Mode.ENCODE;
-                    AvcConfig config = encoded ? AvcConfig.parse(t.outputConfig(rung.name())) : parsed;
+                    VideoTrackConfig config = encoded ? AvcConfig.parse(t.outputConfig(rung.name())) : parsed;
                     next.put(rung.name(), rendition(rung.name(), encoded, config));
                 }
             } catch (RuntimeException e) {
@@ -431,7 +457,14 @@ public final class LiveStream {
         }
     }
 
-    private VideoRendition rendition(String name, boolean encoded, AvcConfig config) {
+    /** A non-H.264 source: rungs of its size are encoded to H.264 too (the source passes through as well). */
+    private static List<LadderRung> encodeSizeMatches(List<LadderRung> rungs) {
+        return rungs.stream()
+                .map(r -> r.mode() == LadderRung.Mode.BYPASS_IF_MATCH ? r.withMode(LadderRung.Mode.ENCODE) : r)
+                .toList();
+    }
+
+    private VideoRendition rendition(String name, boolean encoded, VideoTrackConfig config) {
         RenditionTimeline timeline = videoTimelines.computeIfAbsent(name, this::timeline);
         VideoRendition old = videos.get(name);
         TrackPackager packager = old != null ? old.packager

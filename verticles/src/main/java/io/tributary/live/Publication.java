@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.tributary.StatusException;
 import io.tributary.media.MediaEvent;
 import io.tributary.media.Track;
-import io.tributary.media.VideoCodec;
 import io.tributary.media.codec.MediaFormatException;
 import io.tributary.media.transcode.TranscodeException;
 import io.vertx.core.Context;
@@ -71,10 +70,7 @@ public final class Publication {
         } else if (event instanceof MediaEvent.UnsupportedCodec u) {
             throw new PublishException(PublishException.Kind.BAD_MEDIA, "unsupported_codec",
                     "unsupported " + u.track().name().toLowerCase() + " codec " + u.codec()
-                            + " (this server ingests H.264 video and AAC audio)");
-        } else if (event instanceof MediaEvent.VideoConfig c && c.codec() != VideoCodec.H264) {
-            throw new PublishException(PublishException.Kind.BAD_MEDIA, "unsupported_codec",
-                    "unsupported video codec " + c.codec().sampleEntry() + " (this server ingests H.264 video and AAC audio)");
+                            + " (this server ingests H.264, H.265 or AV1 video and AAC audio)");
         } else if (event instanceof MediaEvent.Cue c) {
             cue(c.out(), c.mediaTimeMs(), c.durationSeconds(), c.id(), c.scte35());
             return;
@@ -114,7 +110,7 @@ public final class Publication {
             if (event instanceof MediaEvent.Sample s) {
                 stream.sample(s.sample());
             } else if (event instanceof MediaEvent.VideoConfig c) {
-                stream.videoConfig(c.avcDecoderConfigurationRecord());
+                stream.videoConfig(c.codec(), c.record());
             } else if (event instanceof MediaEvent.AudioConfig c) {
                 stream.audioConfig(c.audioSpecificConfig());
             } else if (event instanceof MediaEvent.MetaData m) {

@@ -1,6 +1,6 @@
 package io.tributary.live;
 
-import io.tributary.media.codec.AvcConfig;
+import io.tributary.media.codec.VideoTrackConfig;
 import io.tributary.media.timeline.RenditionTimeline;
 import io.tributary.media.timeline.TrackPackager;
 
@@ -14,7 +14,7 @@ final class VideoRendition {
     final RenditionTimeline timeline;
     final TrackPackager packager;
     final boolean encoded;
-    volatile AvcConfig config;
+    volatile VideoTrackConfig config;
 
     VideoRendition(String name, RenditionTimeline timeline, TrackPackager packager, boolean encoded) {
         this.name = name;

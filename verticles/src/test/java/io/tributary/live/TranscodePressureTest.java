@@ -53,12 +53,12 @@ class TranscodePressureTest {
             Node node = live.node();
             TestPublication good = live.publish("good").send(2.2);
 
-            RtmpTestPublisher hevc = RtmpTestPublisher.publish(node.rtmpPort(), "hevc");
-            assertTrue(hevc.publishing());
-            // Enhanced RTMP: ex-header, keyframe, SequenceStart, FourCC hvc1
-            hevc.sendVideoTag(0, new byte[]{(byte) 0x90, 'h', 'v', 'c', '1', 1, 2, 3, 4});
-            assertTrue(hevc.closedByServer(5000), "the HEVC publisher is closed");
-            hevc.close();
+            RtmpTestPublisher vp9 = RtmpTestPublisher.publish(node.rtmpPort(), "vp9");
+            assertTrue(vp9.publishing());
+            // Enhanced RTMP: ex-header, keyframe, SequenceStart, FourCC vp09 (HEVC and AV1 are ingested)
+            vp9.sendVideoTag(0, new byte[]{(byte) 0x90, 'v', 'p', '0', '9', 1, 2, 3, 4});
+            assertTrue(vp9.closedByServer(5000), "the VP9 publisher is closed");
+            vp9.close();
 
             good.send(2.2);
             live.awaitSegments("good", "video", 2, Duration.ofSeconds(10));

@@ -1,7 +1,7 @@
 package io.tributary.media.cmaf;
 
 import io.tributary.media.codec.AacConfig;
-import io.tributary.media.codec.AvcConfig;
+import io.tributary.media.codec.VideoTrackConfig;
 
 /**
  * CMAF header (ISO/IEC 23000-19 7.3.2): ftyp + moov for a single-track fragmented MP4.
@@ -18,8 +18,12 @@ public final class CmafInitSegment {
     private CmafInitSegment() {
     }
 
-    /** Video init segment: hdlr 'vide', vmhd, avc1 sample entry with avcC = {@code config.record()}. */
-    public static byte[] video(AvcConfig config, int trackId, int timescale) {
+    /**
+     * Video init segment: hdlr 'vide', vmhd, and the codec's sample entry carrying
+     * {@code config.record()}: avc1+avcC, hvc1+hvcC (parameter sets only in the record, as
+     * 'hvc1' promises) or av01+av1C.
+     */
+    public static byte[] video(VideoTrackConfig config, int trackId, int timescale) {
         checkTrack(trackId, timescale);
         BoxWriter w = new BoxWriter(640 + config.record().length);
         ftyp(w);
@@ -39,7 +43,7 @@ public final class CmafInitSegment {
         int stbl = w.start("stbl");
         int stsd = w.startFull("stsd", 0, 0);
         w.u32(1);
-        int avc1 = w.start("avc1");
+        int entry = w.start(config.sampleEntry());
         w.zeros(6);
         w.u16(1); // data_reference_index
         w.zeros(16); // pre_defined, reserved, pre_defined[3]
@@ -52,10 +56,14 @@ public final class CmafInitSegment {
         w.zeros(32); // compressorname
         w.u16(0x0018); // depth
         w.u16(0xFFFF); // pre_defined = -1
-        int avcC = w.start("avcC");
+        int record = w.start(switch (config.codec()) {
+            case H264 -> "avcC";
+            case H265 -> "hvcC";
+            case AV1 -> "av1C";
+        });
         w.bytes(config.record());
-        w.end(avcC);
-        w.end(avc1);
+        w.end(record);
+        w.end(entry);
         w.end(stsd);
         emptySampleTables(w);
         w.end(stbl);

@@ -1,5 +1,6 @@
 package io.tributary.media.codec;
 
+import io.tributary.media.VideoCodec;
 import java.util.Arrays;
 
 /**
@@ -11,7 +12,7 @@ import java.util.Arrays;
  * {@code profileIdc}/{@code constraintFlags}/{@code levelIdc} come from the SPS.
  */
 public record AvcConfig(byte[] record, int width, int height, int profileIdc, int constraintFlags, int levelIdc,
-        int nalLengthSize) {
+        int nalLengthSize) implements VideoTrackConfig {
 
     private static final int NAL_SPS = 7;
     private static final int NAL_PPS = 8;
@@ -69,7 +70,18 @@ public record AvcConfig(byte[] record, int width, int height, int profileIdc, in
                 sps.levelIdc, nalLengthSize);
     }
 
+    @Override
+    public String sampleEntry() {
+        return VideoCodec.H264.sampleEntry();
+    }
+
+    @Override
+    public VideoCodec codec() {
+        return VideoCodec.H264;
+    }
+
     /** RFC 6381 codec parameter, e.g. {@code avc1.64001f}. */
+    @Override
     public String codecString() {
         return String.format("avc1.%02x%02x%02x", profileIdc, constraintFlags, levelIdc);
     }

@@ -183,8 +183,15 @@ public final class DashManifest {
             attr(b, "start", duration(startMs));
             b.append(">\n");
             double ato = dynamic ? in.availabilityTimeOffset() : 0;
-            adaptationSet(b, Kind.VIDEO, in.renditions(), placed, session, pto, main.timescale(), ato);
-            adaptationSet(b, Kind.AUDIO, in.renditions(), placed, session, pto, main.timescale(), ato);
+            // one video adaptation set per sample entry: players switch within a set, and switching
+            // between H.264 and an H.265/AV1 passthrough would need a new decoder mid-stream
+            List<String> families = in.renditions().stream().filter(r -> r.kind() == Kind.VIDEO)
+                    .map(r -> family(r.codecs())).distinct().toList();
+            for (int f = 0; f < families.size(); f++) {
+                adaptationSet(b, Kind.VIDEO, families.get(f), f == 0 ? "0" : Integer.toString(f + 1), in.renditions(),
+                        placed, session, pto, main.timescale(), ato);
+            }
+            adaptationSet(b, Kind.AUDIO, null, "1", in.renditions(), placed, session, pto, main.timescale(), ato);
             b.append("  </Period>\n");
             firstPeriod = false;
 
@@ -205,12 +212,19 @@ public final class DashManifest {
         return b.toString();
     }
 
-    private static void adaptationSet(StringBuilder b, Kind kind, List<Rendition> renditions, List<List<Placed>> placed,
-                                      long session, long ptoMain, int mainTimescale, double ato) {
+    /** The sample entry part of an RFC 6381 codecs value: {@code avc1}, {@code hvc1}, {@code av01}. */
+    private static String family(String codecs) {
+        int dot = codecs.indexOf('.');
+        return dot < 0 ? codecs : codecs.substring(0, dot);
+    }
+
+    private static void adaptationSet(StringBuilder b, Kind kind, String family, String id, List<Rendition> renditions,
+                                      List<List<Placed>> placed, long session, long ptoMain, int mainTimescale,
+                                      double ato) {
         boolean open = false;
         for (int i = 0; i < renditions.size(); i++) {
             Rendition r = renditions.get(i);
-            if (r.kind() != kind) {
+            if (r.kind() != kind || family != null && !family.equals(family(r.codecs()))) {
                 continue;
             }
             List<MediaSegment> segs = new ArrayList<>();
@@ -225,7 +239,7 @@ public final class DashManifest {
             if (!open) {
                 open = true;
                 b.append("    <AdaptationSet");
-                attr(b, "id", kind == Kind.VIDEO ? "0" : "1");
+                attr(b, "id", id);
                 attr(b, "contentType", kind == Kind.VIDEO ? "video" : "audio");
                 attr(b, "mimeType", kind == Kind.VIDEO ? "video/mp4" : "audio/mp4");
                 if (kind == Kind.AUDIO) {

@@ -2,6 +2,7 @@ package io.tributary.media.flv;
 
 import io.tributary.media.MediaSample;
 import io.tributary.media.Track;
+import io.tributary.media.VideoCodec;
 import io.tributary.media.MediaEvent;
 
 import java.nio.charset.StandardCharsets;
@@ -9,8 +10,8 @@ import java.util.Arrays;
 
 /**
  * Turns FLV audio/video tag bodies (identical to RTMP message type 8/9 payloads) into
- * {@link MediaEvent}s. Ingested: H.264 (legacy codec id 7, or Enhanced RTMP 'avc1') and
- * AAC (legacy sound format 10, or Enhanced RTMP 'mp4a'). Everything else becomes one
+ * {@link MediaEvent}s. Ingested: H.264 (legacy codec id 7, or Enhanced RTMP 'avc1'), H.265 and
+ * AV1 (Enhanced RTMP 'hvc1', 'av01'; not the unofficial legacy codec id 12) and AAC (legacy sound format 10, or Enhanced RTMP 'mp4a'). Everything else becomes one
  * {@link MediaEvent.UnsupportedCodec} per track each time the unsupported codec changes,
  * not one per frame.
  *
@@ -68,7 +69,7 @@ public final class FlvTagParser {
         reportedVideo = null;
         int packetType = c.u8();
         int compositionOffset = c.s24();
-        return avc(timestamp, c, frameType, packetType, compositionOffset);
+        return video(VideoCodec.H264, timestamp, c, frameType, packetType, compositionOffset);
     }
 
     private MediaEvent parseEnhancedVideo(long timestamp, Cursor c, int frameType, int packetType) {
@@ -80,33 +81,44 @@ public final class FlvTagParser {
             return unsupportedVideo("multitrack");
         }
         String fourCc = c.fourCc();
-        if (!fourCc.equals("avc1")) {
+        VideoCodec codec = switch (fourCc) {
+            case "avc1" -> VideoCodec.H264;
+            case "hvc1" -> VideoCodec.H265;
+            case "av01" -> VideoCodec.AV1;
+            default -> null;
+        };
+        if (codec == null) {
             return unsupportedVideo(fourCc);
         }
         reportedVideo = null;
         switch (packetType) {
             case EX_SEQUENCE_START:
-                return avc(timestamp, c, frameType, 0, 0);
+                return video(codec, timestamp, c, frameType, 0, 0);
             case EX_CODED_FRAMES:
-                return avc(timestamp, c, frameType, 1, c.s24());
+                // only the codecs with B-frame reordering in FLV carry a composition time here
+                return video(codec, timestamp, c, frameType, 1, codec == VideoCodec.AV1 ? 0 : c.s24());
             case EX_CODED_FRAMES_X:
-                return avc(timestamp, c, frameType, 1, 0);
+                return video(codec, timestamp, c, frameType, 1, 0);
             default:
                 return null; // sequence end, HDR metadata, MPEG-2 TS sequence start: nothing to ingest
         }
     }
 
-    private MediaEvent avc(long timestamp, Cursor c, int frameType, int packetType, int compositionOffset) {
+    private MediaEvent video(VideoCodec codec, long timestamp, Cursor c, int frameType, int packetType,
+            int compositionOffset) {
         switch (packetType) {
             case 0: {
                 byte[] record = c.rest();
                 if (record.length == 0) {
-                    throw new FlvFormatException("empty AVC sequence header at " + timestamp + " ms");
+                    throw new FlvFormatException("empty " + codec + " sequence header at " + timestamp + " ms");
                 }
-                return new MediaEvent.VideoConfig(record);
+                return new MediaEvent.VideoConfig(codec, record);
             }
             case 1: {
                 byte[] data = c.rest();
+                if (codec == VideoCodec.AV1) {
+                    data = withoutTemporalDelimiters(data);
+                }
                 if (data.length == 0) {
                     return null;
                 }
@@ -118,6 +130,48 @@ public final class FlvTagParser {
             default:
                 throw new FlvFormatException("unknown AVCPacketType " + packetType + " at " + timestamp + " ms");
         }
+    }
+
+    /**
+     * AV1 samples in MP4 carry no temporal delimiter OBUs (AV1-ISOBMFF 2.4); some encoders send
+     * them in FLV. Drops them when the OBUs are well-formed with sizes; otherwise returns the
+     * data untouched (the decoder is the judge of the rest).
+     */
+    static byte[] withoutTemporalDelimiters(byte[] data) {
+        java.io.ByteArrayOutputStream kept = null;
+        int pos = 0;
+        while (pos < data.length) {
+            int start = pos;
+            int header = data[pos] & 0xFF;
+            if ((header & 0x80) != 0 || (header & 0x02) == 0) {
+                return data; // forbidden bit, or no obu_size: not the low-overhead format
+            }
+            pos += (header & 0x04) != 0 ? 2 : 1;
+            long size = 0;
+            int i = 0;
+            for (;; i++) {
+                if (pos >= data.length || i == 8) {
+                    return data;
+                }
+                int v = data[pos++] & 0xFF;
+                size |= (long) (v & 0x7F) << (7 * i);
+                if ((v & 0x80) == 0) {
+                    break;
+                }
+            }
+            if (size > data.length - pos) {
+                return data;
+            }
+            pos += (int) size;
+            boolean delimiter = (header >> 3 & 0x0F) == 2;
+            if (delimiter && kept == null) {
+                kept = new java.io.ByteArrayOutputStream(data.length);
+                kept.write(data, 0, start);
+            } else if (!delimiter && kept != null) {
+                kept.write(data, start, pos - start);
+            }
+        }
+        return kept == null ? data : kept.toByteArray();
     }
 
     public MediaEvent parseAudio(long timestamp, byte[] payload) {

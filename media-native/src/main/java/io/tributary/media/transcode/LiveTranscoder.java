@@ -1,6 +1,7 @@
 package io.tributary.media.transcode;
 
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_H264;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_HEVC;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_INPUT_BUFFER_PADDING_SIZE;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 import static org.bytedeco.ffmpeg.global.avcodec.av_new_packet;
@@ -9,6 +10,7 @@ import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_alloc_context3;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_decoder;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_decoder_by_name;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_free_context;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_open2;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_receive_frame;
@@ -24,8 +26,9 @@ import static org.bytedeco.ffmpeg.global.avutil.av_mallocz;
 
 import io.tributary.media.MediaSample;
 import io.tributary.media.Track;
-import io.tributary.media.codec.AvcConfig;
+import io.tributary.media.VideoCodec;
 import io.tributary.media.codec.MediaFormatException;
+import io.tributary.media.codec.VideoTrackConfig;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -46,8 +49,8 @@ import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.javacpp.BytePointer;
 
 /**
- * In-process live ABR transcoder for one H.264 source: decodes once, and encodes every
- * {@link LadderRung.Mode#ENCODE ENCODE} rung of the resolved ladder on its own thread.
+ * In-process live ABR transcoder for one H.264, H.265 or AV1 source: decodes once, and encodes every
+ * {@link LadderRung.Mode#ENCODE ENCODE} rung of the resolved ladder to H.264 on its own thread.
  *
  * <p>Threads: {@link #offer} runs on the caller's (ingest) thread and only enqueues; one decode
  * thread feeds frame references to one encoder thread per rung; the {@link TranscodeListener} is
@@ -73,7 +76,7 @@ public final class LiveTranscoder implements AutoCloseable {
     /** Keyframe timestamps remembered until their picture leaves the decoder (reorder window). */
     private static final int MAX_PENDING_KEYFRAMES = 64;
 
-    private final AvcConfig source;
+    private final VideoTrackConfig source;
     private final List<LadderRung> resolved;
     private final TranscodeListener listener;
     private final TranscodeOptions options;
@@ -108,17 +111,17 @@ public final class LiveTranscoder implements AutoCloseable {
     private volatile boolean closed;
     private volatile boolean stopRequested;
 
-    public LiveTranscoder(AvcConfig source, List<LadderRung> ladder, TranscodeListener listener) {
+    public LiveTranscoder(VideoTrackConfig source, List<LadderRung> ladder, TranscodeListener listener) {
         this(source, ladder, listener, TranscodeOptions.defaults());
     }
 
     /**
-     * @param source   the source's configuration; its avcC record becomes the decoder's extradata
+     * @param source   the source's configuration; its record (avcC, hvcC, av1C) becomes the decoder's extradata
      * @param ladder   configured rungs; resolved with {@link Ladder#resolve} against the source size
      * @param listener receives each encoded rung's output
      * @throws TranscodeException the source cannot be decoded or a rung cannot be encoded
      */
-    public LiveTranscoder(AvcConfig source, List<LadderRung> ladder, TranscodeListener listener,
+    public LiveTranscoder(VideoTrackConfig source, List<LadderRung> ladder, TranscodeListener listener,
             TranscodeOptions options) {
         this.listener = Objects.requireNonNull(listener, "listener");
         this.options = Objects.requireNonNull(options, "options");
@@ -154,14 +157,15 @@ public final class LiveTranscoder implements AutoCloseable {
         decodeThread.start();
     }
 
-    private static AvcConfig checkSource(AvcConfig source) {
+    private static VideoTrackConfig checkSource(VideoTrackConfig source) {
         Objects.requireNonNull(source, "source");
-        AvcConfig parsed;
+        VideoTrackConfig parsed;
         try {
-            // re-parse: the record may have been built by hand rather than by AvcConfig.parse
-            parsed = AvcConfig.parse(source.record());
+            // re-parse: the record may have been built by hand rather than by the codec's parse
+            parsed = VideoTrackConfig.parse(source.codec(), source.record());
         } catch (MediaFormatException e) {
-            throw new TranscodeException("source avcC is malformed: " + e.getMessage(), e);
+            throw new TranscodeException("source " + source.sampleEntry() + " configuration is malformed: "
+                    + e.getMessage(), e);
         }
         if (parsed.width() != source.width() || parsed.height() != source.height()) {
             throw new TranscodeException("source size " + source.width() + "x" + source.height()
@@ -179,10 +183,30 @@ public final class LiveTranscoder implements AutoCloseable {
         }
     }
 
+    /**
+     * The software decoder for {@code codec}, or null when this FFmpeg build has none. AV1:
+     * dav1d, else libaom; FFmpeg's native "av1" decoder only drives hardware, so it does not count.
+     */
+    static AVCodec decoder(VideoCodec codec) {
+        return switch (codec) {
+            case H264 -> avcodec_find_decoder(AV_CODEC_ID_H264);
+            case H265 -> avcodec_find_decoder(AV_CODEC_ID_HEVC);
+            case AV1 -> {
+                AVCodec c = avcodec_find_decoder_by_name("libdav1d");
+                yield c != null ? c : avcodec_find_decoder_by_name("libaom-av1");
+            }
+        };
+    }
+
+    /** Whether this FFmpeg build can decode {@code codec} sources (else they can only pass through). */
+    public static boolean canDecode(VideoCodec codec) {
+        return decoder(codec) != null;
+    }
+
     private void openDecoder() {
-        AVCodec codec = avcodec_find_decoder(AV_CODEC_ID_H264);
+        AVCodec codec = decoder(source.codec());
         if (codec == null) {
-            throw new TranscodeException("no H.264 decoder in this FFmpeg build");
+            throw new TranscodeException("no " + source.codec() + " decoder in this FFmpeg build");
         }
         decoder = avcodec_alloc_context3(codec);
         if (decoder == null) {
@@ -200,7 +224,7 @@ public final class LiveTranscoder implements AutoCloseable {
         decoder.thread_count(1); // frame threads would add a frame of latency each; decode is cheap next to encode
         int ret = avcodec_open2(decoder, codec, (AVDictionary) null);
         if (ret < 0) {
-            throw new TranscodeException("H.264 decoder rejects the source configuration " + source + ": "
+            throw new TranscodeException(codec.name().getString() + " decoder rejects the source configuration " + source + ": "
                     + Ff.error(ret));
         }
         packet = av_packet_alloc();
@@ -232,7 +256,7 @@ public final class LiveTranscoder implements AutoCloseable {
     }
 
     /**
-     * Hands one source video sample (AVCC, in decode order) to the decode thread. Never blocks.
+     * Hands one source video sample (length-prefixed NAL units or AV1 OBUs, in decode order) to the decode thread. Never blocks.
      * When the decode queue is full the sample and all following ones up to the next keyframe are
      * dropped (and reported to every rung through {@link TranscodeListener#onDropped}).
      * Call from one thread at a time; do not modify the sample's data afterwards.

@@ -21,6 +21,8 @@ class CodecConfigFuzzTest {
 
     private static final List<byte[]> AVC_SEEDS = new ArrayList<>();
     private static final List<byte[]> AAC_SEEDS = new ArrayList<>();
+    private static final List<byte[]> HEVC_SEEDS = new ArrayList<>();
+    private static final List<byte[]> AV1_SEEDS = new ArrayList<>();
 
     @BeforeAll
     static void seeds() {
@@ -39,6 +41,46 @@ class CodecConfigFuzzTest {
         AAC_SEEDS.add(new BitWriter().bits(2, 5).bits(3, 4).bits(0, 4).bits(0, 3).bits(0, 4).bits(1, 2).bits(3, 4)
                 .bits(2, 4).bits(0, 4).bits(1, 4).bits(1, 2).bits(0, 7).bits(0, 3)
                 .bits(0, 5).bits(1, 5).bits(1, 5).bits(0, 4).rbsp());
+        List<byte[]> vps = List.of(HevcConfigTest.VPS);
+        List<byte[]> pps = List.of(HevcConfigTest.PPS);
+        HEVC_SEEDS.add(HevcConfig.fromParameterSets(vps, List.of(HevcConfigTest.sps(0, false, 1, 0x6000_0000L,
+                0xB000_0000_0000L, 93, 0, 1, 1920, 1088, new int[] {0, 0, 0, 4}, 8)), pps));
+        HEVC_SEEDS.add(HevcConfig.fromParameterSets(vps, List.of(HevcConfigTest.sps(0, true, 2, 0x2000_0000L,
+                0x9000_0000_0001L, 153, 2, 1, 3840, 2160, null, 10)), pps));
+        HEVC_SEEDS.add(HevcConfig.fromParameterSets(vps, List.of(HevcConfigTest.sps(1, false, 4, 0x0800_0000L, 0,
+                120, 0, 3, 640, 360, new int[] {1, 1, 0, 0}, 8)), pps));
+        AV1_SEEDS.add(Av1ConfigTest.av1C(0, 13, false, false, false, Av1ConfigTest.fullSequenceHeader(0, 13, 1920,
+                1080)));
+        AV1_SEEDS.add(Av1ConfigTest.av1C(1, 4, false, true, false, Av1ConfigTest.reducedSequenceHeader(1, 4, 1280,
+                720)));
+    }
+
+    @Test
+    void hevcConfigNeverThrowsAnythingElse() {
+        fuzz(HEVC_SEEDS, bytes -> {
+            HevcConfig c = HevcConfig.parse(bytes);
+            assertTrue(c.width() > 0 && c.height() > 0, "dimensions must be positive");
+            assertTrue(c.nalLengthSize() == 1 || c.nalLengthSize() == 2 || c.nalLengthSize() == 4);
+            c.codecString();
+            List<byte[]> v = new ArrayList<>();
+            List<byte[]> s = new ArrayList<>();
+            List<byte[]> p = new ArrayList<>();
+            for (byte[] nal : c.parameterSets()) {
+                int type = nal[0] >> 1 & 0x3F;
+                (type == 32 ? v : type == 33 ? s : p).add(nal);
+            }
+            // what parses also rebuilds (the SPS is the same, so it cannot newly fail)
+            HevcConfig.parse(HevcConfig.fromParameterSets(v, s, p));
+        });
+    }
+
+    @Test
+    void av1ConfigNeverThrowsAnythingElse() {
+        fuzz(AV1_SEEDS, bytes -> {
+            Av1Config c = Av1Config.parse(bytes);
+            assertTrue(c.width() > 0 && c.height() > 0, "dimensions must be positive");
+            assertTrue(c.codecString().matches("av01\\.[0-7]\\.\\d\\d[MH]\\.(08|10|12)"), c.codecString());
+        });
     }
 
     @Test

@@ -267,6 +267,27 @@ class DashManifestTest {
     }
 
     @Test
+    void aPassthroughOfAnotherCodecGetsItsOwnAdaptationSet() throws Exception {
+        RenditionTimeline src = timeline("video");
+        RenditionTimeline rung = timeline("360p");
+        RenditionTimeline a = timeline("audio");
+        segments(src, 90_000, WALL_OF_ZERO, T0_MS, 2000, 2000);
+        segments(rung, 90_000, WALL_OF_ZERO, T0_MS, 2000, 2000);
+        segments(a, 48_000, WALL_OF_ZERO, T0_MS, 2000, 2000);
+        List<DashManifest.Rendition> r = List.of(
+                DashManifest.Rendition.video("video", src.snapshot(), 90_000, "hvc1.1.6.L93.B0", 1280, 720, 30, 900_000),
+                DashManifest.Rendition.video("360p", rung.snapshot(), 90_000, "avc1.64001e", 640, 360, 30, 600_000),
+                DashManifest.Rendition.audio("audio", a.snapshot(), "mp4a.40.2", 48_000, 2, 128_000));
+        Element period = child(parse(DashManifest.render(new DashManifest.Input(r, AST, AST + 60_000, false,
+                "http://node:8080/api/v1/time"))), "Period");
+        List<Element> sets = children(period, "AdaptationSet");
+        assertEquals(List.of("0", "2", "1"), sets.stream().map(e -> e.getAttribute("id")).toList());
+        assertEquals("hvc1.1.6.L93.B0", child(sets.get(0), "Representation").getAttribute("codecs"));
+        assertEquals("avc1.64001e", child(sets.get(1), "Representation").getAttribute("codecs"));
+        assertEquals("audio", sets.get(2).getAttribute("contentType"));
+    }
+
+    @Test
     void nothingToRenderBeforeTheFirstCompleteSegment() {
         RenditionTimeline v = timeline("video");
         v.startSegment(AST, 0);

@@ -20,7 +20,7 @@ public final class Mp4Boxes {
     private static int prefixBeforeChildren(String type) {
         return switch (type) {
             case "stsd", "dref" -> 8; // version/flags + entry_count
-            case "avc1", "avc3", "hvc1", "hev1" -> 78; // VisualSampleEntry fields
+            case "avc1", "avc3", "hvc1", "hev1", "av01" -> 78; // VisualSampleEntry fields
             case "mp4a" -> 28; // AudioSampleEntry fields (version 0)
             default -> -1;
         };
