@@ -69,6 +69,7 @@ public final class TsDemuxer {
     private boolean synced = true;
     private int pmtPid = -1;
     private List<MediaEvent> out;
+    private final java.util.Set<Integer> reported = new java.util.HashSet<>();
 
     public TsDemuxer() {
         this(DEFAULT_MAX_PES_BYTES);
@@ -272,6 +273,7 @@ public final class TsDemuxer {
         boolean video = false;
         boolean audio = false;
         int scte = 0;
+        List<Integer> others = new ArrayList<>();
         while (i + 5 <= loopEnd) {
             int type = s[i] & 0xFF;
             int pid = (s[i + 1] & 0x1F) << 8 | (s[i + 2] & 0xFF);
@@ -298,8 +300,11 @@ public final class TsDemuxer {
                         wanted.putIfAbsent(pid, type);
                     }
                 }
-                default -> unsupported(type);
+                default -> others.add(type);
             }
+        }
+        for (int type : others) {
+            unsupported(type, video, audio);
         }
         // keep the state of PIDs whose role did not change; drop the rest
         pids.entrySet().removeIf(e -> e.getKey() != PAT_PID && e.getKey() != pmtPid
@@ -319,9 +324,8 @@ public final class TsDemuxer {
         }
     }
 
-    private final java.util.Set<Integer> reported = new java.util.HashSet<>();
-
-    private void unsupported(int type) {
+    /** A codec the node cannot take, reported once, and only when no stream of that kind can replace it. */
+    private void unsupported(int type, boolean haveVideo, boolean haveAudio) {
         String codec = switch (type) {
             case 0x01, 0x02 -> "mpeg2-video";
             case 0x10 -> "mpeg4-visual";
@@ -331,8 +335,11 @@ public final class TsDemuxer {
             case 0x87 -> "e-ac-3";
             default -> null;
         };
-        if (codec != null && reported.add(type)) {
-            Track track = codec.endsWith("video") || codec.endsWith("visual") ? Track.VIDEO : Track.AUDIO;
+        if (codec == null) {
+            return;
+        }
+        Track track = codec.endsWith("video") || codec.endsWith("visual") ? Track.VIDEO : Track.AUDIO;
+        if ((track == Track.VIDEO ? !haveVideo : !haveAudio) && reported.add(type)) {
             out.add(new MediaEvent.UnsupportedCodec(track, codec));
         }
     }

@@ -27,6 +27,9 @@ final class SyntheticTs {
     static final byte[] PPS = {0x68, (byte) 0xCE, 0x38, (byte) 0x80};
 
     final List<byte[]> packets = new ArrayList<>();
+    /** PMT entries after video and audio (stream_type, PID, ES_info_length), for tests of other streams. */
+    byte[] extraPmtEntries = new byte[0];
+    int audioStreamType = 0x0F;
     final List<Integer> pidOf = new ArrayList<>();
     private final int[] cc = new int[0x2000];
 
@@ -47,7 +50,10 @@ final class SyntheticTs {
     }
 
     static SyntheticTs build(int videoFrames, long base) {
-        SyntheticTs ts = new SyntheticTs();
+        return build(new SyntheticTs(), videoFrames, base);
+    }
+
+    static SyntheticTs build(SyntheticTs ts, int videoFrames, long base) {
         int audioFrame = 0;
         for (int k = 0; k < videoFrames; k++) {
             if (k % 25 == 0) {
@@ -119,10 +125,15 @@ final class SyntheticTs {
     void psi() {
         byte[] pat = section(new byte[] {0x00, (byte) 0xB0, 0, 0x00, 0x01, (byte) 0xC1, 0, 0,
             0x00, 0x01, (byte) (0xE0 | PMT_PID >> 8), (byte) PMT_PID});
-        byte[] pmt = section(new byte[] {0x02, (byte) 0xB0, 0, 0x00, 0x01, (byte) 0xC1, 0, 0,
+        byte[] head = {0x02, (byte) 0xB0, 0, 0x00, 0x01, (byte) 0xC1, 0, 0,
             (byte) (0xE0 | VIDEO_PID >> 8), (byte) VIDEO_PID, (byte) 0xF0, 0,
-            0x1B, (byte) (0xE0 | VIDEO_PID >> 8), (byte) VIDEO_PID, (byte) 0xF0, 0,
-            0x0F, (byte) (0xE0 | AUDIO_PID >> 8), (byte) AUDIO_PID, (byte) 0xF0, 0});
+            0x1B, (byte) (0xE0 | VIDEO_PID >> 8), (byte) VIDEO_PID, (byte) 0xF0, 0};
+        byte[] audio = {(byte) audioStreamType, (byte) (0xE0 | AUDIO_PID >> 8), (byte) AUDIO_PID, (byte) 0xF0, 0};
+        byte[] body = new byte[head.length + audio.length + extraPmtEntries.length];
+        System.arraycopy(head, 0, body, 0, head.length);
+        System.arraycopy(audio, 0, body, head.length, audio.length);
+        System.arraycopy(extraPmtEntries, 0, body, head.length + audio.length, extraPmtEntries.length);
+        byte[] pmt = section(body);
         sectionPacket(0, pat);
         sectionPacket(PMT_PID, pmt);
     }

@@ -121,6 +121,50 @@ class TsDemuxerFfmpegTest {
         assertEquals(describe(whole), describe(bytewise));
     }
 
+    @Test
+    void hevcSamplesMatchFfmpegFrameForFrame() throws Exception {
+        byte[] hevc = TsFixtures.encode(60, "libx265");
+        List<TsFixtures.RefPacket> hevcRef = TsFixtures.ffmpegPackets(hevc);
+        List<MediaEvent> events = demux(hevc, 9);
+        List<MediaEvent.VideoConfig> configs = events.stream().filter(e -> e instanceof MediaEvent.VideoConfig)
+                .map(e -> (MediaEvent.VideoConfig) e).toList();
+        assertEquals(1, configs.size());
+        assertEquals(io.tributary.media.VideoCodec.H265, configs.get(0).codec());
+        io.tributary.media.codec.HevcConfig config = io.tributary.media.codec.HevcConfig.parse(configs.get(0).record());
+        assertEquals(TsFixtures.WIDTH, config.width());
+        assertEquals(TsFixtures.HEIGHT, config.height());
+        List<MediaSample> ours = samples(events, Track.VIDEO);
+        List<TsFixtures.RefPacket> theirs = hevcRef.stream().filter(TsFixtures.RefPacket::video).toList();
+        assertEquals(60, theirs.size());
+        assertEquals(theirs.size(), ours.size());
+        for (int i = 0; i < ours.size(); i++) {
+            MediaSample s = ours.get(i);
+            TsFixtures.RefPacket r = theirs.get(i);
+            assertEquals(Math.floorDiv(r.dts(), 90), s.dts(), "dts of frame " + i);
+            assertEquals(Math.floorDiv(r.pts(), 90), s.pts(), "pts of frame " + i);
+            assertEquals(r.key(), s.keyframe(), "keyframe flag of frame " + i);
+            assertArrayEquals(hevcAvcc(r.data()), s.data(), "bytes of frame " + i);
+        }
+        assertEquals(samples(events, Track.AUDIO).size(), hevcRef.stream().filter(r -> !r.video()).count());
+    }
+
+    /** FFmpeg's Annex B packet as length-prefixed NALs, without AUD and parameter sets. */
+    private static byte[] hevcAvcc(byte[] annexB) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] nal : H264Bitstream.splitAnnexB(annexB, annexB.length)) {
+            int type = (nal[0] >> 1) & 0x3F;
+            if (type >= 32 && type <= 35) {
+                continue;
+            }
+            out.write(nal.length >>> 24);
+            out.write(nal.length >>> 16);
+            out.write(nal.length >>> 8);
+            out.write(nal.length);
+            out.write(nal, 0, nal.length);
+        }
+        return out.toByteArray();
+    }
+
     static List<MediaSample> samples(List<MediaEvent> events, Track track) {
         return events.stream().filter(e -> e instanceof MediaEvent.Sample s && s.sample().track() == track)
                 .map(e -> ((MediaEvent.Sample) e).sample()).toList();

@@ -176,6 +176,24 @@ class TsDemuxerIntegrityTest {
         assertTrue(d.stats().droppedAccessUnits() > 10);
     }
 
+    @Test
+    void otherStreamsAreIgnoredAndAnUnusableCodecIsReportedOnce() {
+        SyntheticTs extra = new SyntheticTs();
+        // a second audio in AC-3 and a private data stream, beside H.264 + AAC: both ignored
+        extra.extraPmtEntries = new byte[] {(byte) 0x81, (byte) 0xE1, 0x02, (byte) 0xF0, 0, 0x06, (byte) 0xE1, 0x03, (byte) 0xF0, 0};
+        List<MediaEvent> events = feedAll(new TsDemuxer(), SyntheticTs.build(extra, 60, 0).bytes());
+        assertTrue(events.stream().noneMatch(e -> e instanceof MediaEvent.UnsupportedCodec));
+        assertEquals(60, checkVideo(events).size());
+
+        SyntheticTs ac3 = new SyntheticTs();
+        ac3.audioStreamType = 0x81; // the only audio is AC-3
+        List<MediaEvent> refused = feedAll(new TsDemuxer(), SyntheticTs.build(ac3, 60, 0).bytes());
+        List<MediaEvent> unsupported = refused.stream().filter(e -> e instanceof MediaEvent.UnsupportedCodec).toList();
+        assertEquals(List.of(new MediaEvent.UnsupportedCodec(Track.AUDIO, "ac-3")), unsupported, "once, though the PMT repeats");
+        assertTrue(checkAudio(refused).isEmpty());
+        assertEquals(60, checkVideo(refused).size(), "video still comes");
+    }
+
     static List<MediaEvent> feedAll(TsDemuxer d, byte[] b) {
         List<MediaEvent> events = new ArrayList<>(d.feed(b, 0, b.length));
         events.addAll(d.flush());
