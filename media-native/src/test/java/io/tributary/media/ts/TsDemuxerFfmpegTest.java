@@ -146,6 +146,19 @@ class TsDemuxerFfmpegTest {
             assertArrayEquals(hevcAvcc(r.data()), s.data(), "bytes of frame " + i);
         }
         assertEquals(samples(events, Track.AUDIO).size(), hevcRef.stream().filter(r -> !r.video()).count());
+
+        for (long seed = 1; seed <= 40; seed++) { // mutations reach the hvcC builder: only the demuxer's exception
+            Random random = new Random(seed);
+            byte[] b = hevc.clone();
+            for (int k = 0, n = 1 + random.nextInt(300); k < n; k++) {
+                b[random.nextInt(b.length)] = (byte) random.nextInt(256);
+            }
+            try {
+                TsDemuxerIntegrityTest.feedChunked(new TsDemuxer(), b, random);
+            } catch (TsFormatException expected) {
+                // allowed
+            }
+        }
     }
 
     /** FFmpeg's Annex B packet as length-prefixed NALs, without AUD and parameter sets. */

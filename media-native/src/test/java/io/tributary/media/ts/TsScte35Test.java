@@ -62,6 +62,20 @@ class TsScte35Test {
         assertTrue(events2.stream().noneMatch(e -> e instanceof MediaEvent.Cue));
         assertEquals(1, d2.stats().sectionErrors());
         assertEquals(75, TsDemuxerFfmpegTest.samples(events2, Track.VIDEO).size());
+
+        // mutations of the whole stream, cues included: only the demuxer's own exception may escape
+        for (long seed = 1; seed <= 60; seed++) {
+            java.util.Random random = new java.util.Random(seed);
+            byte[] b = withCues.clone();
+            for (int k = 0, n = 1 + random.nextInt(300); k < n; k++) {
+                b[random.nextInt(b.length)] = (byte) random.nextInt(256);
+            }
+            try {
+                TsDemuxerIntegrityTest.feedChunked(new TsDemuxer(), b, random);
+            } catch (TsFormatException expected) {
+                // allowed
+            }
+        }
     }
 
     static long firstVideoPts(byte[] ts) {
