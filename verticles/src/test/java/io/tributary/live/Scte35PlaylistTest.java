@@ -56,14 +56,19 @@ class Scte35PlaylistTest {
         long firstVideoDts = events.stream().filter(e -> e instanceof MediaEvent.Sample s
                 && s.sample().track() == Track.VIDEO).mapToLong(e -> ((MediaEvent.Sample) e).sample().dts())
                 .findFirst().orElseThrow();
-        long firstVideoPtsMs = Math.floorDiv(firstPts, 90);
+        List<MediaEvent.Cue> cues = events.stream().filter(e -> e instanceof MediaEvent.Cue).map(e -> (MediaEvent.Cue) e).toList();
+        assertEquals(4, cues.size());
+        // the splice at +3 s is the keyframe presented then, decoded its PTS - DTS earlier
+        assertTrue(cues.get(0).mediaTimeMs() < Math.floorDiv(firstPts, 90) + 3000, "on the decode clock");
 
         Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none", "TRIBUTARY_RTMP_STREAM_KEYS", "scte"));
         try (Replay replay = new Replay(node, "scte", events)) {
-            TestNode.await("four date ranges in the video playlist", Duration.ofSeconds(40), () -> {
-                HttpResponse<String> r = TestNode.get(node, "/live/scte/video/index.m3u8");
-                return r.statusCode() == 200 && r.body().split("#EXT-X-DATERANGE", -1).length - 1 >= 4;
-            });
+            for (String rendition : List.of("video", "audio")) {
+                TestNode.await("four date ranges in the " + rendition + " playlist", Duration.ofSeconds(40), () -> {
+                    HttpResponse<String> r = TestNode.get(node, "/live/scte/" + rendition + "/index.m3u8");
+                    return r.statusCode() == 200 && r.body().split("#EXT-X-DATERANGE", -1).length - 1 >= 4;
+                });
+            }
             String video = TestNode.get(node, "/live/scte/video/index.m3u8").body();
             String audio = TestNode.get(node, "/live/scte/audio/index.m3u8").body();
             long seg0 = firstPdt(video);
@@ -75,7 +80,7 @@ class Scte35PlaylistTest {
             assertTrue(o[2].contains("PLANNED-DURATION=4.000"), o[2]);
             assertTrue(o[2].contains(",SCTE35-OUT=0x" + HexFormat.of().withUpperCase().formatHex(out)), o[2]);
             long outDate = Instant.parse(o[1]).toEpochMilli();
-            assertAligned(seg0 + (firstVideoPtsMs + 3000 - firstVideoDts), outDate, "splice out");
+            assertAligned(seg0 + (cues.get(0).mediaTimeMs() - firstVideoDts), outDate, "splice out");
             String[] i = ranges.get(1);
             assertEquals(o[0], i[0], "the in closes the out's range");
             assertEquals(o[1], i[1], "same START-DATE for the same ID");
@@ -86,7 +91,9 @@ class Scte35PlaylistTest {
             String[] ps = ranges.get(2);
             assertTrue(ps[0].startsWith("42-"), ps[0]);
             assertTrue(ps[2].contains("PLANNED-DURATION=1.500"), ps[2]);
-            assertAligned(seg0 + (firstVideoPtsMs + 9100 - firstVideoDts), Instant.parse(ps[1]).toEpochMilli(), "PO start");
+            assertAligned(seg0 + (cues.get(2).mediaTimeMs() - firstVideoDts), Instant.parse(ps[1]).toEpochMilli(), "PO start");
+            assertAligned(seg0 + (cues.get(1).mediaTimeMs() - firstVideoDts), Instant.parse(i[1]).toEpochMilli()
+                    + Math.round(Double.parseDouble(d.group(1)) * 1000), "splice in");
             String[] pe = ranges.get(3);
             assertEquals(ps[0], pe[0]);
             assertTrue(pe[2].contains("SCTE35-IN=0x"), pe[2]);

@@ -82,6 +82,9 @@ final class H264Stream implements EsHandler {
         }
         started = true;
         counters.samples++;
+        if (idr[0]) {
+            counters.keyframeDelay = pts - dts;
+        }
         out.add(new MediaEvent.Sample(new MediaSample(Track.VIDEO, PtsClock.toMs(dts),
                 (int) (PtsClock.toMs(pts) - PtsClock.toMs(dts)), idr[0], sample.toByteArray())));
     }

@@ -99,6 +99,9 @@ final class H265Stream implements EsHandler {
         }
         started = true;
         counters.samples++;
+        if (irap[0]) {
+            counters.keyframeDelay = pts - dts;
+        }
         out.add(new MediaEvent.Sample(new MediaSample(Track.VIDEO, PtsClock.toMs(dts),
                 (int) (PtsClock.toMs(pts) - PtsClock.toMs(dts)), irap[0], sample.toByteArray())));
     }

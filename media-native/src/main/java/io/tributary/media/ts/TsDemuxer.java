@@ -57,6 +57,8 @@ public final class TsDemuxer {
         long lastPcr = -1;
         long samples;
         long cues;
+        /** PTS - DTS of the newest video keyframe (90 kHz): maps a splice PTS onto the decode clock. */
+        long keyframeDelay;
     }
 
     private final int maxPesBytes;
@@ -366,7 +368,9 @@ public final class TsDemuxer {
             counters.sectionErrors++;
             return;
         }
-        List<MediaEvent.Cue> cues = SpliceCues.of(section, pts -> PtsClock.toMs(clock.peek(pts)), nowMs());
+        // samples are placed by decode time: a splice at PTS p is the frame decoded at p - (its PTS - DTS)
+        long delay = counters.keyframeDelay;
+        List<MediaEvent.Cue> cues = SpliceCues.of(section, pts -> PtsClock.toMs(clock.peek(pts) - delay), nowMs());
         counters.cues += cues.size();
         out.addAll(cues);
     }

@@ -18,11 +18,15 @@ class TsScte35Test {
     void spliceInsertAndTimeSignalBecomeCuesAtTheirMediaTimes() throws Exception {
         byte[] ts = TsFixtures.encode(75, "libx264");
         long firstPts = firstVideoPts(ts);
+        // the splice times are PTS; cues come on the decode clock (minus the keyframes' PTS - DTS)
+        TsFixtures.RefPacket firstVideo = refPts(ts).get(0);
+        long delay = firstVideo.pts() - firstVideo.dts();
+        assertTrue(delay > 0, "B-frames delay presentation");
         byte[] outSection = Scte35Sections.spliceInsert(1001, true, firstPts + 90_000, 2 * 90_000);
         byte[] inSection = Scte35Sections.spliceInsert(1001, false, firstPts + 2 * 90_000 + 3 * 3600, 0);
         byte[] poStart = Scte35Sections.timeSignal(firstPts + 45_000, 7, 0x34, 30 * 90_000);
         byte[] withCues = TsFixtures.inject(ts, List.of(
-                new TsFixtures.Injection(firstPts, poStart),
+                new TsFixtures.Injection(firstPts + 5 * 3600, poStart), // after the first keyframe: its delay is known
                 new TsFixtures.Injection(firstPts + 10 * 3600, outSection), // pre-roll: sent 0.6 s ahead
                 new TsFixtures.Injection(firstPts + 2 * 90_000, inSection)));
         TsDemuxer d = new TsDemuxer();
@@ -37,19 +41,20 @@ class TsScte35Test {
         assertTrue(po.out());
         assertEquals("7", po.id());
         assertEquals(30.0, po.durationSeconds(), 1e-9);
-        assertEquals(Math.floorDiv(firstPts + 45_000, 90), po.mediaTimeMs());
+        assertEquals(Math.floorDiv(firstPts + 45_000 - delay, 90), po.mediaTimeMs());
 
         MediaEvent.Cue out = cues.get(1);
         assertTrue(out.out());
         assertEquals("1001", out.id());
         assertEquals(2.0, out.durationSeconds(), 1e-9);
         assertArrayEquals(outSection, out.scte35());
-        long firstVideoMs = TsDemuxerFfmpegTest.samples(events, Track.VIDEO).get(0).pts();
-        assertEquals(firstVideoMs + 1000, out.mediaTimeMs(), "on the clock of the samples");
+        long firstVideoDtsMs = TsDemuxerFfmpegTest.samples(events, Track.VIDEO).get(0).dts();
+        assertEquals(firstVideoDtsMs + 1000, out.mediaTimeMs(),
+                "one second after the first frame, on the decode clock of the samples");
 
         MediaEvent.Cue in = cues.get(2);
         assertFalse(in.out());
-        assertEquals(firstVideoMs + 2120, in.mediaTimeMs());
+        assertEquals(firstVideoDtsMs + 2120, in.mediaTimeMs());
         // the samples are untouched by the extra PID
         assertEquals(75, TsDemuxerFfmpegTest.samples(events, Track.VIDEO).size());
 
