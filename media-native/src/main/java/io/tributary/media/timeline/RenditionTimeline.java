@@ -104,6 +104,35 @@ public final class RenditionTimeline {
             pendingCues.removeFirst();
         }
         pendingCues.addLast(new PendingCue(id, out, date, Math.max(0, durationSeconds), scte35));
+        // only parts published from now on can take it: never one players may already have passed
+        MediaSegment newest = open != null && !open.parts().isEmpty() ? open : listed.peekLast();
+        if (newest != null && !newest.parts().isEmpty()) {
+            MediaPart last = newest.parts().get(newest.parts().size() - 1);
+            if (last.msn() > cueMsn || (last.msn() == cueMsn && last.index() > cuePart)) {
+                cueMsn = last.msn();
+                cuePart = last.index();
+            }
+        }
+    }
+
+    /** The newest part cues were matched against: each part is offered the waiting cues once, when it appears. */
+    private long cueMsn = -1;
+    private int cuePart = -1;
+
+    /** Offers the waiting cues to the parts of {@code seg} not offered before (whatever added them). */
+    private void placeCuesOnNewParts(MediaSegment seg) {
+        long date = seg.programDateTime();
+        double elapsed = 0;
+        for (MediaPart p : seg.parts()) {
+            long start = date + Math.round(elapsed * 1000);
+            elapsed += p.duration();
+            if (p.msn() < cueMsn || (p.msn() == cueMsn && p.index() <= cuePart)) {
+                continue;
+            }
+            cueMsn = p.msn();
+            cuePart = p.index();
+            placeCues(p, start);
+        }
     }
 
     /** Places the waiting cues whose time has come on {@code part} (starting at {@code partDate}). */
@@ -173,7 +202,6 @@ public final class RenditionTimeline {
             throw new IllegalStateException("no open segment in " + name);
         }
         MediaPart part = MediaPart.of(open.msn(), open.parts().size(), duration, independent, fragment);
-        placeCues(part, open.programDateTime() + Math.round(open.duration() * 1000));
         open = open.withPart(part);
         publish();
         listener.partPublished(this, open, part);
@@ -237,6 +265,14 @@ public final class RenditionTimeline {
     }
 
     private void publish() {
+        if (!pendingCues.isEmpty()) {
+            if (completed != null) {
+                placeCuesOnNewParts(completed);
+            }
+            if (open != null) {
+                placeCuesOnNewParts(open);
+            }
+        }
         snapshot = new RenditionSnapshot(name, ++version, targetDuration, partTarget,
                 new ArrayList<>(listed), open, new ArrayList<>(retired), discontinuitySequence,
                 Map.copyOf(inits), ended, List.copyOf(cues));
