@@ -574,6 +574,12 @@ public final class LiveStream {
     /** A cue at timeline time {@code t} (ms): to the playlists (by program date-time) and the subscribers. */
     private void placeCue(boolean out, long t, double durationSeconds, String id, byte[] scte35) {
         long date = sessionStarted ? pdt(t) : System.currentTimeMillis();
+        if (sessionStarted && (lastVideoDts == Long.MIN_VALUE || t > lastVideoDts)) {
+            // still ahead: the keyframe there starts a segment (the rungs cut at their first keyframe from then)
+            for (VideoRendition v : videos.values()) {
+                v.packager.requestSplice(t * (VIDEO_TIMESCALE / 1000));
+            }
+        }
         for (RenditionTimeline timeline : videoTimelines.values()) {
             timeline.cue(id, out, date, durationSeconds, scte35);
         }

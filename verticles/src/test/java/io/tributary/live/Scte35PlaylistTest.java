@@ -98,6 +98,14 @@ class Scte35PlaylistTest {
             assertEquals(ps[0], pe[0]);
             assertTrue(pe[2].contains("SCTE35-IN=0x"), pe[2]);
 
+            // each break starts a segment at the first keyframe from the splice time on, to the ms
+            List<Long> segments = segmentDates(video);
+            assertTrue(segments.contains(outDate), "out " + outDate + " on a segment start " + segments + "\n" + video);
+            assertEquals(seg0 + keyframeFrom(events, cues.get(0).mediaTimeMs()) - firstVideoDts, outDate, 2.0,
+                    "the out is the keyframe at or after the splice time");
+            long psDate = Instant.parse(ps[1]).toEpochMilli();
+            assertTrue(segments.contains(psDate), "PO start on a segment start too\n" + video);
+            assertEquals(seg0 + keyframeFrom(events, cues.get(2).mediaTimeMs()) - firstVideoDts, psDate, 2.0);
             assertTrue(video.contains("#EXT-X-CUE-OUT:DURATION=4.000\n"), video);
             assertTrue(video.contains("#EXT-X-CUE-OUT:DURATION=1.500\n"), video);
             assertEquals(2, video.split("#EXT-X-CUE-IN\n", -1).length - 1, video);
@@ -108,11 +116,31 @@ class Scte35PlaylistTest {
         }
     }
 
-    /** The cue lands on the first part starting at or after its time: at most a part (+ a frame) later. */
+    /**
+     * The cue lands where the break's first picture decodes on its own: the splice made the
+     * packager start a segment at the first keyframe from the cue's time, at most a GOP (1 s) later.
+     */
     private static void assertAligned(long expected, long actual, String what) {
         System.out.println(what + ": START-DATE " + (actual - expected) + " ms after the cue's media time");
-        assertTrue(actual >= expected - 5 && actual <= expected + 500 + 40,
+        assertTrue(actual >= expected - 5 && actual <= expected + 1000 + 40,
                 what + ": START-DATE " + actual + " vs media time " + expected + " (" + (actual - expected) + " ms)");
+    }
+
+    /** Decode time of the first video keyframe at or after {@code ms}. */
+    private static long keyframeFrom(List<MediaEvent> events, long ms) {
+        return events.stream().filter(e -> e instanceof MediaEvent.Sample s && s.sample().track() == Track.VIDEO
+                && s.sample().keyframe() && s.sample().dts() >= ms).mapToLong(e -> ((MediaEvent.Sample) e).sample().dts())
+                .findFirst().orElseThrow();
+    }
+
+    private static List<Long> segmentDates(String playlist) {
+        List<Long> out = new ArrayList<>();
+        for (String line : playlist.split("\n")) {
+            if (line.startsWith("#EXT-X-PROGRAM-DATE-TIME:")) {
+                out.add(Instant.parse(line.substring(line.indexOf(':') + 1)).toEpochMilli());
+            }
+        }
+        return out;
     }
 
     private static long firstPdt(String playlist) {

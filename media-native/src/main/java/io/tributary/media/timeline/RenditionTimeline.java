@@ -93,8 +93,9 @@ public final class RenditionTimeline {
 
     /**
      * An ad-break cue at wall-clock time {@code date} (the program date-time clock of the
-     * segments). It is placed on the first part that starts at or after that time, once that part
-     * is published; until then it waits (a cue announced ahead of its splice point).
+     * segments). It is placed on the first independent part (one starting with a keyframe) that
+     * starts at or after that time, once that part is published; until then it waits (a cue
+     * announced ahead of its splice point).
      *
      * @param id     the source's id of the break (splice_event_id, an onCuePoint name), or null
      * @param scte35 the splice_info_section it came in, or null
@@ -131,7 +132,9 @@ public final class RenditionTimeline {
             }
             cueMsn = p.msn();
             cuePart = p.index();
-            placeCues(p, start);
+            if (p.independent()) {
+                placeCues(p, start); // a break starts (and ends) on a picture that decodes on its own
+            }
         }
     }
 

@@ -36,7 +36,7 @@ class CuePlaylistTest {
                 List<PlaylistCue> none = t.snapshot().cues();
                 assertTrue(none.isEmpty(), "nothing placed before its media: " + none);
             }
-            t.addPart(0.5, p % 4 == 0, new byte[] {(byte) p});
+            t.addPart(0.5, true, new byte[] {(byte) p}); // every part independent, as audio's are
         }
         List<PlaylistCue> cues = t.snapshot().cues();
         assertEquals(2, cues.size());
@@ -64,6 +64,25 @@ class CuePlaylistTest {
         assertTrue(text.indexOf(outLines) > text.indexOf("seg-0.m4s"));
         // segment 2 still shows its parts: the in tags sit right before part 2.2
         assertTrue(text.contains(inLines + "#EXT-X-PART:DURATION=0.50000,URI=\"part-2.2.m4s\""), text);
+    }
+
+    @Test
+    void videoCueWaitsForAPartStartingWithAKeyframe() {
+        RenditionTimeline t = new RenditionTimeline("video", 2, 0.5, 10, 2);
+        t.init(new byte[] {1});
+        for (int p = 0; p < 12; p++) {
+            if (p % 4 == 0) {
+                t.startSegment(T0 + p * 500L);
+            }
+            if (p == 1) {
+                t.cue("k", true, T0 + 1200, 0, null); // parts at 1.5 s is not independent; 2.0 s (segment 1) is
+            }
+            t.addPart(0.5, p % 4 == 0, new byte[] {(byte) p});
+        }
+        PlaylistCue c = t.snapshot().cues().get(0);
+        assertEquals(1, c.msn());
+        assertEquals(0, c.part());
+        assertEquals(T0 + 2000, c.date());
     }
 
     @Test
