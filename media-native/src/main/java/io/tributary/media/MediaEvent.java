@@ -47,7 +47,7 @@ public sealed interface MediaEvent {
     record Cue(boolean out, long mediaTimeMs, double durationSeconds, String id, byte[] scte35) implements MediaEvent {
     }
 
-    /** Media in a codec the node does not ingest (e.g. HEVC, MP3, an Enhanced-RTMP FourCC other than avc1/mp4a). */
+    /** Media in a codec the node does not ingest (e.g. VP9, MP3, an Enhanced-RTMP FourCC other than avc1/hvc1/av01/mp4a). */
     record UnsupportedCodec(Track track, String codec) implements MediaEvent {
     }
 }

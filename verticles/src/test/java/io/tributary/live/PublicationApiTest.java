@@ -16,6 +16,7 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -75,6 +76,12 @@ class PublicationApiTest {
                 acceptOne("other", new MediaEvent.UnsupportedCodec(Track.VIDEO, "vp09")));
         assertEquals("unsupported_codec", codec.reason());
         assertTrue(codec.getMessage().contains("vp09"), codec.getMessage());
+        // HEVC and AV1 are taken, and a record that is not what it claims is malformed media
+        for (io.tributary.media.VideoCodec c : List.of(io.tributary.media.VideoCodec.H265, io.tributary.media.VideoCodec.AV1)) {
+            PublishException bad = assertInstanceOf(PublishException.class,
+                    acceptOne("other", new MediaEvent.VideoConfig(c, new byte[] {1, 2, 3, 4})));
+            assertEquals("bad_media", bad.reason(), bad.getMessage());
+        }
     }
 
     @Test

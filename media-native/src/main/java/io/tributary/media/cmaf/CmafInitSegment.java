@@ -1,6 +1,7 @@
 package io.tributary.media.cmaf;
 
 import io.tributary.media.codec.AacConfig;
+import io.tributary.media.codec.HevcConfig;
 import io.tributary.media.codec.VideoTrackConfig;
 
 /**
@@ -20,8 +21,8 @@ public final class CmafInitSegment {
 
     /**
      * Video init segment: hdlr 'vide', vmhd, and the codec's sample entry carrying
-     * {@code config.record()}: avc1+avcC, hvc1+hvcC (parameter sets only in the record, as
-     * 'hvc1' promises) or av01+av1C.
+     * {@code config.record()}: avc1+avcC, hvc1+hvcC (with its parameter set arrays marked
+     * complete, as 'hvc1' requires) or av01+av1C.
      */
     public static byte[] video(VideoTrackConfig config, int trackId, int timescale) {
         checkTrack(trackId, timescale);
@@ -61,7 +62,7 @@ public final class CmafInitSegment {
             case H265 -> "hvcC";
             case AV1 -> "av1C";
         });
-        w.bytes(config.record());
+        w.bytes(config instanceof HevcConfig h ? h.hvc1Record() : config.record());
         w.end(record);
         w.end(entry);
         w.end(stsd);

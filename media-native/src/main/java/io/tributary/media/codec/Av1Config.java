@@ -8,9 +8,9 @@ import java.util.Arrays;
  * Binding" 2.3), with the maximum frame size parsed from the sequence header OBU it carries
  * (AV1 5.5.1).
  *
- * <p>{@code record} is a private copy of the parsed bytes; treat it as read-only. Profile, level,
- * tier and bit depth are the record's; the record is refused when its sequence header disagrees
- * on profile or first level.
+ * <p>{@code record} is a private copy of the parsed bytes; treat it as read-only. Profile, first
+ * operating point level and tier are the sequence header's (what the decoder goes by, should the
+ * record's copies disagree); bit depth and chroma are the record's.
  */
 public record Av1Config(byte[] record, int width, int height, int profile, int levelIdx, boolean highTier,
         int bitDepth, boolean monochrome, int chromaSubsamplingX, int chromaSubsamplingY)
@@ -31,8 +31,6 @@ public record Av1Config(byte[] record, int width, int height, int profile, int l
             throw new MediaFormatException("unsupported av1C marker/version 0x" + Integer.toHexString(rec[0] & 0xFF));
         }
         int profile = (rec[1] & 0xFF) >> 5;
-        int level = rec[1] & 0x1F;
-        boolean tier = (rec[2] & 0x80) != 0;
         boolean highBitdepth = (rec[2] & 0x40) != 0;
         boolean twelveBit = (rec[2] & 0x20) != 0;
         boolean mono = (rec[2] & 0x10) != 0;
@@ -68,11 +66,8 @@ public record Av1Config(byte[] record, int width, int height, int profile, int l
         if (seq == null) {
             throw new MediaFormatException("av1C record carries no sequence header OBU");
         }
-        if (seq.profile != profile || seq.levelIdx0 != level) {
-            throw new MediaFormatException("av1C profile/level " + profile + "/" + level
-                    + " disagree with its sequence header " + seq.profile + "/" + seq.levelIdx0);
-        }
-        return new Av1Config(rec.clone(), seq.width, seq.height, profile, level, tier, bitDepth, mono, subX, subY);
+        return new Av1Config(rec.clone(), seq.width, seq.height, seq.profile, seq.levelIdx0, seq.tier0, bitDepth, mono,
+                subX, subY);
     }
 
     /** Codecs parameter string of the ISOBMFF binding, short form {@code av01.P.LLT.DD}, e.g. {@code av01.0.04M.08}. */
@@ -129,6 +124,7 @@ public record Av1Config(byte[] record, int width, int height, int profile, int l
     private static final class SequenceHeader {
         int profile;
         int levelIdx0;
+        boolean tier0;
         int width;
         int height;
 
@@ -168,7 +164,10 @@ public record Av1Config(byte[] record, int width, int height, int profile, int l
                         s.levelIdx0 = level;
                     }
                     if (level > 7) {
-                        r.skip(1); // seq_tier
+                        boolean tier = r.flag();
+                        if (i == 0) {
+                            s.tier0 = tier;
+                        }
                     }
                     if (decoderModelInfo && r.flag()) {
                         r.skip(2 * bufferDelayLength + 1);

@@ -135,6 +135,28 @@ public record HevcConfig(byte[] record, int width, int height, int profileSpace,
     }
 
     /**
+     * The record as an 'hvc1' sample entry must carry it (ISO/IEC 14496-15 8.4.1):
+     * array_completeness set on the VPS, SPS and PPS arrays. FLV muxers (FFmpeg's among them)
+     * leave it 0, which only 'hev1' allows.
+     */
+    public byte[] hvc1Record() {
+        byte[] out = record.clone();
+        int pos = HEADER;
+        for (int a = 0; a < (out[22] & 0xFF); a++) {
+            int type = out[pos] & 0x3F;
+            if (type == NAL_VPS || type == NAL_SPS || type == NAL_PPS) {
+                out[pos] |= (byte) 0x80;
+            }
+            int count = (int) be(out, pos + 1, 2);
+            pos += 3;
+            for (int i = 0; i < count; i++) {
+                pos += 2 + (int) be(out, pos, 2); // the layout was validated by parse
+            }
+        }
+        return out;
+    }
+
+    /**
      * RFC 6381 codec parameter per ISO/IEC 14496-15 E.3, e.g. {@code hvc1.1.6.L93.B0}: profile
      * space letter and profile, compatibility flags bit-reversed in hex, tier and level, then the
      * constraint bytes with trailing zero bytes left out.

@@ -67,7 +67,12 @@ class CmafSourceCodecsReadbackTest {
         String entry = config.sampleEntry();
         Mp4Boxes.Box sampleEntry = moov.path("trak/mdia/minf/stbl/stsd/" + entry);
         assertEquals(320, sampleEntry.u16(24), "sample entry width");
-        sampleEntry.child(codec == VideoCodec.H265 ? "hvcC" : "av1C");
+        byte[] record = sampleEntry.child(codec == VideoCodec.H265 ? "hvcC" : "av1C").payload();
+        if (codec == VideoCodec.H265) {
+            assertEquals(0x80, record[23] & 0x80, "hvc1: the first parameter set array is marked complete");
+        } else {
+            assertEquals(java.util.HexFormat.of().formatHex(config.record()), java.util.HexFormat.of().formatHex(record));
+        }
 
         ByteArrayOutputStream file = new ByteArrayOutputStream();
         file.writeBytes(init);

@@ -18,6 +18,10 @@ class Av1ConfigTest {
 
     /** A sequence header OBU payload with timing and decoder model info and two operating points. */
     static byte[] fullSequenceHeader(int profile, int level0, int width, int height) {
+        return fullSequenceHeader(profile, level0, false, width, height);
+    }
+
+    static byte[] fullSequenceHeader(int profile, int level0, boolean tier0, int width, int height) {
         BitWriter w = new BitWriter();
         w.bits(profile, 3).flag(false).flag(false); // still_picture, reduced_still_picture_header
         w.flag(true).bits(1001, 32).bits(60000, 32).flag(true); // timing_info, equal_picture_interval
@@ -27,7 +31,7 @@ class Av1ConfigTest {
         w.bits(1, 5); // two operating points
         w.bits(0x101, 12).bits(level0, 5);
         if (level0 > 7) {
-            w.flag(false);
+            w.flag(tier0);
         }
         w.flag(true).bits(100, 10).bits(200, 10).flag(false); // decoder model for op 0
         w.flag(true).bits(3, 4); // initial display delay for op 0
@@ -75,8 +79,8 @@ class Av1ConfigTest {
 
     @Test
     void professionalTwelveBitHighTier() {
-        Av1Config c = Av1Config.parse(av1C(2, 4, true, true, true, fullSequenceHeader(2, 4, 640, 360)));
-        assertEquals("av01.2.04H.12", c.codecString());
+        Av1Config c = Av1Config.parse(av1C(2, 12, true, true, true, fullSequenceHeader(2, 12, true, 640, 360)));
+        assertEquals("av01.2.12H.12", c.codecString());
         Av1Config ten = Av1Config.parse(av1C(1, 4, false, true, false, reducedSequenceHeader(1, 4, 1280, 720)));
         assertEquals("av01.1.04M.10", ten.codecString());
         assertEquals(1280, ten.width());
@@ -84,10 +88,10 @@ class Av1ConfigTest {
     }
 
     @Test
-    void refusesMismatchesAndTruncation() {
+    void followsTheSequenceHeaderAndRefusesTruncation() {
         byte[] seq = fullSequenceHeader(0, 8, 320, 240);
-        assertThrows(MediaFormatException.class, () -> Av1Config.parse(av1C(0, 9, false, false, false, seq)),
-                "level in the record disagrees with the sequence header");
+        assertEquals("av01.0.08M.08", Av1Config.parse(av1C(0, 9, true, false, false, seq)).codecString(),
+                "the sequence header's level and tier win over the record's copies");
         byte[] ok = av1C(0, 8, false, false, false, seq);
         Av1Config.parse(ok);
         assertThrows(MediaFormatException.class, () -> Av1Config.parse(Arrays.copyOf(ok, ok.length - 1)));

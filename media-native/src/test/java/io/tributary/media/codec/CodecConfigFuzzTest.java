@@ -62,6 +62,7 @@ class CodecConfigFuzzTest {
             assertTrue(c.width() > 0 && c.height() > 0, "dimensions must be positive");
             assertTrue(c.nalLengthSize() == 1 || c.nalLengthSize() == 2 || c.nalLengthSize() == 4);
             c.codecString();
+            HevcConfig.parse(c.hvc1Record()); // the hvc1 form of what parsed parses too
             List<byte[]> v = new ArrayList<>();
             List<byte[]> s = new ArrayList<>();
             List<byte[]> p = new ArrayList<>();

@@ -78,6 +78,25 @@ class HevcConfigTest {
     }
 
     @Test
+    void hvc1RecordMarksParameterSetArraysComplete() {
+        byte[] sps = sps(0, false, 1, 0x6000_0000L, 0xB000_0000_0000L, 93, 0, 1, 64, 64, null, 8);
+        byte[] rec = HevcConfig.fromParameterSets(List.of(VPS), List.of(sps), List.of(PPS));
+        int[] arrays = {23, 23 + 3 + 2 + VPS.length, 23 + 3 + 2 + VPS.length + 3 + 2 + sps.length};
+        for (int at : arrays) {
+            rec[at] &= 0x3F; // as FFmpeg's flv muxer writes it
+        }
+        byte[] hvc1 = HevcConfig.parse(rec).hvc1Record();
+        for (int at : arrays) {
+            assertEquals(0x80, hvc1[at] & 0x80, "array_completeness at " + at);
+            assertEquals(rec[at] & 0x3F, hvc1[at] & 0x3F, "NAL type kept");
+        }
+        hvc1[arrays[0]] = rec[arrays[0]];
+        hvc1[arrays[1]] = rec[arrays[1]];
+        hvc1[arrays[2]] = rec[arrays[2]];
+        assertArrayEquals(rec, hvc1, "nothing else changes");
+    }
+
+    @Test
     void main10HighTierWithSubLayers() {
         byte[] sps = sps(0, true, 2, 0x2000_0000L, 0x9000_0000_0001L, 153, 2, 1, 3840, 2160, null, 10);
         HevcConfig c = HevcConfig.parse(HevcConfig.fromParameterSets(List.of(VPS), List.of(sps), List.of(PPS)));

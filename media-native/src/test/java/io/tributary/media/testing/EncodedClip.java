@@ -41,7 +41,7 @@ public final class EncodedClip {
                 case "libx264" -> recorder.setVideoOption("preset", "veryfast");
                 case "libx265" -> {
                     recorder.setVideoOption("preset", "ultrafast");
-                    recorder.setVideoOption("x265-params", "log-level=error:bframes=0");
+                    recorder.setVideoOption("x265-params", "log-level=error:bframes=3");
                 }
                 case "libsvtav1" -> {
                     recorder.setVideoOption("preset", "12");

@@ -65,6 +65,7 @@ class LiveTranscoderSourceCodecsTest {
         Clip clip = flv(file);
         assertEquals(VideoCodec.H265, clip.config().codec());
         assertTrue(clip.config().codecString().startsWith("hvc1.1.6.L"), clip.config().codecString());
+        assertTrue(clip.samples().stream().anyMatch(s -> s.compositionOffset() > 0), "B-frames reach the transcoder");
         transcodes(clip);
     }
 
