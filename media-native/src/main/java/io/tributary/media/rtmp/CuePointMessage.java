@@ -16,7 +16,8 @@ import java.util.Map;
  * parameters) and {@code onAdCue}, either carrying a base64 splice_info_section in {@code cue}
  * (SCTE-35 mode) or naming the splice in {@code type}/{@code name} (SpliceOut / SpliceIn, cue-out /
  * cue-in, ...). The cue takes the message's timestamp: the encoder sends it at the splice point.
- * Anything else (navigation and event cue points of other meanings) yields null.
+ * Anything else (navigation and event cue points of other meanings), and a cue whose SCTE-35
+ * section does not parse, yields null.
  */
 final class CuePointMessage {
 
@@ -38,7 +39,7 @@ final class CuePointMessage {
                 List<MediaEvent.Cue> cues = SpliceCues.of(Scte35Parser.parse(section), pts -> timestampMs, timestampMs);
                 return cues.isEmpty() ? null : cues.get(0);
             } catch (IllegalArgumentException | Scte35FormatException e) {
-                throw new RtmpProtocolException("cue point with a malformed SCTE-35 section: " + e.getMessage());
+                return null; // a damaged cue is dropped, as in MPEG-TS: the media it rides with is fine
             }
         }
         Boolean out = direction(first(fields, params, "type"));
