@@ -141,7 +141,7 @@ public final class TsDemuxer {
     public TsStats stats() {
         Counters c = counters;
         return new TsStats(c.packets, c.skippedBytes, c.syncLosses, c.continuityErrors, c.duplicatePackets,
-                c.transportErrors, c.droppedAccessUnits, c.waitingSamples, c.sectionErrors + c.configErrors,
+                c.transportErrors, c.droppedAccessUnits, c.waitingSamples, c.sectionErrors, c.configErrors,
                 c.pcrCount, c.lastPcr, c.samples, c.cues);
     }
 

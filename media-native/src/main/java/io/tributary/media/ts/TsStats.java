@@ -12,12 +12,13 @@ package io.tributary.media.ts;
  * @param droppedAccessUnits access units (PES) dropped as damaged, truncated, oversized or malformed
  * @param waitingSamples     samples dropped before their track had a configuration (or video a keyframe)
  * @param sectionErrors      PSI / SCTE-35 sections refused (CRC, lengths, syntax)
+ * @param configErrors       parameter sets (SPS/PPS/VPS) that did not make a decoder configuration
  * @param pcrCount           PCR values seen
  * @param lastPcr            the last PCR base (90 kHz, 33 bits), -1 before the first
  * @param samples            samples emitted
  * @param cues               SCTE-35 cues emitted
  */
 public record TsStats(long packets, long skippedBytes, long syncLosses, long continuityErrors, long duplicatePackets,
-        long transportErrors, long droppedAccessUnits, long waitingSamples, long sectionErrors, long pcrCount,
-        long lastPcr, long samples, long cues) {
+        long transportErrors, long droppedAccessUnits, long waitingSamples, long sectionErrors, long configErrors,
+        long pcrCount, long lastPcr, long samples, long cues) {
 }
