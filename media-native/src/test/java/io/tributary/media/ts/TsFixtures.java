@@ -37,8 +37,15 @@ public final class TsFixtures {
     }
 
     public static byte[] encode(int frames, String videoCodec) throws Exception {
+        return encode(frames, videoCodec, WIDTH, HEIGHT, 300_000);
+    }
+
+    /** The same pattern at another size and video bitrate (bits/s), for benchmarks. */
+    public static byte[] encode(int frames, String videoCodec, int width, int height, int videoBitrate) throws Exception {
         avutil.av_log_set_level(avutil.AV_LOG_ERROR);
         Path file = Files.createTempFile("tributary-ts", ".ts");
+        final int WIDTH = width;
+        final int HEIGHT = height;
         try {
             try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(file.toString(), WIDTH, HEIGHT, 2)) {
                 recorder.setFormat("mpegts");
@@ -51,7 +58,7 @@ public final class TsFixtures {
                 if (videoCodec.equals("libx265")) {
                     recorder.setVideoOption("x265-params", "log-level=error:keyint=" + FPS);
                 }
-                recorder.setVideoBitrate(300_000);
+                recorder.setVideoBitrate(videoBitrate);
                 recorder.setAudioCodec(avcodec.AV_CODEC_ID_AAC);
                 recorder.setSampleRate(SAMPLE_RATE);
                 recorder.setAudioChannels(2);
