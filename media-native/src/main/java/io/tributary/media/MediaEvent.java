@@ -40,7 +40,8 @@ public sealed interface MediaEvent {
     /**
      * An ad-break signal carried in the media (SCTE-35 in MPEG-TS, an RTMP onCuePoint):
      * {@code out} starts a break of {@code durationSeconds} (0 when unknown) at
-     * {@code mediaTimeMs} on the publisher's clock, {@code !out} returns to the programme.
+     * {@code mediaTimeMs} on the publisher's clock (the decode time of the frame it splices at,
+     * the clock sample dts are on), {@code !out} returns to the programme.
      * {@code scte35} is the splice_info_section as received, or null.
      */
     record Cue(boolean out, long mediaTimeMs, double durationSeconds, String id, byte[] scte35) implements MediaEvent {

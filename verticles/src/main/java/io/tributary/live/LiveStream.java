@@ -314,6 +314,7 @@ public final class LiveStream {
         closePublisher = closer;
         state = State.LIVE;
         sessionStarted = false;
+        earlyCues.clear(); // they were on the previous publisher's clock
         videoStarted = false;
         if (resumed) {
             for (RenditionTimeline t : videoTimelines.values()) {
@@ -523,6 +524,10 @@ public final class LiveStream {
             wallAnchor = System.currentTimeMillis();
             dtsAnchor = s.dts() + offsetMs;
             sessionStarted = true;
+            for (EarlyCue c : earlyCues) {
+                placeCue(c.out(), c.mediaTimeMs() + offsetMs, c.durationSeconds(), c.id(), c.scte35());
+            }
+            earlyCues.clear();
         }
         long t = s.dts() + offsetMs;
         long last = s.track() == Track.VIDEO ? lastVideoMediaDts : lastAudioMediaDts;
@@ -575,14 +580,48 @@ public final class LiveStream {
             throw new StatusException(409, "stream '" + key + "' has no publisher now: a cue needs live media");
         }
         long now = lastVideoDts != Long.MIN_VALUE ? lastVideoDts : Math.max(0, lastEndMs);
-        events.emit(new TimelineEvent.Cue(key, out, now, durationSeconds, id));
+        placeCue(out, now, durationSeconds, id, null);
     }
 
-    /** An ad-break cue at {@code mediaTimeMs} of the source's clock: on the timeline as the stream's media time. */
-    void cue(boolean out, long mediaTimeMs, double durationSeconds, String id) {
-        if (state == State.LIVE) {
-            events.emit(new TimelineEvent.Cue(key, out, mediaTimeMs + offsetMs, durationSeconds, id));
+    /**
+     * An ad-break cue at {@code mediaTimeMs} of the source's clock: on the timeline as the stream's
+     * media time, and into every rendition's playlist at the first part from that time on. A cue
+     * before the session's first sample waits for it (the clock mapping starts there).
+     */
+    void cue(boolean out, long mediaTimeMs, double durationSeconds, String id, byte[] scte35) {
+        if (state != State.LIVE) {
+            return;
         }
+        if (!sessionStarted) {
+            if (earlyCues.size() == MAX_EARLY_CUES) {
+                earlyCues.remove(0);
+            }
+            earlyCues.add(new EarlyCue(out, mediaTimeMs, durationSeconds, id, scte35));
+            return;
+        }
+        placeCue(out, mediaTimeMs + offsetMs, durationSeconds, id, scte35);
+    }
+
+    private record EarlyCue(boolean out, long mediaTimeMs, double durationSeconds, String id, byte[] scte35) {
+    }
+
+    private static final int MAX_EARLY_CUES = 16;
+    private final List<EarlyCue> earlyCues = new ArrayList<>();
+
+    /** A cue at timeline time {@code t} (ms): to the playlists (by program date-time) and the subscribers. */
+    private void placeCue(boolean out, long t, double durationSeconds, String id, byte[] scte35) {
+        long date = sessionStarted ? pdt(t) : System.currentTimeMillis();
+        if (sessionStarted && (lastVideoDts == Long.MIN_VALUE || t > lastVideoDts)) {
+            // still ahead: the keyframe there starts a segment (the rungs cut at their first keyframe from then)
+            for (VideoRendition v : videos.values()) {
+                v.packager.requestSplice(t * (VIDEO_TIMESCALE / 1000));
+            }
+        }
+        for (RenditionTimeline timeline : videoTimelines.values()) {
+            timeline.cue(id, out, date, durationSeconds, scte35);
+        }
+        audioTimeline.cue(id, out, date, durationSeconds, scte35);
+        events.emit(new TimelineEvent.Cue(key, out, t, durationSeconds, id, scte35));
     }
 
     private long pdt(long t) {

@@ -74,7 +74,7 @@ public final class Publication {
                     "unsupported " + u.track().name().toLowerCase() + " codec " + u.codec()
                             + " (this server ingests H.264, H.265 or AV1 video and AAC audio)");
         } else if (event instanceof MediaEvent.Cue c) {
-            cue(c.out(), c.mediaTimeMs(), c.durationSeconds(), c.id());
+            cue(c.out(), c.mediaTimeMs(), c.durationSeconds(), c.id(), c.scte35());
             return;
         }
         onWriter(() -> apply(event));
@@ -82,10 +82,15 @@ public final class Publication {
 
     /** An ad-break cue at {@code mediaTimeMs} on the source's clock (SCTE-35, or an operator's call). */
     public void cue(boolean out, long mediaTimeMs, double durationSeconds, String id) {
+        cue(out, mediaTimeMs, durationSeconds, id, null);
+    }
+
+    /** The same, with the SCTE-35 splice_info_section it came in (or null). */
+    public void cue(boolean out, long mediaTimeMs, double durationSeconds, String id, byte[] scte35) {
         if (!closed) {
             onWriter(() -> {
                 if (stream.publishedBy(this.id)) {
-                    stream.cue(out, mediaTimeMs, durationSeconds, id);
+                    stream.cue(out, mediaTimeMs, durationSeconds, id, scte35);
                 }
             });
         }

@@ -63,9 +63,16 @@ public sealed interface TimelineEvent {
     /**
      * An ad break cue: {@code out} starts a break of {@code durationSeconds} (0 = open-ended) at
      * {@code mediaTimeMs} on the stream's media clock; an {@code in} cue ends it. From SCTE-35
-     * in a source, or an operator's API call.
+     * in a source, or an operator's API call. {@code scte35} is the splice_info_section it came
+     * in (read-only), or null.
      */
-    record Cue(String stream, boolean out, long mediaTimeMs, double durationSeconds, String id) implements TimelineEvent {
+    record Cue(String stream, boolean out, long mediaTimeMs, double durationSeconds, String id, byte[] scte35)
+            implements TimelineEvent {
+
+        /** A cue that did not come in an SCTE-35 section (an operator's call, an RTMP onCuePoint). */
+        public Cue(String stream, boolean out, long mediaTimeMs, double durationSeconds, String id) {
+            this(stream, out, mediaTimeMs, durationSeconds, id, null);
+        }
     }
 
     /** The publisher left (the stream waits out the reconnect grace; its open segments were closed). */

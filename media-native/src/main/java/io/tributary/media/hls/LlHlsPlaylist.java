@@ -3,9 +3,11 @@ package io.tributary.media.hls;
 import io.tributary.media.timeline.RenditionSnapshot;
 import io.tributary.media.timeline.MediaPart;
 import io.tributary.media.timeline.MediaSegment;
+import io.tributary.media.timeline.PlaylistCue;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 
@@ -71,6 +73,14 @@ public final class LlHlsPlaylist {
             }
             if (skipped > 0) {
                 b.append("#EXT-X-SKIP:SKIPPED-SEGMENTS=").append(skipped).append('\n');
+                // no CAN-SKIP-DATERANGES: the date ranges of skipped segments stay in the update
+                for (int i = 0; i < skipped; i++) {
+                    for (PlaylistCue c : s.cues()) {
+                        if (c.msn() == segs.get(i).msn()) {
+                            dateRange(b, c);
+                        }
+                    }
+                }
             }
         }
 
@@ -86,14 +96,16 @@ public final class LlHlsPlaylist {
             }
             mapShown = map(b, seg, mapShown, q);
             if (start > partWindowStart) {
-                parts(b, seg, q);
+                parts(b, seg, q, s.cues());
+            } else {
+                cues(b, s.cues(), seg.msn(), -1);
             }
             b.append("#EXTINF:").append(String.format(Locale.ROOT, "%.5f", seg.duration())).append(",\n");
             b.append(seg.uri()).append(q).append('\n');
         }
         if (open != null) {
             map(b, open, mapShown, q);
-            parts(b, open, q);
+            parts(b, open, q, s.cues());
         }
         if (s.ended()) {
             b.append("#EXT-X-ENDLIST\n");
@@ -127,8 +139,9 @@ public final class LlHlsPlaylist {
         return seg.initVersion();
     }
 
-    private static void parts(StringBuilder b, MediaSegment seg, String q) {
+    private static void parts(StringBuilder b, MediaSegment seg, String q, List<PlaylistCue> cues) {
         for (MediaPart p : seg.parts()) {
+            cues(b, cues, seg.msn(), p.index());
             b.append("#EXT-X-PART:DURATION=").append(String.format(Locale.ROOT, "%.5f", p.duration()))
                     .append(",URI=\"").append(p.uri()).append(q).append('"');
             if (p.independent()) {
@@ -136,6 +149,40 @@ public final class LlHlsPlaylist {
             }
             b.append('\n');
         }
+    }
+
+    /**
+     * The cue tags of segment {@code msn}: those placed on part {@code part}, or all of them when
+     * {@code part} is -1 (the segment is listed without its parts). EXT-X-CUE-OUT/-IN are for players
+     * that predate EXT-X-DATERANGE; they apply to the segment that follows them.
+     */
+    private static void cues(StringBuilder b, List<PlaylistCue> cues, long msn, int part) {
+        for (PlaylistCue c : cues) {
+            if (c.msn() != msn || (part >= 0 && c.part() != part)) {
+                continue;
+            }
+            dateRange(b, c);
+            if (c.out()) {
+                b.append(c.duration() > 0 ? "#EXT-X-CUE-OUT:DURATION=" + num(c.duration()) : "#EXT-X-CUE-OUT").append('\n');
+            } else {
+                b.append("#EXT-X-CUE-IN\n");
+            }
+        }
+    }
+
+    /** RFC 8216bis 4.4.5.1 (and 4.4.5.1.4 for the SCTE35 attributes, the section as 0x-hex). */
+    private static void dateRange(StringBuilder b, PlaylistCue c) {
+        b.append("#EXT-X-DATERANGE:ID=\"").append(c.rangeId()).append("\",START-DATE=\"")
+                .append(PDT.format(Instant.ofEpochMilli(c.rangeDate()))).append('"');
+        if (c.out() && c.duration() > 0) {
+            b.append(",PLANNED-DURATION=").append(num(c.duration()));
+        } else if (!c.out() && c.duration() > 0) {
+            b.append(",DURATION=").append(num(c.duration()));
+        }
+        if (c.scte35() != null) {
+            b.append(c.out() ? ",SCTE35-OUT=0x" : ",SCTE35-IN=0x").append(HexFormat.of().withUpperCase().formatHex(c.scte35()));
+        }
+        b.append('\n');
     }
 
     static String num(double v) {

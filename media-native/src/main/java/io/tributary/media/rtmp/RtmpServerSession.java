@@ -223,7 +223,8 @@ public final class RtmpServerSession {
         }
         switch (m.typeId()) {
             case RtmpMessage.COMMAND_AMF0, RtmpMessage.COMMAND_AMF3 -> onCommand(m, m.amfValues());
-            case RtmpMessage.DATA_AMF0, RtmpMessage.DATA_AMF3 -> onData(m.streamId(), m.amfValues());
+            case RtmpMessage.DATA_AMF0, RtmpMessage.DATA_AMF3 -> onData(m.streamId(),
+                    () -> m.timestamp() == 0 ? Long.MIN_VALUE : clock.extend(m.timestamp()), m.amfValues());
             case RtmpMessage.AUDIO, RtmpMessage.VIDEO -> onMedia(m.typeId(), m.streamId(), clock.extend(m.timestamp()),
                     m.payload(), 0, m.payload().length);
             case RtmpMessage.AGGREGATE -> onAggregate(m);
@@ -346,19 +347,34 @@ public final class RtmpServerSession {
         }
     }
 
-    private void onData(int streamId, List<Object> values) {
+    /** @param timestamp the message's extended time, MIN_VALUE for one stamped 0; asked only for cues */
+    private void onData(int streamId, java.util.function.LongSupplier timestamp, List<Object> values) {
         int i = !values.isEmpty() && "@setDataFrame".equals(values.get(0)) ? 1 : 0;
         if (values.size() > i + 1 && "onMetaData".equals(values.get(i)) && values.get(i + 1) instanceof Map<?, ?> map) {
             Map<String, Object> copy = new LinkedHashMap<>();
             map.forEach((k, v) -> copy.put(String.valueOf(k), v));
             deliverMedia(new MediaEvent.MetaData(copy), 64);
+        } else if (values.size() > i + 1 && values.get(i) instanceof String handler && CuePointMessage.isCue(handler)
+                && values.get(i + 1) instanceof Map<?, ?> map && streamId == publishStreamId && mediaWanted()) {
+            // a data message stamped 0 means "now": the newest media time
+            long at = timestamp.getAsLong();
+            if (at == Long.MIN_VALUE) {
+                at = lastMediaTimestamp != Long.MIN_VALUE ? lastMediaTimestamp : 0;
+            }
+            MediaEvent.Cue cue = CuePointMessage.parse(map, at);
+            if (cue != null) {
+                deliverMedia(cue, 64);
+            }
         }
     }
+
+    private long lastMediaTimestamp = Long.MIN_VALUE;
 
     private void onMedia(int typeId, int streamId, long timestamp, byte[] payload, int offset, int length) {
         if (streamId != publishStreamId || !mediaWanted()) {
             return;
         }
+        lastMediaTimestamp = timestamp;
         MediaEvent event = typeId == RtmpMessage.VIDEO
                 ? flv.parseVideo(timestamp, payload, offset, length)
                 : flv.parseAudio(timestamp, payload, offset, length);
@@ -409,7 +425,8 @@ public final class RtmpServerSession {
             if (type == RtmpMessage.AUDIO || type == RtmpMessage.VIDEO) {
                 onMedia(type, m.streamId(), base + (ts - first), p, pos, size);
             } else if (type == RtmpMessage.DATA_AMF0) {
-                onData(m.streamId(), new Amf0Reader(p, pos, size).readAll());
+                long at = base + (ts - first);
+                onData(m.streamId(), () -> at, new Amf0Reader(p, pos, size).readAll());
             }
             pos += size;
             pos += Math.min(4, p.length - pos); // back pointer

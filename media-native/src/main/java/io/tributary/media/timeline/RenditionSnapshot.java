@@ -12,10 +12,19 @@ import java.util.Map;
  * @param retired   completed segments that left the window but are still fetchable
  * @param discontinuitySequence discontinuities that slid out of the window
  * @param inits     init segments by version
+ * @param cues      ad-break cues placed on the listed and open segments, oldest first
  */
 public record RenditionSnapshot(String name, long version, int targetDuration, double partTarget,
                                 List<MediaSegment> listed, MediaSegment open, List<MediaSegment> retired,
-                                long discontinuitySequence, Map<Integer, byte[]> inits, boolean ended) {
+                                long discontinuitySequence, Map<Integer, byte[]> inits, boolean ended,
+                                List<PlaylistCue> cues) {
+
+    public RenditionSnapshot(String name, long version, int targetDuration, double partTarget,
+                             List<MediaSegment> listed, MediaSegment open, List<MediaSegment> retired,
+                             long discontinuitySequence, Map<Integer, byte[]> inits, boolean ended) {
+        this(name, version, targetDuration, partTarget, listed, open, retired, discontinuitySequence, inits, ended,
+                List.of());
+    }
 
     public static RenditionSnapshot empty(String name, int targetDuration, double partTarget) {
         return new RenditionSnapshot(name, 0, targetDuration, partTarget, List.of(), null, List.of(), 0, Map.of(), false);

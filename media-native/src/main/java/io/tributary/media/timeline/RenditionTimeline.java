@@ -34,6 +34,20 @@ public final class RenditionTimeline {
 
     private volatile RenditionSnapshot snapshot;
 
+    /** Cues waiting for their media: at most {@value #MAX_PENDING_CUES}, the oldest give way. */
+    static final int MAX_PENDING_CUES = 16;
+    /** Placed cues kept while their segment is listed: at most {@value #MAX_CUES}. */
+    static final int MAX_CUES = 64;
+    /** A part starting this close after a cue's time still takes it (ms rounding of the two clocks). */
+    static final long CUE_TOLERANCE_MS = 5;
+    private record PendingCue(String id, boolean out, long date, double duration, byte[] scte35) {
+    }
+    private final ArrayDeque<PendingCue> pendingCues = new ArrayDeque<>();
+    private final ArrayDeque<PlaylistCue> cues = new ArrayDeque<>();
+    /** The open break (its out cue), which an in without an id, or with the same id, closes. */
+    private PendingCue openBreak;
+    private long openBreakDate;
+
     /**
      * @param windowSegments complete segments listed in the playlist
      * @param retainSegments segments kept fetchable after leaving the window
@@ -75,6 +89,97 @@ public final class RenditionTimeline {
     /** The next segment starts after a discontinuity (publisher reconnected). */
     public void discontinuity() {
         discontinuityPending = true;
+    }
+
+    /**
+     * An ad-break cue at wall-clock time {@code date} (the program date-time clock of the
+     * segments). It is placed on the first independent part (one starting with a keyframe) that
+     * starts at or after that time, once that part is published; until then it waits (a cue
+     * announced ahead of its splice point).
+     *
+     * @param id     the source's id of the break (splice_event_id, an onCuePoint name), or null
+     * @param scte35 the splice_info_section it came in, or null
+     */
+    public void cue(String id, boolean out, long date, double durationSeconds, byte[] scte35) {
+        if (pendingCues.size() == MAX_PENDING_CUES) {
+            pendingCues.removeFirst();
+        }
+        pendingCues.addLast(new PendingCue(id, out, date, Math.max(0, durationSeconds), scte35));
+        // only parts published from now on can take it: never one players may already have passed
+        MediaSegment newest = open != null && !open.parts().isEmpty() ? open : listed.peekLast();
+        if (newest != null && !newest.parts().isEmpty()) {
+            MediaPart last = newest.parts().get(newest.parts().size() - 1);
+            if (last.msn() > cueMsn || (last.msn() == cueMsn && last.index() > cuePart)) {
+                cueMsn = last.msn();
+                cuePart = last.index();
+            }
+        }
+    }
+
+    /** The newest part cues were matched against: each part is offered the waiting cues once, when it appears. */
+    private long cueMsn = -1;
+    private int cuePart = -1;
+
+    /** Offers the waiting cues to the parts of {@code seg} not offered before (whatever added them). */
+    private void placeCuesOnNewParts(MediaSegment seg) {
+        long date = seg.programDateTime();
+        double elapsed = 0;
+        for (MediaPart p : seg.parts()) {
+            long start = date + Math.round(elapsed * 1000);
+            elapsed += p.duration();
+            if (p.msn() < cueMsn || (p.msn() == cueMsn && p.index() <= cuePart)) {
+                continue;
+            }
+            cueMsn = p.msn();
+            cuePart = p.index();
+            if (p.independent()) {
+                placeCues(p, start); // a break starts (and ends) on a picture that decodes on its own
+            }
+        }
+    }
+
+    /** Places the waiting cues whose time has come on {@code part} (starting at {@code partDate}). */
+    private void placeCues(MediaPart part, long partDate) {
+        if (pendingCues.isEmpty()) {
+            return;
+        }
+        var it = pendingCues.iterator();
+        while (it.hasNext()) {
+            PendingCue c = it.next();
+            if (c.date() > partDate + CUE_TOLERANCE_MS) {
+                continue;
+            }
+            it.remove();
+            PlaylistCue placed;
+            if (c.out()) {
+                openBreak = c;
+                openBreakDate = partDate;
+                placed = new PlaylistCue(rangeId(c.id(), partDate), true, part.msn(), part.index(), partDate, partDate,
+                        c.duration(), c.scte35());
+            } else if (openBreak != null && (c.id() == null || c.id().equals(openBreak.id()))) {
+                placed = new PlaylistCue(rangeId(openBreak.id(), openBreakDate), false, part.msn(), part.index(),
+                        partDate, openBreakDate, Math.max(0, partDate - openBreakDate) / 1000.0, c.scte35());
+                openBreak = null;
+            } else {
+                placed = new PlaylistCue(rangeId(c.id(), partDate), false, part.msn(), part.index(), partDate,
+                        partDate, 0, c.scte35());
+            }
+            if (cues.size() == MAX_CUES) {
+                cues.removeFirst();
+            }
+            cues.addLast(placed);
+        }
+    }
+
+    /** A DATERANGE ID unique per break: sources reuse splice_event_ids, START-DATE tells breaks apart. */
+    private static String rangeId(String id, long date) {
+        String base = id == null || id.isEmpty() ? "break" : id;
+        StringBuilder b = new StringBuilder(Math.min(base.length(), 64) + 16);
+        for (int i = 0; i < base.length() && i < 64; i++) {
+            char ch = base.charAt(i);
+            b.append(Character.isLetterOrDigit(ch) && ch < 128 || ch == '-' || ch == '_' || ch == '.' ? ch : '_');
+        }
+        return b.append('-').append(date).toString();
     }
 
     /** Opens segment {@code nextMsn}, closing the open one first; its start time is unknown. */
@@ -149,6 +254,10 @@ public final class RenditionTimeline {
         while (retired.size() > retainSegments) {
             retired.removeFirst();
         }
+        long firstListed = listed.getFirst().msn();
+        while (!cues.isEmpty() && cues.getFirst().msn() < firstListed) {
+            cues.removeFirst(); // its segment left the playlist
+        }
         dropUnusedInits();
     }
 
@@ -159,9 +268,17 @@ public final class RenditionTimeline {
     }
 
     private void publish() {
+        if (!pendingCues.isEmpty()) {
+            if (completed != null) {
+                placeCuesOnNewParts(completed);
+            }
+            if (open != null) {
+                placeCuesOnNewParts(open);
+            }
+        }
         snapshot = new RenditionSnapshot(name, ++version, targetDuration, partTarget,
                 new ArrayList<>(listed), open, new ArrayList<>(retired), discontinuitySequence,
-                Map.copyOf(inits), ended);
+                Map.copyOf(inits), ended, List.copyOf(cues));
         if (completed != null) {
             MediaSegment done = completed;
             completed = null;

@@ -28,6 +28,9 @@ public final class TrackPackager {
 
     private final List<CmafSample> partSamples = new ArrayList<>();
     private final ArrayDeque<Long> requestedCuts = new ArrayDeque<>();
+    /** Splice points (ad cues) of a keyframe-cut track: the first keyframe at or after each starts a segment. */
+    private final ArrayDeque<Long> spliceCuts = new ArrayDeque<>();
+    private static final int MAX_SPLICE_CUTS = 16;
     /** Set once a leader asked for a cut: from then on only the leader's cuts count. */
     private boolean led;
     private boolean partIndependent;
@@ -68,6 +71,21 @@ public final class TrackPackager {
 
     public long samplesIn() {
         return samplesIn;
+    }
+
+    /**
+     * An ad splice at {@code atTime} (decode time, track timescale): a keyframe-cut track starts a
+     * segment at the first keyframe at or after it, however short the segment before, so the
+     * break starts on a segment boundary for every kind of player. Bounded; the oldest give way.
+     */
+    public void requestSplice(long atTime) {
+        if (!cutsOnKeyframes) {
+            return; // a following track cuts where its leader does
+        }
+        if (spliceCuts.size() == MAX_SPLICE_CUTS) {
+            spliceCuts.removeFirst();
+        }
+        spliceCuts.addLast(atTime);
     }
 
     /** Asks a following track (audio) to start a segment at the first sample at or after {@code atTime}. */
@@ -125,10 +143,18 @@ public final class TrackPackager {
             while (!requestedCuts.isEmpty() && requestedCuts.peekFirst() <= dts + segmentTarget / 2) {
                 requestedCuts.removeFirst();
             }
+            while (!spliceCuts.isEmpty() && spliceCuts.peekFirst() <= dts) {
+                spliceCuts.removeFirst(); // a splice before the first frame: the stream's start is the boundary
+            }
             return true;
         }
         if (cutsOnKeyframes) {
-            return sync && dts - segmentStart >= segmentTarget - tolerance;
+            boolean splice = false;
+            while (sync && !spliceCuts.isEmpty() && spliceCuts.peekFirst() <= dts + tolerance) {
+                spliceCuts.removeFirst();
+                splice = dts > segmentStart; // a splice on this segment's own first frame is already a boundary
+            }
+            return sync && (splice || dts - segmentStart >= segmentTarget - tolerance);
         }
         // a cut at or before where this segment began is the boundary we already have
         while (!requestedCuts.isEmpty() && requestedCuts.peekFirst() <= segmentStart + tolerance) {
