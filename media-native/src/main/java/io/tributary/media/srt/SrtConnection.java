@@ -1,5 +1,8 @@
 package io.tributary.media.srt;
 
+import io.tributary.media.srt.crypto.SrtCrypto;
+import io.tributary.media.srt.crypto.SrtCryptoException;
+
 import java.util.Arrays;
 
 /**
@@ -32,7 +35,7 @@ public final class SrtConnection {
     private final long start;
     /** The peer's time zero on our clock: a packet stamped t is due at timeBase + t + latency. */
     private final long timeBase;
-    private final SrtDecryption decryption;
+    private final SrtCrypto decryption;
     byte[] conclusionAnswer;
     State state = State.PENDING;
     private Object attachment;
@@ -85,7 +88,7 @@ public final class SrtConnection {
     private long delivered;
 
     SrtConnection(SrtListener listener, int socketId, int peerSocketId, SrtPeer peer, SrtStreamId streamId, int latencyMs,
-                  int initialSequence, int capacity, long now, long peerTimestamp, SrtDecryption decryption) {
+                  int initialSequence, int capacity, long now, long peerTimestamp, SrtCrypto decryption) {
         this.listener = listener;
         this.socketId = socketId;
         this.peerSocketId = peerSocketId;
@@ -220,8 +223,14 @@ public final class SrtConnection {
             case SrtPacket.USER_DEFINED -> {
                 if (SrtPacket.subtype(buf, off) == SrtPacket.SUBTYPE_KMREQ && decryption != null) {
                     byte[] km = Arrays.copyOfRange(buf, off + SrtPacket.HEADER, off + len);
-                    send(SrtPacket.control(SrtPacket.USER_DEFINED, SrtPacket.SUBTYPE_KMRSP, 0, timestamp(now), peerSocketId,
-                            decryption.rekey(km)), now);
+                    byte[] answer;
+                    try {
+                        decryption.update(km);
+                        answer = decryption.kmResponse();
+                    } catch (SrtCryptoException e) {
+                        answer = SrtCrypto.kmRefusal(e.kmState()); // the keys in use stay
+                    }
+                    send(SrtPacket.control(SrtPacket.USER_DEFINED, SrtPacket.SUBTYPE_KMRSP, 0, timestamp(now), peerSocketId, answer), now);
                 }
             }
             case SrtPacket.HANDSHAKE -> {

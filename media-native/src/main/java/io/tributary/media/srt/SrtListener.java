@@ -1,5 +1,8 @@
 package io.tributary.media.srt;
 
+import io.tributary.media.srt.crypto.SrtCrypto;
+import io.tributary.media.srt.crypto.SrtCryptoException;
+
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +45,6 @@ public final class SrtListener {
     private static final int MTU = 1500;
 
     private final SrtListenerSettings settings;
-    private final SrtKeyAgreement keys;
     private final Function<String, String> passphrases;
     private final Output out;
     private final Random random;
@@ -54,12 +56,10 @@ public final class SrtListener {
     private long inductions;
 
     /**
-     * @param keys        key agreement for encrypted callers; null: every encrypted caller is refused
      * @param passphrases the passphrase a stream key requires, or null for none
      */
-    public SrtListener(SrtListenerSettings settings, SrtKeyAgreement keys, Function<String, String> passphrases, Output out, Random random) {
+    public SrtListener(SrtListenerSettings settings, Function<String, String> passphrases, Output out, Random random) {
         this.settings = settings;
-        this.keys = keys;
         this.passphrases = passphrases;
         this.out = out;
         this.random = random;
@@ -242,15 +242,19 @@ public final class SrtListener {
         }
         String passphrase = passphrases.apply(streamId.key());
         SrtHandshake.Extension kmreq = hs.extension(SrtHandshake.CMD_KMREQ);
-        SrtDecryption decryption = null;
+        SrtCrypto decryption = null;
         if (kmreq != null) {
-            if (passphrase == null || keys == null) {
+            if (passphrase == null) {
                 return SrtReject.UNSECURE; // the caller encrypts, this stream has no passphrase
             }
             try {
-                decryption = keys.agree(kmreq.content(), passphrase);
-            } catch (SrtKeyAgreement.Refused e) {
-                return e.reason();
+                decryption = SrtCrypto.fromKmRequest(kmreq.content(), passphrase);
+            } catch (SrtCryptoException e) {
+                return switch (e.kind()) {
+                    case BAD_SECRET -> SrtReject.BADSECRET;
+                    case NO_SECRET -> SrtReject.UNSECURE;
+                    default -> SrtReject.CRYPTO;
+                };
             }
         } else if (passphrase != null) {
             return SrtReject.UNSECURE; // the stream needs a passphrase, the caller sent none

@@ -20,7 +20,7 @@ final class SrtFfmpegCaller {
     }
 
     static String url(int port, String streamId, int latencyMs) {
-        return "srt://127.0.0.1:" + port + "?streamid=" + streamId + "&latency=" + latencyMs * 1000 + "&pkt_size=1316&connect_timeout=3000";
+        return "srt://127.0.0.1:" + port + "?streamid=" + streamId + "&latency=" + latencyMs * 1000 + "&pkt_size=1316&connect_timeout=3000&linger=1";
     }
 
     /** Publishes {@code frames} video frames (and the matching audio) paced at the frame rate. */

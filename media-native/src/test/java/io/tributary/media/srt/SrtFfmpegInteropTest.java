@@ -17,7 +17,7 @@ class SrtFfmpegInteropTest {
     @Test
     void ffmpegPublishesOverSrtAndEveryFrameArrivesAsMpegTs() throws Exception {
         int frames = 50;
-        try (UdpSrtServer server = new UdpSrtServer(SrtListenerSettings.defaults(), null, key -> null, c -> -1)) {
+        try (UdpSrtServer server = new UdpSrtServer(SrtListenerSettings.defaults(), key -> null, c -> -1)) {
             SrtFfmpegCaller.publish(SrtFfmpegCaller.url(server.port(), "%23!::r=live/interop,m=publish", 200), frames);
             long deadline = System.currentTimeMillis() + 3000;
             while (server.closed.isEmpty() && System.currentTimeMillis() < deadline) {
@@ -44,11 +44,33 @@ class SrtFfmpegInteropTest {
 
     @Test
     void aCallerAskingToPlayIsRefusedAndFfmpegFailsToConnect() throws Exception {
-        try (UdpSrtServer server = new UdpSrtServer(SrtListenerSettings.defaults(), null, key -> null, c -> -1)) {
+        try (UdpSrtServer server = new UdpSrtServer(SrtListenerSettings.defaults(), key -> null, c -> -1)) {
             assertThrows(Exception.class, () -> SrtFfmpegCaller.publish(
                     SrtFfmpegCaller.url(server.port(), "%23!::r=live/x,m=request", 120), 5));
             assertEquals(1, server.listener.rejected());
             assertTrue(server.connected.isEmpty());
+        }
+    }
+
+    @Test
+    void encryptedPublishWithTheRightPassphraseDecryptsAndTheWrongOneIsRefused() throws Exception {
+        String secret = "correct horse battery";
+        try (UdpSrtServer server = new UdpSrtServer(SrtListenerSettings.defaults(), key -> secret, c -> -1)) {
+            SrtFfmpegCaller.publish(SrtFfmpegCaller.url(server.port(), "live/enc", 120) + "&passphrase=correct%20horse%20battery&pbkeylen=32", 25);
+            long deadline = System.currentTimeMillis() + 3000;
+            while (server.closed.isEmpty() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            SrtConnection c = server.connected.get(0);
+            assertTrue(c.encrypted());
+            assertEquals(0, c.stats().undecryptable());
+            assertEquals(25, countVideoFrames(server.deliveredBytes(c)), c.stats() + " " + server.closed);
+
+            assertThrows(Exception.class, () -> SrtFfmpegCaller.publish(
+                    SrtFfmpegCaller.url(server.port(), "live/enc", 120) + "&passphrase=wrong%20passphrase", 5));
+            assertThrows(Exception.class, () -> SrtFfmpegCaller.publish(SrtFfmpegCaller.url(server.port(), "live/enc", 120), 5));
+            assertEquals(2, server.listener.rejected(), "bad secret, then no secret");
+            assertEquals(1, server.connected.size());
         }
     }
 

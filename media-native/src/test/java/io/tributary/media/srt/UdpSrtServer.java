@@ -33,14 +33,14 @@ final class UdpSrtServer implements AutoCloseable {
     volatile Throwable failure;
 
     /** {@code decide}: the reject reason for a pending connection, or -1 to accept it. */
-    UdpSrtServer(SrtListenerSettings settings, SrtKeyAgreement keys, Function<String, String> passphrases,
+    UdpSrtServer(SrtListenerSettings settings, Function<String, String> passphrases,
                  Function<SrtConnection, Integer> decide) throws Exception {
         channel = DatagramChannel.open();
         channel.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
         channel.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         channel.configureBlocking(false);
         List<SrtConnection> pending = new ArrayList<>();
-        listener = new SrtListener(settings, keys, passphrases, new SrtListener.Output() {
+        listener = new SrtListener(settings, passphrases, new SrtListener.Output() {
             @Override
             public void send(SrtPeer peer, byte[] datagram) {
                 try {
