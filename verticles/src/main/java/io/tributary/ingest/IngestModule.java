@@ -1,6 +1,8 @@
 package io.tributary.ingest;
 
 import io.tributary.FirstInstance;
+import io.tributary.ingest.srt.SrtIngestVerticle;
+import io.tributary.ingest.srt.SrtSettings;
 import io.tributary.live.Publications;
 import io.tributary.metrics.NodeMetrics;
 import io.tributary.ops.VerticleScaler;
@@ -8,7 +10,10 @@ import io.vertx.core.Future;
 
 import java.util.function.LongSupplier;
 
-/** RTMP ingest of an origin: the verticle set {@code ingest}, publishing into the node's live streams. */
+/**
+ * Ingest of an origin, publishing into the node's live streams: RTMP (the verticle set
+ * {@code ingest}) and SRT (the set {@code srt}, one instance: one UDP socket).
+ */
 public final class IngestModule {
 
     private IngestModule() {
@@ -23,5 +28,14 @@ public final class IngestModule {
         FirstInstance<RtmpIngestVerticle> verticles = new FirstInstance<>(
                 () -> new RtmpIngestVerticle(config, publications, metrics, stopGraceMillis));
         return scaler.deploy("ingest", verticles, instances).map(id -> verticles.first().actualPort());
+    }
+
+    /** Deploys the SRT listener publishing through {@code publications}; gives its UDP port, -1 when {@code srt.enabled} is false. */
+    public static Future<Integer> deploySrt(SrtSettings config, Publications publications, NodeMetrics metrics, VerticleScaler scaler) {
+        if (!config.enabled()) {
+            return Future.succeededFuture(-1);
+        }
+        FirstInstance<SrtIngestVerticle> verticles = new FirstInstance<>(() -> new SrtIngestVerticle(config, publications, metrics));
+        return scaler.deploy("srt", verticles, 1).map(id -> verticles.first().actualPort());
     }
 }

@@ -66,6 +66,7 @@ public final class SrtConnection {
     private long nextNak;
     private int rtt = 100_000;
     private int rttVar = 50_000;
+    private boolean rttMeasured;
     private long lastHeard;
     private long lastSent;
 
@@ -270,8 +271,16 @@ public final class SrtConnection {
         }
         int sample = (int) Math.min(Integer.MAX_VALUE, now - ackTimes[i]);
         ackTimes[i] = 0;
-        rttVar = (3 * rttVar + Math.abs(rtt - sample)) / 4;
-        rtt = (7 * rtt + sample) / 8;
+        if (!rttMeasured) {
+            // the first sample replaces the 100 ms guess outright (as libsrt 1.5 does): until then the
+            // NAK report interval and the sender's retransmission spacing, both from RTT, exceed the latency
+            rttMeasured = true;
+            rtt = sample;
+            rttVar = sample / 2;
+        } else {
+            rttVar = (3 * rttVar + Math.abs(rtt - sample)) / 4;
+            rtt = (7 * rtt + sample) / 8;
+        }
         lastAckAcked = ackSeqs[i];
     }
 

@@ -249,6 +249,9 @@ public final class SrtListener {
             }
             try {
                 decryption = SrtCrypto.fromKmRequest(kmreq.content(), passphrase);
+                if (settings.keyLength() != 0 && decryption.keyLength() != settings.keyLength()) {
+                    return SrtReject.CRYPTO; // the caller's pbkeylen is not the one this listener requires
+                }
             } catch (SrtCryptoException e) {
                 return switch (e.kind()) {
                     case BAD_SECRET -> SrtReject.BADSECRET;

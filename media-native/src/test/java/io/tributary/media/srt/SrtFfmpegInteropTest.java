@@ -74,6 +74,24 @@ class SrtFfmpegInteropTest {
         }
     }
 
+    @Test
+    void fivePercentLossBothWaysIsRepairedWithinTheLatency() throws Exception {
+        int frames = 100;
+        try (UdpSrtServer server = new UdpSrtServer(SrtListenerSettings.defaults(), key -> null, c -> -1)) {
+            server.loss = 0.05;
+            SrtFfmpegCaller.publish(SrtFfmpegCaller.url(server.port(), "live/lossy", 120), frames);
+            long deadline = System.currentTimeMillis() + 8000;
+            while (server.closed.isEmpty() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            SrtConnection c = server.connected.get(0);
+            SrtStats s = c.stats();
+            assertTrue(s.lost() > 5, s.toString());
+            assertEquals(0, s.droppedTooLate(), s.toString());
+            assertEquals(frames, countVideoFrames(server.deliveredBytes(c)), s.toString());
+        }
+    }
+
     static int countVideoFrames(byte[] ts) throws Exception {
         int n = 0;
         try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(new ByteArrayInputStream(ts), 0)) {

@@ -42,7 +42,7 @@ class SrtFuzzTest {
     @Test
     void theListenerSurvivesGarbageAndMutatedPacketsAndKeepsItsGoodConnection() {
         Random r = new Random(7);
-        SrtListenerTest.Net net = new SrtListenerTest.Net(new SrtListenerSettings(120, 50, 5_000_000, 256), null);
+        SrtListenerTest.Net net = new SrtListenerTest.Net(new SrtListenerSettings(120, 50, 5_000_000, 256, 0), null);
         SrtCaller caller = net.connect("live/fuzz", 120, null);
         SrtConnection good = net.connection();
         List<byte[]> samples = new ArrayList<>();

@@ -318,7 +318,7 @@ class SrtListenerTest {
 
     @Test
     void moreCallersThanAllowedAreRefused() {
-        Net net = new Net(new SrtListenerSettings(120, 2, 5_000_000, 8192), null);
+        Net net = new Net(new SrtListenerSettings(120, 2, 5_000_000, 8192, 0), null);
         SrtCaller[] callers = new SrtCaller[3];
         for (int i = 0; i < 3; i++) {
             callers[i] = new SrtCaller("live/k" + i, 120, null, 16, new Random(i), net.now);

@@ -31,6 +31,9 @@ final class UdpSrtServer implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     volatile Throwable failure;
+    /** Fraction of datagrams thrown away, arriving and leaving (loss tests). */
+    volatile double loss;
+    private final java.util.Random lossRandom = new java.util.Random(99);
 
     /** {@code decide}: the reject reason for a pending connection, or -1 to accept it. */
     UdpSrtServer(SrtListenerSettings settings, Function<String, String> passphrases,
@@ -43,6 +46,9 @@ final class UdpSrtServer implements AutoCloseable {
         listener = new SrtListener(settings, passphrases, new SrtListener.Output() {
             @Override
             public void send(SrtPeer peer, byte[] datagram) {
+                if (loss > 0 && lossRandom.nextDouble() < loss) {
+                    return;
+                }
                 try {
                     channel.send(ByteBuffer.wrap(datagram), new InetSocketAddress(peer.host(), peer.port()));
                 } catch (Exception e) {
@@ -72,6 +78,9 @@ final class UdpSrtServer implements AutoCloseable {
                     buf.clear();
                     SocketAddress from = channel.receive(buf);
                     long now = System.nanoTime() / 1000;
+                    if (from != null && loss > 0 && lossRandom.nextDouble() < loss) {
+                        continue;
+                    }
                     if (from != null) {
                         InetSocketAddress a = (InetSocketAddress) from;
                         listener.receive(new SrtPeer(a.getAddress().getHostAddress(), a.getPort()), buf.array(), 0, buf.position(), now);
