@@ -23,6 +23,8 @@ public final class SrtConnection {
     /** A NAK fits one datagram. */
     private static final int MAX_NAK_WORDS = 300;
     private static final byte[] SKIPPED = new byte[0];
+    /** libsrt's largest payload (1500-byte MTU less IP, UDP and SRT headers): bounds what the window holds. */
+    static final int MAX_PAYLOAD = 1456;
 
     private final SrtListener listener;
     private final int socketId;
@@ -157,6 +159,9 @@ public final class SrtConnection {
     // ---- input ----
 
     void data(byte[] buf, int off, int len, long now) {
+        if (len - SrtPacket.HEADER > MAX_PAYLOAD) {
+            throw new SrtProtocolException("data payload of " + (len - SrtPacket.HEADER) + " bytes, at most " + MAX_PAYLOAD);
+        }
         lastHeard = now;
         int seq = SrtPacket.sequence(buf, off);
         boolean rexmit = SrtPacket.retransmitted(buf, off);

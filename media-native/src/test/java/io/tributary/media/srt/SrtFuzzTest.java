@@ -82,6 +82,17 @@ class SrtFuzzTest {
         }
     }
 
+    @Test
+    void anOversizedPayloadIsRefusedNotBuffered() {
+        SrtListenerTest.Net net = new SrtListenerTest.Net(SrtListenerSettings.defaults(), null);
+        SrtCaller caller = net.connect("live/big", 120, null);
+        byte[] big = caller.data(new byte[60_000], 0, 60_000, net.now);
+        long before = net.listener.malformed();
+        net.toListener(big);
+        assertEquals(before + 1, net.listener.malformed());
+        assertEquals(0, net.connection().stats().packetsReceived());
+    }
+
     private static byte[] randomBytes(Random r) {
         byte[] b = new byte[r.nextInt(200)];
         r.nextBytes(b);
