@@ -47,6 +47,8 @@ import java.util.concurrent.TimeUnit;
 public final class SrtIngestBench {
 
     static final int FPS = 25;
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(java.time.Duration.ofSeconds(5)).build();
     static volatile double lastLost;
     static volatile double lastDropped;
     static volatile double lastRtt;
@@ -260,8 +262,9 @@ public final class SrtIngestBench {
     }
 
     static double scrapeSum(Node node, String name, String label) throws Exception {
-        HttpResponse<String> res = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(node.httpUrl("/metrics"))).build(),
-                HttpResponse.BodyHandlers.ofString());
+        // HTTP/1.1: the JDK client's default h2c upgrade can hang (see TestNode.HTTP)
+        HttpResponse<String> res = HTTP.send(HttpRequest.newBuilder(URI.create(node.httpUrl("/metrics")))
+                .timeout(java.time.Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
         double sum = 0;
         for (String line : res.body().split("\n")) {
             if (line.startsWith(name + "{") && line.contains(label)) {
