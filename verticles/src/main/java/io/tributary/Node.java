@@ -175,9 +175,13 @@ public final class Node {
                                 return scaler.undeploy("ingest").otherwiseEmpty();
                             })));
             Future<Integer> srtPort = rtmpPort.compose(x -> publications.result() == null ? Future.succeededFuture(-1)
-                    : IngestModule.deploySrt(config.srt(), publications.result(), metrics, scaler)
-                            .onSuccess(port -> teardown.add(() -> port < 0 ? Future.succeededFuture()
-                                    : scaler.undeploy("srt").otherwiseEmpty())));
+                    : IngestModule.deploySrt(vertx, config.srt(), publications.result(), metrics).map(v -> {
+                        if (v == null) {
+                            return -1;
+                        }
+                        teardown.add(() -> vertx.undeploy(v.deploymentID()).otherwiseEmpty());
+                        return v.actualPort();
+                    }));
             Future<EdgeModule> edge = srtPort.compose(x -> !topo.has(Role.EDGE) ? Future.succeededFuture()
                     : EdgeModule.start(vertx, topo.edge(), config.hotness(), cluster.registry(), metrics.registry(), hotness,
                             sessions, edgeRungs, scaler, httpInstances, topo.has(Role.ORIGIN) ? streams.events() : null, key -> {

@@ -7,12 +7,13 @@ import io.tributary.live.Publications;
 import io.tributary.metrics.NodeMetrics;
 import io.tributary.ops.VerticleScaler;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 
 import java.util.function.LongSupplier;
 
 /**
  * Ingest of an origin, publishing into the node's live streams: RTMP (the verticle set
- * {@code ingest}) and SRT (the set {@code srt}, one instance: one UDP socket).
+ * {@code ingest}) and SRT (one verticle: one UDP socket).
  */
 public final class IngestModule {
 
@@ -30,12 +31,15 @@ public final class IngestModule {
         return scaler.deploy("ingest", verticles, instances).map(id -> verticles.first().actualPort());
     }
 
-    /** Deploys the SRT listener publishing through {@code publications}; gives its UDP port, -1 when {@code srt.enabled} is false. */
-    public static Future<Integer> deploySrt(SrtSettings config, Publications publications, NodeMetrics metrics, VerticleScaler scaler) {
+    /**
+     * Deploys the SRT listener publishing through {@code publications}; gives its UDP port, -1 when
+     * {@code srt.enabled} is false. Not a scalable verticle set: one UDP port is one socket, one instance.
+     */
+    public static Future<SrtIngestVerticle> deploySrt(Vertx vertx, SrtSettings config, Publications publications, NodeMetrics metrics) {
         if (!config.enabled()) {
-            return Future.succeededFuture(-1);
+            return Future.succeededFuture();
         }
-        FirstInstance<SrtIngestVerticle> verticles = new FirstInstance<>(() -> new SrtIngestVerticle(config, publications, metrics));
-        return scaler.deploy("srt", verticles, 1).map(id -> verticles.first().actualPort());
+        SrtIngestVerticle verticle = new SrtIngestVerticle(config, publications, metrics);
+        return vertx.deployVerticle(verticle).map(id -> verticle);
     }
 }
