@@ -53,7 +53,10 @@ public final class SrtIngestVerticle extends VerticleBase implements SrtListener
     @Override
     public Future<?> start() {
         listener = new SrtListener(config.listenerSettings(), config::passphraseFor, this, new SecureRandom());
-        socket = vertx.createDatagramSocket(new DatagramSocketOptions().setReceiveBufferSize(4 << 20).setSendBufferSize(1 << 20));
+        // no receive buffer size: Vert.x would also make it the size of the buffer allocated (and zeroed) for every
+        // datagram read (a fixed allocator), 4 MiB per packet; left unset, Netty reads into 2 KiB buffers and
+        // SO_RCVBUF stays the OS default (net.core.rmem_default: raise it on a busy SRT host)
+        socket = vertx.createDatagramSocket(new DatagramSocketOptions().setSendBufferSize(1 << 20));
         socket.handler(this::received);
         socket.exceptionHandler(e -> LOG.log(Level.FINE, "srt socket: " + e));
         return socket.listen(config.port(), config.host()).onSuccess(s -> {
