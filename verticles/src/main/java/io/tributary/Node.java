@@ -55,11 +55,12 @@ public final class Node {
     private final NodeRoles roles;
     private final int httpPort;
     private final int rtmpPort;
+    private final int srtPort;
     private final TearDown teardown;
 
     private Node(Vertx vertx, TributaryConfig config, NodeMetrics metrics, HazelcastInstance hazelcast, LiveStreams streams,
                  Publications publications, PlaybackSessions sessions, ContentHotness hotness, VerticleScaler scaler, NodeRoles roles, int httpPort,
-                 int rtmpPort, TearDown teardown) {
+                 int rtmpPort, int srtPort, TearDown teardown) {
         this.vertx = vertx;
         this.config = config;
         this.metrics = metrics;
@@ -72,6 +73,7 @@ public final class Node {
         this.roles = roles;
         this.httpPort = httpPort;
         this.rtmpPort = rtmpPort;
+        this.srtPort = srtPort;
         this.teardown = teardown;
     }
 
@@ -176,7 +178,15 @@ public final class Node {
                                 streams.drain();
                                 return scaler.undeploy("ingest").otherwiseEmpty();
                             })));
-            Future<EdgeModule> edge = rtmpPort.compose(x -> !topo.has(Role.EDGE) ? Future.succeededFuture()
+            Future<Integer> srtPort = rtmpPort.compose(x -> publications.result() == null ? Future.succeededFuture(-1)
+                    : IngestModule.deploySrt(vertx, config.srt(), publications.result(), metrics).map(v -> {
+                        if (v == null) {
+                            return -1;
+                        }
+                        teardown.add(() -> vertx.undeploy(v.deploymentID()).otherwiseEmpty());
+                        return v.actualPort();
+                    }));
+            Future<EdgeModule> edge = srtPort.compose(x -> !topo.has(Role.EDGE) ? Future.succeededFuture()
                     : EdgeModule.start(vertx, topo.edge(), config.hotness(), cluster.registry(), metrics.registry(), hotness,
                             sessions, edgeRungs, scaler, httpInstances, topo.has(Role.ORIGIN) ? streams.events() : null, key -> {
                                 if (streams.get(key) == null) { // an origin's own stream is forgotten when it ends here
@@ -194,7 +204,7 @@ public final class Node {
                         router.result() == null ? null : router.result().routing());
                 return cluster.advertise(roles.advert()).map(y -> new Node(vertx, config, metrics, hz, streams,
                         publications.result(), sessions,
-                        hotness, scaler, roles, httpPort.result(), rtmpPort.result(), teardown));
+                        hotness, scaler, roles, httpPort.result(), rtmpPort.result(), srtPort.result(), teardown));
             });
         });
     }
@@ -272,6 +282,11 @@ public final class Node {
     /** The RTMP port; -1 on a node without the origin role. */
     public int rtmpPort() {
         return rtmpPort;
+    }
+
+    /** The SRT (UDP) port; -1 on a node without the origin role or with srt.enabled false. */
+    public int srtPort() {
+        return srtPort;
     }
 
     public String rtmpUrl(String key) {

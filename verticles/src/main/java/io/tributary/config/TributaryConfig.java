@@ -6,6 +6,7 @@ import io.tributary.delivery.HttpSettings;
 import io.tributary.edge.EdgeSettings;
 import io.tributary.hotness.HotnessSettings;
 import io.tributary.ingest.RtmpSettings;
+import io.tributary.ingest.srt.SrtSettings;
 import io.tributary.live.PublishSettings;
 import io.tributary.live.HlsSettings;
 import io.tributary.live.TranscodeSettings;
@@ -37,7 +38,7 @@ import java.util.Set;
 public record TributaryConfig(HttpSettings http, RtmpSettings rtmp, PublishSettings publish, HlsSettings hls,
                               TranscodeSettings transcode,
                               Path dataDir, ClusterSettings cluster, SessionSettings sessions, QoeSettings qoe,
-                              KafkaSettings kafka, Topology topology, HotnessSettings hotness) {
+                              KafkaSettings kafka, Topology topology, HotnessSettings hotness, SrtSettings srt) {
 
     /**
      * What this node does in the cluster and where each role listens. The origin role serves
@@ -110,6 +111,7 @@ public record TributaryConfig(HttpSettings http, RtmpSettings rtmp, PublishSetti
     public static TributaryConfig from(Settings s) {
         HttpSettings http = HttpSettings.from(s);
         RtmpSettings rtmp = RtmpSettings.from(s);
+        SrtSettings srt = SrtSettings.from(s);
         PublishSettings publish = PublishSettings.from(s);
         HlsSettings hls = HlsSettings.from(s);
         TranscodeSettings transcode = TranscodeSettings.from(s);
@@ -126,7 +128,7 @@ public record TributaryConfig(HttpSettings http, RtmpSettings rtmp, PublishSetti
         s.rejectUnknown();
         s.rejectUnknownEnv(Set.of(CLUSTER_ALIAS));
         return new TributaryConfig(http, rtmp, publish, hls, transcode, dataDir, cluster, sessions, qoe, kafka, topology,
-                hotness);
+                hotness, srt);
     }
 
     /** A DNS name or ""; it replaces the TCP-IP list, so a list beside it would be silently unused. */
@@ -170,6 +172,12 @@ public record TributaryConfig(HttpSettings http, RtmpSettings rtmp, PublishSetti
     /** Ports of 0 mean "any free port" (tests); the actual ports are known after deployment. */
     public TributaryConfig withPorts(int httpPort, int rtmpPort) {
         return new TributaryConfig(http.withPort(httpPort), rtmp.withPort(rtmpPort), publish, hls, transcode, dataDir, cluster,
-                sessions, qoe, kafka, topology, hotness);
+                sessions, qoe, kafka, topology, hotness, srt);
+    }
+
+    /** The SRT listener's port (0: any free one). */
+    public TributaryConfig withSrtPort(int srtPort) {
+        return new TributaryConfig(http, rtmp, publish, hls, transcode, dataDir, cluster, sessions, qoe, kafka, topology, hotness,
+                srt.withPort(srtPort));
     }
 }

@@ -100,7 +100,7 @@ public final class HttpDeliveryVerticle extends VerticleBase {
             if (s == null) {
                 throw StatusException.notFound("stream '" + ctx.pathParam("key") + "' is not live on this node");
             }
-            ctx.json(StreamsApi.describe(s));
+            ctx.json(StreamsApi.describe(s, metrics));
         });
         router.post("/api/v1/streams/:key/cues").handler(BodyHandler.create().setBodyLimit(4096))
                 .handler(ctx -> StreamsApi.cue(streams, ctx));

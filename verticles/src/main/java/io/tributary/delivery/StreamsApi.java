@@ -5,6 +5,8 @@ import io.tributary.live.LiveStream;
 import io.tributary.live.LiveStreams;
 import io.tributary.media.codec.AacConfig;
 import io.tributary.media.codec.VideoTrackConfig;
+import io.tributary.media.srt.SrtStats;
+import io.tributary.metrics.NodeMetrics;
 import io.tributary.media.timeline.RenditionSnapshot;
 import io.tributary.media.transcode.RungStats;
 import io.vertx.core.json.DecodeException;
@@ -58,6 +60,19 @@ final class StreamsApi {
                 .putHeader("Content-Type", "application/json")
                 .end(new JsonObject().put("stream", key).put("type", type).put("duration", duration).put("id", id).encode()))
                 .onFailure(ctx::fail);
+    }
+
+    /** {@link #describe(LiveStream)} with the SRT publisher's transport figures when it has one. */
+    static JsonObject describe(LiveStream s, NodeMetrics metrics) {
+        JsonObject o = describe(s);
+        SrtStats srt = metrics.srtFigures(s.key());
+        if (srt != null) {
+            o.put("srt", new JsonObject().put("rttMs", srt.rttMicros() / 1000.0).put("latencyMs", srt.latencyMs())
+                    .put("packetsReceived", srt.packetsReceived()).put("packetsLost", srt.lost())
+                    .put("packetsRetransmitted", srt.retransmitted()).put("packetsDropped", srt.droppedTooLate())
+                    .put("bytesReceived", srt.bytesReceived()));
+        }
+        return o;
     }
 
     static JsonObject describe(LiveStream s) {

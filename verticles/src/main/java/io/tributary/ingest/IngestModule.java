@@ -1,15 +1,21 @@
 package io.tributary.ingest;
 
 import io.tributary.FirstInstance;
+import io.tributary.ingest.srt.SrtIngestVerticle;
+import io.tributary.ingest.srt.SrtSettings;
 import io.tributary.live.Publications;
 import io.tributary.media.IngestBudget;
 import io.tributary.metrics.NodeMetrics;
 import io.tributary.ops.VerticleScaler;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 
 import java.util.function.LongSupplier;
 
-/** RTMP ingest of an origin: the verticle set {@code ingest}, publishing into the node's live streams. */
+/**
+ * Ingest of an origin, publishing into the node's live streams: RTMP (the verticle set
+ * {@code ingest}) and SRT (one verticle: one UDP socket).
+ */
 public final class IngestModule {
 
     private IngestModule() {
@@ -26,5 +32,17 @@ public final class IngestModule {
         FirstInstance<RtmpIngestVerticle> verticles = new FirstInstance<>(
                 () -> new RtmpIngestVerticle(config, publications, metrics, stopGraceMillis, budget));
         return scaler.deploy("ingest", verticles, instances).map(id -> verticles.first().actualPort());
+    }
+
+    /**
+     * Deploys the SRT listener publishing through {@code publications}; gives its UDP port, -1 when
+     * {@code srt.enabled} is false. Not a scalable verticle set: one UDP port is one socket, one instance.
+     */
+    public static Future<SrtIngestVerticle> deploySrt(Vertx vertx, SrtSettings config, Publications publications, NodeMetrics metrics) {
+        if (!config.enabled()) {
+            return Future.succeededFuture();
+        }
+        SrtIngestVerticle verticle = new SrtIngestVerticle(config, publications, metrics);
+        return vertx.deployVerticle(verticle).map(id -> verticle);
     }
 }

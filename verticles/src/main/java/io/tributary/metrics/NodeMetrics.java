@@ -1,6 +1,7 @@
 package io.tributary.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
@@ -16,9 +17,11 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
+import io.tributary.media.srt.SrtStats;
 import io.tributary.media.transcode.RungStats;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.EnumMap;
 import java.util.Locale;
@@ -43,6 +46,7 @@ public final class NodeMetrics {
                     Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(200))
             .register(registry);
     private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, SrtFigures> srt = new ConcurrentHashMap<>();
     /** Resolved once: delivery counts every response, thousands at a time on a part. */
     private final EnumMap<DeliveryKind, Counter[]> delivery = new EnumMap<>(DeliveryKind.class);
 
@@ -132,6 +136,58 @@ public final class NodeMetrics {
 
     public void rtmpConnection() {
         counter("tributary_rtmp_connections_total", "RTMP connections accepted").increment();
+    }
+
+    public void srtRejected(String reason) {
+        counter("tributary_srt_rejected_total", "SRT callers refused at handshake or closed for a fault", "reason", reason).increment();
+    }
+
+    /** The figures of the SRT publisher of {@code stream} (one at a time per key), as meters and for the streams API. */
+    public void srtConnection(String stream, Supplier<SrtStats> stats) {
+        srtGone(stream);
+        counter("tributary_srt_connections_total", "SRT callers accepted").increment();
+        List<Meter> meters = new ArrayList<>();
+        String[] tags = {"stream_id", stream};
+        meters.add(Gauge.builder("tributary_srt_rtt_seconds", () -> stats.get().rttMicros() / 1e6)
+                .description("SRT round-trip time (smoothed, from ACK/ACKACK)").tags(tags).register(registry));
+        meters.add(Gauge.builder("tributary_srt_latency_seconds", () -> stats.get().latencyMs() / 1e3)
+                .description("negotiated SRT TSBPD latency").tags(tags).register(registry));
+        meters.add(srtCounter("tributary_srt_packets_received_total", "SRT data packets received", tags, stats, SrtStats::packetsReceived));
+        meters.add(srtCounter("tributary_srt_packets_lost_total", "SRT data packets found missing (gaps)", tags, stats, SrtStats::lost));
+        meters.add(srtCounter("tributary_srt_packets_retransmitted_total", "SRT data packets received as retransmissions", tags, stats,
+                SrtStats::retransmitted));
+        meters.add(srtCounter("tributary_srt_packets_dropped_total", "SRT data packets given up: too late for their delivery time", tags,
+                stats, SrtStats::droppedTooLate));
+        meters.add(srtCounter("tributary_srt_received_bytes_total", "SRT payload bytes received", tags, stats, SrtStats::bytesReceived));
+        srt.put(stream, new SrtFigures(stats, meters));
+    }
+
+    private Meter srtCounter(String name, String help, String[] tags, Supplier<SrtStats> stats,
+                             java.util.function.ToLongFunction<SrtStats> f) {
+        return FunctionCounter.builder(name, stats, s -> f.applyAsLong(s.get())).description(help).tags(tags).register(registry);
+    }
+
+    /** SRT callers a listener holds now (handshaking or publishing). */
+    public void srtConnections(Supplier<Number> connections) {
+        Gauge.builder("tributary_srt_connections", connections).description("SRT callers held now (handshaking or publishing)")
+                .register(registry);
+    }
+
+    /** The SRT publisher of {@code stream} left: its meters go. */
+    public void srtGone(String stream) {
+        SrtFigures old = srt.remove(stream);
+        if (old != null) {
+            old.meters.forEach(registry::remove);
+        }
+    }
+
+    /** The current SRT publisher's figures of {@code stream}, or null when it has none. */
+    public SrtStats srtFigures(String stream) {
+        SrtFigures f = srt.get(stream);
+        return f == null ? null : f.stats.get();
+    }
+
+    private record SrtFigures(Supplier<SrtStats> stats, List<Meter> meters) {
     }
 
     public void delivered(DeliveryKind kind, long bytes) {

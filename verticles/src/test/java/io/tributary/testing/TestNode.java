@@ -34,6 +34,8 @@ public final class TestNode {
         Map<String, String> env = new HashMap<>();
         env.put("TRIBUTARY_HTTP_HOST", "127.0.0.1");
         env.put("TRIBUTARY_RTMP_HOST", "127.0.0.1");
+        env.put("TRIBUTARY_SRT_HOST", "127.0.0.1");
+        env.put("TRIBUTARY_SRT_PORT", "0"); // UDP: any free port, read back from Node.srtPort()
         env.put("TRIBUTARY_HTTP_INSTANCES", "2");
         env.put("TRIBUTARY_RTMP_RECONNECT_GRACE", "5s");
         env.put("TRIBUTARY_RTMP_ENDED_RETENTION", "30s");
