@@ -147,7 +147,7 @@ final class DvrRecorder {
             r.discontinuity = true;
             return;
         }
-        if (queued >= MAX_QUEUED) {
+        if (queued >= MAX_QUEUED || rows.size() >= MAX_ROWS) {
             metrics.skippedBacklog.increment();
             r.discontinuity = true;
             return;
@@ -172,6 +172,7 @@ final class DvrRecorder {
     private Future<Void> record(Rendition r, TimelineEvent.SegmentCompleted e, boolean discontinuity) {
         if (System.currentTimeMillis() < stoppedUntil) {
             metrics.skippedStopped.increment();
+            r.discontinuity = true;
             return Future.succeededFuture();
         }
         String file = DvrFiles.segmentFile(e.stream(), e.rendition(), e.programDateTime());
@@ -241,6 +242,9 @@ final class DvrRecorder {
         if (r.announcedBitsPerSecond >= 0 && r.peakBitsPerSecond <= r.announcedBitsPerSecond * 11 / 10) {
             return;
         }
+        if (r.announcedBitsPerSecond == -2 && streams.get(e.stream()) == null) {
+            return;
+        }
         LiveStream s = streams.get(e.stream());
         String codecs = "";
         int width = 0;
@@ -257,10 +261,11 @@ final class DvrRecorder {
                 height = avc.height();
             }
         }
-        if (codecs.isEmpty()) {
+        if (codecs.isEmpty() && r.announcedBitsPerSecond == -2) {
             return; // the stream is gone already: the next segment (or the next stream) tells
         }
-        r.announcedBitsPerSecond = r.peakBitsPerSecond;
+        // without codecs (the stream went meanwhile) the row still says the rendition exists; asked again next time
+        r.announcedBitsPerSecond = codecs.isEmpty() ? -2 : r.peakBitsPerSecond;
         index.rendition(e.stream(), e.rendition(), codecs, width, height, r.peakBitsPerSecond, audio)
                 .onFailure(x -> metrics.indexErrors.increment());
     }

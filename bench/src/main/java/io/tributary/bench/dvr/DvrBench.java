@@ -136,7 +136,7 @@ public final class DvrBench {
         Process gen = null;
         try (BenchLock lock = BenchLock.acquire(name)) {
             ProcessBuilder pb = new ProcessBuilder("taskset", "-c", "0", BenchSupport.javaBin(),
-                    "-Xlog:gc:file=" + work.resolve(name + "-gc.log"), "-cp", BenchSupport.classpath(), "io.tributary.Tributary");
+                    "-Xlog:gc:file=" + work.resolve(name + "-gc.log"), "-cp", absoluteClasspath(), "io.tributary.Tributary");
             Map<String, String> env = pb.environment();
             env.put("TRIBUTARY_HTTP_PORT", Integer.toString(httpPort));
             env.put("TRIBUTARY_RTMP_PORT", Integer.toString(rtmpPort));
@@ -204,6 +204,17 @@ public final class DvrBench {
             stopLeftoverPostgres(dataDir);
         }
         return r;
+    }
+
+    /** The class path with every entry absolute: the server runs in its own directory. */
+    private static String absoluteClasspath() {
+        StringBuilder b = new StringBuilder();
+        for (String e : BenchSupport.classpath().split(java.io.File.pathSeparator)) {
+            if (!e.isEmpty()) {
+                b.append(b.length() == 0 ? "" : java.io.File.pathSeparator).append(Path.of(e).toAbsolutePath());
+            }
+        }
+        return b.toString();
     }
 
     /** An embedded server whose node was killed would outlive it: stopped by its own pid. */
