@@ -55,6 +55,7 @@ public final class Postgres {
             Thread t = new Thread(() -> {
                 try {
                     Files.createDirectories(dir);
+                    stopOrphan(dir);
                     server.complete(EmbeddedPostgres.builder().setDataDirectory(dir.toFile()).setCleanDataDirectory(false).start());
                 } catch (Throwable e) {
                     server.completeExceptionally(e);
@@ -62,6 +63,35 @@ public final class Postgres {
             }, "embedded-postgres-start");
             t.setDaemon(true);
             t.start();
+        }
+
+        /**
+         * A node killed outright (SIGKILL, OOM) leaves its embedded server running on the data, and a
+         * new one could not start there: the server named in {@code postmaster.pid} is stopped first,
+         * if it is a postgres process (it serves nobody: the node it served is gone, and only a node
+         * of this data-dir starts one here: the start takes a file lock in it).
+         */
+        static void stopOrphan(Path dir) {
+            Path pidFile = dir.resolve("postmaster.pid");
+            long pid;
+            try {
+                if (!Files.isRegularFile(pidFile)) {
+                    return;
+                }
+                pid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+            } catch (IOException | RuntimeException e) {
+                return; // unreadable: the server's own start decides
+            }
+            ProcessHandle.of(pid).filter(p -> p.info().command().map(c -> c.endsWith("postgres")).orElse(false))
+                    .ifPresent(p -> {
+                        LOG.warning("an embedded PostgreSQL (pid " + pid + ") outlived its node on " + dir + ": stopping it");
+                        p.destroy(); // SIGTERM: a smart shutdown, and it has no clients left
+                        try {
+                            p.onExit().get(20, java.util.concurrent.TimeUnit.SECONDS);
+                        } catch (Exception e) {
+                            p.destroyForcibly();
+                        }
+                    });
         }
 
         /** Stops the server unless {@link #start} took it. */

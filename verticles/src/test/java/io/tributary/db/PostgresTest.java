@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Row;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The node's PostgreSQL on both columns: started or reached, database created, migrations applied once. */
@@ -80,6 +82,40 @@ class PostgresTest {
             assertEquals(Migrations.FILES.size(), rows);
         } finally {
             await(again.close());
+        }
+    }
+
+    @Test
+    void aServerLeftRunningByAKilledNodeIsStoppedAndTheDataKept() throws Exception {
+        Path dir = dataDir.resolve("pg");
+        Process node = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), OrphanPostgres.class.getName(), dir.toString())
+                .redirectErrorStream(true).start();
+        long orphan = -1;
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(node.getInputStream()));
+            String line;
+            while ((line = out.readLine()) != null && !line.startsWith("up ")) {
+                // the child's logging
+            }
+            assertTrue(line != null, "the child started its server");
+            orphan = Long.parseLong(Files.readAllLines(dir.resolve("postmaster.pid")).get(0).trim());
+            node.destroyForcibly(); // SIGKILL: no shutdown hook runs, the server stays
+            node.waitFor(10, TimeUnit.SECONDS);
+            assertTrue(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false), "the server outlived its node");
+
+            Postgres pg = await(Postgres.start(vertx, new PgSettings("", 2), dataDir));
+            try {
+                assertFalse(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false), "the orphan was stopped");
+                assertEquals(1, await(pg.pool().query("SELECT count(*) FROM schema_version").execute()).iterator().next().getLong(0));
+            } finally {
+                await(pg.close());
+            }
+        } finally {
+            node.destroyForcibly();
+            if (orphan > 0) {
+                ProcessHandle.of(orphan).ifPresent(ProcessHandle::destroyForcibly); // the server this test started, if still there
+            }
         }
     }
 
