@@ -23,7 +23,8 @@ case "$NAME" in
   ring)               MAIN=io.tributary.bench.ring.RingBench ;;
   edge)               MAIN=io.tributary.bench.edge.EdgeBench ;;
   ts-demux)           MAIN=io.tributary.bench.ts.TsDemuxBench ;;
-  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency|transcode-cycles|qoe|ring|edge|ts-demux [args...]" >&2; exit 2 ;;
+  dvr)                MAIN=io.tributary.bench.dvr.DvrBench ;;
+  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency|transcode-cycles|qoe|ring|edge|ts-demux|dvr [args...]" >&2; exit 2 ;;
 esac
 
 if [ "${BENCH_NO_BUILD:-0}" != 1 ] || [ ! -f bench/target/classpath.txt ]; then

@@ -4,7 +4,9 @@ import com.hazelcast.core.HazelcastInstance;
 import io.tributary.cluster.Role;
 import io.tributary.config.TributaryConfig;
 import io.tributary.control.ControlPlane;
+import io.tributary.db.Postgres;
 import io.tributary.delivery.DeliveryModule;
+import io.tributary.dvr.DvrModule;
 import io.tributary.edge.EdgeModule;
 import io.tributary.edge.EdgeRungs;
 import io.tributary.hotness.ContentHotness;
@@ -57,10 +59,11 @@ public final class Node {
     private final int rtmpPort;
     private final int srtPort;
     private final TearDown teardown;
+    private final DvrModule dvr;
 
     private Node(Vertx vertx, TributaryConfig config, NodeMetrics metrics, HazelcastInstance hazelcast, LiveStreams streams,
                  Publications publications, PlaybackSessions sessions, ContentHotness hotness, VerticleScaler scaler, NodeRoles roles, int httpPort,
-                 int rtmpPort, int srtPort, TearDown teardown) {
+                 int rtmpPort, int srtPort, TearDown teardown, DvrModule dvr) {
         this.vertx = vertx;
         this.config = config;
         this.metrics = metrics;
@@ -75,13 +78,20 @@ public final class Node {
         this.rtmpPort = rtmpPort;
         this.srtPort = srtPort;
         this.teardown = teardown;
+        this.dvr = dvr;
     }
 
     public static Future<Node> start(TributaryConfig config) {
         NodeMetrics metrics = new NodeMetrics();
         long started = System.nanoTime();
+        // an embedded PostgreSQL takes seconds to start: it does while the node joins the cluster
+        Postgres.Launch pg = config.dvr().enabled() ? Postgres.launch(config.pg(), config.dataDir()) : null;
         // the cluster member first: sessions, the registries and (clustered) the event bus live on it
-        return ClusterJoin.join(config.cluster(), metrics.registry()).compose(joined -> {
+        return ClusterJoin.join(config.cluster(), metrics.registry()).onFailure(e -> {
+            if (pg != null) {
+                pg.abandon();
+            }
+        }).compose(joined -> {
             LOG.info(String.format("cluster member %s up in %d ms, %s Vert.x in %d ms",
                     joined.hazelcast().getCluster().getLocalMember().getAddress(), joined.memberMillis(),
                     joined.clustered() ? "clustered" : "local", joined.vertxMillis()));
@@ -91,9 +101,15 @@ public final class Node {
                 metrics.close();
                 return Future.succeededFuture();
             });
+            if (pg != null) {
+                teardown.add(() -> {
+                    pg.abandon(); // a no-op once the DVR took it over
+                    return Future.succeededFuture();
+                });
+            }
             // the answer is not bound to a context of this Vert.x: a failed start closes it
             Promise<Node> answer = Promise.promise();
-            start(config, metrics, joined, teardown).onComplete(ar -> {
+            start(config, metrics, joined, teardown, pg).onComplete(ar -> {
                 if (ar.succeeded()) {
                     answer.complete(ar.result());
                 } else {
@@ -106,7 +122,8 @@ public final class Node {
                 (System.nanoTime() - started) / 1_000_000, config.topology().roles())));
     }
 
-    private static Future<Node> start(TributaryConfig config, NodeMetrics metrics, ClusterJoin.Joined joined, TearDown teardown) {
+    private static Future<Node> start(TributaryConfig config, NodeMetrics metrics, ClusterJoin.Joined joined, TearDown teardown,
+                                      Postgres.Launch pg) {
         Vertx vertx = joined.vertx();
         HazelcastInstance hz = joined.hazelcast();
         TributaryConfig.Topology topo = config.topology();
@@ -154,9 +171,17 @@ public final class Node {
 
             // each stage starts when the one before it is up; once the last is, every earlier result is there
             teardown.add(control::close);
-            Future<Integer> httpPort = control.start()
+            // the DVR's PostgreSQL and index before delivery: playback and the recordings API read them
+            Future<DvrModule> dvr = control.start()
                     .compose(x -> sessions.start())
                     .compose(x -> hotness.start())
+                    .compose(x -> !config.dvr().enabled() ? Future.<DvrModule>succeededFuture()
+                            : DvrModule.start(vertx, config.dvr(), config.pg(), config.dataDir(), metrics.registry(), pg)
+                                    .onSuccess(d -> {
+                                        teardown.add(d::close);
+                                        api.with(d::mount);
+                                    }));
+            Future<Integer> httpPort = dvr
                     .compose(x -> DeliveryModule.deploy(config.http(), streams, metrics, sessions, hotness, api, scaler,
                             httpInstances));
             Future<String> originUrl = httpPort.map(port -> "http://" + topo.advertiseHost() + ":" + port);
@@ -169,7 +194,8 @@ public final class Node {
                 teardown.add(registrations::close);
                 // clustered, a key is published on one origin at a time: the registry decides
                 return new Publications(streams, joined.clustered() ? registrations : PublishClaims.NONE, metrics, config.publish());
-            });
+            }).compose(p -> p == null || dvr.result() == null ? Future.succeededFuture(p)
+                    : dvr.result().record(streams, originUrl.result()).map(p));
             Future<Integer> rtmpPort = publications.compose(p -> p == null ? Future.succeededFuture(-1)
                     : IngestModule.deploy(config.rtmp(), p, metrics, api::ingestStopGraceMillis, scaler, rtmpInstances)
                             .onSuccess(x -> teardown.add(() -> {
@@ -204,7 +230,7 @@ public final class Node {
                         router.result() == null ? null : router.result().routing());
                 return cluster.advertise(roles.advert()).map(y -> new Node(vertx, config, metrics, hz, streams,
                         publications.result(), sessions,
-                        hotness, scaler, roles, httpPort.result(), rtmpPort.result(), srtPort.result(), teardown));
+                        hotness, scaler, roles, httpPort.result(), rtmpPort.result(), srtPort.result(), teardown, dvr.result()));
             });
         });
     }
@@ -306,6 +332,11 @@ public final class Node {
         Promise<Void> closed = Promise.promise();
         teardown.run().onComplete(x -> closed.complete());
         return closed.future();
+    }
+
+    /** The DVR (its index, the node's PostgreSQL); null with {@code dvr.enabled: false}. */
+    public DvrModule dvr() {
+        return dvr;
     }
 
     /** The node's roles: its edge and router ports, the directory and the stream registry. */

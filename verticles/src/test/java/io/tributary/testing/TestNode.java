@@ -39,6 +39,8 @@ public final class TestNode {
         env.put("TRIBUTARY_HTTP_INSTANCES", "2");
         env.put("TRIBUTARY_RTMP_RECONNECT_GRACE", "5s");
         env.put("TRIBUTARY_RTMP_ENDED_RETENTION", "30s");
+        // no DVR (and no embedded PostgreSQL) unless a test asks for it, with a data-dir of its own
+        env.put("TRIBUTARY_DVR_ENABLED", "false");
         // the edge and router roles (on by default) on free ports of their own; not 0: a verticle set
         // scaled up deploys its extra instances apart, and with port 0 they would listen elsewhere
         for (int attempt = 1; ; attempt++) {
@@ -49,7 +51,8 @@ public final class TestNode {
             env.putAll(overrides);
             TributaryConfig config = TributaryConfig.load(null, env).withPorts(ports[2], ports[3]);
             try {
-                return Node.start(config).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                // 60 s: a node with the DVR starts an embedded PostgreSQL (initdb), slow on a loaded machine
+                return Node.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
             } catch (Exception e) {
                 // a port found free can still be taken by someone else before the node binds it: try new ones
                 if (attempt < 3 && rootCause(e) instanceof java.net.BindException) {
