@@ -1,0 +1,107 @@
+package io.tributary.dvr;
+
+import io.tributary.media.hls.MultivariantPlaylist;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * HLS playlists of recorded media, pure functions of index rows: a multivariant playlist over
+ * the rungs recorded in a window, and per rendition a VOD (closed window) or EVENT (start-over)
+ * media playlist. Segments are addressed by their PDT ({@code seg-{pdtMillis}.m4s}): unique per
+ * rendition across publisher sessions, where msn restarts.
+ */
+public final class DvrPlaylists {
+
+    private static final DateTimeFormatter PDT =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").withZone(ZoneOffset.UTC);
+    /** A hole in the recording longer than this (ms) is a gap: a discontinuity, nothing listed. */
+    static final long GAP_TOLERANCE_MS = 250;
+
+    private DvrPlaylists() {
+    }
+
+    /** The segments of {@code sorted} (by PDT) that overlap the window. */
+    public static List<RecordedSegment> inWindow(List<RecordedSegment> sorted, DvrTimes.Window w) {
+        List<RecordedSegment> out = new ArrayList<>();
+        for (RecordedSegment s : sorted) {
+            long end = s.pdtMillis() + Math.round(s.duration() * 1000);
+            if (end > w.fromMs() && s.pdtMillis() < w.toMs()) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** Whether {@code s} starts a new run after {@code previous}: the publisher reconnected, or nothing was recorded between. */
+    public static boolean discontinuous(RecordedSegment previous, RecordedSegment s) {
+        if (previous == null) {
+            return false;
+        }
+        long expected = previous.pdtMillis() + Math.round(previous.duration() * 1000);
+        return s.discontinuity() || Math.abs(s.pdtMillis() - expected) > GAP_TOLERANCE_MS;
+    }
+
+    /**
+     * The multivariant playlist: every video rung recorded in the window, audio as a group.
+     *
+     * @param query the window as a query, repeated on every media playlist URI
+     */
+    public static String multivariant(List<RecordedRendition> renditions, String query) {
+        List<MultivariantPlaylist.Variant> variants = new ArrayList<>();
+        MultivariantPlaylist.Audio audio = null;
+        for (RecordedRendition r : renditions) {
+            if (r.audio()) {
+                if (audio == null) {
+                    audio = new MultivariantPlaylist.Audio(r.rendition() + "/index.m3u8", "audio", r.codecs(), 2,
+                            Math.max(1, r.bandwidth()));
+                }
+            } else {
+                variants.add(new MultivariantPlaylist.Variant(r.rendition() + "/index.m3u8", r.codecs(), r.width(),
+                        r.height(), 0, Math.max(1, r.bandwidth()), Math.max(1, r.bandwidth())));
+            }
+        }
+        // highest first: players start on the first listed
+        variants.sort((a, b) -> Long.compare(b.bandwidth(), a.bandwidth()));
+        return MultivariantPlaylist.render(variants, audio, query);
+    }
+
+    /**
+     * A media playlist of {@code segments} (sorted by PDT, already cut to the window).
+     *
+     * @param event start-over: an EVENT playlist, ended only when {@code ended}
+     * @param ended the stream is over: no more segments will come
+     */
+    public static String media(List<RecordedSegment> segments, boolean event, boolean ended) {
+        StringBuilder b = new StringBuilder(256 + 150 * segments.size());
+        long target = 1;
+        for (RecordedSegment s : segments) {
+            target = Math.max(target, Math.round(Math.ceil(s.duration() - 0.001)));
+        }
+        b.append("#EXTM3U\n#EXT-X-VERSION:7\n");
+        b.append("#EXT-X-PLAYLIST-TYPE:").append(event ? "EVENT" : "VOD").append('\n');
+        b.append("#EXT-X-TARGETDURATION:").append(target).append('\n');
+        b.append("#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-DISCONTINUITY-SEQUENCE:0\n#EXT-X-INDEPENDENT-SEGMENTS\n");
+        RecordedSegment previous = null;
+        for (RecordedSegment s : segments) {
+            if (discontinuous(previous, s)) {
+                b.append("#EXT-X-DISCONTINUITY\n");
+            }
+            if (previous == null || previous.initVersion() != s.initVersion()) {
+                b.append("#EXT-X-MAP:URI=\"init-").append(s.initVersion()).append(".mp4\"\n");
+            }
+            b.append("#EXT-X-PROGRAM-DATE-TIME:").append(PDT.format(Instant.ofEpochMilli(s.pdtMillis()))).append('\n');
+            b.append("#EXTINF:").append(String.format(Locale.ROOT, "%.5f", s.duration())).append(",\n");
+            b.append("seg-").append(s.pdtMillis()).append(".m4s\n");
+            previous = s;
+        }
+        if (!event || ended) {
+            b.append("#EXT-X-ENDLIST\n");
+        }
+        return b.toString();
+    }
+}
