@@ -98,8 +98,8 @@ public final class DvrTimes {
      * @param nowMs       wall clock: the end of an open window
      */
     public static Window window(String from, String to, String duration, long maxWindowMs, long nowMs) {
-        if (to != null && duration != null) {
-            throw StatusException.badRequest("duration and to exclude each other: give one");
+        if (from != null && to != null && duration != null) {
+            throw StatusException.badRequest("duration: with from and to it says the same twice; give two of the three");
         }
         long f;
         long t;
