@@ -5,6 +5,7 @@ import io.tributary.cluster.Role;
 import io.tributary.config.TributaryConfig;
 import io.tributary.control.ControlPlane;
 import io.tributary.delivery.DeliveryModule;
+import io.tributary.dvr.DvrModule;
 import io.tributary.edge.EdgeModule;
 import io.tributary.edge.EdgeRungs;
 import io.tributary.hotness.ContentHotness;
@@ -56,10 +57,11 @@ public final class Node {
     private final int httpPort;
     private final int rtmpPort;
     private final TearDown teardown;
+    private final DvrModule dvr;
 
     private Node(Vertx vertx, TributaryConfig config, NodeMetrics metrics, HazelcastInstance hazelcast, LiveStreams streams,
                  Publications publications, PlaybackSessions sessions, ContentHotness hotness, VerticleScaler scaler, NodeRoles roles, int httpPort,
-                 int rtmpPort, TearDown teardown) {
+                 int rtmpPort, TearDown teardown, DvrModule dvr) {
         this.vertx = vertx;
         this.config = config;
         this.metrics = metrics;
@@ -73,6 +75,7 @@ public final class Node {
         this.httpPort = httpPort;
         this.rtmpPort = rtmpPort;
         this.teardown = teardown;
+        this.dvr = dvr;
     }
 
     public static Future<Node> start(TributaryConfig config) {
@@ -148,9 +151,17 @@ public final class Node {
 
             // each stage starts when the one before it is up; once the last is, every earlier result is there
             teardown.add(control::close);
-            Future<Integer> httpPort = control.start()
+            // the DVR's PostgreSQL and index before delivery: playback and the recordings API read them
+            Future<DvrModule> dvr = control.start()
                     .compose(x -> sessions.start())
                     .compose(x -> hotness.start())
+                    .compose(x -> !config.dvr().enabled() ? Future.<DvrModule>succeededFuture()
+                            : DvrModule.start(vertx, config.dvr(), config.pg(), config.dataDir(), metrics.registry())
+                                    .onSuccess(d -> {
+                                        teardown.add(d::close);
+                                        api.with(d::mount);
+                                    }));
+            Future<Integer> httpPort = dvr
                     .compose(x -> DeliveryModule.deploy(config.http(), streams, metrics, sessions, hotness, api, scaler,
                             httpInstances));
             Future<String> originUrl = httpPort.map(port -> "http://" + topo.advertiseHost() + ":" + port);
@@ -163,7 +174,8 @@ public final class Node {
                 teardown.add(registrations::close);
                 // clustered, a key is published on one origin at a time: the registry decides
                 return new Publications(streams, joined.clustered() ? registrations : PublishClaims.NONE, metrics, config.publish());
-            });
+            }).compose(p -> p == null || dvr.result() == null ? Future.succeededFuture(p)
+                    : dvr.result().record(streams, originUrl.result()).map(p));
             Future<Integer> rtmpPort = publications.compose(p -> p == null ? Future.succeededFuture(-1)
                     : IngestModule.deploy(config.rtmp(), p, metrics, api::ingestStopGraceMillis, scaler, rtmpInstances)
                             .onSuccess(x -> teardown.add(() -> {
@@ -189,7 +201,7 @@ public final class Node {
                         router.result() == null ? null : router.result().routing());
                 return cluster.advertise(roles.advert()).map(y -> new Node(vertx, config, metrics, hz, streams,
                         publications.result(), sessions,
-                        hotness, scaler, roles, httpPort.result(), rtmpPort.result(), teardown));
+                        hotness, scaler, roles, httpPort.result(), rtmpPort.result(), teardown, dvr.result()));
             });
         });
     }
@@ -286,6 +298,11 @@ public final class Node {
         Promise<Void> closed = Promise.promise();
         teardown.run().onComplete(x -> closed.complete());
         return closed.future();
+    }
+
+    /** The DVR (its index, the node's PostgreSQL); null with {@code dvr.enabled: false}. */
+    public DvrModule dvr() {
+        return dvr;
     }
 
     /** The node's roles: its edge and router ports, the directory and the stream registry. */

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  */
 public final class Settings {
 
-    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
+    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h|d)?");
 
     private final Map<String, Object> values = new LinkedHashMap<>();
     private final Map<String, String> env;
@@ -111,31 +111,40 @@ public final class Settings {
         };
     }
 
-    /** "10s", "500ms", "2m", or a plain number of seconds. */
+    /** "10s", "500ms", "2m", "7d", or a plain number of seconds. */
     public Duration duration(String key, Duration min, Duration max) {
         Object v = required(key);
         Duration d;
         if (v instanceof Number n) {
             d = Duration.ofMillis(Math.round(n.doubleValue() * 1000));
         } else {
-            Matcher m = DURATION.matcher(String.valueOf(v).trim());
-            if (!m.matches()) {
+            d = parseDuration(String.valueOf(v));
+            if (d == null) {
                 throw ConfigException.invalid(key, "a duration like 10s or 500ms", v);
             }
-            double amount = Double.parseDouble(m.group(1));
-            String unit = m.group(2) == null ? "s" : m.group(2);
-            double ms = switch (unit) {
-                case "ms" -> amount;
-                case "m" -> amount * 60_000;
-                case "h" -> amount * 3_600_000;
-                default -> amount * 1000;
-            };
-            d = Duration.ofMillis(Math.round(ms));
         }
         if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
             throw ConfigException.invalid(key, "a duration from " + min.toMillis() + " ms to " + max.toMillis() + " ms", v);
         }
         return d;
+    }
+
+    /** "10s", "500ms", "2m", "7d", or a plain number of seconds; null when it is none of these. */
+    public static Duration parseDuration(String text) {
+        Matcher m = DURATION.matcher(text.trim());
+        if (!m.matches()) {
+            return null;
+        }
+        double amount = Double.parseDouble(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        double ms = switch (unit) {
+            case "ms" -> amount;
+            case "m" -> amount * 60_000;
+            case "h" -> amount * 3_600_000;
+            case "d" -> amount * 86_400_000;
+            default -> amount * 1000;
+        };
+        return Duration.ofMillis(Math.round(ms));
     }
 
     /** A YAML list or a comma-separated string. */

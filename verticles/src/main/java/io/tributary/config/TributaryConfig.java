@@ -2,7 +2,9 @@ package io.tributary.config;
 
 import io.tributary.cluster.ClusterSettings;
 import io.tributary.cluster.Role;
+import io.tributary.db.PgSettings;
 import io.tributary.delivery.HttpSettings;
+import io.tributary.dvr.DvrSettings;
 import io.tributary.edge.EdgeSettings;
 import io.tributary.hotness.HotnessSettings;
 import io.tributary.ingest.RtmpSettings;
@@ -37,7 +39,8 @@ import java.util.Set;
 public record TributaryConfig(HttpSettings http, RtmpSettings rtmp, PublishSettings publish, HlsSettings hls,
                               TranscodeSettings transcode,
                               Path dataDir, ClusterSettings cluster, SessionSettings sessions, QoeSettings qoe,
-                              KafkaSettings kafka, Topology topology, HotnessSettings hotness) {
+                              KafkaSettings kafka, Topology topology, HotnessSettings hotness, PgSettings pg,
+                              DvrSettings dvr) {
 
     /**
      * What this node does in the cluster and where each role listens. The origin role serves
@@ -123,10 +126,12 @@ public record TributaryConfig(HttpSettings http, RtmpSettings rtmp, PublishSetti
         KafkaSettings kafka = KafkaSettings.from(s);
         HotnessSettings hotness = HotnessSettings.from(s);
         Topology topology = topology(s, http);
+        PgSettings pg = PgSettings.from(s);
+        DvrSettings dvr = DvrSettings.from(s);
         s.rejectUnknown();
         s.rejectUnknownEnv(Set.of(CLUSTER_ALIAS));
         return new TributaryConfig(http, rtmp, publish, hls, transcode, dataDir, cluster, sessions, qoe, kafka, topology,
-                hotness);
+                hotness, pg, dvr);
     }
 
     /** A DNS name or ""; it replaces the TCP-IP list, so a list beside it would be silently unused. */
@@ -170,6 +175,6 @@ public record TributaryConfig(HttpSettings http, RtmpSettings rtmp, PublishSetti
     /** Ports of 0 mean "any free port" (tests); the actual ports are known after deployment. */
     public TributaryConfig withPorts(int httpPort, int rtmpPort) {
         return new TributaryConfig(http.withPort(httpPort), rtmp.withPort(rtmpPort), publish, hls, transcode, dataDir, cluster,
-                sessions, qoe, kafka, topology, hotness);
+                sessions, qoe, kafka, topology, hotness, pg, dvr);
     }
 }

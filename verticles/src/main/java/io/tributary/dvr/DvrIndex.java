@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
+<<<<<<< HEAD
 /** The recordings index (the agreed API; provided by the dvr branch). */
 public interface DvrIndex {
     Future<Boolean> knows(String stream);
@@ -17,5 +18,28 @@ public interface DvrIndex {
     Future<Optional<Path>> initFile(String stream, String rendition, int initVersion);
 
     /** data-dir/dvr */
+=======
+/**
+ * What is recorded: the DVR index in PostgreSQL, read by playback (catch-up, start-over, seek-back
+ * windows, export). Windows are wall-clock milliseconds, {@code [fromMs, toMs)}; a segment is in a
+ * window when any of it is. Files are named relative to {@link #root()} and are complete whenever
+ * their row is visible.
+ */
+public interface DvrIndex {
+
+    /** Whether anything of {@code stream} is recorded. */
+    Future<Boolean> knows(String stream);
+
+    /** The renditions with segments in the window, video highest first then audio, with their span in it. */
+    Future<List<RecordedRendition>> renditions(String stream, long fromMs, long toMs);
+
+    /** Up to {@code limit} segments of a rendition in the window, oldest first. */
+    Future<List<RecordedSegment>> segments(String stream, String rendition, long fromMs, long toMs, int limit);
+
+    /** The recorded init segment a segment of {@code initVersion} needs: an absolute path under {@link #root()}. */
+    Future<Optional<Path>> initFile(String stream, String rendition, int initVersion);
+
+    /** {@code data-dir/dvr}: every recorded file lies under it. */
+>>>>>>> dvr
     Path root();
 }

@@ -37,6 +37,8 @@ public final class TestNode {
         env.put("TRIBUTARY_HTTP_INSTANCES", "2");
         env.put("TRIBUTARY_RTMP_RECONNECT_GRACE", "5s");
         env.put("TRIBUTARY_RTMP_ENDED_RETENTION", "30s");
+        // no DVR (and no embedded PostgreSQL) unless a test asks for it, with a data-dir of its own
+        env.put("TRIBUTARY_DVR_ENABLED", "false");
         // the edge and router roles (on by default) on free ports of their own; not 0: a verticle set
         // scaled up deploys its extra instances apart, and with port 0 they would listen elsewhere
         for (int attempt = 1; ; attempt++) {

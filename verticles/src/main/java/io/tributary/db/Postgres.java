@@ -1,0 +1,124 @@
+package io.tributary.db;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.logging.Logger;
+
+/**
+ * The node's PostgreSQL: a pool of the Vert.x PG client on the configured server, or on an
+ * embedded one under {@code data-dir/pg} that lives as long as the node; the schema migrated
+ * before anything uses it ({@link Migrations}).
+ */
+public final class Postgres {
+
+    private static final Logger LOG = Logger.getLogger(Postgres.class.getName());
+
+    private final Vertx vertx;
+    private final Pool pool;
+    /** Null on an external server. */
+    private final EmbeddedPostgres embedded;
+    private final String description;
+
+    private Postgres(Vertx vertx, Pool pool, EmbeddedPostgres embedded, String description) {
+        this.vertx = vertx;
+        this.pool = pool;
+        this.embedded = embedded;
+        this.description = description;
+    }
+
+    /** Starts (embedded) or reaches (external) the server, creates the database when missing, migrates the schema. */
+    public static Future<Postgres> start(Vertx vertx, PgSettings settings, Path dataDir) {
+        long began = System.nanoTime();
+        Future<Postgres> started;
+        if (settings.embedded()) {
+            Path dir = dataDir.resolve("pg").toAbsolutePath();
+            // initdb and pg_ctl are processes the caller waits for: a worker thread, not the event loop
+            started = vertx.executeBlocking(() -> {
+                Files.createDirectories(dir);
+                return EmbeddedPostgres.builder().setDataDirectory(dir.toFile()).setCleanDataDirectory(false).start();
+            }, false).map(pg -> {
+                PgConnectOptions options = new PgConnectOptions().setHost("127.0.0.1").setPort(pg.getPort())
+                        .setDatabase("postgres").setUser("postgres");
+                return new Postgres(vertx, pool(vertx, options, settings.poolSize()), pg,
+                        "embedded PostgreSQL in " + dir + " on port " + pg.getPort());
+            });
+        } else {
+            PgConnectOptions options = PgConnectOptions.fromUri(settings.url());
+            started = createDatabase(vertx, options).map(x -> new Postgres(vertx, pool(vertx, options, settings.poolSize()),
+                    null, "PostgreSQL " + PgSettings.redacted(settings.url())));
+        }
+        return started.compose(pg -> Migrations.apply(pg.pool).transform(ar -> {
+            if (ar.succeeded()) {
+                LOG.info(String.format("%s, schema version %d, ready in %d ms", pg.description, ar.result(),
+                        (System.nanoTime() - began) / 1_000_000));
+                return Future.succeededFuture(pg);
+            }
+            return pg.close().transform(x -> Future.failedFuture(
+                    new IllegalStateException("PostgreSQL (" + pg.description + "): " + ar.cause().getMessage(), ar.cause())));
+        }));
+    }
+
+    private static Pool pool(Vertx vertx, PgConnectOptions options, int size) {
+        return PgBuilder.pool().with(new PoolOptions().setMaxSize(size)).connectingTo(options).using(vertx).build();
+    }
+
+    /**
+     * Creates the URL's database on first use when the user may (through the server's {@code postgres}
+     * database); when it cannot, the pool's own connection says why.
+     */
+    private static Future<Void> createDatabase(Vertx vertx, PgConnectOptions options) {
+        String name = options.getDatabase();
+        if (name == null || name.isEmpty() || name.equals("postgres") || !name.matches("[A-Za-z0-9_-]{1,63}")) {
+            return Future.succeededFuture();
+        }
+        PgConnectOptions admin = new PgConnectOptions(options).setDatabase("postgres");
+        SqlClient client = PgBuilder.client().connectingTo(admin).using(vertx).build();
+        return client.preparedQuery("SELECT 1 FROM pg_database WHERE datname = $1").execute(Tuple.of(name))
+                .compose(rows -> rows.size() > 0 ? Future.succeededFuture()
+                        : client.query("CREATE DATABASE \"" + name + "\"").execute()
+                                .onSuccess(x -> LOG.info("created database " + name))
+                                // another node may have created it meanwhile
+                                .recover(e -> Future.succeededFuture()).mapEmpty())
+                .<Void>mapEmpty()
+                .otherwiseEmpty()
+                .eventually(client::close);
+    }
+
+    /** The connections every store of the node shares. */
+    public Pool pool() {
+        return pool;
+    }
+
+    public boolean embedded() {
+        return embedded != null;
+    }
+
+    /** Closes the pool, then stops an embedded server. */
+    public Future<Void> close() {
+        return pool.close().otherwiseEmpty().compose(x -> embedded == null ? Future.<Void>succeededFuture()
+                : vertx.<Void>executeBlocking(() -> {
+                    try {
+                        embedded.close();
+                    } catch (IOException e) {
+                        LOG.warning("embedded PostgreSQL did not stop cleanly: " + e.getMessage());
+                    }
+                    return null;
+                }, false));
+    }
+
+    @Override
+    public String toString() {
+        return description;
+    }
+}

@@ -1,0 +1,137 @@
+package io.tributary.dvr;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * Keeps this node's recordings within bounds, every {@code dvr.retention-interval} and whenever the
+ * recorder finds the disk limit passed: segments past their stream's retention go, then, while the
+ * recordings pass {@code dvr.max-disk}, the oldest of any stream; then init segments nothing needs.
+ * Rows are deleted before their files, so a row never names a missing file. One pass at a time.
+ */
+final class DvrRetention {
+
+    private static final Logger LOG = Logger.getLogger(DvrRetention.class.getName());
+    static final int BATCH = 1000;
+
+    private final Vertx vertx;
+    private final DvrSettings settings;
+    private final PgDvrIndex index;
+    private final DvrFiles files;
+    private final DvrMetrics metrics;
+    private final WorkerExecutor workers;
+    private long timer = -1;
+    private boolean running;
+    private boolean again;
+    private volatile boolean closed;
+
+    DvrRetention(Vertx vertx, DvrSettings settings, PgDvrIndex index, DvrFiles files, DvrMetrics metrics,
+                 WorkerExecutor workers) {
+        this.vertx = vertx;
+        this.settings = settings;
+        this.index = index;
+        this.files = files;
+        this.metrics = metrics;
+        this.workers = workers;
+    }
+
+    void start() {
+        timer = vertx.setPeriodic(settings.retentionInterval().toMillis(), id -> run());
+    }
+
+    void close() {
+        closed = true;
+        vertx.cancelTimer(timer);
+    }
+
+    /** A pass now, or right after the one running. */
+    void run() {
+        vertx.runOnContext(v -> {
+            if (closed) {
+                return;
+            }
+            if (running) {
+                again = true;
+                return;
+            }
+            running = true;
+            pass().onComplete(ar -> {
+                running = false;
+                if (ar.failed() && !closed) {
+                    LOG.warning("DVR retention pass failed: " + ar.cause().getMessage());
+                }
+                if (again) {
+                    again = false;
+                    run();
+                }
+            });
+        });
+    }
+
+    /** One pass: retention, the disk limit, unused inits. */
+    Future<Void> pass() {
+        return index.streams().compose(streams -> {
+            Future<Void> chain = Future.succeededFuture();
+            long now = System.currentTimeMillis();
+            for (String stream : streams) {
+                long cutoff = now - settings.keepOf(stream).toMillis();
+                chain = chain.compose(x -> expire(stream, cutoff));
+            }
+            return chain;
+        }).compose(x -> evict()).compose(x -> index.deleteUnusedInits()).compose(this::deleteFiles).mapEmpty();
+    }
+
+    private Future<Void> expire(String stream, long cutoff) {
+        return index.deleteBefore(stream, cutoff, BATCH).compose(removed -> {
+            metrics.expired.increment(removed.size());
+            return deleteFiles(removed).compose(x -> removed.size() == BATCH && !closed ? expire(stream, cutoff)
+                    : Future.succeededFuture());
+        });
+    }
+
+    private Future<Void> evict() {
+        return evict(8);
+    }
+
+    /** The oldest {@code limit} segments, then as many as the excess left needs at their mean size, until under. */
+    private Future<Void> evict(int limit) {
+        long max = settings.maxDiskBytes();
+        if (max <= 0 || metrics.used.get() <= max || closed) {
+            return Future.succeededFuture();
+        }
+        return index.deleteOldest(limit).compose(removed -> {
+            if (removed.isEmpty()) {
+                return Future.succeededFuture();
+            }
+            metrics.evictions.increment(removed.size());
+            long bytes = removed.stream().mapToLong(PgDvrIndex.Removed::size).sum();
+            long mean = Math.max(1, bytes / removed.size());
+            return deleteFiles(removed).compose(x -> {
+                long excess = metrics.used.get() - max;
+                return evict((int) Math.max(1, Math.min(BATCH, excess / mean + 1)));
+            });
+        });
+    }
+
+    Future<Void> deleteFiles(List<PgDvrIndex.Removed> removed) {
+        if (removed.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        return workers.executeBlocking(() -> {
+            long freed = 0;
+            for (PgDvrIndex.Removed r : removed) {
+                if (index.node().equals(r.node())) {
+                    freed += files.delete(r.file());
+                }
+            }
+            return freed;
+        }, false).map(freed -> {
+            metrics.used.addAndGet(-freed);
+            return null;
+        });
+    }
+}

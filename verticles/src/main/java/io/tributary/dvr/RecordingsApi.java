@@ -1,0 +1,157 @@
+package io.tributary.dvr;
+
+import io.tributary.StatusException;
+import io.tributary.config.StreamKeys;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The operator's view of the recordings (same-origin, problem details on errors):
+ * {@code GET /api/v1/recordings?stream=K[&from=T&to=T]} lists each rendition's recorded ranges,
+ * bytes and the gaps between them; {@code DELETE /api/v1/recordings?stream=K&from=T&to=T} deletes
+ * every segment overlapping the window. T is ISO 8601 ({@code 2026-12-07T01:00:00Z}) or Unix seconds.
+ */
+final class RecordingsApi {
+
+    /** A pause between two segments longer than this is a gap (a frame of jitter is not). */
+    static final long GAP_TOLERANCE_MS = 1000;
+    /** Ranges listed in one answer at most. */
+    static final int MAX_RANGES = 10_000;
+
+    private final PgDvrIndex index;
+    private final DvrRetention deleter;
+
+    RecordingsApi(PgDvrIndex index, DvrRetention deleter) {
+        this.index = index;
+        this.deleter = deleter;
+    }
+
+    void mount(Router router) {
+        router.get("/api/v1/recordings").handler(this::list);
+        router.delete("/api/v1/recordings").handler(this::delete);
+    }
+
+    private void list(RoutingContext ctx) {
+        String stream = stream(ctx);
+        long from = time(ctx, "from", 0);
+        long to = time(ctx, "to", Long.MAX_VALUE / 2);
+        window(from, to);
+        index.knows(stream).compose(known -> {
+            if (!known) {
+                return Future.failedFuture(StatusException.notFound("no recordings of stream '" + stream + "'"));
+            }
+            return index.ranges(stream, from, to, GAP_TOLERANCE_MS, MAX_RANGES + 1);
+        }).onSuccess(ranges -> ctx.json(describe(stream, from, to, ranges))).onFailure(ctx::fail);
+    }
+
+    private void delete(RoutingContext ctx) {
+        String stream = stream(ctx);
+        if (ctx.queryParams().get("from") == null || ctx.queryParams().get("to") == null) {
+            throw StatusException.badRequest("from and to are required: the window to delete");
+        }
+        long from = time(ctx, "from", 0);
+        long to = time(ctx, "to", 0);
+        window(from, to);
+        index.deleteRange(stream, from, to).compose(removed -> deleter.deleteFiles(removed).map(x -> new JsonObject()
+                        .put("stream", stream).put("from", iso(from)).put("to", iso(to))
+                        .put("segments", removed.size())
+                        .put("bytes", removed.stream().mapToLong(PgDvrIndex.Removed::size).sum())))
+                .onSuccess(ctx::json).onFailure(ctx::fail);
+    }
+
+    static JsonObject describe(String stream, long from, long to, List<PgDvrIndex.Range> ranges) {
+        Map<String, List<PgDvrIndex.Range>> byRendition = new LinkedHashMap<>();
+        boolean truncated = ranges.size() > MAX_RANGES;
+        for (PgDvrIndex.Range r : truncated ? ranges.subList(0, MAX_RANGES) : ranges) {
+            byRendition.computeIfAbsent(r.rendition(), k -> new ArrayList<>()).add(r);
+        }
+        JsonArray renditions = new JsonArray();
+        byRendition.forEach((rendition, rs) -> {
+            JsonArray list = new JsonArray();
+            JsonArray gaps = new JsonArray();
+            long bytes = 0;
+            long segments = 0;
+            PgDvrIndex.Range previous = null;
+            for (PgDvrIndex.Range r : rs) {
+                list.add(new JsonObject().put("from", iso(r.fromMs())).put("to", iso(r.toMs()))
+                        .put("seconds", (r.toMs() - r.fromMs()) / 1000.0).put("bytes", r.bytes()).put("segments", r.segments()));
+                if (previous != null) {
+                    gaps.add(new JsonObject().put("from", iso(previous.toMs())).put("to", iso(r.fromMs()))
+                            .put("seconds", (r.fromMs() - previous.toMs()) / 1000.0));
+                }
+                bytes += r.bytes();
+                segments += r.segments();
+                previous = r;
+            }
+            renditions.add(new JsonObject().put("rendition", rendition).put("bytes", bytes).put("segments", segments)
+                    .put("from", iso(rs.get(0).fromMs())).put("to", iso(rs.get(rs.size() - 1).toMs()))
+                    .put("ranges", list).put("gaps", gaps));
+        });
+        JsonObject out = new JsonObject().put("stream", stream).put("renditions", renditions);
+        if (truncated) {
+            out.put("truncated", true);
+        }
+        return out;
+    }
+
+    private static String stream(RoutingContext ctx) {
+        String stream = ctx.queryParams().get("stream");
+        if (stream == null) {
+            throw StatusException.badRequest("stream is required");
+        }
+        if (!StreamKeys.valid(stream)) {
+            throw StatusException.badRequest("stream: malformed stream key");
+        }
+        return stream;
+    }
+
+    private static void window(long from, long to) {
+        if (from >= to) {
+            throw StatusException.badRequest("from must be before to");
+        }
+    }
+
+    /** Epoch milliseconds of a parameter: ISO 8601 or Unix seconds (with a fraction); {@code absent} when not given. */
+    static long time(RoutingContext ctx, String name, long absent) {
+        String v = ctx.queryParams().get(name);
+        if (v == null) {
+            return absent;
+        }
+        Long t = parseTime(v);
+        if (t == null) {
+            throw StatusException.badRequest(name + ": expected ISO 8601 (2026-12-07T01:00:00Z) or Unix seconds, got '"
+                    + (v.length() > 40 ? v.substring(0, 40) + "..." : v) + "'");
+        }
+        return t;
+    }
+
+    static Long parseTime(String v) {
+        String s = v.trim();
+        if (s.matches("\\d{1,12}(\\.\\d{1,6})?")) {
+            return Math.round(Double.parseDouble(s) * 1000);
+        }
+        try {
+            return Instant.parse(s).toEpochMilli();
+        } catch (DateTimeParseException e) {
+            try {
+                return java.time.OffsetDateTime.parse(s).toInstant().toEpochMilli();
+            } catch (DateTimeParseException e2) {
+                return null;
+            }
+        }
+    }
+
+    static String iso(long ms) {
+        return Instant.ofEpochMilli(ms).toString();
+    }
+}
