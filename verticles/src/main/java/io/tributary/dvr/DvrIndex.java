@@ -6,19 +6,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
-<<<<<<< HEAD
-/** The recordings index (the agreed API; provided by the dvr branch). */
-public interface DvrIndex {
-    Future<Boolean> knows(String stream);
-
-    Future<List<RecordedRendition>> renditions(String stream, long fromMs, long toMs);
-
-    Future<List<RecordedSegment>> segments(String stream, String rendition, long fromMs, long toMs, int limit);
-
-    Future<Optional<Path>> initFile(String stream, String rendition, int initVersion);
-
-    /** data-dir/dvr */
-=======
 /**
  * What is recorded: the DVR index in PostgreSQL, read by playback (catch-up, start-over, seek-back
  * windows, export). Windows are wall-clock milliseconds, {@code [fromMs, toMs)}; a segment is in a
@@ -40,6 +27,5 @@ public interface DvrIndex {
     Future<Optional<Path>> initFile(String stream, String rendition, int initVersion);
 
     /** {@code data-dir/dvr}: every recorded file lies under it. */
->>>>>>> dvr
     Path root();
 }
