@@ -120,7 +120,8 @@ public final class DvrLiveWindow {
         int map = -1;
         for (int i = start; i <= end; i++) {
             RecordedSegment s = sorted.get(i);
-            if (s.discontinuity()) {
+            // not on the first listed: nothing before it to break from (the recorder marks a stream's first)
+            if (s.discontinuity() && i > start) {
                 b.append("#EXT-X-DISCONTINUITY\n");
                 discontinuities++;
             }

@@ -32,8 +32,6 @@ public final class DvrRoutes {
     private static final Logger LOG = Logger.getLogger(DvrRoutes.class.getName());
     static final String IMMUTABLE = "public, max-age=31536000, immutable";
     static final String PLAYLIST_TYPE = "application/vnd.apple.mpegurl";
-    /** How far before {@code from} the index is asked, so the segment that overlaps it is found. */
-    static final long LOOK_BEHIND_MS = 30_000;
     /** Rows of one rendition in one window: dvr.max-window of 24 h at 1 s segments, with room. */
     static final int MAX_ROWS = 200_000;
     private static final Pattern SEGMENT = Pattern.compile("seg-(\\d{1,15})\\.m4s");
@@ -118,33 +116,34 @@ public final class DvrRoutes {
         return DvrTimes.window(q.get("from"), q.get("to"), q.get("duration"), maxWindowMs, System.currentTimeMillis());
     }
 
-    /** The stream's recorded renditions, 404 for an unknown stream, 400 when the window misses the recording. */
+    /**
+     * The renditions recorded in the window; 404 for an unknown stream, 400 naming the parameter
+     * when the window misses the recording (only then is the whole recording's span asked for).
+     */
     Future<List<RecordedRendition>> recorded(String key, DvrTimes.Window w) {
         return index.knows(key).compose(known -> {
             if (!known) {
                 return Future.failedFuture(StatusException.notFound("no recording of stream '" + key + "'"));
             }
-            return index.renditions(key, 0, Long.MAX_VALUE);
-        }).compose(all -> {
-            if (all.isEmpty()) {
-                return Future.failedFuture(StatusException.notFound("no recording of stream '" + key + "'"));
+            return index.renditions(key, w.fromMs(), w.toMs());
+        }).compose(in -> {
+            if (!in.isEmpty()) {
+                return Future.succeededFuture(in);
             }
-            long first = all.stream().mapToLong(RecordedRendition::firstPdtMillis).min().orElseThrow();
-            long last = all.stream().mapToLong(RecordedRendition::lastPdtMillis).max().orElseThrow();
-            DvrTimes.within(w, first, last + 1);
-            List<RecordedRendition> in = new ArrayList<>();
-            for (RecordedRendition r : all) {
-                if (r.firstPdtMillis() < w.toMs() && r.lastPdtMillis() + LOOK_BEHIND_MS > w.fromMs()) {
-                    in.add(r);
+            return index.renditions(key, 0, Long.MAX_VALUE).map(all -> {
+                if (!all.isEmpty()) {
+                    long first = all.stream().mapToLong(RecordedRendition::firstPdtMillis).min().orElseThrow();
+                    long last = all.stream().mapToLong(RecordedRendition::lastPdtMillis).max().orElseThrow();
+                    DvrTimes.within(w, first, last);
                 }
-            }
-            return Future.succeededFuture(in);
+                throw StatusException.badRequest("from/to: nothing was recorded in the window (a gap in the recording)");
+            });
         });
     }
 
     /** The segments of one rendition in the window, sorted by PDT. */
     Future<List<RecordedSegment>> segments(String key, String rendition, DvrTimes.Window w) {
-        return index.segments(key, rendition, w.fromMs() - LOOK_BEHIND_MS, w.toMs(), MAX_ROWS).map(rows -> {
+        return index.segments(key, rendition, w.fromMs(), w.toMs(), MAX_ROWS).map(rows -> {
             List<RecordedSegment> sorted = new ArrayList<>(rows);
             sorted.sort(Comparator.comparingLong(RecordedSegment::pdtMillis));
             return DvrPlaylists.inWindow(sorted, w);
@@ -170,9 +169,6 @@ public final class DvrRoutes {
         String key = key(ctx);
         DvrTimes.Window w = window(ctx);
         return recorded(key, w).map(renditions -> {
-            if (renditions.isEmpty()) {
-                throw StatusException.badRequest("from/to: nothing recorded in the window");
-            }
             String body = DvrPlaylists.multivariant(renditions, w.query());
             send(ctx, PLAYLIST_TYPE, w.open() ? "no-cache" : "public, max-age=60", body);
             return null;
@@ -328,7 +324,7 @@ public final class DvrRoutes {
             if (video == null) {
                 return Future.failedFuture(StatusException.badRequest("t: no video recorded at that time"));
             }
-            return index.segments(key, video.rendition(), at - LOOK_BEHIND_MS, at + 1, 64).compose(rows -> {
+            return index.segments(key, video.rendition(), at, at + 1, 4).compose(rows -> {
                 RecordedSegment seg = rows.stream().filter(r -> r.pdtMillis() <= at)
                         .max(Comparator.comparingLong(RecordedSegment::pdtMillis)).orElse(null);
                 if (seg == null || seg.pdtMillis() + Math.round(seg.duration() * 1000) + 1000 < at) {
