@@ -25,12 +25,17 @@ public final class DvrPlaylists {
     private DvrPlaylists() {
     }
 
-    /** The segments of {@code sorted} (by PDT) that overlap the window. */
+    /**
+     * The segments of {@code sorted} (by PDT) that overlap the window by more than a few ms:
+     * rungs cut at the same keyframes differ by milliseconds in PDT, and a window edge on a
+     * segment boundary must not keep a segment in one rung and drop it in another.
+     */
     public static List<RecordedSegment> inWindow(List<RecordedSegment> sorted, DvrTimes.Window w) {
+        long margin = Math.min(GAP_TOLERANCE_MS, w.lengthMs() / 4);
         List<RecordedSegment> out = new ArrayList<>();
         for (RecordedSegment s : sorted) {
             long end = s.pdtMillis() + Math.round(s.duration() * 1000);
-            if (end > w.fromMs() && s.pdtMillis() < w.toMs()) {
+            if (end > w.fromMs() + margin && s.pdtMillis() < w.toMs() - margin) {
                 out.add(s);
             }
         }

@@ -228,7 +228,7 @@ public final class DvrRoutes {
         synchronized (paths) {
             cached = paths.get(cacheKey);
         }
-        if (cached != null && !ctx.request().query().contains("p=")) {
+        if (cached != null) { // t-{time} objects are never cached: their key ignores the query
             return sendFile(ctx, rendition, cached);
         }
         Future<Optional<Path>> file;

@@ -216,7 +216,7 @@ class DvrPlaybackTest {
         assertEquals(hi.segments().size(), hi.tags("EXT-X-PROGRAM-DATE-TIME").size(), "a PDT on every segment");
         List<Long> hiPdt = pdts(hi);
         List<Long> loPdt = pdts(lo);
-        assertEquals(hiPdt.size(), loPdt.size(), "rungs aligned");
+        assertEquals(hiPdt.size(), loPdt.size(), "rungs aligned: " + hiPdt + " vs " + loPdt);
         for (int i = 0; i < hiPdt.size(); i++) {
             assertTrue(Math.abs(hiPdt.get(i) - loPdt.get(i)) <= 40, "segment " + i + ": " + hiPdt.get(i) + " vs " + loPdt.get(i));
         }

@@ -57,6 +57,15 @@ class DvrPlaylistsTest {
     }
 
     @Test
+    void rungsMsApartKeepTheSameSegmentsAtAWindowEdgeOnABoundary() {
+        List<RecordedSegment> hi = run("720p", T0, 10, 0, 0, false);
+        List<RecordedSegment> lo = run("360p", T0 - 7, 10, 0, 0, false); // cut 7 ms earlier
+        DvrTimes.Window w = new DvrTimes.Window(T0 + 4_000, T0 + 10_000, false);
+        assertEquals(3, DvrPlaylists.inWindow(hi, w).size());
+        assertEquals(3, DvrPlaylists.inWindow(lo, w).size());
+    }
+
+    @Test
     void reconnectAndGapAreDiscontinuitiesAndTheGapIsNotMedia() {
         List<RecordedSegment> segs = new ArrayList<>(run("720p", T0, 5, 10, 0, false));
         // the publisher reconnected at once: msn restarts, a new init
