@@ -79,8 +79,11 @@ class DvrPlaybackTest {
         String from = DvrTimes.seconds(t0);
 
         // start-over while live: an EVENT playlist that grows
-        TestNode.await("start-over lists 3 segments", Duration.ofSeconds(30), () ->
-                segments(get("/dvr/" + KEY + "/720p/index.m3u8?from=" + from)) >= 3);
+        // (the first rows may not be indexed yet: 404 until they are)
+        TestNode.await("start-over lists 3 segments", Duration.ofSeconds(30), () -> {
+            HttpResponse<String> r = TestNode.get(node, "/dvr/" + KEY + "/720p/index.m3u8?from=" + from);
+            return r.statusCode() == 200 && segments(r.body()) >= 3;
+        });
         startOver.add(get("/dvr/" + KEY + "/720p/index.m3u8?from=" + from));
         TestNode.await("start-over grows", Duration.ofSeconds(20), () ->
                 segments(get("/dvr/" + KEY + "/720p/index.m3u8?from=" + from)) >= segments(startOver.get(0)) + 2);
