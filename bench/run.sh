@@ -22,7 +22,8 @@ case "$NAME" in
   transcode-cycles)   MAIN=io.tributary.bench.transcode.TranscodeCyclesBench ;;
   ring)               MAIN=io.tributary.bench.ring.RingBench ;;
   edge)               MAIN=io.tributary.bench.edge.EdgeBench ;;
-  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency|transcode-cycles|qoe|ring|edge [args...]" >&2; exit 2 ;;
+  dvr)                MAIN=io.tributary.bench.dvr.DvrBench ;;
+  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency|transcode-cycles|qoe|ring|edge|dvr [args...]" >&2; exit 2 ;;
 esac
 
 if [ "${BENCH_NO_BUILD:-0}" != 1 ] || [ ! -f bench/target/classpath.txt ]; then
