@@ -127,31 +127,31 @@ class DvrChromiumTest {
         try {
             TestNode.await("the video to start playing", Duration.ofSeconds(30), () -> {
                 noFatalError(tab);
-                return tab.number("window.playerStats.firstPlayingMs || 0") > 0 && tab.number("video.currentTime") > 0;
+                return tab.number("window.playerStats && window.playerStats.firstPlayingMs || 0") > 0 && tab.number("document.getElementById('video').currentTime") > 0;
             });
-            double seekStart = tab.number("video.seekable.length ? video.seekable.start(0) : -1");
-            double atLive = tab.number("video.currentTime");
+            double seekStart = tab.number("document.getElementById('video').seekable.length ? document.getElementById('video').seekable.start(0) : -1");
+            double atLive = tab.number("document.getElementById('video').currentTime");
             assertTrue(atLive - seekStart > 30, "the seekable range reaches 30 s back: " + seekStart + " .. " + atLive);
 
             tab.eval("document.getElementById('back30').click()");
             double target = atLive - 30;
-            TestNode.await("the seek 30 s back", Duration.ofSeconds(10), () -> Math.abs(tab.number("video.currentTime") - target) < 3);
+            TestNode.await("the seek 30 s back", Duration.ofSeconds(10), () -> Math.abs(tab.number("document.getElementById('video').currentTime") - target) < 3);
             TestNode.await("playing 3 s from the past", Duration.ofSeconds(30), () -> {
                 noFatalError(tab);
-                return tab.number("video.currentTime") >= target + 3;
+                return tab.number("document.getElementById('video').currentTime") >= target + 3;
             });
-            double behind = tab.number("hls.liveSyncPosition - video.currentTime");
+            double behind = tab.number("hls.liveSyncPosition - document.getElementById('video').currentTime");
             assertTrue(behind > 20, "still well behind live after playing back there: " + behind + " s");
             assertTrue(!tab.requests(r -> r.getString("url").contains("/dvr/" + KEY + "/video/seg-")).isEmpty(),
                     "the past came from the recording");
 
             tab.eval("document.getElementById('golive').click()");
             TestNode.await("back at the live edge", Duration.ofSeconds(15), () ->
-                    tab.number("hls.liveSyncPosition - video.currentTime") < 8);
-            double back = tab.number("video.currentTime");
+                    tab.number("hls.liveSyncPosition - document.getElementById('video').currentTime") < 8);
+            double back = tab.number("document.getElementById('video').currentTime");
             TestNode.await("playing at the edge", Duration.ofSeconds(15), () -> {
                 noFatalError(tab);
-                return tab.number("video.currentTime") >= back + 2;
+                return tab.number("document.getElementById('video').currentTime") >= back + 2;
             });
         } finally {
             tab.close();
