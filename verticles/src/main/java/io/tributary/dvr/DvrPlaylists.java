@@ -2,12 +2,8 @@ package io.tributary.dvr;
 
 import io.tributary.media.hls.MultivariantPlaylist;
 
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * HLS playlists of recorded media, pure functions of index rows: a multivariant playlist over
@@ -17,8 +13,6 @@ import java.util.Locale;
  */
 public final class DvrPlaylists {
 
-    private static final DateTimeFormatter PDT =
-            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").withZone(ZoneOffset.UTC);
     /** A hole in the recording longer than this (ms) is a gap: a discontinuity, nothing listed. */
     static final long GAP_TOLERANCE_MS = 250;
 
@@ -49,6 +43,39 @@ public final class DvrPlaylists {
         }
         long expected = previous.pdtMillis() + Math.round(previous.duration() * 1000);
         return s.discontinuity() || Math.abs(s.pdtMillis() - expected) > GAP_TOLERANCE_MS;
+    }
+
+    /** {@code seconds} with five decimals, as {@code %.5f} would print it (without its cost per line). */
+    static void seconds(StringBuilder b, double seconds) {
+        long units = Math.round(seconds * 100_000);
+        b.append(units / 100_000).append('.');
+        String frac = Long.toString(units % 100_000);
+        for (int i = frac.length(); i < 5; i++) {
+            b.append('0');
+        }
+        b.append(frac);
+    }
+
+    /** An ISO 8601 UTC date-time with milliseconds; the date part is formatted once per day seen. */
+    static void pdt(StringBuilder b, long ms) {
+        long day = Math.floorDiv(ms, 86_400_000L);
+        long inDay = ms - day * 86_400_000L;
+        b.append(java.time.LocalDate.ofEpochDay(day)).append('T');
+        two(b, inDay / 3_600_000);
+        b.append(':');
+        two(b, inDay / 60_000 % 60);
+        b.append(':');
+        two(b, inDay / 1000 % 60);
+        b.append('.');
+        long milli = inDay % 1000;
+        b.append(milli < 100 ? milli < 10 ? "00" : "0" : "").append(milli).append("Z");
+    }
+
+    private static void two(StringBuilder b, long v) {
+        if (v < 10) {
+            b.append('0');
+        }
+        b.append(v);
     }
 
     /**
@@ -99,8 +126,11 @@ public final class DvrPlaylists {
             if (previous == null || previous.initVersion() != s.initVersion()) {
                 b.append("#EXT-X-MAP:URI=\"init-").append(s.initVersion()).append(".mp4\"\n");
             }
-            b.append("#EXT-X-PROGRAM-DATE-TIME:").append(PDT.format(Instant.ofEpochMilli(s.pdtMillis()))).append('\n');
-            b.append("#EXTINF:").append(String.format(Locale.ROOT, "%.5f", s.duration())).append(",\n");
+            b.append("#EXT-X-PROGRAM-DATE-TIME:");
+            pdt(b, s.pdtMillis());
+            b.append("\n#EXTINF:");
+            seconds(b, s.duration());
+            b.append(",\n");
             b.append("seg-").append(s.pdtMillis()).append(".m4s\n");
             previous = s;
         }

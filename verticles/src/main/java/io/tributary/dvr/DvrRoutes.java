@@ -45,6 +45,8 @@ public final class DvrRoutes {
     private final DvrExport export;
     private final DvrThumbnails thumbnails;
     private final Path root;
+    /** Renderings of closed past windows, bounded in bytes, kept a minute (retention may remove segments). */
+    private final DvrRenderedCache playlists = new DvrRenderedCache(64L << 20, 60_000);
     /** key/rendition/object -> the checked file: recordings are immutable, so are these answers. */
     private final Map<String, Path> paths = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
@@ -177,15 +179,33 @@ public final class DvrRoutes {
 
     private Future<?> mediaPlaylist(RoutingContext ctx, String key, String rendition) {
         DvrTimes.Window w = window(ctx);
-        return recorded(key, w).compose(r -> segments(key, rendition, w)).map(segs -> {
+        // a closed window in the past never changes (until retention): its rendering is kept a while
+        String cacheKey = key + "/" + rendition + "/" + w.fromMs() + "/" + w.toMs();
+        boolean immutable = !w.open() && w.toMs() < System.currentTimeMillis() - 60_000;
+        if (immutable) {
+            io.vertx.core.buffer.Buffer hit = playlists.get(cacheKey);
+            if (hit != null) {
+                ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, PLAYLIST_TYPE)
+                        .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=60").end(hit);
+                return Future.succeededFuture();
+            }
+        }
+        // the rows first: only an empty answer needs the stream and the recorded span (for a 404 or a 400)
+        return segments(key, rendition, w).compose(segs -> {
             if (segs.isEmpty()) {
-                throw StatusException.notFound("no recording of " + key + "/" + rendition + " in the window");
+                return recorded(key, w).map(r -> {
+                    throw StatusException.notFound("no recording of " + key + "/" + rendition + " in the window");
+                });
             }
             boolean ended = w.open() && ended(key, segs);
-            String body = DvrPlaylists.media(segs, w.open(), ended);
+            io.vertx.core.buffer.Buffer body = io.vertx.core.buffer.Buffer.buffer(DvrPlaylists.media(segs, w.open(), ended));
+            if (immutable) {
+                playlists.put(cacheKey, body);
+            }
             // a growing EVENT playlist: players reload it every target duration
-            send(ctx, PLAYLIST_TYPE, w.open() && !ended ? "no-cache" : "public, max-age=60", body);
-            return null;
+            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, PLAYLIST_TYPE)
+                    .putHeader(HttpHeaders.CACHE_CONTROL, w.open() && !ended ? "no-cache" : "public, max-age=60").end(body);
+            return Future.succeededFuture();
         });
     }
 

@@ -50,6 +50,23 @@ class DvrPlaylistsTest {
     }
 
     @Test
+    void timesAreFormattedAsTheJdkFormatsThem() {
+        java.time.format.DateTimeFormatter iso = java.time.format.DateTimeFormatter
+                .ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").withZone(java.time.ZoneOffset.UTC);
+        java.util.Random r = new java.util.Random(3);
+        for (int i = 0; i < 10_000; i++) {
+            long ms = 946_684_800_000L + (long) (r.nextDouble() * 6_000_000_000_000L);
+            StringBuilder b = new StringBuilder();
+            DvrPlaylists.pdt(b, ms);
+            assertEquals(iso.format(java.time.Instant.ofEpochMilli(ms)), b.toString());
+            double d = r.nextInt(1_000_000) / 1000.0;
+            StringBuilder e = new StringBuilder();
+            DvrPlaylists.seconds(e, d);
+            assertEquals(String.format(java.util.Locale.ROOT, "%.5f", d), e.toString());
+        }
+    }
+
+    @Test
     void aWindowEdgeInsideASegmentKeepsThatSegment() {
         List<RecordedSegment> segs = run("720p", T0, 10, 0, 0, false);
         List<RecordedSegment> in = DvrPlaylists.inWindow(segs, new DvrTimes.Window(T0 + 3_000, T0 + 7_000, false));

@@ -84,9 +84,9 @@ public final class DvrBench {
                         audio ? 0 : rendition.equals("720p") ? 720 : 360, audio ? 128_000L : 2_500_000L, audio)));
                 await(pool.preparedQuery("INSERT INTO dvr_segment (stream, rendition, pdt_ms, end_ms, msn, duration, size, "
                         + "file, init_version, discontinuity, base_media_time, timescale, node) "
-                        + "SELECT $1, $2, $3 + i * 2000, $3 + i * 2000 + 2000, i, 2.0, $4, $5, 0, i = 0, i * $6, $7, 'bench' "
-                        + "FROM generate_series(0, $8 - 1) AS i").execute(Tuple.of(KEY, rendition, t0, (long) bytes.length,
-                        KEY + "/720p/seg.m4s", audio ? 96_000L : 180_000L, audio ? 48_000 : 90_000, ROWS)));
+                        + "SELECT $1, $2, $3::bigint + i * 2000, $3::bigint + i * 2000 + 2000, i, 2.0, $4::bigint, $5, 0, i = 0, "
+                        + "i * $6::bigint, $7::int, 'bench' FROM generate_series(0::bigint, $8::bigint - 1) AS i").execute(Tuple.of(KEY, rendition, t0, (long) bytes.length,
+                        KEY + "/720p/seg.m4s", audio ? 96_000L : 180_000L, audio ? 48_000 : 90_000, (long) ROWS)));
             }
             await(pool.query("ANALYZE dvr_segment").execute());
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
