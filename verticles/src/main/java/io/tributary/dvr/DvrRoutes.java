@@ -3,12 +3,15 @@ package io.tributary.dvr;
 import io.tributary.StatusException;
 import io.tributary.config.StreamKeys;
 import io.vertx.core.Future;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.MultiMap;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -47,6 +50,8 @@ public final class DvrRoutes {
     private final Path root;
     /** Renderings of closed past windows, bounded in bytes, kept a minute (retention may remove segments). */
     private final DvrRenderedCache playlists = new DvrRenderedCache(64L << 20, 60_000);
+    /** Recorded files asked for again, in memory: 256 MB per node, each at most 5 minutes. */
+    private final DvrHotSegments hot = new DvrHotSegments(256L << 20, 300_000);
     /** key/rendition/object -> the checked file: recordings are immutable, so are these answers. */
     private final Map<String, Path> paths = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
@@ -308,7 +313,24 @@ public final class DvrRoutes {
         HttpServerResponse res = ctx.response();
         res.putHeader(HttpHeaders.CONTENT_TYPE, rendition.equals("audio") ? "audio/mp4" : "video/mp4")
                 .putHeader(HttpHeaders.CACHE_CONTROL, IMMUTABLE);
-        return res.sendFile(path.toString()).recover(e -> {
+        ByteBuffer hot = this.hot.get(path);
+        if (hot != null) {
+            return res.end(BufferInternal.buffer(Unpooled.wrappedBuffer(hot)));
+        }
+        // read once (off the event loop), kept while it is asked for; a file too large for that is sent as a file
+        return ctx.vertx().fileSystem().props(path.toString()).compose(props -> {
+            if (props.size() > DvrHotSegments.MAX_FILE) {
+                return res.sendFile(path.toString());
+            }
+            return ctx.vertx().fileSystem().readFile(path.toString()).compose(content -> {
+                byte[] bytes = content.getBytes();
+                this.hot.put(path, bytes);
+                return res.end(content);
+            });
+        }).recover(e -> {
+            if (res.headWritten()) {
+                return Future.failedFuture(e);
+            }
             res.headers().remove(HttpHeaders.CACHE_CONTROL);
             return Future.failedFuture(StatusException.notFound("recorded file is gone (retention?)"));
         });

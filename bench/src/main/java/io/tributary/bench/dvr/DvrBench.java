@@ -102,6 +102,10 @@ public final class DvrBench {
             int mpdBytes;
             Wrk ours;
             Wrk nginx;
+            Stats cold;
+            Stats render;
+            Stats query;
+            List<Wrk> runs;
             try (BenchLock lock = BenchLock.acquire("dvr")) {
                 String body = get(http, playlist);
                 plBytes = body.length();
@@ -110,14 +114,45 @@ public final class DvrBench {
                     throw new IllegalStateException("the 24 h playlist lists " + listed + " segments, not " + ROWS);
                 }
                 pl = timed(http, playlist, requests);
+                // cold: every request a window of its own (1 ms later), so nothing is cached: query + render
+                List<Double> coldMs = new ArrayList<>();
+                for (int i = 1; i <= Math.max(10, requests / 5); i++) {
+                    String url = base + "/dvr/" + KEY + "/720p/index.m3u8?from=" + DvrTimes.seconds(t0 + i)
+                            + "&to=" + DvrTimes.seconds(t0 + 86_400_000L - 60_000 + i);
+                    long t = System.nanoTime();
+                    get(http, url);
+                    coldMs.add((System.nanoTime() - t) / 1e6);
+                }
+                cold = new Stats(coldMs);
+                // the render alone, over the rows the index gave
+                List<io.tributary.dvr.RecordedSegment> rows = await(node.dvr().index().segments(KEY, "720p", t0,
+                        t0 + 86_400_000L, 200_000));
+                List<Double> renderMs = new ArrayList<>();
+                List<Double> queryMs = new ArrayList<>();
+                for (int i = 0; i < Math.max(20, requests / 2); i++) {
+                    long t = System.nanoTime();
+                    io.tributary.dvr.DvrPlaylists.media(rows, false, false);
+                    renderMs.add((System.nanoTime() - t) / 1e6);
+                    t = System.nanoTime();
+                    await(node.dvr().index().segments(KEY, "720p", t0, t0 + 86_400_000L, 200_000));
+                    queryMs.add((System.nanoTime() - t) / 1e6);
+                }
+                render = new Stats(renderMs);
+                query = new Stats(queryMs);
                 mpdBytes = get(http, mpd).length();
                 dash = timed(http, mpd, Math.max(20, requests / 4));
 
                 if (!java.util.Arrays.equals(bytes, getBytes(http, segment))) {
                     throw new IllegalStateException("the node serves a different segment");
                 }
-                ours = Wrk.run(segment, conns, 3, seconds, ProcessHandle.current().pid());
-                nginx = nginx(work, root, KEY + "/720p/seg.m4s", bytes, conns, seconds);
+                // alternated, best of two each: the machine is shared, its load moves within a minute
+                Wrk o1 = Wrk.run(segment, conns, 3, seconds, ProcessHandle.current().pid());
+                Wrk n1 = nginx(work, root, KEY + "/720p/seg.m4s", bytes, conns, seconds);
+                Wrk o2 = Wrk.run(segment, conns, 2, seconds, ProcessHandle.current().pid());
+                Wrk n2 = nginx(work, root, KEY + "/720p/seg.m4s", bytes, conns, seconds);
+                runs = List.of(o1, n1, o2, n2);
+                ours = o1.rps() >= o2.rps() ? o1 : o2;
+                nginx = n1.rps() >= n2.rps() ? n1 : n2;
             }
             r.section("Machine").line(Machine.describe());
             r.section("Parameters");
@@ -137,11 +172,23 @@ public final class DvrBench {
                     pl.p(50), pl.p(99), pl.max(), pl.p(99) <= 20 ? "PASS" : "FAIL"));
             r.line(Report.f("| 24 h catch-up MPD (3 renditions) | %.1f ms | %.1f ms | %.1f ms | (none) | |",
                     dash.p(50), dash.p(99), dash.max()));
+            r.line(Report.f("| 24 h playlist, cold (a new window each request: index query + render + transfer) | %.1f ms | %.1f ms | %.1f ms | (p99 <= 20 ms) | %s |",
+                    cold.p(50), cold.p(99), cold.max(), cold.p(99) <= 20 ? "PASS" : "FAIL"));
+            r.line(Report.f("| 24 h playlist render alone (43,200 rows in memory) | %.1f ms | %.1f ms | %.1f ms | | |",
+                    render.p(50), render.p(99), render.max()));
+            r.line(Report.f("| 24 h index query alone (43,200 rows from PostgreSQL) | %.1f ms | %.1f ms | %.1f ms | | |",
+                    query.p(50), query.p(99), query.max()));
+            r.line("");
+            r.line("The first row repeats one window: a closed past window is cached rendered (DvrRenderedCache), "
+                    + "so it measures what many viewers of one catch-up URL get; the cold row is the first viewer's wait.");
             r.line("");
             r.line("| server | requests/s | p50 | p99 | errors |");
             r.line("|---|---:|---:|---:|---:|");
             r.line(Report.f("| Tributary /dvr | %.0f | %s | %s | %d |", ours.rps(), ours.p50(), ours.p99(), ours.errors()));
             r.line(Report.f("| nginx | %.0f | %s | %s | %d |", nginx.rps(), nginx.p50(), nginx.p99(), nginx.errors()));
+            r.line("");
+            r.line("Runs in order (Tributary, nginx, Tributary, nginx), requests/s: " + runs.stream()
+                    .map(x -> Report.f("%.0f", x.rps())).toList());
             double ratio = ours.rps() / nginx.rps();
             r.line("");
             r.line(Report.f("Segment ratio Tributary/nginx: %.2f (target >= 0.90: %s)", ratio, ratio >= 0.9 ? "PASS" : "FAIL"));
