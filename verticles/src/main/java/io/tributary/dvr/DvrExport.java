@@ -80,8 +80,8 @@ final class DvrExport {
                 if (vInit.result().isEmpty()) {
                     return Future.failedFuture(StatusException.notFound("the init of " + key + "/" + v.rendition() + " is gone"));
                 }
-                Path vPath = routes.checked(vInit.result().get().toString());
-                Path aPath = aInit.result().isEmpty() ? null : routes.checked(aInit.result().get().toString());
+                Path vPath = routes.checked(vInit.result().get());
+                Path aPath = aInit.result().isEmpty() ? null : routes.checked(aInit.result().get());
                 List<Piece> out = aPath == null ? pieces.stream().filter(p -> p.track() == 1).toList() : pieces;
                 return ctx.vertx().executeBlocking(() -> {
                     byte[] vi = Files.readAllBytes(vPath);

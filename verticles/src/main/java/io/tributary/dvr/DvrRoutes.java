@@ -275,7 +275,7 @@ public final class DvrRoutes {
                     .filter(r -> r.baseMediaTime() == time).findFirst().map(r -> checked(r.file())));
         } else if (i.matches()) {
             int version = Integer.parseInt(i.group(1));
-            file = index.initFile(key, rendition, version).map(p -> p.map(x -> checked(x.toString())));
+            file = index.initFile(key, rendition, version).map(p -> p.map(this::checked));
         } else {
             throw StatusException.notFound("no such recorded object '" + name + "'");
         }
@@ -299,9 +299,14 @@ public final class DvrRoutes {
         return Long.parseLong(v);
     }
 
-    /** A file the index names, resolved under data-dir/dvr; anything that leaves it is refused. */
+    /** A file the index names (relative to data-dir/dvr), resolved there; anything that leaves it is refused. */
     Path checked(String file) {
-        Path p = root.resolve(file).toAbsolutePath().normalize();
+        return checked(root.resolve(file));
+    }
+
+    /** A path the index gives (an init's: relative to the working directory when data-dir is), checked to lie under data-dir/dvr. */
+    Path checked(Path file) {
+        Path p = file.toAbsolutePath().normalize();
         if (!p.startsWith(root)) {
             LOG.warning("index row names a file outside " + root + ": " + file);
             throw StatusException.notFound("recorded object is not available");
@@ -376,7 +381,7 @@ public final class DvrRoutes {
                     if (init.isEmpty()) {
                         return Future.failedFuture(StatusException.notFound("init of the recording is gone"));
                     }
-                    Path initPath = checked(init.get().toString());
+                    Path initPath = checked(init.get());
                     Path segPath = checked(seg.file());
                     return thumbnails.jpeg(ctx.vertx(), key + "/" + video.rendition() + "/" + seg.pdtMillis() + "/" + width,
                             initPath, segPath, width);
