@@ -23,7 +23,8 @@ case "$NAME" in
   ring)               MAIN=io.tributary.bench.ring.RingBench ;;
   edge)               MAIN=io.tributary.bench.edge.EdgeBench ;;
   dvr)                MAIN=io.tributary.bench.dvr.DvrBench ;;
-  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency|transcode-cycles|qoe|ring|edge|dvr [args...]" >&2; exit 2 ;;
+  dvr-playback)       MAIN=io.tributary.bench.dvr.DvrPlaybackBench ;;
+  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency|transcode-cycles|qoe|ring|edge|dvr|dvr-playback [args...]" >&2; exit 2 ;;
 esac
 
 if [ "${BENCH_NO_BUILD:-0}" != 1 ] || [ ! -f bench/target/classpath.txt ]; then

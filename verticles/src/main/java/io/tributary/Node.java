@@ -4,6 +4,7 @@ import com.hazelcast.core.HazelcastInstance;
 import io.tributary.cluster.Role;
 import io.tributary.config.TributaryConfig;
 import io.tributary.control.ControlPlane;
+import io.tributary.db.Postgres;
 import io.tributary.delivery.DeliveryModule;
 import io.tributary.dvr.DvrLiveWindow;
 import io.tributary.dvr.DvrModule;
@@ -84,16 +85,28 @@ public final class Node {
     public static Future<Node> start(TributaryConfig config) {
         NodeMetrics metrics = new NodeMetrics();
         long started = System.nanoTime();
+        // an embedded PostgreSQL takes seconds to start: it does while the node joins the cluster
+        Postgres.Launch pg = config.dvr().enabled() ? Postgres.launch(config.pg(), config.dataDir()) : null;
         // the cluster member first: sessions, the registries and (clustered) the event bus live on it
-        return ClusterJoin.join(config.cluster(), metrics.registry()).compose(joined -> {
+        return ClusterJoin.join(config.cluster(), metrics.registry()).onFailure(e -> {
+            if (pg != null) {
+                pg.abandon();
+            }
+        }).compose(joined -> {
             LOG.info(String.format("cluster member %s up in %d ms, %s Vert.x in %d ms",
                     joined.hazelcast().getCluster().getLocalMember().getAddress(), joined.memberMillis(),
                     joined.clustered() ? "clustered" : "local", joined.vertxMillis()));
             TearDown teardown = new TearDown();
             teardown.add(() -> ClusterJoin.leave(joined.vertx(), joined.hazelcast()));
+            if (pg != null) {
+                teardown.add(() -> {
+                    pg.abandon(); // a no-op once the DVR took it over
+                    return Future.succeededFuture();
+                });
+            }
             // the answer is not bound to a context of this Vert.x: a failed start closes it
             Promise<Node> answer = Promise.promise();
-            start(config, metrics, joined, teardown).onComplete(ar -> {
+            start(config, metrics, joined, teardown, pg).onComplete(ar -> {
                 if (ar.succeeded()) {
                     answer.complete(ar.result());
                 } else {
@@ -106,7 +119,8 @@ public final class Node {
                 (System.nanoTime() - started) / 1_000_000, config.topology().roles())));
     }
 
-    private static Future<Node> start(TributaryConfig config, NodeMetrics metrics, ClusterJoin.Joined joined, TearDown teardown) {
+    private static Future<Node> start(TributaryConfig config, NodeMetrics metrics, ClusterJoin.Joined joined, TearDown teardown,
+                                      Postgres.Launch pg) {
         Vertx vertx = joined.vertx();
         HazelcastInstance hz = joined.hazelcast();
         TributaryConfig.Topology topo = config.topology();
@@ -159,7 +173,7 @@ public final class Node {
                     .compose(x -> sessions.start())
                     .compose(x -> hotness.start())
                     .compose(x -> !config.dvr().enabled() ? Future.<DvrModule>succeededFuture()
-                            : DvrModule.start(vertx, config.dvr(), config.pg(), config.dataDir(), metrics.registry())
+                            : DvrModule.start(vertx, config.dvr(), config.pg(), config.dataDir(), metrics.registry(), pg)
                                     .onSuccess(d -> {
                                         teardown.add(d::close);
                                         api.with(d::mount);

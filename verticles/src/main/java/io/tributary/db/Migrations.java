@@ -32,7 +32,8 @@ public final class Migrations {
 
     /** Applies the missing migrations; gives the schema version now. */
     public static Future<Integer> apply(Pool pool) {
-        return pool.withTransaction(conn -> conn.query("SELECT pg_advisory_xact_lock(" + LOCK + ")").execute()
+        return pool.withTransaction(conn -> conn.query("SET LOCAL client_min_messages = warning").execute() // no "exists, skipping"
+                .compose(x -> conn.query("SELECT pg_advisory_xact_lock(" + LOCK + ")").execute())
                 .compose(x -> conn.query("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, "
                         + "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())").execute())
                 .compose(x -> conn.query("SELECT coalesce(max(version), 0) FROM schema_version").execute())

@@ -13,6 +13,8 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 /**
@@ -37,17 +39,96 @@ public final class Postgres {
         this.description = description;
     }
 
+    /**
+     * An embedded server starting on a thread of its own, before the node has Vert.x: initdb and the
+     * start take seconds, as long as joining the cluster, so the two overlap. {@link #start} takes it
+     * over; until then {@link #abandon()} stops it (a node start that failed first).
+     */
+    public static final class Launch {
+
+        private final Path dir;
+        private final CompletableFuture<EmbeddedPostgres> server = new CompletableFuture<>();
+        private final AtomicBoolean taken = new AtomicBoolean();
+
+        private Launch(Path dataDir) {
+            dir = dataDir.resolve("pg").toAbsolutePath();
+            Thread t = new Thread(() -> {
+                try {
+                    Files.createDirectories(dir);
+                    stopOrphan(dir);
+                    server.complete(EmbeddedPostgres.builder().setDataDirectory(dir.toFile()).setCleanDataDirectory(false).start());
+                } catch (Throwable e) {
+                    server.completeExceptionally(e);
+                }
+            }, "embedded-postgres-start");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        /**
+         * A node killed outright (SIGKILL, OOM) leaves its embedded server running on the data, and a
+         * new one could not start there: the server named in {@code postmaster.pid} is stopped first,
+         * if it is a postgres process (it serves nobody: the node it served is gone, and only a node
+         * of this data-dir starts one here: the start takes a file lock in it).
+         */
+        static void stopOrphan(Path dir) {
+            Path pidFile = dir.resolve("postmaster.pid");
+            long pid;
+            try {
+                if (!Files.isRegularFile(pidFile)) {
+                    return;
+                }
+                pid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+            } catch (IOException | RuntimeException e) {
+                return; // unreadable: the server's own start decides
+            }
+            ProcessHandle.of(pid).filter(p -> p.info().command().map(c -> c.endsWith("postgres")).orElse(false))
+                    .ifPresent(p -> {
+                        LOG.warning("an embedded PostgreSQL (pid " + pid + ") outlived its node on " + dir + ": stopping it");
+                        p.destroy(); // SIGTERM: a smart shutdown, and it has no clients left
+                        try {
+                            p.onExit().get(20, java.util.concurrent.TimeUnit.SECONDS);
+                        } catch (Exception e) {
+                            p.destroyForcibly();
+                        }
+                    });
+        }
+
+        /** Stops the server unless {@link #start} took it. */
+        public void abandon() {
+            if (taken.compareAndSet(false, true)) {
+                server.thenAccept(pg -> {
+                    try {
+                        pg.close();
+                    } catch (IOException e) {
+                        LOG.warning("embedded PostgreSQL did not stop cleanly: " + e.getMessage());
+                    }
+                });
+            }
+        }
+    }
+
+    /** Starts the embedded server of {@code settings} now, when it has one (null for an external server). */
+    public static Launch launch(PgSettings settings, Path dataDir) {
+        return settings.embedded() ? new Launch(dataDir) : null;
+    }
+
     /** Starts (embedded) or reaches (external) the server, creates the database when missing, migrates the schema. */
     public static Future<Postgres> start(Vertx vertx, PgSettings settings, Path dataDir) {
+        return start(vertx, settings, dataDir, launch(settings, dataDir));
+    }
+
+    /** As {@link #start(Vertx, PgSettings, Path)}, taking over an embedded server {@link #launch}ed before. */
+    public static Future<Postgres> start(Vertx vertx, PgSettings settings, Path dataDir, Launch launch) {
         long began = System.nanoTime();
         Future<Postgres> started;
         if (settings.embedded()) {
-            Path dir = dataDir.resolve("pg").toAbsolutePath();
-            // initdb and pg_ctl are processes the caller waits for: a worker thread, not the event loop
-            started = vertx.executeBlocking(() -> {
-                Files.createDirectories(dir);
-                return EmbeddedPostgres.builder().setDataDirectory(dir.toFile()).setCleanDataDirectory(false).start();
-            }, false).map(pg -> {
+            Launch l = launch != null ? launch : new Launch(dataDir);
+            if (!l.taken.compareAndSet(false, true)) {
+                return Future.failedFuture(new IllegalStateException("the embedded PostgreSQL was abandoned"));
+            }
+            Path dir = l.dir;
+            started = Future.fromCompletionStage(l.server, vertx.getOrCreateContext()).map(pg -> {
                 PgConnectOptions options = new PgConnectOptions().setHost("127.0.0.1").setPort(pg.getPort())
                         .setDatabase("postgres").setUser("postgres");
                 return new Postgres(vertx, pool(vertx, options, settings.poolSize()), pg,

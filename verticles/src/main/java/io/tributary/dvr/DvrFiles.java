@@ -65,10 +65,9 @@ final class DvrFiles {
         if (target == null) {
             throw new IOException("name outside the recordings: " + relative);
         }
-        Files.createDirectories(target.getParent());
         Path temp = target.resolveSibling(target.getFileName() + "." + UUID.randomUUID() + TEMP_SUFFIX);
         long n = 0;
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel ch = create(temp)) {
             for (ByteBuffer chunk : chunks) {
                 ByteBuffer b = chunk.duplicate();
                 while (b.hasRemaining()) {
@@ -85,6 +84,20 @@ final class DvrFiles {
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
         }
         return n;
+    }
+
+    /** Creates the file and its directories; once more if a deletion took an emptied hour directory meanwhile. */
+    private static FileChannel create(Path file) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            Files.createDirectories(file.getParent());
+            try {
+                return FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            } catch (NoSuchFileException e) {
+                if (attempt == 2) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Deletes a recorded file (and its hour directory once empty); gives the bytes freed. */

@@ -20,6 +20,7 @@ final class DvrMetrics {
     final Counter expired;
     final Counter skippedBacklog;
     final Counter skippedStopped;
+    final Counter skippedLagged;
     final Timer indexWrite;
     /** Renditions being recorded now. */
     final AtomicInteger active = new AtomicInteger();
@@ -44,6 +45,8 @@ final class DvrMetrics {
         skippedBacklog = Counter.builder("tributary_dvr_skipped_segments").tag("reason", "backlog")
                 .description("completed segments not recorded").register(registry);
         skippedStopped = Counter.builder("tributary_dvr_skipped_segments").tag("reason", "disk")
+                .description("completed segments not recorded").register(registry);
+        skippedLagged = Counter.builder("tributary_dvr_skipped_segments").tag("reason", "lagged")
                 .description("completed segments not recorded").register(registry);
         indexWrite = Timer.builder("tributary_dvr_index_write").description("one batched INSERT of segment rows")
                 .publishPercentiles(0.5, 0.99).register(registry);

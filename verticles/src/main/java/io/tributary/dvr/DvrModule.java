@@ -54,8 +54,14 @@ public final class DvrModule {
     /** Starts PostgreSQL, reconciles this node's recordings with the index and starts the retention job. */
     public static Future<DvrModule> start(Vertx vertx, DvrSettings settings, PgSettings pg, Path dataDir,
                                           MeterRegistry registry) {
+        return start(vertx, settings, pg, dataDir, registry, null);
+    }
+
+    /** As {@link #start(Vertx, DvrSettings, PgSettings, Path, MeterRegistry)} on an embedded server launched before. */
+    public static Future<DvrModule> start(Vertx vertx, DvrSettings settings, PgSettings pg, Path dataDir,
+                                          MeterRegistry registry, Postgres.Launch launch) {
         DvrFiles files = new DvrFiles(dataDir.resolve("dvr"));
-        return Postgres.start(vertx, pg, dataDir).compose(postgres -> vertx.executeBlocking(() -> nodeId(files.root()), false)
+        return Postgres.start(vertx, pg, dataDir, launch).compose(postgres -> vertx.executeBlocking(() -> nodeId(files.root()), false)
                 .compose(node -> {
                     WorkerExecutor workers = vertx.createSharedWorkerExecutor("tributary-dvr-" + node, WORKERS);
                     PgDvrIndex index = new PgDvrIndex(postgres.pool(), files.root(), node);

@@ -41,6 +41,8 @@ final class DvrRecorder {
 
     /** Segments accepted and not yet written, over all renditions. */
     static final int MAX_QUEUED = 1024;
+    /** Their bytes (held in memory until written): 2 s of 500 renditions at 2.5 Mbit/s is ~300 MB. */
+    static final long MAX_QUEUED_BYTES = 256L << 20;
     /** Rows waiting for their INSERT; beyond, a failing database loses rows (their files are reconciled away). */
     static final int MAX_ROWS = 20_000;
     /** Rows per INSERT. */
@@ -63,6 +65,7 @@ final class DvrRecorder {
     private TimelineEvents.Subscription subscription;
     private long flushTimer = -1;
     private int queued;
+    private long queuedBytes;
     private int inserting;
     private long stoppedUntil;
     private boolean closed;
@@ -121,7 +124,9 @@ final class DvrRecorder {
             if (rs != null) {
                 rs.values().forEach(r -> r.discontinuity = true);
             }
-        } else if (e instanceof TimelineEvent.Lagged) {
+        } else if (e instanceof TimelineEvent.Lagged l) {
+            // the recorder fell behind its queue: events (segments among them) it will never see
+            metrics.skippedLagged.increment(l.dropped());
             recording.values().forEach(rs -> rs.values().forEach(r -> r.discontinuity = true));
         }
     }
@@ -147,16 +152,19 @@ final class DvrRecorder {
             r.discontinuity = true;
             return;
         }
-        if (queued >= MAX_QUEUED) {
+        long bytes = e.segment().size();
+        if (queued >= MAX_QUEUED || queuedBytes + bytes > MAX_QUEUED_BYTES || rows.size() >= MAX_ROWS) {
             metrics.skippedBacklog.increment();
             r.discontinuity = true;
             return;
         }
         queued++;
+        queuedBytes += bytes;
         boolean discontinuity = r.discontinuity || e.segment().discontinuity();
         r.discontinuity = false;
         r.tail = r.tail.transform(x -> record(r, e, discontinuity)).transform(ar -> {
             queued--;
+            queuedBytes -= bytes;
             if (ar.failed()) {
                 r.discontinuity = true;
                 if (diskFailure(ar.cause())) {
@@ -172,6 +180,7 @@ final class DvrRecorder {
     private Future<Void> record(Rendition r, TimelineEvent.SegmentCompleted e, boolean discontinuity) {
         if (System.currentTimeMillis() < stoppedUntil) {
             metrics.skippedStopped.increment();
+            r.discontinuity = true;
             return Future.succeededFuture();
         }
         String file = DvrFiles.segmentFile(e.stream(), e.rendition(), e.programDateTime());
@@ -241,6 +250,9 @@ final class DvrRecorder {
         if (r.announcedBitsPerSecond >= 0 && r.peakBitsPerSecond <= r.announcedBitsPerSecond * 11 / 10) {
             return;
         }
+        if (r.announcedBitsPerSecond == -2 && streams.get(e.stream()) == null) {
+            return;
+        }
         LiveStream s = streams.get(e.stream());
         String codecs = "";
         int width = 0;
@@ -257,10 +269,11 @@ final class DvrRecorder {
                 height = avc.height();
             }
         }
-        if (codecs.isEmpty()) {
+        if (codecs.isEmpty() && r.announcedBitsPerSecond == -2) {
             return; // the stream is gone already: the next segment (or the next stream) tells
         }
-        r.announcedBitsPerSecond = r.peakBitsPerSecond;
+        // without codecs (the stream went meanwhile) the row still says the rendition exists; asked again next time
+        r.announcedBitsPerSecond = codecs.isEmpty() ? -2 : r.peakBitsPerSecond;
         index.rendition(e.stream(), e.rendition(), codecs, width, height, r.peakBitsPerSecond, audio)
                 .onFailure(x -> metrics.indexErrors.increment());
     }

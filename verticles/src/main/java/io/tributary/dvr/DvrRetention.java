@@ -1,8 +1,10 @@
 package io.tributary.dvr;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.internal.VertxInternal;
 
 import java.util.List;
 import java.util.logging.Logger;
@@ -24,6 +26,8 @@ final class DvrRetention {
     private final DvrFiles files;
     private final DvrMetrics metrics;
     private final WorkerExecutor workers;
+    /** The passes' own context: {@link #run} is called from the recorder's and the timer's. */
+    private final Context context;
     private long timer = -1;
     private boolean running;
     private boolean again;
@@ -37,20 +41,21 @@ final class DvrRetention {
         this.files = files;
         this.metrics = metrics;
         this.workers = workers;
+        this.context = ((VertxInternal) vertx).createEventLoopContext();
     }
 
     void start() {
-        timer = vertx.setPeriodic(settings.retentionInterval().toMillis(), id -> run());
+        context.runOnContext(v -> timer = vertx.setPeriodic(settings.retentionInterval().toMillis(), id -> run()));
     }
 
     void close() {
         closed = true;
-        vertx.cancelTimer(timer);
+        context.runOnContext(v -> vertx.cancelTimer(timer));
     }
 
     /** A pass now, or right after the one running. */
     void run() {
-        vertx.runOnContext(v -> {
+        context.runOnContext(v -> {
             if (closed) {
                 return;
             }
@@ -74,21 +79,21 @@ final class DvrRetention {
 
     /** One pass: retention, the disk limit, unused inits. */
     Future<Void> pass() {
-        return index.streams().compose(streams -> {
+        return index.knownRenditions().compose(renditions -> {
             Future<Void> chain = Future.succeededFuture();
             long now = System.currentTimeMillis();
-            for (String stream : streams) {
-                long cutoff = now - settings.keepOf(stream).toMillis();
-                chain = chain.compose(x -> expire(stream, cutoff));
+            for (String[] r : renditions) {
+                long cutoff = now - settings.keepOf(r[0]).toMillis();
+                chain = chain.compose(x -> expire(r[0], r[1], cutoff));
             }
             return chain;
         }).compose(x -> evict()).compose(x -> index.deleteUnusedInits()).compose(this::deleteFiles).mapEmpty();
     }
 
-    private Future<Void> expire(String stream, long cutoff) {
-        return index.deleteBefore(stream, cutoff, BATCH).compose(removed -> {
+    private Future<Void> expire(String stream, String rendition, long cutoff) {
+        return index.deleteBefore(stream, rendition, cutoff, BATCH).compose(removed -> {
             metrics.expired.increment(removed.size());
-            return deleteFiles(removed).compose(x -> removed.size() == BATCH && !closed ? expire(stream, cutoff)
+            return deleteFiles(removed).compose(x -> removed.size() == BATCH && !closed ? expire(stream, rendition, cutoff)
                     : Future.succeededFuture());
         });
     }

@@ -183,7 +183,10 @@ public final class PgDvrIndex implements DvrIndex {
                            boolean audio) {
         return pool.preparedQuery("INSERT INTO dvr_rendition (stream, rendition, codecs, width, height, bandwidth, audio) "
                         + "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (stream, rendition) DO UPDATE SET "
-                        + "codecs = excluded.codecs, width = excluded.width, height = excluded.height, "
+                        // a row written without codecs (the stream was gone) keeps what an earlier one said
+                        + "codecs = CASE WHEN excluded.codecs = '' THEN dvr_rendition.codecs ELSE excluded.codecs END, "
+                        + "width = CASE WHEN excluded.codecs = '' THEN dvr_rendition.width ELSE excluded.width END, "
+                        + "height = CASE WHEN excluded.codecs = '' THEN dvr_rendition.height ELSE excluded.height END, "
                         + "bandwidth = greatest(dvr_rendition.bandwidth, excluded.bandwidth), audio = excluded.audio, "
                         + "updated_at = now()")
                 .execute(Tuple.of(stream, rendition, codecs, width, height, bandwidth).addValue(audio)).mapEmpty();
@@ -215,22 +218,21 @@ public final class PgDvrIndex implements DvrIndex {
         return out;
     }
 
-    /** The streams this node holds recordings of. */
-    Future<List<String>> streams() {
-        return pool.preparedQuery("SELECT DISTINCT stream FROM dvr_segment WHERE node = $1").execute(Tuple.of(node))
-                .map(rows -> {
-                    List<String> out = new ArrayList<>();
-                    rows.forEach(r -> out.add(r.getString(0)));
-                    return out;
-                });
+    /** The (stream, rendition) pairs the index knows (one small row each, whatever the node). */
+    Future<List<String[]>> knownRenditions() {
+        return pool.query("SELECT stream, rendition FROM dvr_rendition").execute().map(rows -> {
+            List<String[]> out = new ArrayList<>();
+            rows.forEach(r -> out.add(new String[]{r.getString(0), r.getString(1)}));
+            return out;
+        });
     }
 
-    /** This node's segments of {@code stream} that began before {@code cutoffMs} (up to {@code limit}). */
-    Future<List<Removed>> deleteBefore(String stream, long cutoffMs, int limit) {
+    /** This node's segments of one rendition that began before {@code cutoffMs} (up to {@code limit}, on the primary key). */
+    Future<List<Removed>> deleteBefore(String stream, String rendition, long cutoffMs, int limit) {
         return pool.preparedQuery("DELETE FROM dvr_segment WHERE (stream, rendition, pdt_ms) IN (SELECT stream, rendition, "
-                        + "pdt_ms FROM dvr_segment WHERE stream = $1 AND node = $2 AND pdt_ms < $3 LIMIT $4) "
-                        + "RETURNING file, size, node")
-                .execute(Tuple.of(stream, node, cutoffMs, limit)).map(PgDvrIndex::removed);
+                        + "pdt_ms FROM dvr_segment WHERE stream = $1 AND rendition = $2 AND pdt_ms < $3 AND node = $4 "
+                        + "ORDER BY pdt_ms LIMIT $5) RETURNING file, size, node")
+                .execute(Tuple.of(stream, rendition, cutoffMs, node, limit)).map(PgDvrIndex::removed);
     }
 
     /** This node's oldest segments, any stream. */

@@ -49,7 +49,8 @@ public final class TestNode {
             env.putAll(overrides);
             TributaryConfig config = TributaryConfig.load(null, env).withPorts(ports[2], ports[3]);
             try {
-                return Node.start(config).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                // 60 s: a node with the DVR starts an embedded PostgreSQL (initdb), slow on a loaded machine
+                return Node.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
             } catch (Exception e) {
                 // a port found free can still be taken by someone else before the node binds it: try new ones
                 if (attempt < 3 && rootCause(e) instanceof java.net.BindException) {

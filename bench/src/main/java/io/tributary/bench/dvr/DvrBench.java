@@ -1,18 +1,13 @@
 package io.tributary.bench.dvr;
 
-import io.tributary.Node;
+import io.tributary.bench.ingest.BenchSupport;
+import io.tributary.bench.ingest.FlvRecording;
+import io.tributary.bench.ingest.IngestLoad;
 import io.tributary.bench.support.BenchLock;
-import io.tributary.bench.support.Machine;
-import io.tributary.bench.support.Report;
-import io.tributary.bench.support.ServerProcess;
-import io.tributary.bench.support.Stats;
-import io.tributary.bench.support.Wrk;
-import io.tributary.config.TributaryConfig;
-import io.tributary.dvr.DvrTimes;
-import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Tuple;
 
-import java.net.ServerSocket;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,295 +16,322 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
- * DVR playback: (1) a catch-up playlist over 24 h of 2 s segments (43,200 index rows per
- * rendition seeded in the node's PostgreSQL) requested over HTTP, p50/p99 of the whole answer
- * (index query + render + transfer), target p99 <= 20 ms; (2) one recorded segment served by the
- * node's /dvr route against nginx serving the same file from the same directory, wrk in the same
- * run, target ratio >= 0.9.
+ * Concurrent recordings per node: N passthrough 2.5 Mbit/s RTMP publishers (the ingest benchmark's
+ * {@link IngestLoad} replaying its 720p FLV, pinned to core 1) into a node (its own JVM on core 0, the
+ * embedded PostgreSQL it starts inherits core 0) that records every rendition (video and audio: 2N
+ * renditions). Each N runs twice, DVR off then on, so the LL-HLS edge lag (the live latency figure)
+ * with recording is set against the same run without it.
  *
- * <p>Args: [seconds per wrk run, default 10] [playlist requests, default 200]. PostgreSQL: the
- * external server at 127.0.0.1:5432 when it listens (a database of its own, dropped after),
- * else the embedded one under the bench's data-dir.
+ * <p>Per step: bytes written under data-dir/dvr per byte ingested (target <= 1.05), the batched index
+ * INSERT's p99 (the node's own timer), segments skipped or failed, server and core 0 CPU, edge lag.
+ * A DVR step is <b>sustained</b> when the ingest criteria hold (>= 98 % of frames in, every publisher
+ * up, edge lag <= 2 s) and nothing was skipped, failed or lost.
+ *
+ * <p>Usage: {@code DvrBench [--steps 50,100,...] [--warmup-s 10] [--measure-s 30] [--pg-url URL]};
+ * writes bench/results/dvr.md. Run with {@code bench/run.sh dvr}.
  */
 public final class DvrBench {
 
-    private static final String KEY = "bench24h";
-    private static final int ROWS = 43_200;
-    private static final List<String> RENDITIONS = List.of("720p", "360p", "audio");
+    static final int TARGET_RENDITIONS = 500;
+    static final double MAX_BYTES_RATIO = 1.05;
+    static final double MAX_EDGE_LAG_S = 2.0;
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private DvrBench() {
+    }
 
     public static void main(String[] args) throws Exception {
-        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
-        int requests = args.length > 1 ? Integer.parseInt(args[1]) : 200;
-        int conns = 64;
-        Path work = ServerProcess.root().resolve("bench/target/dvr-bench");
-        deleteTree(work);
-        Files.createDirectories(work);
-        Map<String, String> env = new HashMap<>();
-        env.put("TRIBUTARY_HTTP_HOST", "127.0.0.1");
-        env.put("TRIBUTARY_RTMP_HOST", "127.0.0.1");
-        env.put("TRIBUTARY_DVR_ENABLED", "true");
-        env.put("TRIBUTARY_DATA_DIR", work.resolve("data").toString());
-        env.put("TRIBUTARY_EDGE_PORT", Integer.toString(freePort()));
-        env.put("TRIBUTARY_ROUTER_PORT", Integer.toString(freePort()));
-        String db = null;
-        if (listening(5432)) {
-            db = "tributary_dvrbench_" + Long.toHexString(System.nanoTime());
-            env.put("TRIBUTARY_PG_URL", "postgresql://postgres@127.0.0.1:5432/" + db);
+        Map<String, String> opt = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
-        TributaryConfig config = TributaryConfig.load(null, env).withPorts(freePort(), freePort());
-        Node node = Node.start(config).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
-        Report r = new Report("DVR playback: 24 h catch-up playlist render, recorded segment from disk vs nginx");
-        try {
-            Pool pool = node.dvr().postgres().pool();
-            // one real file every row names (its bytes are what is served; the index is what is measured)
-            Path root = work.resolve("data/dvr");
-            Path segFile = root.resolve(KEY + "/720p/seg.m4s");
-            Files.createDirectories(segFile.getParent());
-            byte[] bytes = new byte[1_083_505];
-            new Random(7).nextBytes(bytes);
-            Files.write(segFile, bytes);
-            long t0 = (System.currentTimeMillis() - 86_400_000L - 60_000) / 1000 * 1000;
-            for (String rendition : RENDITIONS) {
-                boolean audio = rendition.equals("audio");
-                await(pool.preparedQuery("INSERT INTO dvr_rendition (stream, rendition, codecs, width, height, bandwidth, audio) "
-                        + "VALUES ($1, $2, $3, $4, $5, $6, $7)").execute(Tuple.of(KEY, rendition,
-                        audio ? "mp4a.40.2" : "avc1.64001f", audio ? 0 : rendition.equals("720p") ? 1280 : 640,
-                        audio ? 0 : rendition.equals("720p") ? 720 : 360, audio ? 128_000L : 2_500_000L, audio)));
-                await(pool.preparedQuery("INSERT INTO dvr_segment (stream, rendition, pdt_ms, end_ms, msn, duration, size, "
-                        + "file, init_version, discontinuity, base_media_time, timescale, node) "
-                        + "SELECT $1, $2, $3::bigint + i * 2000, $3::bigint + i * 2000 + 2000, i, 2.0, $4::bigint, $5, 0, i = 0, "
-                        + "i * $6::bigint, $7::int, 'bench' FROM generate_series(0::bigint, $8::bigint - 1) AS i").execute(Tuple.of(KEY, rendition, t0, (long) bytes.length,
-                        KEY + "/720p/seg.m4s", audio ? 96_000L : 180_000L, audio ? 48_000 : 90_000, (long) ROWS)));
-            }
-            await(pool.query("ANALYZE dvr_segment").execute());
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            String base = "http://127.0.0.1:" + node.httpPort();
-            String window = "from=" + DvrTimes.seconds(t0) + "&to=" + DvrTimes.seconds(t0 + 86_400_000L);
-            String playlist = base + "/dvr/" + KEY + "/720p/index.m3u8?" + window;
-            String mpd = base + "/dvr/" + KEY + "/manifest.mpd?" + window;
-            String segment = base + "/dvr/" + KEY + "/720p/seg-" + (t0 + 2000L * 100) + ".m4s";
-
-            Stats pl;
-            Stats dash;
-            int plBytes;
-            int mpdBytes;
-            Wrk ours;
-            Wrk nginx;
-            Stats cold;
-            Stats render;
-            Stats query;
-            List<Wrk> runs;
-            try (BenchLock lock = BenchLock.acquire("dvr")) {
-                String body = get(http, playlist);
-                plBytes = body.length();
-                long listed = body.lines().filter(l -> l.startsWith("seg-")).count();
-                if (listed != ROWS) {
-                    throw new IllegalStateException("the 24 h playlist lists " + listed + " segments, not " + ROWS);
-                }
-                pl = timed(http, playlist, requests);
-                // cold: every request a window of its own (1 ms later), so nothing is cached: query + render
-                List<Double> coldMs = new ArrayList<>();
-                for (int i = 1; i <= Math.max(10, requests / 5); i++) {
-                    String url = base + "/dvr/" + KEY + "/720p/index.m3u8?from=" + DvrTimes.seconds(t0 + i)
-                            + "&to=" + DvrTimes.seconds(t0 + 86_400_000L - 60_000 + i);
-                    long t = System.nanoTime();
-                    get(http, url);
-                    coldMs.add((System.nanoTime() - t) / 1e6);
-                }
-                cold = new Stats(coldMs);
-                // the render alone, over the rows the index gave
-                List<io.tributary.dvr.RecordedSegment> rows = await(node.dvr().index().segments(KEY, "720p", t0,
-                        t0 + 86_400_000L, 200_000));
-                List<Double> renderMs = new ArrayList<>();
-                List<Double> queryMs = new ArrayList<>();
-                for (int i = 0; i < Math.max(20, requests / 2); i++) {
-                    long t = System.nanoTime();
-                    io.tributary.dvr.DvrPlaylists.media(rows, false, false);
-                    renderMs.add((System.nanoTime() - t) / 1e6);
-                    t = System.nanoTime();
-                    await(node.dvr().index().segments(KEY, "720p", t0, t0 + 86_400_000L, 200_000));
-                    queryMs.add((System.nanoTime() - t) / 1e6);
-                }
-                render = new Stats(renderMs);
-                query = new Stats(queryMs);
-                mpdBytes = get(http, mpd).length();
-                dash = timed(http, mpd, Math.max(20, requests / 4));
-
-                if (!java.util.Arrays.equals(bytes, getBytes(http, segment))) {
-                    throw new IllegalStateException("the node serves a different segment");
-                }
-                // alternated, best of two each: the machine is shared, its load moves within a minute
-                Wrk o1 = Wrk.run(segment, conns, 3, seconds, ProcessHandle.current().pid());
-                Wrk n1 = nginx(work, root, KEY + "/720p/seg.m4s", bytes, conns, seconds);
-                Wrk o2 = Wrk.run(segment, conns, 2, seconds, ProcessHandle.current().pid());
-                Wrk n2 = nginx(work, root, KEY + "/720p/seg.m4s", bytes, conns, seconds);
-                runs = List.of(o1, n1, o2, n2);
-                ours = o1.rps() >= o2.rps() ? o1 : o2;
-                nginx = n1.rps() >= n2.rps() ? n1 : n2;
-            }
-            r.section("Machine").line(Machine.describe());
-            r.section("Parameters");
-            r.line("- index: " + ROWS + " rows per rendition (" + RENDITIONS + "), 2 s segments over 24 h, in "
-                    + (db != null ? "the external PostgreSQL at 127.0.0.1:5432" : "the embedded PostgreSQL") + ", ANALYZEd");
-            r.line("- node: in this JVM, default config (`http.instances` = one delivery verticle per core), DVR on");
-            r.line("- playlist: `GET /dvr/" + KEY + "/720p/index.m3u8?from=&to=` over the whole 24 h ("
-                    + plBytes + " bytes, " + ROWS + " segments), " + requests + " sequential requests after one warm-up; "
-                    + "time = request sent to body read (index query, render, transfer)");
-            r.line("- MPD: the same window as DASH, 3 renditions (" + mpdBytes + " bytes)");
-            r.line("- segment: " + bytes.length + " bytes, `wrk -t1 -c" + conns + " -d" + seconds + "s` after a 3 s warm-up; nginx "
-                    + "serves the same file from the same directory (`bench/nginx/nginx.conf`, worker_processes = cores, sendfile on)");
-            r.section("Results");
-            r.line("| what | p50 | p99 | max | target | result |");
-            r.line("|---|---:|---:|---:|---:|---|");
-            r.line(Report.f("| 24 h catch-up media playlist | %.1f ms | %.1f ms | %.1f ms | p99 <= 20 ms | %s |",
-                    pl.p(50), pl.p(99), pl.max(), pl.p(99) <= 20 ? "PASS" : "FAIL"));
-            r.line(Report.f("| 24 h catch-up MPD (3 renditions) | %.1f ms | %.1f ms | %.1f ms | (none) | |",
-                    dash.p(50), dash.p(99), dash.max()));
-            r.line(Report.f("| 24 h playlist, cold (a new window each request: index query + render + transfer) | %.1f ms | %.1f ms | %.1f ms | (p99 <= 20 ms) | %s |",
-                    cold.p(50), cold.p(99), cold.max(), cold.p(99) <= 20 ? "PASS" : "FAIL"));
-            r.line(Report.f("| 24 h playlist render alone (43,200 rows in memory) | %.1f ms | %.1f ms | %.1f ms | | |",
-                    render.p(50), render.p(99), render.max()));
-            r.line(Report.f("| 24 h index query alone (43,200 rows from PostgreSQL) | %.1f ms | %.1f ms | %.1f ms | | |",
-                    query.p(50), query.p(99), query.max()));
-            r.line("");
-            r.line("The first row repeats one window: a closed past window is cached rendered (DvrRenderedCache), "
-                    + "so it measures what many viewers of one catch-up URL get; the cold row is the first viewer's wait.");
-            r.line("");
-            r.line("| server | requests/s | p50 | p99 | errors |");
-            r.line("|---|---:|---:|---:|---:|");
-            r.line(Report.f("| Tributary /dvr | %.0f | %s | %s | %d |", ours.rps(), ours.p50(), ours.p99(), ours.errors()));
-            r.line(Report.f("| nginx | %.0f | %s | %s | %d |", nginx.rps(), nginx.p50(), nginx.p99(), nginx.errors()));
-            r.line("");
-            r.line("Runs in order (Tributary, nginx, Tributary, nginx), requests/s: " + runs.stream()
-                    .map(x -> Report.f("%.0f", x.rps())).toList());
-            double ratio = ours.rps() / nginx.rps();
-            r.line("");
-            r.line(Report.f("Segment ratio Tributary/nginx: %.2f (target >= 0.90: %s)", ratio, ratio >= 0.9 ? "PASS" : "FAIL"));
-        } finally {
-            node.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-            if (db != null) {
-                dropDatabase(db);
-            }
+        List<Integer> steps = new ArrayList<>();
+        for (String s : opt.getOrDefault("steps", "50,100,150,200,250").split(",")) {
+            steps.add(Integer.parseInt(s.trim()));
         }
-        Path out = ServerProcess.root().resolve("bench/results/dvr.md");
-        r.write(out);
-        System.out.println("wrote " + out);
-        System.exit(0);
+        int warmup = Integer.parseInt(opt.getOrDefault("warmup-s", "10"));
+        int measure = Integer.parseInt(opt.getOrDefault("measure-s", "30"));
+        String pgUrl = opt.getOrDefault("pg-url", "");
+        Path root = BenchSupport.root();
+        Path work = root.resolve("bench/work");
+        Path flv = FlvRecording.ensure(work);
+        String started = BenchSupport.now();
+        System.out.println("dvr benchmark, steps " + steps + ", warm-up " + warmup + " s, window " + measure + " s, "
+                + (pgUrl.isEmpty() ? "embedded PostgreSQL" : "PostgreSQL " + pgUrl));
+        List<Map<String, String>> rows = new ArrayList<>();
+        int maxSustained = 0;
+        for (int n : steps) {
+            Map<String, String> off = step(n, false, flv, work, warmup, measure, pgUrl);
+            Map<String, String> on = step(n, true, flv, work, warmup, measure, pgUrl);
+            on.put("edge_lag_off_median_s", off.getOrDefault("edge_lag_median_s", "NaN"));
+            on.put("edge_lag_off_max_s", off.getOrDefault("edge_lag_max_s", "NaN"));
+            on.put("target_cpu_off_pct", off.getOrDefault("target_cpu_pct", "NaN"));
+            on.put("core_busy_off_pct", off.getOrDefault("core_busy_pct", "NaN"));
+            String verdict = verdict(on, n);
+            on.put("verdict", verdict);
+            rows.add(on);
+            System.out.println("N=" + n + " -> " + verdict + "  " + on);
+            if (!verdict.startsWith("sustained")) {
+                break;
+            }
+            maxSustained = n;
+        }
+        String md = report(started, steps, warmup, measure, pgUrl, rows, maxSustained);
+        Path out = root.resolve("bench/results/dvr.md");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, md);
+        System.out.println(md);
+        System.out.println("written to " + out);
     }
 
-    private static Stats timed(HttpClient http, String url, int n) throws Exception {
-        List<Double> ms = new ArrayList<>();
-        get(http, url);
-        for (int i = 0; i < n; i++) {
-            long t = System.nanoTime();
-            get(http, url);
-            ms.add((System.nanoTime() - t) / 1e6);
+    static String verdict(Map<String, String> r, int n) {
+        List<String> why = new ArrayList<>();
+        if (!r.containsKey("frames_ratio")) {
+            return "FAILED (no measurement: " + r.getOrDefault("monitor_error", r.getOrDefault("error", "?")) + ")";
         }
-        return new Stats(ms);
+        if (d(r, "frames_ratio") < 0.98) {
+            why.add("server ingested " + r.get("frames_ratio") + " of the frames sent");
+        }
+        if (d(r, "publishing_at_end") < n || d(r, "dead") > 0) {
+            why.add("publishers dropped (" + r.get("publishing_at_end") + " of " + n + " at the end)");
+        }
+        if (!(d(r, "edge_lag_max_s") <= MAX_EDGE_LAG_S)) {
+            why.add("LL-HLS edge lag max " + r.get("edge_lag_max_s") + " s");
+        }
+        if (d(r, "dvr_skipped") > 0 || d(r, "dvr_write_errors") > 0 || d(r, "dvr_index_errors") > 0) {
+            why.add("segments skipped " + r.get("dvr_skipped") + ", write errors " + r.get("dvr_write_errors")
+                    + ", index errors " + r.get("dvr_index_errors"));
+        }
+        if (!(d(r, "dvr_segments") > 0)) {
+            why.add("nothing recorded");
+        }
+        if (d(r, "bytes_per_media_byte") > MAX_BYTES_RATIO) {
+            why.add("bytes written per media byte " + r.get("bytes_per_media_byte"));
+        }
+        return why.isEmpty() ? "sustained" : "NOT sustained: " + String.join("; ", why);
     }
 
-    private static Wrk nginx(Path work, Path root, String file, byte[] bytes, int conns, int seconds) throws Exception {
-        int port = freePort();
-        int cores = Runtime.getRuntime().availableProcessors();
-        Path prefix = work.resolve("nginx");
-        Files.createDirectories(prefix.resolve("tmp"));
-        String conf = Files.readString(ServerProcess.root().resolve("bench/nginx/nginx.conf"))
-                .replace("WORKERS", Integer.toString(cores)).replace("PORT", Integer.toString(port))
-                .replace("ROOT", root.toString()).replace("PREFIX", prefix.toString());
-        Path confFile = prefix.resolve("nginx.conf");
-        Files.writeString(confFile, conf);
-        Process p = new ProcessBuilder("nginx", "-p", prefix.toString(), "-c", confFile.toString())
-                .redirectErrorStream(true).redirectOutput(prefix.resolve("nginx.out").toFile()).start();
-        try {
-            HttpClient http = HttpClient.newHttpClient();
-            String url = "http://127.0.0.1:" + port + "/" + file;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (true) {
-                try {
-                    if (java.util.Arrays.equals(bytes, getBytes(http, url))) {
-                        break;
+    /** One node, one load: DVR on or off; a fresh data-dir each time. */
+    static Map<String, String> step(int n, boolean dvr, Path flv, Path work, int warmup, int measure, String pgUrl)
+            throws IOException, InterruptedException {
+        String name = "dvr-" + (dvr ? "on" : "off") + "-" + n;
+        Path runDir = work.resolve("dvr-run");
+        deleteTree(runDir);
+        Files.createDirectories(runDir);
+        Path dataDir = runDir.resolve("data");
+        Path log = work.resolve(name + ".log");
+        int rtmpPort = BenchSupport.freePort();
+        int httpPort = BenchSupport.freePort();
+        Map<String, String> r = new LinkedHashMap<>();
+        Process srv = null;
+        Process gen = null;
+        try (BenchLock lock = BenchLock.acquire(name)) {
+            ProcessBuilder pb = new ProcessBuilder("taskset", "-c", "0", BenchSupport.javaBin(),
+                    "-Xlog:gc:file=" + work.resolve(name + "-gc.log"), "-cp", absoluteClasspath(), "io.tributary.Tributary");
+            Map<String, String> env = pb.environment();
+            env.put("TRIBUTARY_HTTP_PORT", Integer.toString(httpPort));
+            env.put("TRIBUTARY_RTMP_PORT", Integer.toString(rtmpPort));
+            env.put("TRIBUTARY_EDGE_PORT", Integer.toString(BenchSupport.freePort()));
+            env.put("TRIBUTARY_ROUTER_PORT", Integer.toString(BenchSupport.freePort()));
+            env.put("TRIBUTARY_RTMP_INSTANCES", "1");
+            env.put("TRIBUTARY_HTTP_INSTANCES", "1");
+            env.put("TRIBUTARY_TRANSCODE_LADDER", "none");
+            env.put("TRIBUTARY_HTTP_HOST", "127.0.0.1");
+            env.put("TRIBUTARY_RTMP_HOST", "127.0.0.1");
+            env.put("TRIBUTARY_DATA_DIR", dataDir.toString());
+            env.put("TRIBUTARY_DVR_ENABLED", Boolean.toString(dvr));
+            if (!pgUrl.isEmpty()) {
+                env.put("TRIBUTARY_PG_URL", pgUrl);
+            }
+            srv = pb.directory(runDir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            BenchSupport.waitForPort(rtmpPort, 120_000, srv);
+            BenchSupport.waitForPort(httpPort, 120_000, srv);
+            List<String> g = List.of("taskset", "-c", "1", BenchSupport.javaBin(), "-Xms1g", "-Xmx2g",
+                    "-cp", BenchSupport.classpath(), IngestLoad.class.getName(),
+                    "--flv", flv.toString(), "--rtmp-port", Integer.toString(rtmpPort), "--publishers", Integer.toString(n),
+                    "--warmup-s", Integer.toString(warmup), "--measure-s", Integer.toString(measure),
+                    "--server-pid", Long.toString(srv.pid()), "--server-cpu", "0", "--keys", "rec" + n,
+                    "--http-port", Integer.toString(httpPort));
+            System.out.println("[" + name + "] server up (pid " + srv.pid() + "), generator starting at " + BenchSupport.now());
+            gen = new ProcessBuilder(g).redirectErrorStream(true).start();
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(gen.getInputStream()))) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    System.out.println("  [" + name + "] " + line);
+                    if (line.startsWith("RESULT ")) {
+                        for (String kv : line.substring(7).split(" ")) {
+                            int eq = kv.indexOf('=');
+                            if (eq > 0) {
+                                r.put(kv.substring(0, eq), kv.substring(eq + 1));
+                            }
+                        }
                     }
-                    throw new IllegalStateException("nginx serves a different file");
-                } catch (java.io.IOException e) {
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("nginx did not come up", e);
-                    }
-                    Thread.sleep(100);
                 }
             }
-            return Wrk.run(url, conns, 3, seconds, p.pid());
+            gen.waitFor(60, TimeUnit.SECONDS);
+            // the publishers are gone: their open segments close and are recorded; then the totals
+            Thread.sleep(4000);
+            String metrics = get("http://127.0.0.1:" + httpPort + "/metrics");
+            double ingested = sum(metrics, "tributary_ingest_bytes_total");
+            double recorded = sum(metrics, "tributary_dvr_recorded_bytes_total");
+            r.put("ingested_bytes", fmt(ingested));
+            r.put("dvr_recorded_bytes", fmt(recorded));
+            r.put("dvr_segments", fmt(sum(metrics, "tributary_dvr_segments_total")));
+            r.put("dvr_skipped", fmt(sum(metrics, "tributary_dvr_skipped_segments_total")));
+            r.put("dvr_write_errors", fmt(sum(metrics, "tributary_dvr_write_errors_total")));
+            r.put("dvr_index_errors", fmt(sum(metrics, "tributary_dvr_index_errors_total")));
+            r.put("dvr_index_writes", fmt(sum(metrics, "tributary_dvr_index_write_seconds_count")));
+            r.put("dvr_index_p99_ms", fmt(sample(metrics, "tributary_dvr_index_write_seconds{quantile=\"0.99\"") * 1000));
+            r.put("dvr_index_max_ms", fmt(sum(metrics, "tributary_dvr_index_write_seconds_max") * 1000));
+            r.put("bytes_per_media_byte", ingested > 0 ? String.format(Locale.ROOT, "%.4f", recorded / ingested) : "NaN");
+            if (dvr) {
+                r.put("disk_bytes", fmt(treeBytes(dataDir.resolve("dvr"))));
+                r.put("pg_bytes", fmt(treeBytes(dataDir.resolve("pg"))));
+            }
+        } catch (RuntimeException e) {
+            r.put("error", e.toString().replace(' ', '_'));
         } finally {
-            p.destroy();
-            p.waitFor(10, TimeUnit.SECONDS);
-            p.destroyForcibly();
+            BenchSupport.stop(gen, 5_000);
+            BenchSupport.stop(srv, 20_000);
+            stopLeftoverPostgres(dataDir);
         }
+        return r;
     }
 
-    private static String get(HttpClient http, String url) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new IllegalStateException(url + ": " + r.statusCode() + " " + r.body());
+    /** The class path with every entry absolute: the server runs in its own directory. */
+    private static String absoluteClasspath() {
+        StringBuilder b = new StringBuilder();
+        for (String e : BenchSupport.classpath().split(java.io.File.pathSeparator)) {
+            if (!e.isEmpty()) {
+                b.append(b.length() == 0 ? "" : java.io.File.pathSeparator).append(Path.of(e).toAbsolutePath());
+            }
         }
-        return r.body();
+        return b.toString();
     }
 
-    private static byte[] getBytes(HttpClient http, String url) throws Exception {
-        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
-        if (r.statusCode() != 200) {
-            throw new IllegalStateException(url + ": " + r.statusCode());
-        }
-        return r.body();
-    }
-
-    private static <T> T await(io.vertx.core.Future<T> f) throws Exception {
-        return f.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
-    }
-
-    private static boolean listening(int port) {
-        try (java.net.Socket s = new java.net.Socket()) {
-            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1000);
-            return true;
-        } catch (java.io.IOException e) {
-            return false;
-        }
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static void dropDatabase(String db) throws Exception {
-        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    /** An embedded server whose node was killed would outlive it: stopped by its own pid. */
+    private static void stopLeftoverPostgres(Path dataDir) {
+        Path pid = dataDir.resolve("pg/postmaster.pid");
         try {
-            io.vertx.sqlclient.SqlClient c = io.vertx.pgclient.PgBuilder.client()
-                    .connectingTo(new io.vertx.pgclient.PgConnectOptions().setHost("127.0.0.1").setPort(5432)
-                            .setUser("postgres").setDatabase("postgres")).using(vertx).build();
-            await(c.query("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)").execute());
-            c.close();
-        } finally {
-            vertx.close();
+            if (Files.isRegularFile(pid)) {
+                long p = Long.parseLong(Files.readAllLines(pid).get(0).trim());
+                ProcessHandle.of(p).ifPresent(ProcessHandle::destroy);
+            }
+        } catch (IOException | RuntimeException e) {
+            // nothing left to stop
         }
     }
 
-    private static void deleteTree(Path p) throws java.io.IOException {
-        if (!Files.exists(p)) {
+    private static String get(String url) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** The sum of every sample of a metric (any labels). */
+    static double sum(String text, String name) {
+        double s = 0;
+        for (String line : text.split("\n")) {
+            if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+                s += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return s;
+    }
+
+    /** The first sample whose line starts with {@code prefix}. */
+    static double sample(String text, String prefix) {
+        for (String line : text.split("\n")) {
+            if (line.startsWith(prefix)) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return Double.NaN;
+    }
+
+    private static long treeBytes(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
             return;
         }
-        try (var walk = Files.walk(p)) {
-            for (Path x : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(x);
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
             }
         }
+    }
+
+    static double d(Map<String, String> r, String k) {
+        try {
+            return Double.parseDouble(r.getOrDefault(k, "NaN"));
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static String fmt(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    static String report(String started, List<Integer> steps, int warmup, int measure, String pgUrl,
+                         List<Map<String, String>> rows, int maxSustained) {
+        StringBuilder b = new StringBuilder();
+        b.append("# DVR: concurrent recordings of 2.5 Mbit/s passthrough publishers on one core\n\n");
+        b.append("Run `bench/run.sh dvr` (main class `io.tributary.bench.dvr.DvrBench`).\n\n");
+        b.append("## Machine and run\n\n").append(BenchSupport.machine());
+        b.append("- started: ").append(started).append(", finished: ").append(BenchSupport.now()).append('\n');
+        b.append("- server: `taskset -c 0 java -cp ... io.tributary.Tributary`, TRIBUTARY_TRANSCODE_LADDER=none, one RTMP and one "
+                + "HTTP instance, default HLS settings (2 s segments, 0.5 s parts), ")
+                .append(pgUrl.isEmpty() ? "the embedded PostgreSQL under data-dir (its processes inherit core 0)"
+                        : "PostgreSQL at " + pgUrl).append("; a fresh server and data-dir per run\n");
+        b.append("- generator: the ingest benchmark's `IngestLoad` on core 1 (720p30 H.264 + AAC at 2.5 Mbit/s, replayed in real time); ")
+                .append(warmup).append(" s warm-up, ").append(measure).append(" s window; each N with the DVR off, then on\n");
+        b.append("- renditions recorded = 2 N (video and audio of each passthrough stream); bytes per media byte = "
+                + "`tributary_dvr_recorded_bytes_total` (segments and inits written) / `tributary_ingest_bytes_total` over the "
+                + "whole run; index p99 = the node's `tributary_dvr_index_write_seconds` (one multi-row INSERT per batch)\n");
+        b.append("- steps tried: ").append(steps).append(" (stops at the first not sustained)\n\n");
+        b.append("## Steps\n\n");
+        b.append("| N | renditions | ingested Mbit/s | server CPU % off / on | core 0 busy % off / on | edge lag median / max s, off "
+                + "| on | segments recorded | bytes per media byte | index INSERTs | index p99 / max ms | skipped / write err / index err "
+                + "| verdict |\n");
+        b.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (Map<String, String> r : rows) {
+            b.append("| ").append(r.getOrDefault("publishers", "?"))
+                    .append(" | ").append((int) (2 * d(r, "publishers")))
+                    .append(" | ").append(r.getOrDefault("srv_mbit_per_s", "-"))
+                    .append(" | ").append(r.getOrDefault("target_cpu_off_pct", "-")).append(" / ").append(r.getOrDefault("target_cpu_pct", "-"))
+                    .append(" | ").append(r.getOrDefault("core_busy_off_pct", "-")).append(" / ").append(r.getOrDefault("core_busy_pct", "-"))
+                    .append(" | ").append(r.getOrDefault("edge_lag_off_median_s", "-")).append(" / ").append(r.getOrDefault("edge_lag_off_max_s", "-"))
+                    .append(" | ").append(r.getOrDefault("edge_lag_median_s", "-")).append(" / ").append(r.getOrDefault("edge_lag_max_s", "-"))
+                    .append(" | ").append(r.getOrDefault("dvr_segments", "-"))
+                    .append(" | ").append(r.getOrDefault("bytes_per_media_byte", "-"))
+                    .append(" | ").append(r.getOrDefault("dvr_index_writes", "-"))
+                    .append(" | ").append(r.getOrDefault("dvr_index_p99_ms", "-")).append(" / ").append(r.getOrDefault("dvr_index_max_ms", "-"))
+                    .append(" | ").append(r.getOrDefault("dvr_skipped", "-")).append(" / ").append(r.getOrDefault("dvr_write_errors", "-"))
+                    .append(" / ").append(r.getOrDefault("dvr_index_errors", "-"))
+                    .append(" | ").append(r.get("verdict")).append(" |\n");
+        }
+        b.append("\n## Result\n\n");
+        b.append("- renditions recorded, sustained, on one core: **").append(2 * maxSustained).append("**\n");
+        b.append("- target: >= ").append(TARGET_RENDITIONS).append(" renditions per node -> **")
+                .append(2 * maxSustained >= TARGET_RENDITIONS ? "PASS" : "not shown by this run").append("**\n");
+        return b.toString();
     }
 }
