@@ -24,7 +24,8 @@ case "$NAME" in
   edge)               MAIN=io.tributary.bench.edge.EdgeBench ;;
   ts-demux)           MAIN=io.tributary.bench.ts.TsDemuxBench ;;
   dvr)                MAIN=io.tributary.bench.dvr.DvrBench ;;
-  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency|transcode-cycles|qoe|ring|edge|ts-demux|dvr [args...]" >&2; exit 2 ;;
+  dvr-playback)       MAIN=io.tributary.bench.dvr.DvrPlaybackBench ;;
+  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency|transcode-cycles|qoe|ring|edge|ts-demux|dvr|dvr-playback [args...]" >&2; exit 2 ;;
 esac
 
 if [ "${BENCH_NO_BUILD:-0}" != 1 ] || [ ! -f bench/target/classpath.txt ]; then

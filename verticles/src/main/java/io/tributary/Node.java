@@ -6,7 +6,10 @@ import io.tributary.config.TributaryConfig;
 import io.tributary.control.ControlPlane;
 import io.tributary.db.Postgres;
 import io.tributary.delivery.DeliveryModule;
+import io.tributary.dvr.DvrLiveWindow;
 import io.tributary.dvr.DvrModule;
+import io.tributary.dvr.DvrRoutes;
+import io.tributary.dvr.DvrThumbnails;
 import io.tributary.edge.EdgeModule;
 import io.tributary.edge.EdgeRungs;
 import io.tributary.hotness.ContentHotness;
@@ -180,10 +183,16 @@ public final class Node {
                                     .onSuccess(d -> {
                                         teardown.add(d::close);
                                         api.with(d::mount);
+                                        // playback of the recordings: /dvr/{key}/... (player routes, CORS by path)
+                                        api.with(new DvrRoutes(d.index(), d.settings().maxWindow().toMillis(),
+                                                key -> streams.get(key) != null
+                                                        && streams.get(key).state() != LiveStream.State.ENDED,
+                                                new DvrThumbnails(2))::mount);
                                     }));
             Future<Integer> httpPort = dvr
-                    .compose(x -> DeliveryModule.deploy(config.http(), streams, metrics, sessions, hotness, api, scaler,
-                            httpInstances));
+                    .compose(d -> DeliveryModule.deploy(config.http(), streams, metrics, sessions, hotness, api, scaler,
+                            httpInstances, d == null ? DvrLiveWindow.NONE : new DvrLiveWindow(d.index(),
+                                    d.settings().window().toMillis(), d.settings().maxWindow().toMillis())));
             Future<String> originUrl = httpPort.map(port -> "http://" + topo.advertiseHost() + ":" + port);
             // only an origin publishes (the publication API every ingest protocol goes through), and registers its streams
             Future<Publications> publications = originUrl.map(url -> {

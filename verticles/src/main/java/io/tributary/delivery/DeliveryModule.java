@@ -2,6 +2,7 @@ package io.tributary.delivery;
 
 import io.tributary.FirstInstance;
 import io.tributary.http.ConnectionGate;
+import io.tributary.dvr.DvrLiveWindow;
 import io.tributary.hotness.ContentHotness;
 import io.tributary.live.LiveStreams;
 import io.tributary.metrics.NodeMetrics;
@@ -24,10 +25,17 @@ public final class DeliveryModule {
     public static Future<Integer> deploy(HttpSettings config, LiveStreams streams, NodeMetrics metrics,
                                          PlaybackSessions sessions, ContentHotness hotness, NodeRoutes nodeRoutes,
                                          VerticleScaler scaler, int instances) {
+        return deploy(config, streams, metrics, sessions, hotness, nodeRoutes, scaler, instances, DvrLiveWindow.NONE);
+    }
+
+    /** As above, live playlists listing the recorded past of {@code dvr} before their live window. */
+    public static Future<Integer> deploy(HttpSettings config, LiveStreams streams, NodeMetrics metrics,
+                                         PlaybackSessions sessions, ContentHotness hotness, NodeRoutes nodeRoutes,
+                                         VerticleScaler scaler, int instances, DvrLiveWindow dvr) {
         ConnectionGate gate = new ConnectionGate(config.limits()); // one for the whole set: limits are per listener
         gate.register(metrics.registry(), "origin");
         FirstInstance<HttpDeliveryVerticle> verticles = new FirstInstance<>(
-                () -> new HttpDeliveryVerticle(config, streams, metrics, sessions, hotness, nodeRoutes, gate));
+                () -> new HttpDeliveryVerticle(config, streams, metrics, sessions, hotness, nodeRoutes, gate).withDvr(dvr));
         return scaler.deploy("delivery", verticles, instances).map(id -> verticles.first().actualPort());
     }
 }

@@ -1,6 +1,7 @@
 package io.tributary.delivery;
 
 import io.tributary.StatusException;
+import io.tributary.dvr.DvrLiveWindow;
 import io.tributary.hotness.ContentHotness;
 import io.tributary.live.LiveStreams;
 import io.tributary.live.TimelineEvents;
@@ -70,11 +71,19 @@ public final class HttpDeliveryVerticle extends VerticleBase {
     }
 
     private TimelineEvents.Subscription timeline;
+    /** The recorded past live playlists may list ({@code ?dvr=}); NONE without a DVR. */
+    private DvrLiveWindow dvr = DvrLiveWindow.NONE;
+
+    /** Live playlists list the recorded past before their live window ({@code ?dvr=2h}, dvr.window). */
+    public HttpDeliveryVerticle withDvr(DvrLiveWindow dvr) {
+        this.dvr = dvr;
+        return this;
+    }
 
     @Override
     public Future<?> start() {
         held = new HeldRequests(vertx, streams, metrics.heldRequests(), metrics.heldRelease());
-        LiveHls hls = new LiveHls(streams, held, metrics, hotness);
+        LiveHls hls = new LiveHls(streams, held, metrics, hotness, dvr);
         LiveDash dash = new LiveDash(streams, held);
         // held LL-HLS requests are released by the streams' timeline events, on this verticle's event loop
         timeline = streams.events().subscribe("delivery", context, hls::changed);

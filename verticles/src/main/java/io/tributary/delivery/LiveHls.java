@@ -3,6 +3,8 @@ package io.tributary.delivery;
 import io.netty.buffer.Unpooled;
 import io.tributary.StatusException;
 import io.tributary.config.StreamKeys;
+import io.tributary.dvr.DvrLiveWindow;
+import io.tributary.dvr.RecordedSegment;
 import io.tributary.hotness.ContentHotness;
 import io.tributary.live.LiveStream;
 import io.tributary.live.LiveStreams;
@@ -59,6 +61,8 @@ final class LiveHls {
     /** Counts requests and gives segments and parts their tier's max-age; null: immutable as before. */
     private final ContentHotness hotness;
     private final Map<String, RenderedPlaylist> rendered = new HashMap<>();
+    /** The recorded past a playlist lists before its live window ({@code ?dvr=2h}, dvr.window). */
+    private final DvrLiveWindow dvr;
     /** The same playlists with a sid placeholder, for players whose session id travels in the URIs. */
     private final Map<String, SessionUris.Template> sidRendered = new HashMap<>();
 
@@ -66,6 +70,11 @@ final class LiveHls {
     }
 
     LiveHls(LiveStreams streams, HeldRequests held, NodeMetrics metrics, ContentHotness hotness) {
+        this(streams, held, metrics, hotness, DvrLiveWindow.NONE);
+    }
+
+    LiveHls(LiveStreams streams, HeldRequests held, NodeMetrics metrics, ContentHotness hotness, DvrLiveWindow dvr) {
+        this.dvr = dvr;
         this.streams = streams;
         this.held = held;
         this.metrics = metrics;
@@ -117,6 +126,10 @@ final class LiveHls {
     void multivariant(RoutingContext ctx) {
         String key = key(ctx);
         stream(key);
+        String dvrParam = ctx.request().getParam("dvr");
+        // ?dvr= travels to the media playlists, where the seek-back is listed
+        String query = dvrParam == null ? SessionUris.query(ctx)
+                : join(SessionUris.query(ctx), "dvr=" + io.tributary.dvr.DvrTimes.seconds(dvr.windowMs(dvrParam)));
         held.hold(key, ctx.response(), FIRST_MEDIA_WAIT_MS,
                 s -> s == null || s.playable() || s.state() == LiveStream.State.ENDED,
                 s -> {
@@ -124,10 +137,14 @@ final class LiveHls {
                         fail(ctx, StatusException.notFound("stream '" + key + "' has no media"));
                         return;
                     }
-                    String body = MultivariantPlaylist.render(variants(s), audio(s), SessionUris.query(ctx));
+                    String body = MultivariantPlaylist.render(variants(s), audio(s), query);
                     sendPlaylist(ctx, DeliveryKind.MULTIVARIANT, "public, max-age=1", Buffer.buffer(body), null);
                 },
                 () -> fail(ctx, new StatusException(503, "stream '" + key + "' has not produced media yet")));
+    }
+
+    private static String join(String a, String b) {
+        return a.isEmpty() ? b : a + "&" + b;
     }
 
     private static List<MultivariantPlaylist.Variant> variants(LiveStream s) {
@@ -196,7 +213,23 @@ final class LiveHls {
             hotness.hit(key, rendition, ctx.request().getHeader(REGION_HEADER));
         }
         switch (object.kind()) {
-            case PLAYLIST -> mediaPlaylist(ctx, key, rendition, snap);
+            case PLAYLIST -> {
+                long seekBackMs = dvr.windowMs(ctx.request().getParam("dvr"));
+                if (seekBackMs <= 0) {
+                    mediaPlaylist(ctx, key, rendition, snap, null);
+                    return;
+                }
+                // the index down: the live window alone, live delivery goes on
+                // back on this verticle's event loop: held requests are its own (the rows may come from another's query)
+                io.vertx.core.Context here = ctx.vertx().getOrCreateContext();
+                dvr.recorded(key, rendition, seekBackMs).otherwise(List.of()).onSuccess(rows -> here.runOnContext(v -> {
+                    try {
+                        mediaPlaylist(ctx, key, rendition, snap, new SeekBack(seekBackMs, rows));
+                    } catch (StatusException e) {
+                        fail(ctx, e);
+                    }
+                }));
+            }
             case INIT -> {
                 byte[] init = snap.inits().get((int) object.index());
                 if (init == null) {
@@ -269,7 +302,11 @@ final class LiveHls {
         return Math.max(1000, 3L * snap.targetDuration() * 1000);
     }
 
-    private void mediaPlaylist(RoutingContext ctx, String key, String rendition, RenditionSnapshot snap) {
+    /** A seek-back window and what is recorded in it. */
+    private record SeekBack(long windowMs, List<RecordedSegment> recorded) {
+    }
+
+    private void mediaPlaylist(RoutingContext ctx, String key, String rendition, RenditionSnapshot snap, SeekBack seek) {
         MultiMap q = ctx.request().params();
         String msnParam = q.get("_HLS_msn");
         String partParam = q.get("_HLS_part");
@@ -287,8 +324,8 @@ final class LiveHls {
             held.hold(key, ctx.response(), FIRST_MEDIA_WAIT_MS,
                     s -> s == null || s.snapshot(rendition) == null || s.snapshot(rendition).hasMedia()
                             || s.state() == LiveStream.State.ENDED,
-                    s -> answerPlaylist(ctx, key, rendition, skip, cacheKey, "public, max-age=1"),
-                    () -> answerPlaylist(ctx, key, rendition, skip, cacheKey, "no-cache"));
+                    s -> answerPlaylist(ctx, key, rendition, skip, seek, cacheKey, "public, max-age=1"),
+                    () -> answerPlaylist(ctx, key, rendition, skip, seek, cacheKey, "no-cache"));
             return;
         }
         long msn = MediaObject.number(msnParam, "_HLS_msn", "query", Long.MAX_VALUE);
@@ -301,13 +338,13 @@ final class LiveHls {
         String cacheControl = "public, max-age=" + 6 * snap.targetDuration();
         held.hold(key, ctx.response(), timeoutMs(snap),
                 s -> s == null || s.snapshot(rendition) == null || s.snapshot(rendition).satisfies(msn, part),
-                s -> answerPlaylist(ctx, key, rendition, skip, cacheKey, cacheControl),
+                s -> answerPlaylist(ctx, key, rendition, skip, seek, cacheKey, cacheControl),
                 () -> fail(ctx, new StatusException(503, "segment " + msn + (part >= 0 ? " part " + part : "")
                         + " did not arrive within three target durations")));
     }
 
-    private void answerPlaylist(RoutingContext ctx, String key, String rendition, boolean skip, String cacheKey,
-                                String cacheControl) {
+    private void answerPlaylist(RoutingContext ctx, String key, String rendition, boolean skip, SeekBack seek,
+                                String cacheKey, String cacheControl) {
         LiveStream s = streams.get(key);
         // the version before the snapshots: a rendering cached under it is never older than it says
         long version = s == null ? 0 : s.version();
@@ -317,6 +354,17 @@ final class LiveHls {
             return;
         }
         String sid = SessionUris.sid(ctx);
+        if (seek != null) {
+            // rendered per request (the past is fetched at most once a second per playlist)
+            LlHlsPlaylist.Past past = DvrLiveWindow.past(seek.recorded(), snap.firstMsn(),
+                    System.currentTimeMillis() - seek.windowMs(), key, rendition);
+            List<RenditionReport> others = reports(s, rendition);
+            Buffer body = sid != null
+                    ? SessionUris.template(version, q -> LlHlsPlaylist.render(snap, skip, q, others, past)).with(sid)
+                    : Buffer.buffer(LlHlsPlaylist.render(snap, skip, "", others, past));
+            sendPlaylist(ctx, DeliveryKind.PLAYLIST, cacheControl, body, null);
+            return;
+        }
         if (sid != null) {
             SessionUris.Template t = sidRendered.get(cacheKey);
             if (t == null || t.version() != version) {

@@ -16,11 +16,11 @@ public final class Routers {
 
     /**
      * What a player on another origin calls: media, the clock its MPDs name, its QoE beacons.
-     * {@code /vod/*} and {@code /dvr/*} join this list when they exist. Everything else (the
+     * {@code /vod/*} joins this list when it exists. Everything else (the
      * operator API, metrics, the pages) is same-origin: the pages the node serves call it from
      * their own origin, and no other origin may read it.
      */
-    public static final List<String> PLAYER_PATHS = List.of("/live/*", "/api/v1/time", "/api/v1/qoe", "/ws/qoe");
+    public static final List<String> PLAYER_PATHS = List.of("/live/*", "/dvr/*", "/api/v1/time", "/api/v1/qoe", "/ws/qoe");
 
     private Routers() {
     }

@@ -37,7 +37,21 @@ public final class LlHlsPlaylist {
      * @param reports rendition reports for the other renditions of the stream
      */
     public static String render(RenditionSnapshot s, boolean skip, String query, List<RenditionReport> reports) {
-        StringBuilder b = new StringBuilder(1024 + 160 * s.listed().size());
+        return render(s, skip, query, reports, Past.NONE);
+    }
+
+    /**
+     * Recorded segments listed before the live window (a DVR seek-back): already rendered lines
+     * (discontinuity, map, date-time, EXTINF, URI per segment), how many segments they hold and
+     * how many EXT-X-DISCONTINUITY tags. They end right before the first live segment.
+     */
+    public record Past(String lines, int segments, int discontinuities) {
+        public static final Past NONE = new Past("", 0, 0);
+    }
+
+    /** {@link #render(RenditionSnapshot, boolean, String, List)} with {@code past} listed before the live segments. */
+    public static String render(RenditionSnapshot s, boolean skip, String query, List<RenditionReport> reports, Past past) {
+        StringBuilder b = new StringBuilder(1024 + 160 * s.listed().size() + past.lines().length());
         String q = query == null || query.isEmpty() ? "" : "?" + query;
         double partHoldBack = 3.0 * s.partTarget();
         b.append("#EXTM3U\n#EXT-X-VERSION:9\n");
@@ -46,8 +60,9 @@ public final class LlHlsPlaylist {
                 .append(",PART-HOLD-BACK=").append(num(partHoldBack))
                 .append(",HOLD-BACK=").append(num(3.0 * s.targetDuration())).append('\n');
         b.append("#EXT-X-PART-INF:PART-TARGET=").append(num(s.partTarget())).append('\n');
-        b.append("#EXT-X-MEDIA-SEQUENCE:").append(s.firstMsn()).append('\n');
-        b.append("#EXT-X-DISCONTINUITY-SEQUENCE:").append(s.discontinuitySequence()).append('\n');
+        b.append("#EXT-X-MEDIA-SEQUENCE:").append(s.firstMsn() - past.segments()).append('\n');
+        b.append("#EXT-X-DISCONTINUITY-SEQUENCE:")
+                .append(Math.max(0, s.discontinuitySequence() - past.discontinuities())).append('\n');
 
         List<MediaSegment> segs = s.listed();
         MediaSegment open = s.open() != null && !s.open().parts().isEmpty() ? s.open() : null;
@@ -71,8 +86,9 @@ public final class LlHlsPlaylist {
                     break;
                 }
             }
-            if (skipped > 0) {
-                b.append("#EXT-X-SKIP:SKIPPED-SEGMENTS=").append(skipped).append('\n');
+            if (skipped > 0 || past.segments() > 0) {
+                // the past is older than any live segment: skipped whole
+                b.append("#EXT-X-SKIP:SKIPPED-SEGMENTS=").append(skipped + past.segments()).append('\n');
                 // no CAN-SKIP-DATERANGES: the date ranges of skipped segments stay in the update
                 for (int i = 0; i < skipped; i++) {
                     for (PlaylistCue c : s.cues()) {
@@ -82,6 +98,8 @@ public final class LlHlsPlaylist {
                     }
                 }
             }
+        } else {
+            b.append(past.lines());
         }
 
         // EXT-X-PART lines only for the last few target durations
