@@ -68,7 +68,7 @@ public final class HttpDeliveryVerticle extends VerticleBase {
     public Future<?> start() {
         held = new HeldRequests(vertx, streams, metrics.heldRequests(), metrics.heldRelease());
         LiveHls hls = new LiveHls(streams, held, metrics, hotness);
-        LiveDash dash = new LiveDash(streams, held);
+        LiveDash dash = new LiveDash(streams, held, config.dash());
         // held LL-HLS requests are released by the streams' timeline events, on this verticle's event loop
         timeline = streams.events().subscribe("delivery", context, hls::changed);
 
