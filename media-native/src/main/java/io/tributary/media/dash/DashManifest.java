@@ -126,7 +126,34 @@ public final class DashManifest {
     }
 
     /** A listed segment and the publisher session (discontinuity sequence number) it belongs to. */
-    record Placed(MediaSegment segment, long session) {
+    record Placed(MediaSegment segment, long session, double predicted) {
+
+        Placed(MediaSegment segment, long session) {
+            this(segment, session, Double.NaN);
+        }
+
+        /** Seconds: the real duration of a complete segment, the predicted one of the segment being built. */
+        double duration() {
+            return Double.isNaN(predicted) ? segment.duration() : predicted;
+        }
+    }
+
+    /**
+     * The segment being built, as low-latency clients must see it: listed with a predicted duration
+     * (the previous segment's: segments follow the GOP), so a client asks for it early and gets it
+     * part by part; null when there is none or it starts a new publisher session.
+     */
+    static Placed building(RenditionSnapshot s, List<Placed> listed) {
+        MediaSegment open = s.open();
+        if (open == null || open.startTime() < 0 || open.discontinuity() || listed.isEmpty()) {
+            return null;
+        }
+        Placed last = listed.get(listed.size() - 1);
+        if (last.segment().msn() != open.msn() - 1) {
+            return null;
+        }
+        double predicted = Math.max(last.segment().duration(), open.duration());
+        return new Placed(open, last.session(), predicted);
     }
 
     /** Whether {@link #render} has something to say: the main rendition has a complete segment with a known start. */
@@ -152,7 +179,12 @@ public final class DashManifest {
         TreeMap<Long, List<Placed>> mainBySession = bySession(mainListed);
         List<List<Placed>> placed = new ArrayList<>();
         for (Rendition r : in.renditions()) {
-            placed.add(r == main ? mainListed : place(r.snapshot(), false));
+            List<Placed> p = new ArrayList<>(r == main ? mainListed : place(r.snapshot(), false));
+            Placed open = ll != null ? building(r.snapshot(), p) : null;
+            if (open != null) {
+                p.add(open);
+            }
+            placed.add(p);
         }
         long newest = mainBySession.lastKey();
         if (mainBySession.size() > 1) {
@@ -177,7 +209,7 @@ public final class DashManifest {
         long maxSegmentMs = 0;
         for (List<Placed> p : placed) {
             for (Placed x : p) {
-                maxSegmentMs = Math.max(maxSegmentMs, (long) Math.ceil(x.segment().duration() * 1000));
+                maxSegmentMs = Math.max(maxSegmentMs, (long) Math.ceil(x.duration() * 1000));
             }
         }
         if (dynamic) {
@@ -187,7 +219,9 @@ public final class DashManifest {
             }
             attr(b, "availabilityStartTime", ISO_MS.format(Instant.ofEpochMilli(in.availabilityStartTime())));
             attr(b, "publishTime", ISO_MS.format(Instant.ofEpochMilli(in.now())));
-            attr(b, "minimumUpdatePeriod", duration(Math.round(target * 1000)));
+            // low latency: once per part, so a client learns of the next segment as it opens (it is
+            // listed ahead, with a predicted duration, while it is built)
+            attr(b, "minimumUpdatePeriod", duration(ll != null ? Math.round(ll.partTarget() * 1000) : Math.round(target * 1000)));
             attr(b, "timeShiftBufferDepth", duration(windowMs));
             // the delay a player starts at: the latency target when there is one; never more than the
             // window, or a player would aim before the oldest segment
@@ -280,10 +314,10 @@ public final class DashManifest {
             if (r.kind() != kind) {
                 continue;
             }
-            List<MediaSegment> segs = new ArrayList<>();
+            List<Placed> segs = new ArrayList<>();
             for (Placed x : placed.get(i)) {
                 if (x.session() == session) {
-                    segs.add(x.segment());
+                    segs.add(x);
                 }
             }
             if (segs.isEmpty()) {
@@ -332,7 +366,7 @@ public final class DashManifest {
                 b.append("/>\n");
             }
             if (prftClock != null) {
-                producerReferenceTime(b, segs.get(segs.size() - 1), prftClock);
+                producerReferenceTime(b, newestComplete(segs), prftClock);
             }
             if (ll != null) {
                 // every part begins a CMAF chunk (a moof), at most a part target apart: where a client
@@ -371,10 +405,20 @@ public final class DashManifest {
         return BigDecimal.valueOf(r).setScale(3, java.math.RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
     }
 
-    private static void segmentTemplate(StringBuilder b, Rendition r, List<MediaSegment> segs, long pto, double ato) {
+    /** The newest segment whose wall clock and media time are both final (not the one being built). */
+    private static MediaSegment newestComplete(List<Placed> segs) {
+        for (int i = segs.size() - 1; i >= 0; i--) {
+            if (Double.isNaN(segs.get(i).predicted())) {
+                return segs.get(i).segment();
+            }
+        }
+        return segs.get(segs.size() - 1).segment();
+    }
+
+    private static void segmentTemplate(StringBuilder b, Rendition r, List<Placed> segs, long pto, double ato) {
         // a session's segments share the newest init (an init change without a reconnect is
         // rare: an encoder re-sending a different sequence header)
-        int initVersion = segs.get(segs.size() - 1).initVersion();
+        int initVersion = segs.get(segs.size() - 1).segment().initVersion();
         b.append("        <SegmentTemplate");
         attr(b, "timescale", Integer.toString(r.timescale()));
         if (pto != 0) {
@@ -382,7 +426,7 @@ public final class DashManifest {
         }
         attr(b, "initialization", "$RepresentationID$/init-" + initVersion + ".mp4");
         attr(b, "media", "$RepresentationID$/seg-$Number$.m4s");
-        attr(b, "startNumber", Long.toString(segs.get(0).msn()));
+        attr(b, "startNumber", Long.toString(segs.get(0).segment().msn()));
         if (ato > 0) {
             // the segment being built is served as its parts arrive (chunked), so it may be asked for this early
             attr(b, "availabilityTimeOffset", String.format(java.util.Locale.ROOT, "%.3f", ato));
@@ -394,9 +438,9 @@ public final class DashManifest {
         int runR = 0;
         boolean explicitT = false;
         long expected = -1;
-        for (MediaSegment s : segs) {
-            long t = s.startTime();
-            long d = Math.round(s.duration() * r.timescale());
+        for (Placed p : segs) {
+            long t = p.segment().startTime();
+            long d = Math.round(p.duration() * r.timescale());
             if (runD >= 0 && t == expected && d == runD) {
                 runR++;
             } else {

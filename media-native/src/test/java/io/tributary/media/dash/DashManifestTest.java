@@ -387,6 +387,16 @@ class DashManifestTest {
             double prt0 = newest.programDateTime() - ((newest.startTime() - pto) * 1000.0 / timescale + periodStartMs);
             assertEquals(AST, prt0, 5, "producer reference offset of " + rep.getAttribute("id"));
 
+            // the segment being built is listed ahead with the previous one's duration, so clients ask for it early
+            List<long[]> entries = expand(template);
+            MediaSegment open = snap.open();
+            long[] lastEntry = entries.get(entries.size() - 1);
+            assertEquals(snap.listed().size() + 1, entries.size());
+            assertEquals(open.msn(), lastEntry[0]);
+            assertEquals(open.startTime(), lastEntry[1]);
+            assertEquals(Math.round(newest.duration() * timescale), lastEntry[2]);
+            assertEquals("PT0.5S", mpd.getAttribute("minimumUpdatePeriod"), "refreshed once per part");
+
             Element resync = child(rep, "Resync");
             assertEquals("0", resync.getAttribute("type"));
             assertEquals(Long.toString(timescale / 2), resync.getAttribute("dT"), "a resync point every part");
