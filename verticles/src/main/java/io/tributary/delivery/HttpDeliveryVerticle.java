@@ -36,7 +36,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class HttpDeliveryVerticle extends VerticleBase {
 
-    static final String HLS_JS = "META-INF/resources/webjars/hls.js/1.4.12/dist/hls.min.js";
+    /** The player bundles the page ships, vendored from npm at build time (src/main/player/vendor.sh). */
+    static final String HLS_JS = "webroot/vendor/hls.min.js";
+    static final String DASH_JS = "webroot/vendor/dash.all.min.js";
+    static final String PLAYERS = "webroot/vendor/players.json";
 
     private final HttpSettings config;
     private final ConnectionGate gate;
@@ -84,13 +87,18 @@ public final class HttpDeliveryVerticle extends VerticleBase {
     public Future<?> start() {
         held = new HeldRequests(vertx, streams, metrics.heldRequests(), metrics.heldRelease());
         LiveHls hls = new LiveHls(streams, held, metrics, hotness, dvr);
-        LiveDash dash = new LiveDash(streams, held);
+        LiveDash dash = new LiveDash(streams, held, config.dash());
         // held LL-HLS requests are released by the streams' timeline events, on this verticle's event loop
         timeline = streams.events().subscribe("delivery", context, hls::changed);
 
         Buffer index = resource("webroot/index.html");
         Buffer play = resource("webroot/play.html");
         Buffer hlsJs = resource(HLS_JS);
+        Buffer dashJs = resource(DASH_JS);
+        JsonObject version = new JsonObject()
+                .put("tributary", String.valueOf(java.util.Objects.requireNonNullElse(
+                        HttpDeliveryVerticle.class.getPackage().getImplementationVersion(), "dev")))
+                .put("players", new JsonObject(resource(PLAYERS)));
         Buffer opsPage = resource("webroot/ops.html");
         ops = new OpsFeed(vertx, 1000, () -> StreamsApi.list(streams), sessions::summary);
 
@@ -125,10 +133,10 @@ public final class HttpDeliveryVerticle extends VerticleBase {
         router.get("/play/:key").handler(ctx -> page(ctx, play));
         router.get("/ops").handler(ctx -> page(ctx, opsPage));
         router.get("/ws/ops").handler(SameOrigin::require).handler(ops::accept); // no CORS for WebSockets: refuse other pages
-        router.get("/assets/hls.min.js").handler(ctx -> ctx.response()
-                .putHeader(HttpHeaders.CONTENT_TYPE, "text/javascript; charset=utf-8")
-                .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=86400")
-                .end(hlsJs));
+        router.get("/assets/hls.min.js").handler(ctx -> script(ctx, hlsJs));
+        router.get("/assets/dash.all.min.js").handler(ctx -> script(ctx, dashJs));
+        // which node and which player releases this node's pages ship
+        router.get("/api/v1/version").handler(ctx -> ctx.json(version));
 
         server = vertx.createHttpServer(new HttpServerOptions()
                 .setHost(config.host())
@@ -160,6 +168,12 @@ public final class HttpDeliveryVerticle extends VerticleBase {
 
     public int actualPort() {
         return server.actualPort();
+    }
+
+    private static void script(RoutingContext ctx, Buffer js) {
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/javascript; charset=utf-8")
+                .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=86400")
+                .end(js);
     }
 
     private static void page(RoutingContext ctx, Buffer html) {

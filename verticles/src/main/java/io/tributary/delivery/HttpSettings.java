@@ -12,16 +12,17 @@ import io.tributary.http.ConnectionLimits;
  *                  browsers speak HTTP/2 only over TLS, and while a server waits to see which protocol
  *                  a new connection speaks, that connection is neither counted nor timed out until
  *                  its first bytes (only the idle timeout closes a silent one)
+ * @param dash      the DASH side of delivery ({@code dash.*})
  */
-public record HttpSettings(String host, int port, int instances, ConnectionLimits limits, boolean h2c) {
+public record HttpSettings(String host, int port, int instances, ConnectionLimits limits, boolean h2c, DashSettings dash) {
 
     public static HttpSettings from(Settings s) {
         return new HttpSettings(s.string("http.host"), s.integer("http.port", 0, 65535), s.integer("http.instances", 0, 256),
-                ConnectionLimits.from(s), s.bool("http.h2c"));
+                ConnectionLimits.from(s), s.bool("http.h2c"), DashSettings.from(s));
     }
 
     /** Ports of 0 mean "any free port" (tests). */
     public HttpSettings withPort(int port) {
-        return new HttpSettings(host, port, instances, limits, h2c);
+        return new HttpSettings(host, port, instances, limits, h2c, dash);
     }
 }

@@ -42,10 +42,12 @@ public final class LiveDash {
 
     private final LiveStreams streams;
     private final HeldRequests held;
+    private final DashSettings settings;
 
-    LiveDash(LiveStreams streams, HeldRequests held) {
+    LiveDash(LiveStreams streams, HeldRequests held, DashSettings settings) {
         this.streams = streams;
         this.held = held;
+        this.settings = settings;
     }
 
     void manifest(RoutingContext ctx) {
@@ -58,9 +60,9 @@ public final class LiveDash {
         }
         String timeUrl = origin(ctx.request()) + TIME_PATH;
         held.hold(key, ctx.response(), FIRST_SEGMENT_WAIT_MS,
-                s -> s == null || s.state() == LiveStream.State.ENDED || DashManifest.renderable(input(s, null)),
+                s -> s == null || s.state() == LiveStream.State.ENDED || DashManifest.renderable(input(s, null, settings)),
                 s -> {
-                    DashManifest.Input in = s == null ? null : input(s, timeUrl);
+                    DashManifest.Input in = s == null ? null : input(s, timeUrl, settings);
                     if (in == null || !DashManifest.renderable(in)) {
                         LiveHls.fail(ctx, StatusException.notFound("stream '" + key + "' has no media"));
                         return;
@@ -71,7 +73,7 @@ public final class LiveDash {
     }
 
     /** Every rendition the stream has: audio by name, every other one is a video rendition. */
-    static DashManifest.Input input(LiveStream s, String timeUrl) {
+    static DashManifest.Input input(LiveStream s, String timeUrl, DashSettings settings) {
         List<DashManifest.Rendition> out = new ArrayList<>();
         for (String name : s.renditions()) {
             RenditionSnapshot snap = s.snapshot(name);
@@ -95,8 +97,9 @@ public final class LiveDash {
         RenditionSnapshot first = out.isEmpty() ? null : out.get(0).snapshot();
         // a segment may be asked for once its first part exists: segment target minus part target early
         double ato = first == null ? 0 : Math.max(0, first.targetDuration() - first.partTarget());
+        DashManifest.LowLatency ll = first == null ? null : settings.lowLatency(first.partTarget(), first.targetDuration());
         return new DashManifest.Input(out, s.publishedAt(), System.currentTimeMillis(),
-                s.state() == LiveStream.State.ENDED, timeUrl, ato);
+                s.state() == LiveStream.State.ENDED, timeUrl, ato, ll);
     }
 
     private static void send(HttpServerResponse res, String mpd) {

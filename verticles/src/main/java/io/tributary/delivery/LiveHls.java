@@ -131,7 +131,7 @@ final class LiveHls {
         String query = dvrParam == null ? SessionUris.query(ctx)
                 : join(SessionUris.query(ctx), "dvr=" + io.tributary.dvr.DvrTimes.seconds(dvr.windowMs(dvrParam)));
         held.hold(key, ctx.response(), FIRST_MEDIA_WAIT_MS,
-                s -> s == null || s.playable() || s.state() == LiveStream.State.ENDED,
+                s -> s == null || startable(s) || s.state() == LiveStream.State.ENDED,
                 s -> {
                     if (s == null || !s.playable()) {
                         fail(ctx, StatusException.notFound("stream '" + key + "' has no media"));
@@ -145,6 +145,26 @@ final class LiveHls {
 
     private static String join(String a, String b) {
         return a.isEmpty() ? b : a + "&" + b;
+    }
+
+    /**
+     * A playlist a player can start from: one complete segment at least. A playlist of parts
+     * alone is valid LL-HLS, but Shaka (5.2) fails to load one (it probes the middle segment's
+     * URI, and the segment being built has none), so a stream's first seconds wait for it.
+     */
+    static boolean startable(RenditionSnapshot snap) {
+        return snap.ended() || !snap.listed().isEmpty();
+    }
+
+    /** The stream's first video rendition and its audio can both be started from. */
+    static boolean startable(LiveStream s) {
+        if (!s.playable()) {
+            return false;
+        }
+        List<String> videos = s.videoRenditions();
+        RenditionSnapshot video = videos.isEmpty() ? null : s.snapshot(videos.get(0));
+        RenditionSnapshot audio = s.audioConfig() == null ? null : s.snapshot(LiveStream.AUDIO);
+        return (video == null || startable(video)) && (audio == null || startable(audio));
     }
 
     private static List<MultivariantPlaylist.Variant> variants(LiveStream s) {
@@ -322,7 +342,7 @@ final class LiveHls {
         if (msnParam == null) {
             // no blocking: answer now, or once a starting stream has media
             held.hold(key, ctx.response(), FIRST_MEDIA_WAIT_MS,
-                    s -> s == null || s.snapshot(rendition) == null || s.snapshot(rendition).hasMedia()
+                    s -> s == null || s.snapshot(rendition) == null || startable(s.snapshot(rendition))
                             || s.state() == LiveStream.State.ENDED,
                     s -> answerPlaylist(ctx, key, rendition, skip, seek, cacheKey, "public, max-age=1"),
                     () -> answerPlaylist(ctx, key, rendition, skip, seek, cacheKey, "no-cache"));

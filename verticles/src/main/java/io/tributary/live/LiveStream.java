@@ -567,7 +567,11 @@ public final class LiveStream {
             if (aac == null || (avc != null && !videoStarted)) {
                 return jumped; // audio waits for the first video segment so renditions align
             }
-            audio.offer(audioClock.map(t), 0, true, s.data(), pdt(t));
+            long at = audioClock.map(t);
+            // the PDT of audio follows its own (frame-cadence) media time, as video's does: from the RTMP
+            // ms clock it would wander up to two frames against the media, and players that place
+            // segments by PDT (Shaka) would see those ms as gaps and overlaps between audio segments
+            audio.offer(at, 0, true, s.data(), wallAnchor + Math.round(at * 1000.0 / aac.sampleRate()) - dtsAnchor);
         }
         return jumped;
     }

@@ -20,38 +20,33 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Player benchmark: hls.js's own live latency ({@code hls.latency}, sampled every 500 ms by
- * the player page into {@code window.playerStats.latency}) in headless Chromium, for the
- * {@code --demo} stream with 0.333 s parts, and with 0.5 s parts as the reference, in one
- * run. Each run is one phase under flock: a fresh node with {@code --demo}, a wait until the
- * stream has two complete segments, then {@code bench/player/latency.mjs} plays
- * {@code /play/demo} for the sampling window.
+ * Player benchmark: the live latency of the four player/format pairs (hls.js on LL-HLS, dash.js on
+ * LL-DASH, Shaka on LL-HLS and on LL-DASH), each as the player itself reports it, in headless
+ * Chromium, with 0.333 s parts, in one run. Each pair is one phase under flock: a fresh node with
+ * {@code --demo}, a wait until the stream has two complete segments, then
+ * {@code bench/player/matrix.mjs} plays the manifest through the player-matrix page (the one
+ * PlayerMatrixTest uses; players from bench/player/package.json) for the sampling window.
+ * The reference in the same run is hls.js on LL-HLS (the player the node's page ships).
  *
- * <p>Usage: {@code PlayerBench [--seconds 60] [--runs "0.333;0.5"]}, where a run is
- * {@code PART_TARGET[|HLS_CONFIG_JSON]} (the JSON, if any, is merged into the page's hls.js
- * options in the browser, as a what-if experiment). Writes bench/results/player-latency.md.
+ * <p>Usage: {@code PlayerBench [--seconds 60] [--part 0.333] [--pairs "hlsjs:hls;dashjs:dash;shaka:hls;shaka:dash"]}.
+ * Writes bench/results/player-latency.md.
  */
 public final class PlayerBench {
 
     static final double TARGET_MEDIAN_S = 1.5;
-    /**
-     * The page as served with 0.333 s and 0.5 s parts, then two what-if runs with 0.333 s parts:
-     * without the page's liveSyncDurationCount (so hls.js targets PART-HOLD-BACK), and that plus
-     * catch-up by playback rate.
-     */
-    static final String DEFAULT_RUNS = "0.333;0.5;0.333|{\"liveSyncDurationCount\":null};"
-            + "0.333|{\"liveSyncDurationCount\":null,\"maxLiveSyncPlaybackRate\":1.5}";
+    static final double TARGET_HLSJS_S = 1.0;
+    static final String DEFAULT_PAIRS = "hlsjs:hls;dashjs:dash;shaka:hls;shaka:dash";
 
     private PlayerBench() {
     }
 
-    record Run(double partTarget, String override) {
+    record Pair(String player, String format) {
         String label() {
-            return "parts " + partTarget + " s" + (override == null ? "" : ", hls.js " + override);
+            return Map.of("hlsjs", "hls.js", "dashjs", "dash.js", "shaka", "Shaka").get(player) + " / "
+                    + (format.equals("dash") ? "LL-DASH" : "LL-HLS");
         }
     }
 
@@ -65,10 +60,11 @@ public final class PlayerBench {
             opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
         int seconds = Integer.parseInt(opt.getOrDefault("seconds", "60"));
-        List<Run> runs = new ArrayList<>();
-        for (String r : opt.getOrDefault("runs", DEFAULT_RUNS).split(";")) {
-            String[] parts = r.split("\\|", 2);
-            runs.add(new Run(Double.parseDouble(parts[0].trim()), parts.length > 1 ? parts[1].trim() : null));
+        double part = Double.parseDouble(opt.getOrDefault("part", "0.333"));
+        List<Pair> pairs = new ArrayList<>();
+        for (String r : opt.getOrDefault("pairs", DEFAULT_PAIRS).split(";")) {
+            String[] pf = r.trim().split(":");
+            pairs.add(new Pair(pf[0], pf[1]));
         }
         Path root = BenchSupport.root();
         Path jar = root.resolve("verticles/target/tributary.jar");
@@ -77,13 +73,11 @@ public final class PlayerBench {
         }
         String started = BenchSupport.now();
         List<JsonObject> results = new ArrayList<>();
-        for (Run run : runs) {
-            System.out.println("== " + run.label());
+        for (Pair pair : pairs) {
+            System.out.println("== " + pair.label());
             List<String> cmd = new ArrayList<>(List.of(BenchSupport.javaBin(), "-cp", BenchSupport.classpath(),
-                    PlayerBench.class.getName(), "phase", Double.toString(run.partTarget()), Integer.toString(seconds)));
-            if (run.override() != null) {
-                cmd.add(run.override());
-            }
+                    PlayerBench.class.getName(), "phase", pair.player(), pair.format(), Double.toString(part),
+                    Integer.toString(seconds)));
             Process p = new ProcessBuilder(BenchSupport.locked(cmd)).redirectErrorStream(true).start();
             JsonObject res = null;
             try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
@@ -99,11 +93,11 @@ public final class PlayerBench {
             if (res == null) {
                 res = new JsonObject().put("failure", "phase produced no result (exit " + p.exitValue() + ")");
             }
-            res.put("label", run.label()).put("partTargetRun", run.partTarget());
+            res.put("label", pair.label()).put("pair", pair.player() + ":" + pair.format());
             results.add(res);
             System.out.println("  -> " + summary(res));
         }
-        String md = report(started, seconds, results);
+        String md = report(started, seconds, part, results);
         Path out = root.resolve("bench/results/player-latency.md");
         Files.createDirectories(out.getParent());
         Files.writeString(out, md);
@@ -112,11 +106,12 @@ public final class PlayerBench {
         System.out.println("written to " + out);
     }
 
-    /** Child, under flock: node with --demo, wait for media, play, stop. Prints "PHASE {json}". */
+    /** Child, under flock: node with --demo, wait for media, play one pair, stop. Prints "PHASE {json}". */
     static void phase(String[] a) throws Exception {
-        double partTarget = Double.parseDouble(a[1]);
-        int seconds = Integer.parseInt(a[2]);
-        String override = a.length > 3 ? a[3] : null;
+        String player = a[1];
+        String format = a[2];
+        double partTarget = Double.parseDouble(a[3]);
+        int seconds = Integer.parseInt(a[4]);
         Path root = BenchSupport.root();
         Path work = root.resolve("bench/work/player-run");
         Files.createDirectories(work);
@@ -130,7 +125,7 @@ public final class PlayerBench {
         pb.environment().put("TRIBUTARY_HLS_PART_TARGET", Double.toString(partTarget));
         pb.environment().put("TRIBUTARY_TRANSCODE_LADDER", "none"); // the demo's source alone, as rendition "video"
         pb.environment().put("TRIBUTARY_DATA_DIR", work.resolve("data").toString());
-        Path log = root.resolve("bench/work/player-server-" + partTarget + (override == null ? "" : "-override") + ".log");
+        Path log = root.resolve("bench/work/player-server-" + player + "-" + format + ".log");
         Process srv = pb.directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         JsonObject res = new JsonObject();
         try {
@@ -138,9 +133,8 @@ public final class PlayerBench {
             String base = "http://127.0.0.1:" + httpPort;
             String playlist = waitForSegments(base + "/live/demo/video/index.m3u8", 2, 30_000);
             res.put("playlistHead", head(playlist));
-            Process node = new ProcessBuilder(override == null
-                    ? List.of("node", "latency.mjs", base + "/play/demo", Integer.toString(seconds))
-                    : List.of("node", "latency.mjs", base + "/play/demo", Integer.toString(seconds), override))
+            String manifest = base + (format.equals("dash") ? "/live/demo/manifest.mpd" : "/live/demo/index.m3u8");
+            Process node = new ProcessBuilder("node", "matrix.mjs", player, manifest, Integer.toString(seconds))
                     .directory(root.resolve("bench/player").toFile()).redirectErrorStream(true).start();
             String last = null;
             try (BufferedReader in = new BufferedReader(new InputStreamReader(node.getInputStream()))) {
@@ -154,11 +148,17 @@ public final class PlayerBench {
             }
             node.waitFor(seconds + 180L, TimeUnit.SECONDS);
             if (last == null) {
-                res.put("failure", "latency.mjs printed no result (exit " + node.exitValue() + ")");
+                res.put("failure", "matrix.mjs printed no result (exit " + node.exitValue() + ")");
             } else {
                 res.mergeIn(new JsonObject(last));
             }
-            res.put("playlistEnd", head(get(base + "/live/demo/video/index.m3u8")));
+            if (format.equals("dash")) {
+                String mpd = get(manifest);
+                int i = mpd.indexOf("<MPD");
+                res.put("mpdHead", i < 0 ? "" : mpd.substring(i, mpd.indexOf('>', i) + 1) + "\n"
+                        + mpd.lines().filter(l -> l.contains("<Latency") || l.contains("<PlaybackRate")).map(String::trim)
+                        .reduce("", (x, y) -> x + y + "\n"));
+            }
         } catch (Exception e) {
             res.put("failure", e.toString());
         } finally {
@@ -243,108 +243,94 @@ public final class PlayerBench {
         return numbers(a);
     }
 
-    static Map<String, Integer> errors(JsonObject res) {
-        Map<String, Integer> m = new TreeMap<>();
-        for (Object e : res.getJsonArray("errors", new JsonArray())) {
-            m.merge(String.valueOf(e), 1, Integer::sum);
-        }
-        return m;
+    static JsonObject matrix(JsonObject r) {
+        return r.getJsonObject("matrix", new JsonObject());
     }
 
     static String summary(JsonObject r) {
-        if (r.containsKey("failure")) {
-            return "FAILED: " + r.getString("failure");
-        }
-        List<Double> lat = numbers(r.getJsonArray("latency"));
-        return String.format(Locale.ROOT, "hls.latency median %.2f s, p90 %.2f s (%d samples), firstPlayingMs %.0f, errors %s",
-                quantile(lat, 0.5), quantile(lat, 0.9), lat.size(), r.getDouble("firstPlayingMs", Double.NaN), errors(r));
+        JsonObject m = matrix(r);
+        List<Double> lat = numbers(m.getJsonArray("latency"));
+        return String.format(Locale.ROOT, "%s latency median %.2f s, p90 %.2f s (%d samples), startup %.0f ms, stalls %d, "
+                        + "gaps %d, dropped %d/%d%s",
+                m.getString("version", "?"), quantile(lat, 0.5), quantile(lat, 0.9), lat.size(),
+                m.getDouble("firstPlayingMs", Double.NaN), m.getInteger("stalls", -1), m.getInteger("gapsJumped", -1),
+                m.getInteger("droppedFrames", -1), m.getInteger("decodedFrames", -1),
+                r.containsKey("failure") ? ", FAILED: " + r.getString("failure") : m.getString("fatal") != null ? ", fatal: " + m.getString("fatal") : "");
     }
 
     static String f2(double v) {
         return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.2f", v);
     }
 
-    static String report(String started, int seconds, List<JsonObject> results) {
+    static String report(String started, int seconds, double part, List<JsonObject> results) {
         StringBuilder b = new StringBuilder();
-        b.append("# Player: hls.js live latency in headless Chromium\n\n");
+        b.append("# Player: live latency of hls.js, dash.js and Shaka in headless Chromium\n\n");
         b.append("Run `bench/run.sh player` (main class `io.tributary.bench.player.PlayerBench`, browser part "
-                + "`bench/player/latency.mjs` with playwright-core and the system Chromium).\n\n");
+                + "`bench/player/matrix.mjs` with playwright-core, the system Chromium and the page "
+                + "`verticles/src/test/resources/player-matrix/harness.html`, the one `PlayerMatrixTest` uses).\n\n");
         b.append("## Machine and run\n\n").append(BenchSupport.machine());
         b.append("- Chromium: ").append(BenchSupport.run("/usr/bin/chromium", "--version").trim())
                 .append(", node ").append(BenchSupport.run("node", "--version").trim()).append('\n');
         b.append("- started: ").append(started).append(", finished: ").append(BenchSupport.now()).append('\n');
-        b.append("- per run: a fresh `java -jar verticles/target/tributary.jar --demo` (built-in FFmpeg/JavaCV test pattern, "
-                + "640x360 30 fps, 1 s GOP, x264 zerolatency, AAC) with `TRIBUTARY_HLS_PART_TARGET` as listed and `TRIBUTARY_TRANSCODE_LADDER=none`, other settings "
-                + "default (2 s segment target); the page `/play/demo` is opened once the video playlist lists 2 complete "
-                + "segments; samples of `window.playerStats.latency` (the page records `hls.latency` every 500 ms) are "
-                + "taken from the moment the video first plays for ").append(seconds).append(" s. Processes are not pinned "
-                + "(server, demo encoder and Chromium share the 2 cores); each run holds the benchmark lock.\n");
-        b.append("- `hls.latency` is hls.js's estimate of the distance to the live edge of the playlist; "
-                + "\"PDT latency\" is wall clock minus `hls.playingDate` (the PROGRAM-DATE-TIME at the playhead, which the "
-                + "server anchors to the first sample's arrival), i.e. ingest-to-display without the encoder\n\n");
+        b.append("- **shared machine**: other engineers' builds and tests ran on the same 2 cores during this run; "
+                + "the figures are one run, not a controlled measurement (the lead may rerun it alone)\n");
+        b.append("- per pair: a fresh `java -jar verticles/target/tributary.jar --demo` (built-in test pattern, 640x360 30 fps, "
+                + "1 s GOP, x264 zerolatency, AAC) with `TRIBUTARY_HLS_PART_TARGET=").append(part)
+                .append("` and `TRIBUTARY_TRANSCODE_LADDER=none`, other settings default (2 s segments; "
+                + "`dash.target-latency` derived: four parts); the page is opened (from its own origin) once the video "
+                + "playlist lists 2 complete segments, and samples are taken every 500 ms from the first frame for ")
+                .append(seconds).append(" s\n");
+        b.append("- latency is each player's own figure: `hls.latency` (hls.js), `getCurrentLiveLatency()` (dash.js), "
+                + "`getStats().liveLatency` (Shaka); \"wall\" is wall clock minus the PROGRAM-DATE-TIME / "
+                + "ProducerReferenceTime at the playhead where the player exposes it; a stall is a `waiting` event after "
+                + "the first frame; gaps are the player's own count (hls.js seek-over-hole/nudge errors, Shaka `gapsJumped`) "
+                + "and seeks are `seeking` events the page did not ask for\n\n");
         b.append("## Figures\n\n");
-        b.append("| run | hls.latency median s | p90 s | samples | PDT latency median / p90 s | hls.targetLatency s | "
-                + "firstPlayingMs | page-load-to-playing ms | hls.js errors |\n");
-        b.append("|---|---|---|---|---|---|---|---|---|\n");
+        b.append("| pair | version | latency median s | p90 s | wall median s | player target s | samples | startup ms | "
+                + "stalls | gaps | seeks | dropped / decoded frames | fatal |\n");
+        b.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        double reference = Double.NaN;
         for (JsonObject r : results) {
-            if (r.containsKey("failure") && !r.containsKey("latency")) {
-                b.append("| ").append(r.getString("label")).append(" | FAILED: ").append(r.getString("failure")).append(" |||||||| \n");
-                continue;
+            JsonObject m = matrix(r);
+            List<Double> lat = numbers(m.getJsonArray("latency"));
+            List<Double> wall = numbers(m.getJsonArray("wallLatency"));
+            if (r.getString("pair").equals("hlsjs:hls")) {
+                reference = quantile(lat, 0.5);
             }
-            List<Double> lat = numbers(r.getJsonArray("latency"));
-            List<Double> pdt = field(r, "pdtLatency");
-            List<Double> tgt = field(r, "targetLatency");
-            Map<String, Integer> err = errors(r);
             b.append("| ").append(r.getString("label"))
+                    .append(" | ").append(m.getString("version", "-"))
                     .append(" | ").append(f2(quantile(lat, 0.5)))
                     .append(" | ").append(f2(quantile(lat, 0.9)))
+                    .append(" | ").append(f2(quantile(wall, 0.5)))
+                    .append(" | ").append(m.getValue("targetLatency", "-"))
                     .append(" | ").append(lat.size())
-                    .append(" | ").append(f2(quantile(pdt, 0.5))).append(" / ").append(f2(quantile(pdt, 0.9)))
-                    .append(" | ").append(f2(quantile(tgt, 0.5)))
-                    .append(" | ").append(r.getValue("firstPlayingMs") instanceof Number n ? String.format(Locale.ROOT, "%.0f", n.doubleValue()) : "-")
-                    .append(" | ").append(r.getValue("gotoToPlayingMs", "-"))
-                    .append(" | ").append(err.isEmpty() ? "none" : err.toString())
+                    .append(" | ").append(m.getValue("firstPlayingMs") instanceof Number n ? String.format(Locale.ROOT, "%.0f", n.doubleValue()) : "-")
+                    .append(" | ").append(m.getValue("stalls", "-"))
+                    .append(" | ").append(m.getValue("gapsJumped", "-"))
+                    .append(" | ").append(m.getValue("seeksAfterStart", "-"))
+                    .append(" | ").append(m.getValue("droppedFrames", "-")).append(" / ").append(m.getValue("decodedFrames", "-"))
+                    .append(" | ").append(r.containsKey("failure") ? "FAILED: " + r.getString("failure")
+                            : m.getString("fatal") == null ? "none" : m.getString("fatal"))
                     .append(" |\n");
         }
-        b.append("\n## Playlists and player settings seen\n\n");
+        b.append("\n## Manifests seen\n\n");
         for (JsonObject r : results) {
-            b.append("### ").append(r.getString("label")).append("\n\n```\n").append(r.getString("playlistEnd", r.getString("playlistHead", "")))
-                    .append("\n```\n\n");
-            JsonArray samples = r.getJsonArray("samples", new JsonArray());
-            if (!samples.isEmpty()) {
-                JsonObject s = samples.getJsonObject(samples.size() - 1);
-                b.append("hls.js ").append(r.getString("hlsVersion", "?")).append(" config: `").append(r.getJsonObject("config", new JsonObject()).encode())
-                        .append("`; playlist as parsed: partHoldBack ").append(s.getValue("partHoldBack"))
-                        .append(", holdBack ").append(s.getValue("holdBack")).append(", partTarget ").append(s.getValue("partTarget"))
-                        .append(", targetduration ").append(s.getValue("targetduration"))
-                        .append(String.format(Locale.ROOT, "; forward buffer median %.2f s; dropped frames at end %s%n%n",
-                                quantile(field(r, "buffer"), 0.5), s.getValue("dropped")));
+            b.append("### ").append(r.getString("label")).append("\n\n```\n").append(r.getString("playlistHead", ""));
+            if (r.containsKey("mpdHead")) {
+                b.append("\n").append(r.getString("mpdHead"));
             }
-            if (r.containsKey("failure")) {
-                b.append("failure: ").append(r.getString("failure")).append("\n\n");
-            }
+            b.append("\n```\n\n");
         }
         b.append("## Result\n\n");
-        JsonObject main = results.stream().filter(r -> Math.abs(r.getDouble("partTargetRun") - 0.333) < 1e-6 && !r.getString("label").contains("hls.js"))
-                .findFirst().orElse(null);
-        if (main != null) {
-            double med = quantile(numbers(main.getJsonArray("latency")), 0.5);
-            JsonObject ref = results.stream().filter(r -> Math.abs(r.getDouble("partTargetRun") - 0.5) < 1e-6 && !r.getString("label").contains("hls.js"))
-                    .findFirst().orElse(null);
-            if (ref != null) {
-                double refMed = quantile(numbers(ref.getJsonArray("latency")), 0.5);
-                b.append(String.format(Locale.ROOT, "- median hls.latency, 0.333 s parts: %.2f s; 0.5 s parts (reference): %.2f s; ratio %.2f%n",
-                        med, refMed, med / refMed));
-            }
-            b.append(String.format(Locale.ROOT, "- target: median <= %.1f s with 0.333 s parts, page as served -> **%s** (%.2f s)%n",
-                    TARGET_MEDIAN_S, med <= TARGET_MEDIAN_S ? "PASS" : "FAIL", med));
-            for (JsonObject r : results) {
-                if (r.getString("label").contains("hls.js") && r.containsKey("latency")) {
-                    double m = quantile(numbers(r.getJsonArray("latency")), 0.5);
-                    b.append(String.format(Locale.ROOT, "- what-if (page options changed in the browser only), %s: median %.2f s -> would %s%n",
-                            r.getString("label"), m, m <= TARGET_MEDIAN_S ? "PASS" : "FAIL"));
-                }
-            }
+        for (JsonObject r : results) {
+            JsonObject m = matrix(r);
+            double med = quantile(numbers(m.getJsonArray("latency")), 0.5);
+            boolean hlsjs = r.getString("pair").equals("hlsjs:hls");
+            double target = hlsjs ? TARGET_HLSJS_S : TARGET_MEDIAN_S;
+            boolean noStall = m.getInteger("stalls", -1) == 0;
+            b.append(String.format(Locale.ROOT, "- %s: median %s s (ratio to hls.js %s), stalls %s -> target median <= %.1f s, no stall: **%s**%n",
+                    r.getString("label"), f2(med), f2(med / reference), m.getValue("stalls", "-"), target,
+                    med <= target && noStall && !r.containsKey("failure") ? "PASS" : "FAIL"));
         }
         return b.toString();
     }

@@ -35,6 +35,9 @@ public final class DashManifest {
     public static final String PROFILE_LIVE = "urn:mpeg:dash:profile:isoff-live:2011";
     public static final String UTC_HTTP_ISO = "urn:mpeg:dash:utc:http-iso:2014";
     static final String CHANNEL_SCHEME = "urn:mpeg:dash:23003:3:audio_channel_configuration:2011";
+    /** DVB-DASH low-latency marker on an AdaptationSet (DVB A168); dash.js enables its low-latency mode on it. */
+    static final String DVB_LOW_LATENCY = "urn:dvb:dash:lowlatency:critical:2019";
+    static final String PRODUCER_REFERENCE_ID = "0";
 
     private static final DateTimeFormatter ISO_MS =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
@@ -72,16 +75,85 @@ public final class DashManifest {
      *                              segment duration minus part duration); 0 = only once complete
      */
     public record Input(List<Rendition> renditions, long availabilityStartTime, long now, boolean ended,
-                        String utcTimingUrl, double availabilityTimeOffset) {
+                        String utcTimingUrl, double availabilityTimeOffset, LowLatency lowLatency) {
 
         /** Without low-latency addressing: segments are available once complete. */
         public Input(List<Rendition> renditions, long availabilityStartTime, long now, boolean ended, String utcTimingUrl) {
-            this(renditions, availabilityStartTime, now, ended, utcTimingUrl, 0);
+            this(renditions, availabilityStartTime, now, ended, utcTimingUrl, 0, null);
+        }
+
+        /** Low-latency addressing without a service description (players pick their own latency). */
+        public Input(List<Rendition> renditions, long availabilityStartTime, long now, boolean ended, String utcTimingUrl,
+                     double availabilityTimeOffset) {
+            this(renditions, availabilityStartTime, now, ended, utcTimingUrl, availabilityTimeOffset, null);
+        }
+    }
+
+    /**
+     * What a low-latency player is to aim for (ISO/IEC 23009-1 ServiceDescription, as the DASH-IF
+     * low-latency guidelines use it): dash.js and Shaka take {@code Latency@target} as their live
+     * delay and steer towards it with a playback rate between the two rates given.
+     *
+     * @param targetMs   the live latency to hold, ms
+     * @param minMs      below this a player slows down, ms
+     * @param maxMs      above this a player may seek back towards the target, ms
+     * @param minRate    slowest playback rate for latency control
+     * @param maxRate    fastest playback rate for latency control
+     * @param partTarget seconds; the chunk (part) duration the segments are built from, for Resync
+     */
+    public record LowLatency(long targetMs, long minMs, long maxMs, double minRate, double maxRate, double partTarget) {
+
+        public LowLatency {
+            if (targetMs <= 0 || minMs < 0 || minMs > targetMs || maxMs < targetMs) {
+                throw new IllegalArgumentException("latency must satisfy 0 <= min <= target <= max, target > 0: "
+                        + minMs + "/" + targetMs + "/" + maxMs);
+            }
+            if (!(minRate > 0 && minRate <= 1 && maxRate >= 1 && maxRate <= 4)) {
+                throw new IllegalArgumentException("playback rates must satisfy 0 < min <= 1 <= max <= 4: " + minRate + "/" + maxRate);
+            }
+        }
+
+        /**
+         * The defaults for a stream cut into parts of {@code partTarget} seconds and segments of
+         * {@code segmentTarget}: a target of {@code targetMs} (when 0: four parts, room for one part
+         * being built, one in flight and two buffered), half of it as the minimum, and two segments
+         * above it as the maximum.
+         */
+        public static LowLatency of(long targetMs, double partTarget, double segmentTarget) {
+            long target = targetMs > 0 ? targetMs : Math.round(4 * partTarget * 1000);
+            return new LowLatency(target, target / 2, target + Math.round(2 * segmentTarget * 1000), 0.95, 1.1, partTarget);
         }
     }
 
     /** A listed segment and the publisher session (discontinuity sequence number) it belongs to. */
-    record Placed(MediaSegment segment, long session) {
+    record Placed(MediaSegment segment, long session, double predicted) {
+
+        Placed(MediaSegment segment, long session) {
+            this(segment, session, Double.NaN);
+        }
+
+        /** Seconds: the real duration of a complete segment, the predicted one of the segment being built. */
+        double duration() {
+            return Double.isNaN(predicted) ? segment.duration() : predicted;
+        }
+    }
+
+    /**
+     * The segment being built, as low-latency clients must see it: listed with a predicted duration
+     * (the previous segment's: segments follow the GOP), so a client asks for it early and gets it
+     * part by part; null when there is none or it starts a new publisher session.
+     */
+    static Placed building(RenditionSnapshot s, List<Placed> listed) {
+        MediaSegment open = s.open();
+        if (open == null || open.startTime() < 0 || open.discontinuity() || listed.isEmpty()) {
+            return null;
+        }
+        Placed last = listed.get(listed.size() - 1);
+        if (last.segment().msn() != open.msn() - 1) {
+            return null;
+        }
+        double predicted = Math.max(last.segment().duration(), open.duration());
+        return new Placed(open, last.session(), predicted);
     }
 
     /** Whether {@link #render} has something to say: the main rendition has a complete segment with a known start. */
@@ -96,6 +168,8 @@ public final class DashManifest {
             throw new IllegalArgumentException("no rendition has a complete segment");
         }
         boolean dynamic = !in.ended();
+        // low-latency signalling only while live and only when segments are served as they are built
+        LowLatency ll = dynamic && in.availabilityTimeOffset() > 0 ? in.lowLatency() : null;
         RenditionSnapshot ms = main.snapshot();
         List<Placed> mainAll = place(ms, true);
         List<Placed> mainListed = place(ms, false);
@@ -105,7 +179,12 @@ public final class DashManifest {
         TreeMap<Long, List<Placed>> mainBySession = bySession(mainListed);
         List<List<Placed>> placed = new ArrayList<>();
         for (Rendition r : in.renditions()) {
-            placed.add(r == main ? mainListed : place(r.snapshot(), false));
+            List<Placed> p = new ArrayList<>(r == main ? mainListed : place(r.snapshot(), false));
+            Placed open = ll != null ? building(r.snapshot(), p) : null;
+            if (open != null) {
+                p.add(open);
+            }
+            placed.add(p);
         }
         long newest = mainBySession.lastKey();
         if (mainBySession.size() > 1) {
@@ -130,7 +209,7 @@ public final class DashManifest {
         long maxSegmentMs = 0;
         for (List<Placed> p : placed) {
             for (Placed x : p) {
-                maxSegmentMs = Math.max(maxSegmentMs, (long) Math.ceil(x.segment().duration() * 1000));
+                maxSegmentMs = Math.max(maxSegmentMs, (long) Math.ceil(x.duration() * 1000));
             }
         }
         if (dynamic) {
@@ -140,16 +219,36 @@ public final class DashManifest {
             }
             attr(b, "availabilityStartTime", ISO_MS.format(Instant.ofEpochMilli(in.availabilityStartTime())));
             attr(b, "publishTime", ISO_MS.format(Instant.ofEpochMilli(in.now())));
-            attr(b, "minimumUpdatePeriod", duration(Math.round(target * 1000)));
+            // low latency: once per part, so a client learns of the next segment as it opens (it is
+            // listed ahead, with a predicted duration, while it is built)
+            attr(b, "minimumUpdatePeriod", duration(ll != null ? Math.round(ll.partTarget() * 1000) : Math.round(target * 1000)));
             attr(b, "timeShiftBufferDepth", duration(windowMs));
-            attr(b, "suggestedPresentationDelay", duration(Math.round(3 * target * 1000)));
+            // the delay a player starts at: the latency target when there is one; never more than the
+            // window, or a player would aim before the oldest segment
+            long delayMs = ll != null ? ll.targetMs() : Math.round(3 * target * 1000);
+            attr(b, "suggestedPresentationDelay", duration(Math.min(delayMs, windowMs)));
         } else {
             attr(b, "publishTime", ISO_MS.format(Instant.ofEpochMilli(in.now())));
         }
-        attr(b, "minBufferTime", duration(Math.round(target * 1000)));
+        // what a player must hold before it plays: a few parts when segments stream as they are
+        // built (a whole segment would be more than the latency target), else a segment
+        attr(b, "minBufferTime", duration(ll != null ? Math.min(Math.round(target * 1000), ll.targetMs() / 2)
+                : Math.round(target * 1000)));
         attr(b, "maxSegmentDuration", duration(maxSegmentMs));
         int mpdDurationAt = b.length();
         b.append(">\n");
+        if (ll != null) {
+            // Latency@referenceId names the ProducerReferenceTime the latency is measured against
+            b.append("  <ServiceDescription id=\"0\">\n    <Latency");
+            attr(b, "referenceId", PRODUCER_REFERENCE_ID);
+            attr(b, "target", Long.toString(ll.targetMs()));
+            attr(b, "min", Long.toString(ll.minMs()));
+            attr(b, "max", Long.toString(ll.maxMs()));
+            b.append("/>\n    <PlaybackRate");
+            attr(b, "min", rate(ll.minRate()));
+            attr(b, "max", rate(ll.maxRate()));
+            b.append("/>\n  </ServiceDescription>\n");
+        }
 
         long previousStartMs = 0;
         long endMs = 0;
@@ -183,15 +282,16 @@ public final class DashManifest {
             attr(b, "start", duration(startMs));
             b.append(">\n");
             double ato = dynamic ? in.availabilityTimeOffset() : 0;
+            String prftClock = dynamic && ll != null ? in.utcTimingUrl() : null;
             // one video adaptation set per sample entry: players switch within a set, and switching
             // between H.264 and an H.265/AV1 passthrough would need a new decoder mid-stream
             List<String> families = in.renditions().stream().filter(r -> r.kind() == Kind.VIDEO)
                     .map(r -> family(r.codecs())).distinct().toList();
             for (int f = 0; f < families.size(); f++) {
                 adaptationSet(b, Kind.VIDEO, families.get(f), f == 0 ? "0" : Integer.toString(f + 1), in.renditions(),
-                        placed, session, pto, main.timescale(), ato);
+                        placed, session, pto, main.timescale(), ato, ll, prftClock);
             }
-            adaptationSet(b, Kind.AUDIO, null, "1", in.renditions(), placed, session, pto, main.timescale(), ato);
+            adaptationSet(b, Kind.AUDIO, null, "1", in.renditions(), placed, session, pto, main.timescale(), ato, ll, prftClock);
             b.append("  </Period>\n");
             firstPeriod = false;
 
@@ -220,17 +320,17 @@ public final class DashManifest {
 
     private static void adaptationSet(StringBuilder b, Kind kind, String family, String id, List<Rendition> renditions,
                                       List<List<Placed>> placed, long session, long ptoMain, int mainTimescale,
-                                      double ato) {
+                                      double ato, LowLatency ll, String prftClock) {
         boolean open = false;
         for (int i = 0; i < renditions.size(); i++) {
             Rendition r = renditions.get(i);
             if (r.kind() != kind || family != null && !family.equals(family(r.codecs()))) {
                 continue;
             }
-            List<MediaSegment> segs = new ArrayList<>();
+            List<Placed> segs = new ArrayList<>();
             for (Placed x : placed.get(i)) {
                 if (x.session() == session) {
-                    segs.add(x.segment());
+                    segs.add(x);
                 }
             }
             if (segs.isEmpty()) {
@@ -248,6 +348,14 @@ public final class DashManifest {
                 attr(b, "segmentAlignment", "true");
                 attr(b, "startWithSAP", "1");
                 b.append(">\n");
+                if (ll != null) {
+                    // dash.js switches to its low-latency mode (chunked fetch, latency catch-up) on this;
+                    // other clients ignore a SupplementalProperty they do not know
+                    b.append("      <SupplementalProperty");
+                    attr(b, "schemeIdUri", DVB_LOW_LATENCY);
+                    attr(b, "value", "true");
+                    b.append("/>\n");
+                }
             }
             b.append("      <Representation");
             attr(b, "id", r.id());
@@ -270,6 +378,17 @@ public final class DashManifest {
                 attr(b, "value", Integer.toString(r.channels()));
                 b.append("/>\n");
             }
+            if (prftClock != null) {
+                producerReferenceTime(b, newestComplete(segs), prftClock);
+            }
+            if (ll != null) {
+                // every part begins a CMAF chunk (a moof), at most a part target apart: where a client
+                // joining mid-segment can resume parsing (decoding resumes at the next segment)
+                b.append("        <Resync");
+                attr(b, "type", "0");
+                attr(b, "dT", Long.toString(Math.round(ll.partTarget() * r.timescale())));
+                b.append("/>\n");
+            }
             segmentTemplate(b, r, segs, Math.round(ptoMain * (double) r.timescale() / mainTimescale), ato);
             b.append("      </Representation>\n");
         }
@@ -278,10 +397,41 @@ public final class DashManifest {
         }
     }
 
-    private static void segmentTemplate(StringBuilder b, Rendition r, List<MediaSegment> segs, long pto, double ato) {
+    /**
+     * The wall clock of one sample: the newest listed segment's first sample and its
+     * PROGRAM-DATE-TIME, the same instant the HLS playlists give, so both formats measure latency
+     * against one clock. PDT is taken when the sample reaches the node's encoder/packager: type "encoder".
+     */
+    private static void producerReferenceTime(StringBuilder b, MediaSegment seg, String clock) {
+        b.append("        <ProducerReferenceTime");
+        attr(b, "id", PRODUCER_REFERENCE_ID);
+        attr(b, "type", "encoder");
+        attr(b, "wallClockTime", iso(seg.programDateTime()));
+        attr(b, "presentationTime", Long.toString(seg.startTime()));
+        b.append(">\n          <UTCTiming");
+        attr(b, "schemeIdUri", UTC_HTTP_ISO);
+        attr(b, "value", clock);
+        b.append("/>\n        </ProducerReferenceTime>\n");
+    }
+
+    private static String rate(double r) {
+        return BigDecimal.valueOf(r).setScale(3, java.math.RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
+    }
+
+    /** The newest segment whose wall clock and media time are both final (not the one being built). */
+    private static MediaSegment newestComplete(List<Placed> segs) {
+        for (int i = segs.size() - 1; i >= 0; i--) {
+            if (Double.isNaN(segs.get(i).predicted())) {
+                return segs.get(i).segment();
+            }
+        }
+        return segs.get(segs.size() - 1).segment();
+    }
+
+    private static void segmentTemplate(StringBuilder b, Rendition r, List<Placed> segs, long pto, double ato) {
         // a session's segments share the newest init (an init change without a reconnect is
         // rare: an encoder re-sending a different sequence header)
-        int initVersion = segs.get(segs.size() - 1).initVersion();
+        int initVersion = segs.get(segs.size() - 1).segment().initVersion();
         b.append("        <SegmentTemplate");
         attr(b, "timescale", Integer.toString(r.timescale()));
         if (pto != 0) {
@@ -289,7 +439,7 @@ public final class DashManifest {
         }
         attr(b, "initialization", "$RepresentationID$/init-" + initVersion + ".mp4");
         attr(b, "media", "$RepresentationID$/seg-$Number$.m4s");
-        attr(b, "startNumber", Long.toString(segs.get(0).msn()));
+        attr(b, "startNumber", Long.toString(segs.get(0).segment().msn()));
         if (ato > 0) {
             // the segment being built is served as its parts arrive (chunked), so it may be asked for this early
             attr(b, "availabilityTimeOffset", String.format(java.util.Locale.ROOT, "%.3f", ato));
@@ -301,9 +451,9 @@ public final class DashManifest {
         int runR = 0;
         boolean explicitT = false;
         long expected = -1;
-        for (MediaSegment s : segs) {
-            long t = s.startTime();
-            long d = Math.round(s.duration() * r.timescale());
+        for (Placed p : segs) {
+            long t = p.segment().startTime();
+            long d = Math.round(p.duration() * r.timescale());
             if (runD >= 0 && t == expected && d == runD) {
                 runR++;
             } else {

@@ -210,6 +210,33 @@ public final class RenditionTimeline {
         listener.partPublished(this, open, part);
     }
 
+    /**
+     * Adds the open segment's last part, completes the segment and opens the next one, all in one
+     * published snapshot. Published apart, a reader between the two would see the finished
+     * segment still open and a preload hint for a part that never comes (LL-HLS players that
+     * follow it get a 404; Shaka stops on it); together, the hint goes straight to the next
+     * segment's first part.
+     *
+     * @param nextProgramDateTime wall-clock ms of the next segment's first sample
+     * @param nextStartTime       decode time of the next segment's first sample (-1: unknown)
+     */
+    public void addLastPart(double duration, boolean independent, byte[] fragment, long nextProgramDateTime,
+                            long nextStartTime) {
+        if (open == null) {
+            throw new IllegalStateException("no open segment in " + name);
+        }
+        MediaPart part = MediaPart.of(open.msn(), open.parts().size(), duration, independent, fragment);
+        MediaSegment withLast = open.withPart(part);
+        open = withLast;
+        closeOpen();
+        ended = false;
+        open = new MediaSegment(nextMsn++, nextProgramDateTime, discontinuityPending, initVersion, List.of(), false,
+                nextStartTime);
+        discontinuityPending = false;
+        publish();
+        listener.partPublished(this, withLast, part);
+    }
+
     /** Closes the open segment without starting another (publisher gone). */
     public void closeSegment() {
         closeOpen();

@@ -115,11 +115,19 @@ public final class TrackPackager {
             partSamples.add(new CmafSample((int) delta, pendingCts, pendingSync, pendingData));
         }
         boolean newSegment = segmentBoundary(dts, sync);
-        if (!partSamples.isEmpty() && (newSegment || dts - partStart + lastDelta > partTarget + timescale / 1000)) {
-            flushPart(dts);
+        boolean flush = !partSamples.isEmpty() && (newSegment || dts - partStart + lastDelta > partTarget + timescale / 1000);
+        if (flush && newSegment) {
+            // the part that ends a segment and the next segment appear together (see addLastPart)
+            timeline.addLastPart((double) (dts - partStart) / timescale, partIndependent, fragment(), programDateTime, dts);
+        } else {
+            if (flush) {
+                flushPart(dts);
+            }
+            if (newSegment) {
+                timeline.startSegment(programDateTime, dts);
+            }
         }
         if (newSegment) {
-            timeline.startSegment(programDateTime, dts);
             segmentStart = dts;
         }
         if (partSamples.isEmpty()) {
@@ -174,9 +182,14 @@ public final class TrackPackager {
     }
 
     private void flushPart(long endDts) {
+        timeline.addPart((double) (endDts - partStart) / timescale, partIndependent, fragment());
+    }
+
+    /** The collected samples as one CMAF fragment; the part's samples are taken. */
+    private byte[] fragment() {
         byte[] fragment = CmafFragment.write(sequence++, TRACK_ID, partBaseTime, partSamples);
-        timeline.addPart((double) (endDts - partStart) / timescale, partIndependent, fragment);
         partSamples.clear();
+        return fragment;
     }
 
     /**

@@ -330,4 +330,136 @@ class DashManifestTest {
             assertEquals(base + s.msn() * 90_000, s.startTime());
         }
     }
+
+    private static DashManifest.Input lowLatency(RenditionSnapshot video, RenditionSnapshot audio, boolean ended,
+                                                 DashManifest.LowLatency ll) {
+        DashManifest.Input plain = input(video, audio, ended);
+        return new DashManifest.Input(plain.renditions(), AST, AST + 60_000, ended, plain.utcTimingUrl(), 1.5, ll);
+    }
+
+    /** Local names of e's element children in document order. */
+    private static List<String> order(Element e) {
+        List<String> out = new ArrayList<>();
+        for (Node n = e.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element c) {
+                out.add(c.getLocalName());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void lowLatencyManifestTellsPlayersTheTargetAndTheClock() throws Exception {
+        RenditionTimeline v = timeline("video");
+        RenditionTimeline a = timeline("audio");
+        segments(v, 90_000, WALL_OF_ZERO, T0_MS, 2000, 2000, 2000, 2000);
+        segments(a, 48_000, WALL_OF_ZERO + 3, T0_MS, 2005, 1995, 2005, 1995);
+        RenditionSnapshot vs = v.snapshot();
+        RenditionSnapshot as = a.snapshot();
+        DashManifest.LowLatency ll = DashManifest.LowLatency.of(0, 0.5, 2.0);
+        assertEquals(2000, ll.targetMs(), "four parts of 0.5 s");
+
+        Element mpd = parse(DashManifest.render(lowLatency(vs, as, false, ll)));
+        List<String> top = order(mpd);
+        assertEquals("ServiceDescription", top.get(0), "ServiceDescription precedes the Periods: " + top);
+        Element sd = child(mpd, "ServiceDescription");
+        Element latency = child(sd, "Latency");
+        assertEquals("2000", latency.getAttribute("target"));
+        assertEquals("1000", latency.getAttribute("min"));
+        assertEquals("6000", latency.getAttribute("max"));
+        assertEquals("0", latency.getAttribute("referenceId"));
+        Element rate = child(sd, "PlaybackRate");
+        assertEquals("0.95", rate.getAttribute("min"));
+        assertEquals("1.1", rate.getAttribute("max"));
+        // players start at the target, and hold at least a few parts, not a whole segment
+        assertEquals("PT2S", mpd.getAttribute("suggestedPresentationDelay"));
+        assertEquals("PT1S", mpd.getAttribute("minBufferTime"));
+
+        Element period = child(mpd, "Period");
+        long periodStartMs = Math.round(Double.parseDouble(period.getAttribute("start").replaceAll("[PTS]", "")) * 1000);
+        for (Element set : children(period, "AdaptationSet")) {
+            Element marker = child(set, "SupplementalProperty");
+            assertEquals("urn:dvb:dash:lowlatency:critical:2019", marker.getAttribute("schemeIdUri"));
+            assertEquals("true", marker.getAttribute("value"));
+            Element rep = child(set, "Representation");
+            boolean isVideo = set.getAttribute("contentType").equals("video");
+            RenditionSnapshot snap = isVideo ? vs : as;
+            int timescale = isVideo ? 90_000 : 48_000;
+            List<String> inRep = order(rep);
+            assertEquals(List.of("ProducerReferenceTime", "Resync", "SegmentTemplate"),
+                    inRep.subList(inRep.size() - 3, inRep.size()), "schema order in " + rep.getAttribute("id"));
+
+            Element prt = child(rep, "ProducerReferenceTime");
+            MediaSegment newest = snap.listed().get(snap.listed().size() - 1);
+            assertEquals("0", prt.getAttribute("id"));
+            assertEquals("encoder", prt.getAttribute("type"));
+            assertEquals(DashManifest.iso(newest.programDateTime()), prt.getAttribute("wallClockTime"),
+                    "the PROGRAM-DATE-TIME the HLS playlist gives this segment");
+            assertEquals(Long.toString(newest.startTime()), prt.getAttribute("presentationTime"));
+            Element clock = child(prt, "UTCTiming");
+            assertEquals(DashManifest.UTC_HTTP_ISO, clock.getAttribute("schemeIdUri"));
+            assertEquals("http://node:8080/api/v1/time", clock.getAttribute("value"));
+
+            // the MPD's own timing and the producer clock agree (TS 103 285 10.20.4, as dash.js applies it):
+            // wall-clock of media time 0 by the reference minus the same by AST + Period@start - PTO is 0
+            Element template = child(rep, "SegmentTemplate");
+            long pto = template.hasAttribute("presentationTimeOffset")
+                    ? Long.parseLong(template.getAttribute("presentationTimeOffset")) : 0;
+            double prt0 = newest.programDateTime() - ((newest.startTime() - pto) * 1000.0 / timescale + periodStartMs);
+            assertEquals(AST, prt0, 5, "producer reference offset of " + rep.getAttribute("id"));
+
+            // the segment being built is listed ahead with the previous one's duration, so clients ask for it early
+            List<long[]> entries = expand(template);
+            MediaSegment open = snap.open();
+            long[] lastEntry = entries.get(entries.size() - 1);
+            assertEquals(snap.listed().size() + 1, entries.size());
+            assertEquals(open.msn(), lastEntry[0]);
+            assertEquals(open.startTime(), lastEntry[1]);
+            assertEquals(Math.round(newest.duration() * timescale), lastEntry[2]);
+            assertEquals("PT0.5S", mpd.getAttribute("minimumUpdatePeriod"), "refreshed once per part");
+
+            Element resync = child(rep, "Resync");
+            assertEquals("0", resync.getAttribute("type"));
+            assertEquals(Long.toString(timescale / 2), resync.getAttribute("dT"), "a resync point every part");
+        }
+    }
+
+    @Test
+    void thePresentationDelayIsNeverLongerThanTheWindow() throws Exception {
+        RenditionTimeline v = timeline("video");
+        segments(v, 90_000, WALL_OF_ZERO, T0_MS, 2000, 2000, 2000); // the newest is still open
+        RenditionSnapshot vs = v.snapshot();
+        // a 6 s target on a stream with 4 s listed: the delay is the window
+        Element mpd = parse(DashManifest.render(lowLatency(vs, null, false, DashManifest.LowLatency.of(6000, 0.5, 2.0))));
+        assertEquals("PT4S", mpd.getAttribute("timeShiftBufferDepth"));
+        assertEquals("PT4S", mpd.getAttribute("suggestedPresentationDelay"));
+        assertEquals("6000", child(child(mpd, "ServiceDescription"), "Latency").getAttribute("target"));
+        // without low latency the classic 3 target durations, capped the same way
+        Element plain = parse(DashManifest.render(input(vs, null, false)));
+        assertEquals("PT4S", plain.getAttribute("suggestedPresentationDelay"));
+        assertEquals("PT2S", plain.getAttribute("minBufferTime"));
+        assertTrue(children(plain, "ServiceDescription").isEmpty(), "no ServiceDescription without chunked segments");
+        assertTrue(children(child(child(plain, "Period"), "AdaptationSet"), "SupplementalProperty").isEmpty());
+        assertTrue(children(child(child(child(plain, "Period"), "AdaptationSet"), "Representation"), "ProducerReferenceTime").isEmpty());
+    }
+
+    @Test
+    void anEndedStreamDropsTheLowLatencySignals() throws Exception {
+        RenditionTimeline v = timeline("video");
+        segments(v, 90_000, WALL_OF_ZERO, T0_MS, 2000, 2000);
+        Element mpd = parse(DashManifest.render(lowLatency(v.snapshot(), null, true, DashManifest.LowLatency.of(0, 0.5, 2.0))));
+        assertEquals("static", mpd.getAttribute("type"));
+        assertTrue(children(mpd, "ServiceDescription").isEmpty());
+        assertFalse(mpd.hasAttribute("suggestedPresentationDelay"));
+        assertTrue(children(child(child(child(mpd, "Period"), "AdaptationSet"), "Representation"), "ProducerReferenceTime").isEmpty());
+    }
+
+    @Test
+    void latencyTargetsAreValidated() {
+        assertEquals(1332, DashManifest.LowLatency.of(0, 0.333, 2.0).targetMs(), "four parts of 0.333 s");
+        assertEquals(3000, DashManifest.LowLatency.of(3000, 0.333, 2.0).targetMs(), "a configured target wins");
+        assertThrows(IllegalArgumentException.class, () -> new DashManifest.LowLatency(1000, 1500, 2000, 0.9, 1.1, 0.5));
+        assertThrows(IllegalArgumentException.class, () -> new DashManifest.LowLatency(1000, 500, 900, 0.9, 1.1, 0.5));
+        assertThrows(IllegalArgumentException.class, () -> new DashManifest.LowLatency(1000, 500, 2000, 1.1, 1.2, 0.5));
+    }
 }

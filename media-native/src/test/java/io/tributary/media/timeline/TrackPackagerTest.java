@@ -172,4 +172,51 @@ class TrackPackagerTest {
             assertTrue(playlist.contains("#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME"), playlist);
         }
     }
+
+    @Test
+    void everyPreloadHintNamesAPartThatComes() {
+        // every snapshot a reader can see, as the writer publishes them
+        List<RenditionSnapshot> seen = new java.util.ArrayList<>();
+        RenditionTimeline[] holder = new RenditionTimeline[1];
+        TimelineListener watcher = new TimelineListener() {
+            @Override
+            public void partPublished(RenditionTimeline timeline, MediaSegment segment, MediaPart part) {
+                seen.add(timeline.snapshot());
+            }
+
+            @Override
+            public void segmentCompleted(RenditionTimeline timeline, MediaSegment segment, byte[] init) {
+                seen.add(timeline.snapshot());
+            }
+        };
+        holder[0] = new RenditionTimeline("video", 2, 0.333, 10, 2, watcher);
+        holder[0].init(new byte[]{1});
+        try (SyntheticAvSource src = new SyntheticAvSource(160, 120, 30, 30, 0, false)) {
+            feed(new TrackPackager(holder[0], 90_000, 0.333, 2.0, true), src.next(9.0));
+        }
+        RenditionSnapshot last = holder[0].snapshot();
+        assertTrue(last.listed().size() >= 3, "segments were cut");
+        int boundaries = 0;
+        for (RenditionSnapshot s : seen) {
+            if (s.open() == null) {
+                continue;
+            }
+            long msn = s.open().msn();
+            int hinted = s.open().parts().size();
+            // the hinted part exists in the end, unless it is the newest segment's, still to come
+            MediaSegment done = last.segment(msn);
+            if (done != null) {
+                assertTrue(hinted < done.parts().size(), "snapshot " + s.version() + " hints part " + msn + "." + hinted
+                        + " but segment " + msn + " ended with " + done.parts().size() + " parts");
+            }
+            if (hinted == 0 && !s.listed().isEmpty()) {
+                boundaries++;
+                // the finished segment is listed in the same snapshot that opens the next one
+                assertEquals(msn - 1, s.listed().get(s.listed().size() - 1).msn());
+                assertTrue(LlHlsPlaylist.render(s, false, "", List.of())
+                        .contains("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part-" + msn + ".0.m4s\""), "the hint names the next segment");
+            }
+        }
+        assertTrue(boundaries >= 3, "the hint moved to the next segment at each boundary: " + boundaries);
+    }
 }
