@@ -41,7 +41,6 @@ public final class ConnectionGate {
     private static final class Tracked {
         long timer = -1;
         int inFlight;
-        Runnable onClose;
         /** Gives the connection's places back, once (from the connection's or its WebSocket's close). */
         Runnable release;
     }
@@ -100,9 +99,6 @@ public final class ConnectionGate {
                 if (t.timer >= 0) {
                     vertx.cancelTimer(t.timer);
                 }
-                if (t.onClose != null) {
-                    t.onClose.run();
-                }
             };
             conn.closeHandler(v -> t.release.run());
             if (total > limits.maxConnections() || fromAddress > limits.maxPerAddress()) {
@@ -153,14 +149,27 @@ public final class ConnectionGate {
                     + limits.maxWebSocketsPerAddress() + ")"));
             return;
         }
-        if (t == null) { // not a connection of this gate: nothing would release the count
-            release(webSockets, address, mine);
-        } else {
-            // an upgraded connection no longer reports its close: the WebSocket's close handler
-            // calls closed(ctx), and the connection's own close handler covers a failed upgrade
-            t.onClose = () -> release(webSockets, address, mine);
-            ctx.put(RELEASE, t.release);
-        }
+        boolean[] given = {false};
+        Runnable place = () -> {
+            if (!given[0]) {
+                given[0] = true;
+                release(webSockets, address, mine);
+            }
+        };
+        // a request that did not become a WebSocket (400, 404, a closed connection) gives its place back
+        ctx.addEndHandler(ar -> {
+            if (ctx.response().getStatusCode() != 101) {
+                place.run();
+            }
+        });
+        // an upgraded connection no longer reports its close: the WebSocket's close handler calls
+        // closed(ctx), which gives back the socket's place and the connection's
+        ctx.put(RELEASE, (Runnable) () -> {
+            place.run();
+            if (t != null) {
+                t.release.run();
+            }
+        });
         ctx.next();
     }
 

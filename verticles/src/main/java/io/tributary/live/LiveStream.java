@@ -531,10 +531,14 @@ public final class LiveStream {
         }
         long t = s.dts() + offsetMs;
         long last = s.track() == Track.VIDEO ? lastVideoMediaDts : lastAudioMediaDts;
-        if (last != Long.MIN_VALUE && (t < last - JUMP_BACK_MS || t > last + JUMP_FORWARD_MS)) {
-            // The same encoder, its clock moved: media time goes on one frame after the last
+        // back: against the track's own last (a track's decode times only go forward); forward:
+        // against the newest of both, so a track that paused (audio muted, a still screen) and
+        // resumes in step with the other is no jump
+        long newest = Math.max(lastVideoMediaDts, lastAudioMediaDts);
+        if (last != Long.MIN_VALUE && (t < last - JUMP_BACK_MS || t > newest + JUMP_FORWARD_MS)) {
+            // The same encoder, its clock moved: media time goes on one frame after the newest
             // (both tracks moved together, so the other one continues too under the new offset)
-            offsetMs += last + (s.track() == Track.VIDEO ? JUMP_VIDEO_STEP_MS : JUMP_AUDIO_STEP_MS) - t;
+            offsetMs += newest + (s.track() == Track.VIDEO ? JUMP_VIDEO_STEP_MS : JUMP_AUDIO_STEP_MS) - t;
             t = s.dts() + offsetMs;
             jumped = true;
         }

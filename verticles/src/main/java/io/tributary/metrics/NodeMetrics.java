@@ -4,7 +4,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -54,6 +56,17 @@ public final class NodeMetrics {
     private final JvmGcMetrics gc = new JvmGcMetrics();
 
     public NodeMetrics() {
+        // Micrometer's Netty allocator meters come without help text, which promtool refuses
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public Meter.Id map(Meter.Id id) {
+                return id.getName().startsWith("netty.allocator") && id.getDescription() == null
+                        ? new Meter.Id(id.getName(), Tags.of(id.getTags()), id.getBaseUnit(),
+                        "Netty pooled allocator: " + id.getName().substring("netty.allocator.".length()).replace('.', ' '),
+                        id.getType())
+                        : id;
+            }
+        });
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);

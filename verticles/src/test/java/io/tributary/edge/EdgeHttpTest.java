@@ -38,6 +38,7 @@ import java.util.zip.GZIPInputStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -219,14 +220,26 @@ class EdgeHttpTest {
         }
     }
 
-    /** The UTCTiming value of an MPD. */
+    /**
+     * The UTCTiming value of an MPD: the MPD's own (its child), which every other one (a
+     * ProducerReferenceTime's) must repeat.
+     */
     private static String utcTiming(String mpd) throws Exception {
         Element root = DocumentBuilderFactory.newInstance().newDocumentBuilder()
                 .parse(new ByteArrayInputStream(mpd.getBytes(StandardCharsets.UTF_8))).getDocumentElement();
-        NodeList timings = root.getElementsByTagName("UTCTiming");
-        assertEquals(1, timings.getLength(), mpd);
-        Element utc = (Element) timings.item(0);
+        Element utc = null;
+        for (org.w3c.dom.Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e && e.getTagName().equals("UTCTiming")) {
+                assertNull(utc, "one UTCTiming of the MPD: " + mpd);
+                utc = e;
+            }
+        }
+        assertNotNull(utc, mpd);
         assertEquals("urn:mpeg:dash:utc:http-iso:2014", utc.getAttribute("schemeIdUri"));
+        NodeList all = root.getElementsByTagName("UTCTiming");
+        for (int i = 0; i < all.getLength(); i++) {
+            assertEquals(utc.getAttribute("value"), ((Element) all.item(i)).getAttribute("value"), "every clock the MPD names is one");
+        }
         return utc.getAttribute("value");
     }
 

@@ -16,7 +16,9 @@ class JvmMetricsTest {
     void jvmProcessAndNettyFiguresAreScraped() {
         Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none"));
         try {
-            System.gc(); // a GC pause to report
+            System.gc(); // a GC pause to report (its notification comes asynchronously)
+            TestNode.await("a GC pause in /metrics", java.time.Duration.ofSeconds(10),
+                    () -> TestNode.get(node, "/metrics").body().contains("\njvm_gc_pause_seconds_count{"));
             String scrape = TestNode.get(node, "/metrics").body();
             for (String name : List.of("jvm_memory_used_bytes{", "jvm_gc_pause_seconds_count{", "jvm_threads_live_threads ",
                     "jvm_classes_loaded_classes ", "process_cpu_usage ", "system_cpu_count ", "process_files_open_files ",
