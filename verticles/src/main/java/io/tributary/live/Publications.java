@@ -39,6 +39,11 @@ public final class Publications {
         this.keys = keys;
     }
 
+    /** Whether {@code key} may publish on this node at all (the first check of {@link #open}). */
+    public boolean allows(String key) {
+        return StreamKeys.valid(key) && keys.allows(key);
+    }
+
     /**
      * Opens a publication of {@code key} for {@code source}; call on the source's context.
      * Fails with a {@link PublishException} saying why the publish is refused.
@@ -46,7 +51,7 @@ public final class Publications {
      * @param protocol for the stream's record: "rtmp", "srt", "playout", ...
      */
     public Future<Publication> open(String key, String protocol, PublishSource source) {
-        if (!StreamKeys.valid(key) || !keys.allows(key)) {
+        if (!allows(key)) {
             return Future.failedFuture(new PublishException(PublishException.Kind.BAD_NAME, "bad_key",
                     "stream key '" + key + "' is not allowed on this server"));
         }

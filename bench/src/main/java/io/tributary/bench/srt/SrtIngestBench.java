@@ -120,6 +120,7 @@ public final class SrtIngestBench {
         env.put("TRIBUTARY_RTMP_HOST", "127.0.0.1");
         env.put("TRIBUTARY_SRT_HOST", "127.0.0.1");
         env.put("TRIBUTARY_SRT_PORT", "0");
+        env.put("TRIBUTARY_SRT_MAX_CONNECTIONS_PER_ADDRESS", "10000"); // every publisher is 127.0.0.1
         env.put("TRIBUTARY_HTTP_INSTANCES", "1");
         env.put("TRIBUTARY_ROLES", "origin");
         env.put("TRIBUTARY_TRANSCODE_LADDER", "none");

@@ -20,6 +20,10 @@ public final class SrtConnection {
     static final long ACK_INTERVAL = 10_000;
     static final long MIN_NAK_INTERVAL = 20_000;
     static final long KEEPALIVE_INTERVAL = 1_000_000;
+    /** A packet due later than latency + this is dropped, not held: live senders send at most about the latency ahead. */
+    static final long MAX_AHEAD = 2_000_000;
+    /** A KMREQ with a new salt (a new PBKDF2) is taken at most this often; in between it is ignored, the peer repeats it. */
+    static final long KEK_DERIVATION_INTERVAL = 5_000_000;
     /** A NAK fits one datagram. */
     private static final int MAX_NAK_WORDS = 300;
     private static final byte[] SKIPPED = new byte[0];
@@ -89,6 +93,8 @@ public final class SrtConnection {
     private long belated;
     private long undecryptable;
     private long delivered;
+    private long tooEarly;
+    private long lastKekDerivation;
 
     SrtConnection(SrtListener listener, int socketId, int peerSocketId, SrtPeer peer, SrtStreamId streamId, int latencyMs,
                   int initialSequence, int capacity, long now, long peerTimestamp, SrtCrypto decryption) {
@@ -112,6 +118,8 @@ public final class SrtConnection {
         this.nextAck = now + ACK_INTERVAL;
         this.nextNak = now + MIN_NAK_INTERVAL;
         this.rateWindowStart = now;
+        this.lastKekDerivation = now; // the conclusion's KMREQ was this connection's derivation
+        this.lastStamp = peerTimestamp & 0xFFFFFFFFL; // the handshake's stamp: a wrap before the first data packet is seen
     }
 
     public int socketId() {
@@ -151,6 +159,22 @@ public final class SrtConnection {
         attachment = value;
     }
 
+    /** Data packets dropped because they were due more than latency + 2 s ahead. */
+    public long tooEarly() {
+        return tooEarly;
+    }
+
+    /** Packets held in the receive window now (awaiting delivery). */
+    public int held() {
+        int n = 0;
+        for (byte[] s : slots) {
+            if (s != null && s != SKIPPED) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     public SrtStats stats() {
         return new SrtStats(received, bytes, lost, retransmitted, droppedTooLate, duplicates, belated, undecryptable, delivered,
                 rtt, rttVar, latencyMs);
@@ -188,6 +212,11 @@ public final class SrtConnection {
             duplicates++;
             return;
         }
+        int stamp = SrtPacket.timestamp(buf, off);
+        if (due(extension(stamp)) - now > latency + MAX_AHEAD) {
+            tooEarly++; // held, it would pin a window slot (and 1.5 KB) until then: the sender's clock is not ours
+            return;
+        }
         byte[] payload = Arrays.copyOfRange(buf, off + SrtPacket.HEADER, off + len);
         int keyFlags = SrtPacket.keyFlags(buf, off);
         if (keyFlags != 0) {
@@ -197,7 +226,7 @@ public final class SrtConnection {
             }
         }
         slots[slot] = payload;
-        stamps[slot] = extend(SrtPacket.timestamp(buf, off));
+        stamps[slot] = extend(stamp);
         int gap = SrtSeq.offset(next, seq);
         if (gap >= 0) {
             if (gap > 0) {
@@ -231,9 +260,12 @@ public final class SrtConnection {
                     byte[] km = Arrays.copyOfRange(buf, off + SrtPacket.HEADER, off + len);
                     byte[] answer;
                     try {
-                        decryption.update(km);
+                        decryption.update(km, (passphrase, salt, keyLength) -> kek(passphrase, salt, keyLength, now));
                         answer = decryption.kmResponse();
                     } catch (SrtCryptoException e) {
+                        if (e.kind() == SrtCryptoException.Kind.BUSY) {
+                            return; // unanswered: the peer repeats its KMREQ
+                        }
                         answer = SrtCrypto.kmRefusal(e.kmState()); // the keys in use stay
                     }
                     send(SrtPacket.control(SrtPacket.USER_DEFINED, SrtPacket.SUBTYPE_KMRSP, 0, timestamp(now), peerSocketId, answer), now);
@@ -287,6 +319,35 @@ public final class SrtConnection {
             rtt = (7 * rtt + sample) / 8;
         }
         lastAckAcked = ackSeqs[i];
+    }
+
+    /** A new salt's KEK: at most one derivation per {@link #KEK_DERIVATION_INTERVAL}, within the listener's ration. */
+    private byte[] kek(byte[] passphrase, byte[] salt, int keyLength, long now) {
+        boolean derive = !listener.kekCached(passphrase, salt, keyLength);
+        if (derive && now - lastKekDerivation < KEK_DERIVATION_INTERVAL) {
+            throw new SrtCryptoException(SrtCryptoException.Kind.BUSY, "a key derivation less than 5 s ago");
+        }
+        byte[] kek = listener.kek(peer, passphrase, salt, keyLength, now);
+        if (derive) {
+            lastKekDerivation = now;
+        }
+        return kek;
+    }
+
+    /** What {@link #extend} would give, without moving the wrap state. */
+    private long extension(int stamp) {
+        long t = stamp & 0xFFFFFFFFL;
+        if (lastStamp < 0) {
+            return t;
+        }
+        long diff = t - lastStamp;
+        if (diff < -0x80000000L) {
+            return t + stampWrap + 0x100000000L;
+        }
+        if (diff > 0x80000000L) {
+            return t + stampWrap - 0x100000000L;
+        }
+        return t + stampWrap;
     }
 
     private long extend(int stamp) {

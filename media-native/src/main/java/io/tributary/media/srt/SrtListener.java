@@ -2,6 +2,7 @@ package io.tributary.media.srt;
 
 import io.tributary.media.srt.crypto.SrtCrypto;
 import io.tributary.media.srt.crypto.SrtCryptoException;
+import io.tributary.media.srt.crypto.SrtKeyMaterial;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The listener side of SRT for every caller on one UDP port, sans-IO: datagrams and the
@@ -37,15 +39,25 @@ public final class SrtListener {
 
         /** The connection ended; {@code reason} for logs. Not called for a rejected pending one. */
         void closed(SrtConnection connection, String reason);
+
+        /** The listener itself refused a conclusion from {@code peer} with {@code reason} ({@link SrtReject}), for metrics. */
+        default void refused(SrtPeer peer, int reason) {
+        }
     }
 
     /** libsrt 1.5.3, the version our answers announce. */
     static final int SRT_VERSION = 0x010503;
     private static final long COOKIE_PERIOD = 60_000_000L;
     private static final int MTU = 1500;
+    /** What {@link #conclusion} gives for a conclusion dropped unanswered (the caller repeats it). */
+    private static final int DROPPED = -2;
 
     private final SrtListenerSettings settings;
     private final Function<String, String> passphrases;
+    private final Predicate<String> keyAllowed;
+    private final SrtKekRation keks = new SrtKekRation();
+    /** Connections (pending and established) per caller host. */
+    private final Map<String, Integer> byHost = new HashMap<>();
     private final Output out;
     private final Random random;
     private final Mac cookieMac;
@@ -54,13 +66,25 @@ public final class SrtListener {
     private long malformed;
     private long rejected;
     private long inductions;
+    private long conclusionsDropped;
 
     /**
      * @param passphrases the passphrase a stream key requires, or null for none
      */
     public SrtListener(SrtListenerSettings settings, Function<String, String> passphrases, Output out, Random random) {
+        this(settings, passphrases, key -> true, out, random);
+    }
+
+    /**
+     * @param passphrases the passphrase a stream key requires, or null for none
+     * @param keyAllowed  whether a stream key may publish at all: checked before any key derivation
+     *                    (the owner still decides in {@link Output#connecting})
+     */
+    public SrtListener(SrtListenerSettings settings, Function<String, String> passphrases, Predicate<String> keyAllowed,
+                       Output out, Random random) {
         this.settings = settings;
         this.passphrases = passphrases;
+        this.keyAllowed = keyAllowed;
         this.out = out;
         this.random = random;
         try {
@@ -95,8 +119,23 @@ public final class SrtListener {
         return rejected;
     }
 
+    /** Conclusions left unanswered (their key derivation was over the ration; the caller repeats). */
+    public long conclusionsDropped() {
+        return conclusionsDropped;
+    }
+
     public long inductions() {
         return inductions;
+    }
+
+    /** PBKDF2 key derivations run (each 1-2 ms of this listener's thread). */
+    public long keyDerivations() {
+        return keks.derivations();
+    }
+
+    /** Conclusions and KMREQs left unanswered because their key derivation was over the ration. */
+    public long derivationsRefused() {
+        return keks.refused();
     }
 
     /** One datagram from {@code peer}. Malformed input is counted and dropped; nothing throws. */
@@ -197,14 +236,17 @@ public final class SrtListener {
             return;
         }
         int reason = conclusion(peer, hs, SrtPacket.timestamp(buf, off), now);
-        if (reason >= 0) {
+        if (reason == DROPPED) {
+            conclusionsDropped++;
+        } else if (reason >= 0) {
             rejected++;
+            out.refused(peer, reason);
             SrtHandshake refusal = answerBase(hs, 0, SrtHandshake.FAILURE_BASE + reason, 0, List.of());
             out.send(peer, SrtPacket.control(SrtPacket.HANDSHAKE, 0, 0, 0, hs.socketId(), refusal.encode()));
         }
     }
 
-    /** Checks a conclusion; gives a reject reason, or -1 when a pending connection was created. */
+    /** Checks a conclusion; gives a reject reason, -1 when a pending connection was created, DROPPED to stay silent. */
     private int conclusion(SrtPeer peer, SrtHandshake hs, int peerTimestamp, long now) {
         if (hs.version() != 5) {
             return SrtReject.VERSION;
@@ -237,8 +279,12 @@ public final class SrtListener {
         if (!streamId.publish()) {
             return SrtReject.BAD_MODE;
         }
-        if (bySocket.size() >= settings.maxConnections()) {
+        if (bySocket.size() >= settings.maxConnections()
+                || byHost.getOrDefault(peer.host(), 0) >= settings.maxConnectionsPerAddress()) {
             return SrtReject.OVERLOAD;
+        }
+        if (!keyAllowed.test(streamId.key())) {
+            return SrtReject.FORBIDDEN;
         }
         String passphrase = passphrases.apply(streamId.key());
         SrtHandshake.Extension kmreq = hs.extension(SrtHandshake.CMD_KMREQ);
@@ -248,12 +294,14 @@ public final class SrtListener {
                 return SrtReject.UNSECURE; // the caller encrypts, this stream has no passphrase
             }
             try {
-                decryption = SrtCrypto.fromKmRequest(kmreq.content(), passphrase);
-                if (settings.keyLength() != 0 && decryption.keyLength() != settings.keyLength()) {
+                // every cheap check before the PBKDF2 (rationed, and cached for a replay)
+                if (settings.keyLength() != 0 && SrtKeyMaterial.parse(kmreq.content()).keyLength() != settings.keyLength()) {
                     return SrtReject.CRYPTO; // the caller's pbkeylen is not the one this listener requires
                 }
+                decryption = SrtCrypto.fromKmRequest(kmreq.content(), passphrase, keks.source(peer.host(), now));
             } catch (SrtCryptoException e) {
                 return switch (e.kind()) {
+                    case BUSY -> DROPPED;
                     case BAD_SECRET -> SrtReject.BADSECRET;
                     case NO_SECRET -> SrtReject.UNSECURE;
                     default -> SrtReject.CRYPTO;
@@ -286,6 +334,7 @@ public final class SrtListener {
         c.conclusionAnswer = SrtPacket.control(SrtPacket.HANDSHAKE, 0, 0, 0, hs.socketId(), answer.encode());
         bySocket.put(socketId, c);
         byCaller.put(callerKey(peer, hs.socketId()), c);
+        byHost.merge(peer.host(), 1, Integer::sum);
         out.connecting(c);
         return -1;
     }
@@ -347,8 +396,19 @@ public final class SrtListener {
     }
 
     private void forget(SrtConnection c) {
-        bySocket.remove(c.socketId(), c);
+        if (bySocket.remove(c.socketId(), c)) {
+            byHost.computeIfPresent(c.peer().host(), (h, n) -> n > 1 ? n - 1 : null);
+        }
         byCaller.remove(callerKey(c.peer(), c.peerSocketId()), c);
+    }
+
+    /** A KEK for a KMREQ during a connection (key rotation): cached, or derived within the ration. */
+    byte[] kek(SrtPeer peer, byte[] passphrase, byte[] salt, int keyLength, long now) {
+        return keks.source(peer.host(), now).kek(passphrase, salt, keyLength);
+    }
+
+    boolean kekCached(byte[] passphrase, byte[] salt, int keyLength) {
+        return keks.cached(passphrase, salt, keyLength);
     }
 
     // ---- from connections ----

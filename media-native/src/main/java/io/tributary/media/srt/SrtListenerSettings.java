@@ -6,8 +6,15 @@ package io.tributary.media.srt;
  * @param idleTimeoutMicros  a connection that hears nothing for this long is closed
  * @param receiveWindow      packets a connection buffers ahead of delivery (its flow window)
  * @param keyLength          AES key bytes an encrypting caller must use (16, 24, 32), 0 for any
+ * @param maxConnectionsPerAddress connections (pending and established) from one caller host; more are refused
  */
-public record SrtListenerSettings(int latencyMs, int maxConnections, long idleTimeoutMicros, int receiveWindow, int keyLength) {
+public record SrtListenerSettings(int latencyMs, int maxConnections, long idleTimeoutMicros, int receiveWindow, int keyLength,
+                                  int maxConnectionsPerAddress) {
+
+    /** The default per-address cap (16). */
+    public SrtListenerSettings(int latencyMs, int maxConnections, long idleTimeoutMicros, int receiveWindow, int keyLength) {
+        this(latencyMs, maxConnections, idleTimeoutMicros, receiveWindow, keyLength, 16);
+    }
 
     public SrtListenerSettings {
         if (latencyMs < 0 || latencyMs > 0xFFFF) {
@@ -16,7 +23,7 @@ public record SrtListenerSettings(int latencyMs, int maxConnections, long idleTi
         if (keyLength != 0 && keyLength != 16 && keyLength != 24 && keyLength != 32) {
             throw new IllegalArgumentException("key length " + keyLength + " is not 0, 16, 24 or 32");
         }
-        if (maxConnections < 1 || receiveWindow < 32 || idleTimeoutMicros < 1) {
+        if (maxConnections < 1 || maxConnectionsPerAddress < 1 || receiveWindow < 32 || idleTimeoutMicros < 1) {
             throw new IllegalArgumentException("bad SRT listener limits");
         }
     }

@@ -30,7 +30,11 @@ class SrtListenerTest {
         int acceptOrReason = -1;
 
         Net(SrtListenerSettings settings, String passphrase) {
-            listener = new SrtListener(settings, key -> passphrase, this, new Random(7));
+            this(settings, passphrase, key -> true);
+        }
+
+        Net(SrtListenerSettings settings, String passphrase, Predicate<String> keyAllowed) {
+            listener = new SrtListener(settings, key -> passphrase, keyAllowed, this, new Random(7));
         }
 
         @Override

@@ -4,6 +4,7 @@ import io.tributary.live.Publications;
 import io.tributary.media.srt.SrtConnection;
 import io.tributary.media.srt.SrtListener;
 import io.tributary.media.srt.SrtPeer;
+import io.tributary.media.srt.SrtReject;
 import io.tributary.metrics.NodeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -52,7 +53,8 @@ public final class SrtIngestVerticle extends VerticleBase implements SrtListener
 
     @Override
     public Future<?> start() {
-        listener = new SrtListener(config.listenerSettings(), config::passphraseFor, this, new SecureRandom());
+        listener = new SrtListener(config.listenerSettings(), config::passphraseFor, publications::allows, this,
+                new SecureRandom());
         // no receive buffer size: Vert.x would also make it the size of the buffer allocated (and zeroed) for every
         // datagram read (a fixed allocator), 4 MiB per packet; left unset, Netty reads into 2 KiB buffers and
         // SO_RCVBUF stays the OS default (net.core.rmem_default: raise it on a busy SRT host)
@@ -120,6 +122,11 @@ public final class SrtIngestVerticle extends VerticleBase implements SrtListener
         if (p != null) {
             p.closed(reason);
         }
+    }
+
+    @Override
+    public void refused(SrtPeer peer, int reason) {
+        metrics.srtRejected(SrtReject.name(reason));
     }
 
     private void forget(SrtConnection connection) {

@@ -19,9 +19,10 @@ import java.util.Map;
  * @param pbkeylen           AES key bytes an encrypting caller must use: 16, 24, 32, or 0 for whatever it sends
  * @param streamPassphrases  per stream key, replacing {@code passphrase} ({@code key=passphrase} items)
  * @param maxConnections     callers held at once (handshaking or publishing); more are refused
+ * @param maxConnectionsPerAddress callers held at once from one host; more are refused (overload)
  */
 public record SrtSettings(boolean enabled, String host, int port, int latencyMs, String passphrase, int pbkeylen,
-                          Map<String, String> streamPassphrases, int maxConnections) {
+                          Map<String, String> streamPassphrases, int maxConnections, int maxConnectionsPerAddress) {
 
     public static SrtSettings from(Settings s) {
         String passphrase = s.string("srt.passphrase");
@@ -43,7 +44,8 @@ public record SrtSettings(boolean enabled, String host, int port, int latencyMs,
         }
         Duration latency = s.duration("srt.latency", Duration.ZERO, Duration.ofMillis(0xFFFF));
         return new SrtSettings(s.bool("srt.enabled"), s.string("srt.host"), s.integer("srt.port", 0, 65535), (int) latency.toMillis(),
-                passphrase, pbkeylen, Map.copyOf(perKey), s.integer("srt.max-connections", 1, 100_000));
+                passphrase, pbkeylen, Map.copyOf(perKey), s.integer("srt.max-connections", 1, 100_000),
+                s.integer("srt.max-connections-per-address", 1, 100_000));
     }
 
     private static void checkPassphrase(String key, String value) {
@@ -60,11 +62,11 @@ public record SrtSettings(boolean enabled, String host, int port, int latencyMs,
     }
 
     public SrtListenerSettings listenerSettings() {
-        return new SrtListenerSettings(latencyMs, maxConnections, 5_000_000, 8192, pbkeylen);
+        return new SrtListenerSettings(latencyMs, maxConnections, 5_000_000, 8192, pbkeylen, maxConnectionsPerAddress);
     }
 
     /** Port 0 means "any free port" (tests). */
     public SrtSettings withPort(int port) {
-        return new SrtSettings(enabled, host, port, latencyMs, passphrase, pbkeylen, streamPassphrases, maxConnections);
+        return new SrtSettings(enabled, host, port, latencyMs, passphrase, pbkeylen, streamPassphrases, maxConnections, maxConnectionsPerAddress);
     }
 }

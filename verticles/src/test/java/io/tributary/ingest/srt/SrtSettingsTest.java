@@ -20,13 +20,15 @@ class SrtSettingsTest {
         assertEquals(9000, d.port());
         assertEquals(120, d.latencyMs());
         assertNull(d.passphraseFor("any"));
+        assertEquals(16, d.listenerSettings().maxConnectionsPerAddress());
 
         SrtSettings s = TributaryConfig.load(null, Map.of("TRIBUTARY_SRT_LATENCY", "300ms", "TRIBUTARY_SRT_PASSPHRASE", "everyone's secret",
-                "TRIBUTARY_SRT_STREAM_PASSPHRASES", "studio=studio passphrase", "TRIBUTARY_SRT_PBKEYLEN", "32")).srt();
+                "TRIBUTARY_SRT_STREAM_PASSPHRASES", "studio=studio passphrase", "TRIBUTARY_SRT_PBKEYLEN", "32", "TRIBUTARY_SRT_MAX_CONNECTIONS_PER_ADDRESS", "4")).srt();
         assertEquals(300, s.latencyMs());
         assertEquals("studio passphrase", s.passphraseFor("studio"));
         assertEquals("everyone's secret", s.passphraseFor("other"));
         assertEquals(32, s.listenerSettings().keyLength());
+        assertEquals(4, s.listenerSettings().maxConnectionsPerAddress());
     }
 
     @Test

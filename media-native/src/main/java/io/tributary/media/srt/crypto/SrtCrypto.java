@@ -55,6 +55,20 @@ public final class SrtCrypto {
     private byte[] kmResponse;
     private int keyLength;
 
+    /**
+     * Where a KEK comes from: PBKDF2 costs milliseconds, so a listener caches and rations it
+     * (a stranger's KMREQ would otherwise buy CPU for free). May throw {@link SrtCryptoException}
+     * of kind BUSY to refuse a derivation now.
+     */
+    @FunctionalInterface
+    public interface KekSource {
+        /** The KEK for {@code passphrase} and the KM message's whole {@code salt}, {@code keyLength} bytes. */
+        byte[] kek(byte[] passphrase, byte[] salt, int keyLength);
+    }
+
+    /** Derives every time, no cache and no limit. */
+    public static final KekSource DERIVE = SrtCrypto::deriveKek;
+
     private SrtCrypto(byte[] passphrase) {
         this.passphrase = passphrase;
     }
@@ -67,12 +81,17 @@ public final class SrtCrypto {
      *     the key wrap integrity check fails (the passphrases differ)
      */
     public static SrtCrypto fromKmRequest(byte[] kmreq, String passphrase) {
+        return fromKmRequest(kmreq, passphrase, DERIVE);
+    }
+
+    /** {@link #fromKmRequest(byte[], String)} with the KEK from {@code kekSource} (BUSY when it refuses). */
+    public static SrtCrypto fromKmRequest(byte[] kmreq, String passphrase, KekSource kekSource) {
         SrtKeyMaterial km = SrtKeyMaterial.parse(kmreq);
         if (passphrase == null || passphrase.isEmpty()) {
             throw new SrtCryptoException(Kind.NO_SECRET, "the caller encrypts, no passphrase is configured");
         }
         SrtCrypto crypto = new SrtCrypto(passphrase.getBytes(StandardCharsets.UTF_8));
-        crypto.install(km, kmreq);
+        crypto.install(km, kmreq, kekSource);
         return crypto;
     }
 
@@ -81,7 +100,12 @@ public final class SrtCrypto {
      * exception nothing changes and the keys in use stay.
      */
     public void update(byte[] kmreq) {
-        install(SrtKeyMaterial.parse(kmreq), kmreq);
+        update(kmreq, DERIVE);
+    }
+
+    /** {@link #update(byte[])} with the KEK, when the salt is new, from {@code kekSource}. */
+    public void update(byte[] kmreq, KekSource kekSource) {
+        install(SrtKeyMaterial.parse(kmreq), kmreq, kekSource);
     }
 
     /** What to answer in KMRSP: libsrt echoes the accepted KM message. */
@@ -153,13 +177,13 @@ public final class SrtCrypto {
     }
 
     /** libsrt's KEK: PBKDF2-HMAC-SHA1 over the last (up to) 8 salt bytes, 2048 rounds. */
-    static byte[] deriveKek(byte[] passphrase, byte[] salt, int keyLength) {
+    public static byte[] deriveKek(byte[] passphrase, byte[] salt, int keyLength) {
         int n = Math.min(PBKDF2_SALT_LENGTH, salt.length);
         byte[] pbkdfSalt = Arrays.copyOfRange(salt, salt.length - n, salt.length);
         return Pbkdf2.hmacSha1(passphrase, pbkdfSalt, PBKDF2_ITERATIONS, keyLength);
     }
 
-    private void install(SrtKeyMaterial km, byte[] raw) {
+    private void install(SrtKeyMaterial km, byte[] raw, KekSource kekSource) {
         if (km.cipher() != SrtKeyMaterial.CIPHER_AES_CTR) {
             throw new SrtCryptoException(Kind.UNSUPPORTED, "cipher " + km.cipher() + " not supported, only AES-CTR (2)");
         }
@@ -172,7 +196,7 @@ public final class SrtCrypto {
         byte[] salt = km.salt();
         int len = km.keyLength();
         byte[] kekForSalt = kek != null && kek.length == len && Arrays.equals(kekSalt, salt)
-                ? kek : deriveKek(passphrase, salt, len);
+                ? kek : kekSource.kek(passphrase, salt, len);
         byte[] plain = AesKeyWrap.unwrap(kekForSalt, km.wrappedKeys());
         if (plain == null) {
             throw new SrtCryptoException(Kind.BAD_SECRET, "bad passphrase: the stream key does not unwrap");

@@ -15,7 +15,9 @@ public final class SrtCryptoException extends RuntimeException {
         /** The AES key wrap integrity check failed: the passphrases differ. */
         BAD_SECRET(SrtCrypto.KM_BADSECRET),
         /** A well-formed KM message for a cipher this side does not implement (e.g. AES-GCM). */
-        UNSUPPORTED(SrtCrypto.KM_BADCRYPTOMODE);
+        UNSUPPORTED(SrtCrypto.KM_BADCRYPTOMODE),
+        /** No KEK derivation allowed now (rate limit): the KM message is ignored, the peer repeats it. */
+        BUSY(SrtCrypto.KM_SECURING);
 
         private final int kmState;
 
