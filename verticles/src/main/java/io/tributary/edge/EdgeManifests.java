@@ -13,6 +13,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.GZIPOutputStream;
 
@@ -136,21 +138,24 @@ final class EdgeManifests {
     static final class Forms {
 
         private final Form fetched;
-        /** An MPD's text up to the origin's clock URL and from its closing quote on; null when nothing to rewrite. */
-        private final String beforeClock;
-        private final String afterClock;
+        /**
+         * An MPD's text around each of the origin's clock URLs (the MPD's UTCTiming and its
+         * ProducerReferenceTimes' name the same clock): n+1 pieces for n URLs; null when there is
+         * nothing to rewrite.
+         */
+        private final List<String> aroundClocks;
         private final ConcurrentHashMap<String, Form> byOrigin = new ConcurrentHashMap<>();
 
-        private Forms(Form fetched, String beforeClock, String afterClock) {
+        private Forms(Form fetched, List<String> aroundClocks) {
             this.fetched = fetched;
-            this.beforeClock = beforeClock;
-            this.afterClock = afterClock;
+            this.aroundClocks = aroundClocks;
         }
 
         static Forms of(Buffer body) {
             String text = body.toString(StandardCharsets.UTF_8);
-            int element = text.indexOf(CLOCK_ELEMENT);
-            if (element >= 0) {
+            List<String> pieces = new ArrayList<>();
+            int done = 0;
+            for (int element = text.indexOf(CLOCK_ELEMENT); element >= 0; element = text.indexOf(CLOCK_ELEMENT, element + 1)) {
                 int close = text.indexOf('>', element);
                 int value = text.indexOf(VALUE, element);
                 if (value >= 0 && value < close) {
@@ -158,16 +163,21 @@ final class EdgeManifests {
                     int to = text.indexOf('"', from);
                     // only the origin's own clock: the edge serves that path; another time source stays
                     if (to > 0 && text.startsWith(LiveDash.TIME_PATH, to - LiveDash.TIME_PATH.length())) {
-                        return new Forms(null, text.substring(0, from), text.substring(to));
+                        pieces.add(text.substring(done, from));
+                        done = to;
                     }
                 }
             }
-            return new Forms(new Form(body, gzip(body)), null, null);
+            if (pieces.isEmpty()) {
+                return new Forms(new Form(body, gzip(body)), null);
+            }
+            pieces.add(text.substring(done));
+            return new Forms(null, List.copyOf(pieces));
         }
 
         /** The form for a viewer that asked under {@code viewerOrigin} (scheme://authority). */
         Form forOrigin(String viewerOrigin) {
-            if (beforeClock == null) {
+            if (aroundClocks == null) {
                 return fetched;
             }
             Form known = byOrigin.get(viewerOrigin);
@@ -184,10 +194,13 @@ final class EdgeManifests {
         }
 
         private Buffer render(String viewerOrigin) {
-            StringBuilder b = new StringBuilder(beforeClock.length() + afterClock.length() + 64).append(beforeClock);
-            // the Host is the client's: escaped for the attribute
-            XmlText.appendAttributeValue(b, viewerOrigin + LiveDash.TIME_PATH);
-            return Buffer.buffer(b.append(afterClock).toString());
+            StringBuilder b = new StringBuilder(aroundClocks.get(0));
+            for (int i = 1; i < aroundClocks.size(); i++) {
+                // the Host is the client's: escaped for the attribute
+                XmlText.appendAttributeValue(b, viewerOrigin + LiveDash.TIME_PATH);
+                b.append(aroundClocks.get(i));
+            }
+            return Buffer.buffer(b.toString());
         }
     }
 

@@ -56,6 +56,15 @@ public final class NodeMetrics {
     private final JvmGcMetrics gc = new JvmGcMetrics();
 
     public NodeMetrics() {
+        // promtool refuses a unit abbreviated in a name (Micrometer's process.cpu.time in ns; the
+        // seconds figure is process_cpu_usage) and a gauge ending in _count
+        registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")));
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public Meter.Id map(Meter.Id id) {
+                return id.getName().equals("system.cpu.count") ? id.withName("system.cpus") : id;
+            }
+        });
         // Micrometer's Netty allocator meters come without help text, which promtool refuses
         registry.config().meterFilter(new MeterFilter() {
             @Override

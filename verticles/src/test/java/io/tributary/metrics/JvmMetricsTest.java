@@ -21,7 +21,7 @@ class JvmMetricsTest {
                     () -> TestNode.get(node, "/metrics").body().contains("\njvm_gc_pause_seconds_count{"));
             String scrape = TestNode.get(node, "/metrics").body();
             for (String name : List.of("jvm_memory_used_bytes{", "jvm_gc_pause_seconds_count{", "jvm_threads_live_threads ",
-                    "jvm_classes_loaded_classes ", "process_cpu_usage ", "system_cpu_count ", "process_files_open_files ",
+                    "jvm_classes_loaded_classes ", "process_cpu_usage ", "system_cpus ", "process_files_open_files ",
                     "process_uptime_seconds ", "netty_allocator_memory_used{")) {
                 assertTrue(scrape.contains("\n" + name), name + " in /metrics");
             }
