@@ -82,7 +82,9 @@ public final class Postgres {
             } catch (IOException | RuntimeException e) {
                 return; // unreadable: the server's own start decides
             }
+            // a stale file's PID may since be another server (the system's): only one started on this directory is ours
             ProcessHandle.of(pid).filter(p -> p.info().command().map(c -> c.endsWith("postgres")).orElse(false))
+                    .filter(p -> servesDirectory(pid, dir))
                     .ifPresent(p -> {
                         LOG.warning("an embedded PostgreSQL (pid " + pid + ") outlived its node on " + dir + ": stopping it");
                         p.destroy(); // SIGTERM: a smart shutdown, and it has no clients left
@@ -92,6 +94,31 @@ public final class Postgres {
                             p.destroyForcibly();
                         }
                     });
+        }
+
+        /** Whether process {@code pid}'s command line names {@code dir} as its data directory ({@code -D dir}); false when unreadable. */
+        static boolean servesDirectory(long pid, Path dir) {
+            try {
+                Path proc = Path.of("/proc", Long.toString(pid));
+                String cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), java.nio.charset.StandardCharsets.UTF_8);
+                return namesDataDirectory(java.util.Arrays.asList(cmdline.split("\0")), proc.resolve("cwd").toRealPath(), dir);
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
+        }
+
+        /** Whether {@code args} (a postgres command line) give {@code dir} to {@code -D}; a relative one is taken from {@code cwd}. */
+        static boolean namesDataDirectory(java.util.List<String> args, Path cwd, Path dir) {
+            Path want = dir.toAbsolutePath().normalize();
+            for (int i = 0; i < args.size(); i++) {
+                String a = args.get(i);
+                String value = a.equals("-D") && i + 1 < args.size() ? args.get(i + 1)
+                        : a.startsWith("-D") && a.length() > 2 ? a.substring(2) : null;
+                if (value != null && !value.isEmpty() && cwd.resolve(value).normalize().equals(want)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /** Stops the server unless {@link #start} took it. */

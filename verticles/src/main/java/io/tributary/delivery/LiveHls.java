@@ -4,7 +4,6 @@ import io.netty.buffer.Unpooled;
 import io.tributary.StatusException;
 import io.tributary.config.StreamKeys;
 import io.tributary.dvr.DvrLiveWindow;
-import io.tributary.dvr.RecordedSegment;
 import io.tributary.hotness.ContentHotness;
 import io.tributary.live.LiveStream;
 import io.tributary.live.LiveStreams;
@@ -242,9 +241,9 @@ final class LiveHls {
                 // the index down: the live window alone, live delivery goes on
                 // back on this verticle's event loop: held requests are its own (the rows may come from another's query)
                 io.vertx.core.Context here = ctx.vertx().getOrCreateContext();
-                dvr.recorded(key, rendition, seekBackMs).otherwise(List.of()).onSuccess(rows -> here.runOnContext(v -> {
+                dvr.recorded(key, rendition, seekBackMs).otherwise((DvrLiveWindow.Recorded) null).onSuccess(rows -> here.runOnContext(v -> {
                     try {
-                        mediaPlaylist(ctx, key, rendition, snap, new SeekBack(seekBackMs, rows));
+                        mediaPlaylist(ctx, key, rendition, snap, rows == null ? null : new SeekBack(seekBackMs, rows));
                     } catch (StatusException e) {
                         fail(ctx, e);
                     }
@@ -323,7 +322,7 @@ final class LiveHls {
     }
 
     /** A seek-back window and what is recorded in it. */
-    private record SeekBack(long windowMs, List<RecordedSegment> recorded) {
+    private record SeekBack(long windowMs, DvrLiveWindow.Recorded recorded) {
     }
 
     private void mediaPlaylist(RoutingContext ctx, String key, String rendition, RenditionSnapshot snap, SeekBack seek) {
@@ -375,9 +374,8 @@ final class LiveHls {
         }
         String sid = SessionUris.sid(ctx);
         if (seek != null) {
-            // rendered per request (the past is fetched at most once a second per playlist)
-            LlHlsPlaylist.Past past = DvrLiveWindow.past(seek.recorded(), snap.firstMsn(),
-                    System.currentTimeMillis() - seek.windowMs(), key, rendition);
+            // the past is fetched at most once a second per playlist and rendered once per live window start
+            LlHlsPlaylist.Past past = seek.recorded().past(snap.firstMsn());
             List<RenditionReport> others = reports(s, rendition);
             Buffer body = sid != null
                     ? SessionUris.template(version, q -> LlHlsPlaylist.render(snap, skip, q, others, past)).with(sid)

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -61,6 +62,22 @@ final class DvrFiles {
 
     /** Writes the chunks back to back as {@code relative}, complete once this returns; gives the bytes written. */
     long write(String relative, ByteBuffer... chunks) throws IOException {
+        return write(relative, true, chunks);
+    }
+
+    /**
+     * As {@link #write(String, ByteBuffer...)}, but a file already there is kept: gives -1 and writes nothing
+     * (a segment's name is its PDT; the row of the first one stays, so must its file).
+     */
+    long writeNew(String relative, ByteBuffer... chunks) throws IOException {
+        Path target = resolve(relative);
+        if (target != null && Files.exists(target)) {
+            return -1; // the common case, without writing a temp file first
+        }
+        return write(relative, false, chunks);
+    }
+
+    long write(String relative, boolean replace, ByteBuffer... chunks) throws IOException {
         Path target = resolve(relative);
         if (target == null) {
             throw new IOException("name outside the recordings: " + relative);
@@ -77,6 +94,25 @@ final class DvrFiles {
         } catch (IOException e) {
             Files.deleteIfExists(temp);
             throw e;
+        }
+        if (!replace) {
+            try {
+                // a link fails atomically when the name is taken (a rename would replace it)
+                Files.createLink(target, temp);
+                return n;
+            } catch (FileAlreadyExistsException e) {
+                return -1;
+            } catch (UnsupportedOperationException | IOException e) {
+                // no hard links here: a plain move, which refuses an existing target (not atomically)
+                try {
+                    Files.move(temp, target);
+                    return n;
+                } catch (FileAlreadyExistsException e2) {
+                    return -1;
+                }
+            } finally {
+                Files.deleteIfExists(temp);
+            }
         }
         try {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

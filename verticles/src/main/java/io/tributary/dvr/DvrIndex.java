@@ -20,6 +20,16 @@ public interface DvrIndex {
     /** The renditions with segments in the window, video highest first then audio, with their span in it. */
     Future<List<RecordedRendition>> renditions(String stream, long fromMs, long toMs);
 
+    /**
+     * The whole recording's span: {first PDT, last end} in ms, empty when nothing is recorded. Asked only
+     * to say which end of it a window misses; this default aggregates every row, an index does better.
+     */
+    default Future<long[]> span(String stream) {
+        return renditions(stream, 0, Long.MAX_VALUE).map(all -> all.isEmpty() ? new long[0] : new long[]{
+                all.stream().mapToLong(RecordedRendition::firstPdtMillis).min().orElseThrow(),
+                all.stream().mapToLong(RecordedRendition::lastPdtMillis).max().orElseThrow()});
+    }
+
     /** Up to {@code limit} segments of a rendition in the window, oldest first. */
     Future<List<RecordedSegment>> segments(String stream, String rendition, long fromMs, long toMs, int limit);
 

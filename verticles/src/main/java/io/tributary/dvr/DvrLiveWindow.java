@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The seek-back of a live LL-HLS playlist ({@code /live/{key}/{rendition}/index.m3u8?dvr=2h}, or
@@ -29,21 +28,53 @@ public final class DvrLiveWindow {
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").withZone(ZoneOffset.UTC);
     /** Blocking reloads come every part: the index is asked at most this often per playlist. */
     static final long REUSE_MS = 1000;
-    private static final int CACHED = 1024;
+    /** Seek-backs are rounded up to this step: a client cannot mint a new cache entry per millisecond. */
+    static final long STEP_MS = 60_000;
+    /** Bounds of the fetched pasts kept (entries, and rows over all entries). */
+    static final int CACHED = 256;
+    static final long CACHED_ROWS = 2L * DvrRoutes.MAX_ROWS;
 
     private final DvrIndex index;
     private final long defaultWindowMs;
     private final long maxWindowMs;
 
-    private record Fetched(long at, Future<List<RecordedSegment>> rows) {
+    /**
+     * The recorded segments of one window as fetched at {@code at}, and the lines of their last
+     * rendering: a reload renders the past again only when the live window has moved on.
+     */
+    public static final class Recorded {
+        final String key;
+        final String rendition;
+        final long windowStartMs;
+        final List<RecordedSegment> rows;
+        private long pastFor = Long.MIN_VALUE;
+        private LlHlsPlaylist.Past past;
+
+        Recorded(String key, String rendition, long windowStartMs, List<RecordedSegment> rows) {
+            this.key = key;
+            this.rendition = rendition;
+            this.windowStartMs = windowStartMs;
+            this.rows = rows;
+        }
+
+        /** The lines before the live window starting at {@code firstLiveMsn}, rendered once per first number. */
+        public synchronized LlHlsPlaylist.Past past(long firstLiveMsn) {
+            if (past == null || pastFor != firstLiveMsn) {
+                past = DvrLiveWindow.past(rows, firstLiveMsn, windowStartMs, key, rendition);
+                pastFor = firstLiveMsn;
+            }
+            return past;
+        }
     }
 
-    private final Map<String, Fetched> recent = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Fetched> eldest) {
-            return size() > CACHED;
+    private record Fetched(long at, Future<Recorded> recorded) {
+        int rows() {
+            Recorded r = recorded.result();
+            return r == null ? 0 : r.rows.size();
         }
-    };
+    }
+
+    private final LinkedHashMap<String, Fetched> recent = new LinkedHashMap<>(64, 0.75f, true);
 
     /**
      * @param defaultWindowMs dvr.window: the seek-back without {@code ?dvr=} (0: none)
@@ -55,7 +86,10 @@ public final class DvrLiveWindow {
         this.maxWindowMs = maxWindowMs;
     }
 
-    /** The seek-back a request asks for in ms, 0 for none; 400 naming {@code dvr} when malformed or too long. */
+    /**
+     * The seek-back a request asks for in ms, rounded up to a whole minute (at most dvr.max-window),
+     * 0 for none; 400 naming {@code dvr} when malformed or too long.
+     */
     public long windowMs(String param) {
         if (param == null) {
             return index == null ? 0 : defaultWindowMs;
@@ -68,25 +102,57 @@ public final class DvrLiveWindow {
             throw StatusException.badRequest("dvr: " + DvrTimes.seconds(ms) + " s is longer than dvr.max-window ("
                     + DvrTimes.seconds(maxWindowMs) + " s)");
         }
-        return ms;
+        return quantised(ms, maxWindowMs);
+    }
+
+    static long quantised(long ms, long maxWindowMs) {
+        if (ms <= 0) {
+            return 0;
+        }
+        long up = (ms + STEP_MS - 1) / STEP_MS * STEP_MS;
+        return Math.min(up, maxWindowMs);
     }
 
     /** The recorded segments of the last {@code windowMs} (sorted by PDT), reused for a second per playlist. */
-    public synchronized Future<List<RecordedSegment>> recorded(String key, String rendition, long windowMs) {
+    public synchronized Future<Recorded> recorded(String key, String rendition, long windowMs) {
         long now = System.currentTimeMillis();
         String k = key + "/" + rendition + "/" + windowMs;
         Fetched f = recent.get(k);
-        if (f != null && now - f.at() < REUSE_MS && !f.rows().failed()) {
-            return f.rows();
+        if (f != null && now - f.at() < REUSE_MS && !f.recorded().failed()) {
+            return f.recorded();
         }
-        Future<List<RecordedSegment>> rows = index.segments(key, rendition, now - windowMs, now, DvrRoutes.MAX_ROWS)
+        long start = now - windowMs;
+        Future<Recorded> rows = index.segments(key, rendition, start, now, DvrRoutes.MAX_ROWS)
                 .map(list -> {
                     List<RecordedSegment> sorted = new ArrayList<>(list);
                     sorted.sort(java.util.Comparator.comparingLong(RecordedSegment::pdtMillis));
-                    return sorted;
+                    return new Recorded(key, rendition, start, sorted);
                 });
         recent.put(k, new Fetched(now, rows));
+        trim(now);
         return rows;
+    }
+
+    /** Drops what is past its reuse time, then the least recently used while over the entry or row bound. */
+    private void trim(long now) {
+        long rows = 0;
+        for (var it = recent.values().iterator(); it.hasNext(); ) {
+            Fetched f = it.next();
+            if (now - f.at() >= REUSE_MS) {
+                it.remove();
+            } else {
+                rows += f.rows();
+            }
+        }
+        for (var it = recent.values().iterator(); it.hasNext() && (recent.size() > CACHED || rows > CACHED_ROWS); ) {
+            rows -= it.next().rows();
+            it.remove();
+        }
+    }
+
+    /** Entries kept now (for tests). */
+    synchronized int cached() {
+        return recent.size();
     }
 
     /**

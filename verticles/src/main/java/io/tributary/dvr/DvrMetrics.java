@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.Timer;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 /** What the DVR shows at {@code /metrics} ({@code tributary_dvr_*}); no stream or session labels. */
 final class DvrMetrics {
@@ -21,6 +20,7 @@ final class DvrMetrics {
     final Counter skippedBacklog;
     final Counter skippedStopped;
     final Counter skippedLagged;
+    final Counter skippedDuplicate;
     final Timer indexWrite;
     /** Renditions being recorded now. */
     final AtomicInteger active = new AtomicInteger();
@@ -28,8 +28,10 @@ final class DvrMetrics {
     final AtomicInteger stopped = new AtomicInteger();
     /** Bytes of this node's recordings (segments and inits). */
     final AtomicLong used = new AtomicLong();
+    /** Usable bytes on the recordings' file system, as the last retention pass read it (a scrape does no statvfs). */
+    final AtomicLong free = new AtomicLong();
 
-    DvrMetrics(MeterRegistry registry, Supplier<long[]> diskUsage) {
+    DvrMetrics(MeterRegistry registry) {
         recordedBytes = Counter.builder("tributary_dvr_recorded_bytes").description("bytes of segments and inits written to disk")
                 .register(registry);
         segments = Counter.builder("tributary_dvr_segments").description("segments recorded (file written and indexed)")
@@ -48,6 +50,8 @@ final class DvrMetrics {
                 .description("completed segments not recorded").register(registry);
         skippedLagged = Counter.builder("tributary_dvr_skipped_segments").tag("reason", "lagged")
                 .description("completed segments not recorded").register(registry);
+        skippedDuplicate = Counter.builder("tributary_dvr_skipped_segments").tag("reason", "duplicate")
+                .description("completed segments not recorded").register(registry);
         indexWrite = Timer.builder("tributary_dvr_index_write").description("one batched INSERT of segment rows")
                 .publishPercentiles(0.5, 0.99).register(registry);
         Gauge.builder("tributary_dvr_recordings_active", active::get).description("renditions being recorded")
@@ -56,7 +60,7 @@ final class DvrMetrics {
                 .description("1 while a failing disk keeps recording stopped").register(registry);
         Gauge.builder("tributary_dvr_disk_used_bytes", used::get).description("bytes of this node's recordings")
                 .register(registry);
-        Gauge.builder("tributary_dvr_disk_free_bytes", () -> diskUsage.get()[1])
+        Gauge.builder("tributary_dvr_disk_free_bytes", free::get)
                 .description("usable bytes left on the recordings' file system").register(registry);
     }
 }

@@ -65,7 +65,7 @@ public final class DvrModule {
                 .compose(node -> {
                     WorkerExecutor workers = vertx.createSharedWorkerExecutor("tributary-dvr-" + node, WORKERS);
                     PgDvrIndex index = new PgDvrIndex(postgres.pool(), files.root(), node);
-                    DvrMetrics metrics = new DvrMetrics(registry, files::usage);
+                    DvrMetrics metrics = new DvrMetrics(registry);
                     DvrModule dvr = new DvrModule(vertx, settings, postgres, index, files, metrics, workers);
                     return new DvrReconciler(index, files, workers).run().map(r -> {
                         metrics.used.set(r.bytes());

@@ -186,7 +186,13 @@ final class DvrRecorder {
         String file = DvrFiles.segmentFile(e.stream(), e.rendition(), e.programDateTime());
         ByteBuffer[] chunks = e.chunks();
         return initVersion(r, e)
-                .compose(version -> writers.executeBlocking(() -> files.write(file, chunks), false).map(size -> {
+                .compose(version -> writers.executeBlocking(() -> files.writeNew(file, chunks), false).map(size -> {
+                    if (size < 0) {
+                        // an earlier recording has a segment at the same PDT (its row wins: ON CONFLICT DO NOTHING)
+                        metrics.skippedDuplicate.increment();
+                        r.discontinuity = true;
+                        return null;
+                    }
                     metrics.recordedBytes.increment(size);
                     metrics.used.addAndGet(size);
                     RecordedSegment row = new RecordedSegment(e.stream(), e.rendition(), e.msn(), e.programDateTime(),

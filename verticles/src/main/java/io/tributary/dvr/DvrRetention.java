@@ -87,7 +87,16 @@ final class DvrRetention {
                 chain = chain.compose(x -> expire(r[0], r[1], cutoff));
             }
             return chain;
-        }).compose(x -> evict()).compose(x -> index.deleteUnusedInits()).compose(this::deleteFiles).mapEmpty();
+        }).compose(x -> evict()).compose(x -> index.deleteUnusedInits()).compose(this::deleteFiles)
+                .eventually(this::refreshDisk).mapEmpty();
+    }
+
+    /** The file system's figures for the metrics, read here on a worker (statvfs may block), not on a scrape. */
+    Future<Void> refreshDisk() {
+        return workers.executeBlocking(files::usage, false).map(u -> {
+            metrics.free.set(u[1]);
+            return null;
+        });
     }
 
     private Future<Void> expire(String stream, String rendition, long cutoff) {

@@ -137,11 +137,9 @@ public final class DvrRoutes {
             if (!in.isEmpty()) {
                 return Future.succeededFuture(in);
             }
-            return index.renditions(key, 0, Long.MAX_VALUE).map(all -> {
-                if (!all.isEmpty()) {
-                    long first = all.stream().mapToLong(RecordedRendition::firstPdtMillis).min().orElseThrow();
-                    long last = all.stream().mapToLong(RecordedRendition::lastPdtMillis).max().orElseThrow();
-                    DvrTimes.within(w, first, last);
+            return index.span(key).map(span -> {
+                if (span.length == 2) {
+                    DvrTimes.within(w, span[0], span[1]);
                 }
                 throw StatusException.badRequest("from/to: nothing was recorded in the window (a gap in the recording)");
             });

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -22,22 +21,13 @@ public final class DvrThumbnails {
     public static final int MIN_WIDTH = 32;
     public static final int MAX_WIDTH = 1920;
     static final int DEFAULT_WIDTH = 320;
-    private static final long MAX_CACHED_BYTES = 32L << 20;
+    static final long MAX_CACHED_BYTES = 32L << 20;
     private static final int MAX_ENTRIES = 2048;
 
     private final int maxDecodes;
     private final AtomicInteger decoding = new AtomicInteger();
     private long cachedBytes;
-    private final LinkedHashMap<String, byte[]> cache = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
-            if (size() > MAX_ENTRIES || cachedBytes > MAX_CACHED_BYTES) {
-                cachedBytes -= eldest.getValue().length;
-                return true;
-            }
-            return false;
-        }
-    };
+    private final LinkedHashMap<String, byte[]> cache = new LinkedHashMap<>(64, 0.75f, true);
 
     /** @param maxDecodes decodes in flight on the node; more get 503 (the player asks again) */
     public DvrThumbnails(int maxDecodes) {
@@ -88,14 +78,32 @@ public final class DvrThumbnails {
         }
         return vertx.executeBlocking(() -> KeyframeThumbnail.jpeg(Files.readAllBytes(init), Files.readAllBytes(segment),
                 width, 0.8f), false).andThen(x -> decoding.decrementAndGet()).map(jpeg -> {
-            synchronized (cache) {
-                if (!cache.containsKey(cacheKey)) {
-                    cachedBytes += jpeg.length; // before the put: the eviction check sees it
-                    cache.put(cacheKey, jpeg);
-                }
-            }
+            put(cacheKey, jpeg);
             return jpeg;
         }).recover(e -> Future.failedFuture(e instanceof StatusException ? e
                 : new StatusException(404, "t: the recorded picture could not be decoded")));
+    }
+
+    /** Caches a picture, then drops the least recently used until both bounds hold (the one just put may be among them). */
+    void put(String cacheKey, byte[] jpeg) {
+        synchronized (cache) {
+            if (cache.containsKey(cacheKey)) {
+                return;
+            }
+            cache.put(cacheKey, jpeg);
+            cachedBytes += jpeg.length;
+            var it = cache.values().iterator();
+            while ((cache.size() > MAX_ENTRIES || cachedBytes > MAX_CACHED_BYTES) && it.hasNext()) {
+                cachedBytes -= it.next().length;
+                it.remove();
+            }
+        }
+    }
+
+    /** Bytes cached now (for tests). */
+    long cachedBytes() {
+        synchronized (cache) {
+            return cachedBytes;
+        }
     }
 }

@@ -123,13 +123,18 @@ public final class DvrTimes {
         if (f >= t && !open) {
             throw StatusException.badRequest("from is not before to");
         }
-        if (open && f > nowMs) {
+        if (f > nowMs) {
             throw StatusException.badRequest("from is in the future");
         }
         if (t - f > maxWindowMs) {
             throw StatusException.badRequest((duration != null ? "duration" : open ? "from" : "to")
                     + ": the window of " + seconds(t - f) + " s is longer than dvr.max-window ("
                     + seconds(maxWindowMs) + " s)");
+        }
+        // a closed window is served as finished (ENDLIST, cached): one that has not ended yet would be cut short
+        if (!open && t > nowMs) {
+            throw StatusException.badRequest((to != null ? "to" : "duration") + ": the window ends in the future (now is "
+                    + seconds(nowMs) + "); give from alone for a start-over window that grows");
         }
         return new Window(f, t, open);
     }

@@ -78,6 +78,22 @@ public final class PgDvrIndex implements DvrIndex {
                 });
     }
 
+    /** Two index probes per rendition (its first and its last segment) instead of an aggregate over the whole history. */
+    @Override
+    public Future<long[]> span(String stream) {
+        return pool.preparedQuery("SELECT min(f.pdt_ms), max(l.end_ms) FROM dvr_rendition r "
+                        + "CROSS JOIN LATERAL (SELECT pdt_ms FROM dvr_segment s WHERE s.stream = r.stream "
+                        + "AND s.rendition = r.rendition ORDER BY s.pdt_ms LIMIT 1) f "
+                        + "CROSS JOIN LATERAL (SELECT end_ms FROM dvr_segment s WHERE s.stream = r.stream "
+                        + "AND s.rendition = r.rendition ORDER BY s.pdt_ms DESC LIMIT 1) l "
+                        + "WHERE r.stream = $1")
+                .execute(Tuple.of(stream))
+                .map(rows -> {
+                    Row r = rows.iterator().next();
+                    return r.getLong(0) == null ? new long[0] : new long[]{r.getLong(0), r.getLong(1)};
+                });
+    }
+
     @Override
     public Future<List<RecordedSegment>> segments(String stream, String rendition, long fromMs, long toMs, int limit) {
         return pool.preparedQuery("SELECT " + SEGMENT_COLUMNS + " FROM dvr_segment WHERE stream = $1 AND rendition = $2 "

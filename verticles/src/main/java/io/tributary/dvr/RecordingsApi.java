@@ -9,7 +9,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -121,34 +120,10 @@ final class RecordingsApi {
         }
     }
 
-    /** Epoch milliseconds of a parameter: ISO 8601 or Unix seconds (with a fraction); {@code absent} when not given. */
+    /** Epoch milliseconds of a parameter (the DVR time grammar, years 2000 to 2200); {@code absent} when not given. */
     static long time(RoutingContext ctx, String name, long absent) {
         String v = ctx.queryParams().get(name);
-        if (v == null) {
-            return absent;
-        }
-        Long t = parseTime(v);
-        if (t == null) {
-            throw StatusException.badRequest(name + ": expected ISO 8601 (2026-12-07T01:00:00Z) or Unix seconds, got '"
-                    + (v.length() > 40 ? v.substring(0, 40) + "..." : v) + "'");
-        }
-        return t;
-    }
-
-    static Long parseTime(String v) {
-        String s = v.trim();
-        if (s.matches("\\d{1,12}(\\.\\d{1,6})?")) {
-            return Math.round(Double.parseDouble(s) * 1000);
-        }
-        try {
-            return Instant.parse(s).toEpochMilli();
-        } catch (DateTimeParseException e) {
-            try {
-                return java.time.OffsetDateTime.parse(s).toInstant().toEpochMilli();
-            } catch (DateTimeParseException e2) {
-                return null;
-            }
-        }
+        return v == null ? absent : DvrTimes.time(name, v.trim());
     }
 
     static String iso(long ms) {

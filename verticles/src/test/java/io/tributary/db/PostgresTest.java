@@ -119,6 +119,23 @@ class PostgresTest {
         }
     }
 
+    @Test
+    void anOrphanIsOnlyAServerOfThisDirectory() {
+        Path dir = Path.of("/data/node1/pg");
+        Path cwd = Path.of("/data");
+        assertTrue(Postgres.Launch.namesDataDirectory(List.of("/tmp/pg/bin/postgres", "-D", "/data/node1/pg", "-p", "5433"), cwd, dir));
+        assertTrue(Postgres.Launch.namesDataDirectory(List.of("postgres", "-D/data/node1/./pg/"), cwd, dir));
+        assertTrue(Postgres.Launch.namesDataDirectory(List.of("postgres", "-D", "node1/pg"), cwd, dir));
+        // the system's server that a stale postmaster.pid's PID may now be
+        assertFalse(Postgres.Launch.namesDataDirectory(List.of("/usr/lib/postgresql/15/bin/postgres", "-D",
+                "/var/lib/postgresql/15/main", "-c", "config_file=/etc/postgresql/15/main/postgresql.conf"), cwd, dir));
+        assertFalse(Postgres.Launch.namesDataDirectory(List.of("postgres", "-D", "/data/node1/pg2"), cwd, dir));
+        assertFalse(Postgres.Launch.namesDataDirectory(List.of("postgres: 15/main: checkpointer"), cwd, dir));
+        assertFalse(Postgres.Launch.namesDataDirectory(List.of("postgres", "-D"), cwd, dir));
+        // this JVM is no postgres of any directory
+        assertFalse(Postgres.Launch.servesDirectory(ProcessHandle.current().pid(), dir));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"postgresql://postgres@127.0.0.1:5432/x", "postgres://u:secret@db:5432/tributary"})
     void passwordsStayOutOfLogs(String u) {

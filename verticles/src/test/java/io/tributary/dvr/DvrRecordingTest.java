@@ -238,6 +238,14 @@ class DvrRecordingTest {
         assertTrue(bad.body().contains("from"), bad.body());
         assertTrue(bad.headers().firstValue("Content-Type").orElse("").startsWith("application/problem+json"));
         assertEquals(400, TestNode.get(node, "/api/v1/recordings?stream=cam&from=200&to=100").statusCode());
+        // an ISO year Instant.parse takes but epoch milliseconds cannot hold: a 400, not a 500
+        HttpResponse<String> huge = TestNode.get(node, "/api/v1/recordings?stream=cam&from=-300000000-01-01T00:00:00Z");
+        assertEquals(400, huge.statusCode(), huge.body());
+        assertTrue(huge.body().contains("from"), huge.body());
+        HttpResponse<String> hugeDelete = send(node, "DELETE", "/api/v1/recordings?stream=cam&from=2026-12-07T00:00:00Z"
+                + "&to=%2B300000000-01-01T00:00:00Z");
+        assertEquals(400, hugeDelete.statusCode(), hugeDelete.body());
+        assertTrue(hugeDelete.body().contains("to"), hugeDelete.body());
         assertEquals(400, send(node, "DELETE", "/api/v1/recordings?stream=cam").statusCode(), "a window is required");
 
         // DELETE the first range: its rows and files go, the second range stays

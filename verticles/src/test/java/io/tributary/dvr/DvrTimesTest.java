@@ -86,4 +86,26 @@ class DvrTimesTest {
         assertTrue(bad(() -> DvrTimes.within(w, 1_796_600_030_000L, 1_796_600_090_000L)).getMessage().startsWith("to "));
         assertTrue(bad(() -> DvrTimes.within(w, 1_796_599_000_000L, 1_796_599_100_000L)).getMessage().startsWith("from "));
     }
+
+    @Test
+    void windowEndingInTheFutureIsRefusedNamingItsEnd() {
+        // served as finished (ENDLIST, cached) it would be cut short: a growing window is from alone
+        String soon = String.valueOf(NOW / 1000 + 60);
+        assertTrue(bad(() -> DvrTimes.window("1796600000", soon, null, DAY, NOW)).getMessage().startsWith("to:"));
+        assertTrue(bad(() -> DvrTimes.window("1796605000", null, "1h", DAY, NOW)).getMessage().startsWith("duration:"));
+        assertTrue(bad(() -> DvrTimes.window(null, soon, "10m", DAY, NOW)).getMessage().startsWith("to:"));
+        assertTrue(bad(() -> DvrTimes.window(soon, String.valueOf(NOW / 1000 + 120), null, DAY, NOW)).getMessage()
+                .startsWith("from "));
+        DvrTimes.Window upToNow = DvrTimes.window("1796600000", String.valueOf(NOW / 1000), null, DAY, NOW);
+        assertEquals(NOW, upToNow.toMs());
+    }
+
+    @Test
+    void timesOutsideTheRepresentableRangeAre400NotOverflow() {
+        // Instant.parse accepts these; toEpochMilli overflows (was a 500 on /api/v1/recordings)
+        assertTrue(bad(() -> DvrTimes.time("from", "-300000000-01-01T00:00:00Z")).getMessage().startsWith("from "));
+        assertTrue(bad(() -> DvrTimes.time("to", "+300000000-01-01T00:00:00Z")).getMessage().startsWith("to "));
+        assertTrue(bad(() -> DvrTimes.time("to", "1900-01-01T00:00:00Z")).getMessage().startsWith("to "));
+        assertEquals(1_796_605_200_000L, DvrTimes.time("from", "2026-12-07T01:00:00Z"));
+    }
 }

@@ -81,6 +81,10 @@ class PgDvrIndexTest {
         await(index.rendition("cam", "audio", "mp4a.40.2", 0, 0, 130_000, true));
 
         assertTrue(await(index.knows("cam")));
+        long[] span = await(index.span("cam"));
+        assertEquals(T0, span[0]);
+        assertEquals(T0 + 90_000, span[1], "the end of the last segment of any rendition");
+        assertEquals(0, await(index.span("other")).length);
         assertFalse(await(index.knows("other")));
 
         List<RecordedRendition> all = await(index.renditions("cam", 0, Long.MAX_VALUE / 2));
@@ -115,6 +119,7 @@ class PgDvrIndexTest {
         assertTrue(removed.stream().allMatch(r -> r.node().equals("n1") && r.file().startsWith("cam/")));
         assertEquals(List.of("720p", "audio"), await(index.renditions("cam", 0, Long.MAX_VALUE / 2)).stream()
                 .map(RecordedRendition::rendition).toList());
+        assertEquals(T0 + 80_000, await(index.span("cam"))[0], "the span follows the deletion");
 
         // init versions: the newest digest, and whether this node has a copy
         await(index.insertInit("cam", "720p", 0, DvrFiles.initFile("cam", "720p", 0), 700, "aa"));
