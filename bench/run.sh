@@ -23,9 +23,10 @@ case "$NAME" in
   ring)               MAIN=io.tributary.bench.ring.RingBench ;;
   edge)               MAIN=io.tributary.bench.edge.EdgeBench ;;
   ts-demux)           MAIN=io.tributary.bench.ts.TsDemuxBench ;;
+  srt)                MAIN=io.tributary.bench.srt.SrtIngestBench ;;
   dvr)                MAIN=io.tributary.bench.dvr.DvrBench ;;
   dvr-playback)       MAIN=io.tributary.bench.dvr.DvrPlaybackBench ;;
-  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency|transcode-cycles|qoe|ring|edge|ts-demux|dvr|dvr-playback [args...]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency|transcode-cycles|qoe|ring|edge|ts-demux|srt|dvr|dvr-playback [args...]" >&2; exit 2 ;;
 esac
 
 if [ "${BENCH_NO_BUILD:-0}" != 1 ] || [ ! -f bench/target/classpath.txt ]; then

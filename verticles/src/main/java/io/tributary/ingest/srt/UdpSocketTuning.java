@@ -1,0 +1,42 @@
+package io.tributary.ingest.srt;
+
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.socket.DatagramChannel;
+import io.vertx.core.datagram.DatagramSocket;
+
+import java.lang.reflect.Field;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * What Vert.x 5.0.7's {@link DatagramSocket} does not let an SRT listener choose. It reads one
+ * datagram per event-loop turn ({@code maxMessagesPerRead(1)}), and its receive-buffer option
+ * also sizes the buffer allocated and zeroed for every read. At tens of thousands of datagrams a
+ * second (200 publishers at 2.5 Mbit/s) the loop then fell behind and the 212 KiB default
+ * SO_RCVBUF overflowed. Set here on the Netty channel: a kernel receive buffer as large as
+ * {@code net.core.rmem_max} allows, datagram-sized read buffers, many datagrams per turn. If
+ * the internals move in another Vert.x release, the socket keeps Vert.x's defaults and says so.
+ */
+final class UdpSocketTuning {
+
+    private static final Logger LOG = Logger.getLogger(UdpSocketTuning.class.getName());
+    /** The largest SRT datagram (1456-byte payload + 16-byte header) fits; jumbo frames are refused anyway. */
+    static final int READ_BUFFER = 2048;
+    static final int DATAGRAMS_PER_READ = 64;
+
+    private UdpSocketTuning() {
+    }
+
+    static void apply(DatagramSocket socket, int receiveBufferBytes) {
+        try {
+            Field f = socket.getClass().getDeclaredField("channel");
+            f.setAccessible(true);
+            DatagramChannel channel = (DatagramChannel) f.get(socket);
+            channel.config().setReceiveBufferSize(receiveBufferBytes);
+            channel.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(READ_BUFFER).maxMessagesPerRead(DATAGRAMS_PER_READ));
+            LOG.fine(() -> "srt socket: SO_RCVBUF " + channel.config().getReceiveBufferSize() + " bytes");
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.log(Level.WARNING, "srt socket left at Vert.x's defaults (one datagram per read, OS receive buffer): " + e);
+        }
+    }
+}
