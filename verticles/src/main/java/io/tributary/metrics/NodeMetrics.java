@@ -40,7 +40,8 @@ public final class NodeMetrics {
 
     public enum DeliveryKind { MULTIVARIANT, PLAYLIST, INIT, SEGMENT, PART }
 
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** Filters first: Micrometer applies a filter only to meters registered after it (the fields below register some). */
+    private final PrometheusMeterRegistry registry = filtered(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     private final AtomicInteger heldRequests = new AtomicInteger();
     private final Timer heldRelease = Timer.builder("tributary_held_release")
             .description("from a part's publication until every LL-HLS request it released was answered, per delivery event loop")
@@ -55,7 +56,7 @@ public final class NodeMetrics {
     /** JVM, process and Netty allocator figures: what an operator looks at first when a node misbehaves. */
     private final JvmGcMetrics gc = new JvmGcMetrics();
 
-    public NodeMetrics() {
+    private static PrometheusMeterRegistry filtered(PrometheusMeterRegistry registry) {
         // promtool refuses a unit abbreviated in a name (Micrometer's process.cpu.time in ns; the
         // seconds figure is process_cpu_usage) and a gauge ending in _count
         registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")));
@@ -76,6 +77,10 @@ public final class NodeMetrics {
                         : id;
             }
         });
+        return registry;
+    }
+
+    public NodeMetrics() {
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
