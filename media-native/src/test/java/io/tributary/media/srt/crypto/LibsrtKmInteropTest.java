@@ -112,21 +112,66 @@ class LibsrtKmInteropTest {
                 () -> SrtCrypto.fromKmRequest(capture.kmreq, null)).kind());
     }
 
+    /**
+     * Key rotation by libsrt itself: with kmrefreshrate=64/kmpreannounce=16 the caller sends new
+     * keys in KMREQ control packets (answered with KMRSP) and switches data packets between the
+     * even and odd key. Processed in arrival order, as a listener would, every payload decrypts.
+     */
+    @Test
+    @Timeout(60)
+    void libsrtKeyRotationInControlPacketsIsFollowed() throws Exception {
+        Capture capture = run(16, PASS, 200, "&kmrefreshrate=64&kmpreannounce=16", 100);
+        assertNotNull(capture.kmreq);
+        SrtCrypto crypto = SrtCrypto.fromKmRequest(capture.kmreq, PASS);
+        int updates = 0;
+        int[] byKey = new int[3];
+        int previousKey = 1;
+        int switches = 0;
+        for (Received r : capture.arrivals) {
+            if (r.kmUpdate) {
+                SrtKeyMaterial.parse(r.bytes); // wire order in control packets too
+                crypto.update(r.bytes);
+                updates++;
+                continue;
+            }
+            byte[] pkt = r.bytes;
+            int seq = ByteBuffer.wrap(pkt).getInt(0);
+            int kk = (pkt[4] >> 3) & 0x3;
+            assertTrue(crypto.decrypt(pkt, 16, pkt.length - 16, seq, kk), "key " + kk + " known at seq " + seq);
+            assertTrue(allSyncBytes(pkt), "decrypted MPEG-TS at seq " + seq + " with key " + kk);
+            byKey[kk]++;
+            switches += kk != previousKey ? 1 : 0;
+            previousKey = kk;
+        }
+        assertTrue(updates >= 2, "KMREQ control packets: " + updates);
+        assertTrue(byKey[1] > 0 && byKey[2] > 0, "packets under even/odd keys: " + byKey[1] + "/" + byKey[2]);
+        assertTrue(switches >= 2, "key switches seen: " + switches);
+    }
+
+    private record Received(boolean kmUpdate, byte[] bytes) {
+    }
+
     private static final class Capture {
         byte[] kmreq;
         int encryptionField;
+        int callerSocketId;
         final List<byte[]> data = new ArrayList<>();
+        final List<Received> arrivals = new ArrayList<>();
+    }
+
+    private static Capture run(int pbkeylen, String passphrase, int wanted) throws Exception {
+        return run(pbkeylen, passphrase, wanted, "", 50);
     }
 
     /** Lets an FFmpeg caller connect and record, capturing its KMREQ and up to {@code wanted} data packets. */
-    private static Capture run(int pbkeylen, String passphrase, int wanted) throws Exception {
+    private static Capture run(int pbkeylen, String passphrase, int wanted, String options, int frames) throws Exception {
         Capture capture = new Capture();
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             socket.setSoTimeout(200);
             String url = "srt://127.0.0.1:" + socket.getLocalPort() + "?mode=caller&passphrase=" + passphrase.replace(" ", "%20")
-                    + "&pbkeylen=" + pbkeylen + "&pkt_size=1316&connect_timeout=5000";
-            CompletableFuture<Void> caller = CompletableFuture.runAsync(() -> publish(url), pool);
+                    + "&pbkeylen=" + pbkeylen + "&pkt_size=1316&connect_timeout=5000" + options;
+            CompletableFuture<Void> caller = CompletableFuture.runAsync(() -> publish(url, frames), pool);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             byte[] buf = new byte[2048];
             while (System.nanoTime() < deadline && capture.data.size() < wanted || capture.kmreq == null) {
@@ -150,10 +195,21 @@ class LibsrtKmInteropTest {
                 if ((pkt[0] & 0x80) == 0) {
                     if (capture.data.size() < wanted) {
                         capture.data.add(pkt);
+                        capture.arrivals.add(new Received(false, pkt));
                     }
                     continue;
                 }
                 int type = ByteBuffer.wrap(pkt).getShort(0) & 0x7FFF;
+                int subtype = ByteBuffer.wrap(pkt).getShort(2) & 0xFFFF;
+                if (type == 0x7FFF && subtype == EXT_KMREQ) {
+                    // key rotation: a KMREQ in a user-defined control packet, answered with KMRSP
+                    byte[] km = Arrays.copyOfRange(pkt, 16, pkt.length);
+                    capture.arrivals.add(new Received(true, km));
+                    byte[] rsp = pkt.clone();
+                    ByteBuffer.wrap(rsp).putShort(2, (short) EXT_KMRSP).putInt(12, capture.callerSocketId);
+                    socket.send(new DatagramPacket(rsp, rsp.length, dp.getSocketAddress()));
+                    continue;
+                }
                 if (type != 0 || pkt.length < 64) {
                     continue; // keepalive, shutdown, ...
                 }
@@ -172,6 +228,7 @@ class LibsrtKmInteropTest {
         ByteBuffer in = ByteBuffer.wrap(pkt);
         int hsType = in.getInt(16 + 20);
         int callerSocketId = in.getInt(16 + 24);
+        capture.callerSocketId = callerSocketId;
         ByteBuffer out = ByteBuffer.allocate(2048);
         out.putInt(0x8000_0000).putInt(0).putInt(0).putInt(callerSocketId);
         if (hsType == HS_INDUCTION) {
@@ -214,7 +271,7 @@ class LibsrtKmInteropTest {
     }
 
     /** An MPEG-2 video test pattern in MPEG-TS, pushed by FFmpeg over SRT for about two seconds. */
-    private static void publish(String url) {
+    private static void publish(String url, int frames) {
         try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(url, 160, 120, 0)) {
             recorder.setFormat("mpegts");
             recorder.setVideoCodec(avcodec.AV_CODEC_ID_MPEG2VIDEO);
@@ -223,7 +280,7 @@ class LibsrtKmInteropTest {
             recorder.start();
             Frame frame = new Frame(160, 120, Frame.DEPTH_UBYTE, 3);
             ByteBuffer pixels = (ByteBuffer) frame.image[0];
-            for (int i = 0; i < 50 && !Thread.currentThread().isInterrupted(); i++) {
+            for (int i = 0; i < frames && !Thread.currentThread().isInterrupted(); i++) {
                 for (int p = 0; p < pixels.capacity(); p++) {
                     pixels.put(p, (byte) (p * 7 + i * 13));
                 }
