@@ -11,6 +11,8 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -100,6 +102,25 @@ class LibsrtKmInteropTest {
         return true;
     }
 
+    /** A passphrase with spaces and non-ASCII characters: libsrt derives from its UTF-8 bytes, as we do. */
+    @Test
+    @Timeout(60)
+    void nonAsciiPassphraseIsTakenAsUtf8() throws Exception {
+        String pass = "Grüße aus Köln, 東京 €";
+        Capture capture = run(24, pass, 8);
+        SrtCrypto crypto = SrtCrypto.fromKmRequest(capture.kmreq, pass);
+        assertTrue(capture.data.size() >= 8, "data packets: " + capture.data.size());
+        for (byte[] pkt : capture.data) {
+            int kk = (pkt[4] >> 3) & 0x3;
+            assertTrue(crypto.decrypt(pkt, 16, pkt.length - 16, ByteBuffer.wrap(pkt).getInt(0), kk));
+            assertTrue(allSyncBytes(pkt));
+        }
+        String latin1 = new String(pass.getBytes(StandardCharsets.UTF_8),
+                StandardCharsets.ISO_8859_1);
+        assertEquals(Kind.BAD_SECRET, assertThrows(SrtCryptoException.class,
+                () -> SrtCrypto.fromKmRequest(capture.kmreq, latin1)).kind());
+    }
+
     /** Under another passphrase the real KMREQ does not unwrap, so its payloads are never decrypted. */
     @Test
     @Timeout(60)
@@ -169,7 +190,7 @@ class LibsrtKmInteropTest {
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             socket.setSoTimeout(200);
-            String url = "srt://127.0.0.1:" + socket.getLocalPort() + "?mode=caller&passphrase=" + passphrase.replace(" ", "%20")
+            String url = "srt://127.0.0.1:" + socket.getLocalPort() + "?mode=caller&passphrase=" + URLEncoder.encode(passphrase, StandardCharsets.UTF_8)
                     + "&pbkeylen=" + pbkeylen + "&pkt_size=1316&connect_timeout=5000" + options;
             CompletableFuture<Void> caller = CompletableFuture.runAsync(() -> publish(url, frames), pool);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
