@@ -1,0 +1,478 @@
+package io.tributary.media.srt;
+
+import io.tributary.media.srt.crypto.SrtCrypto;
+import io.tributary.media.srt.crypto.SrtCryptoException;
+
+import java.util.Arrays;
+
+/**
+ * One caller's live-mode receive side: reorders packets by sequence number, asks for the
+ * missing ones (NAK at once on a gap, then periodic NAK reports), acknowledges every 10 ms
+ * (full ACK with RTT and rates, answered by ACKACK for the RTT estimate), and delivers each
+ * payload at its TSBPD time: the sender's timestamp on the peer's time base plus the
+ * negotiated latency. A packet still missing when a later one is due is given up
+ * (too-late drop). Created by {@link SrtListener}; driven by its clock, never a thread.
+ */
+public final class SrtConnection {
+
+    public enum State { PENDING, CONNECTED, CLOSED }
+
+    static final long ACK_INTERVAL = 10_000;
+    static final long MIN_NAK_INTERVAL = 20_000;
+    static final long KEEPALIVE_INTERVAL = 1_000_000;
+    /** A NAK fits one datagram. */
+    private static final int MAX_NAK_WORDS = 300;
+    private static final byte[] SKIPPED = new byte[0];
+
+    private final SrtListener listener;
+    private final int socketId;
+    private final int peerSocketId;
+    private final SrtPeer peer;
+    private final SrtStreamId streamId;
+    private final int latencyMs;
+    private final long latency;
+    /** Our clock when the connection began: outgoing timestamps count from it. */
+    private final long start;
+    /** The peer's time zero on our clock: a packet stamped t is due at timeBase + t + latency. */
+    private final long timeBase;
+    private final SrtCrypto decryption;
+    byte[] conclusionAnswer;
+    State state = State.PENDING;
+    private Object attachment;
+
+    // receive window: slot i holds sequence head + (i - headSlot) mod capacity
+    private final byte[][] slots;
+    private final long[] stamps;
+    private final int capacity;
+    private int headSlot;
+    /** Next sequence to deliver. */
+    private int head;
+    /** One past the highest sequence received. */
+    private int next;
+
+    // timestamps: 32-bit microseconds, extended across their wrap (~71 min)
+    private long lastStamp = -1;
+    private long stampWrap;
+
+    // acknowledgement and RTT
+    private int ackNumber;
+    private final int[] ackSeqs = new int[64];
+    private final int[] ackNumbers = new int[64];
+    private final long[] ackTimes = new long[64];
+    private int lastAckSent = -1;
+    private long lastAckTime;
+    private int lastAckAcked = -1;
+    private long nextAck;
+    private long nextNak;
+    private int rtt = 100_000;
+    private int rttVar = 50_000;
+    private long lastHeard;
+    private long lastSent;
+
+    // rates over the last second
+    private long rateWindowStart;
+    private int windowPackets;
+    private long windowBytes;
+    private int packetRate;
+    private long byteRate;
+
+    // figures
+    private long received;
+    private long bytes;
+    private long lost;
+    private long retransmitted;
+    private long droppedTooLate;
+    private long duplicates;
+    private long belated;
+    private long undecryptable;
+    private long delivered;
+
+    SrtConnection(SrtListener listener, int socketId, int peerSocketId, SrtPeer peer, SrtStreamId streamId, int latencyMs,
+                  int initialSequence, int capacity, long now, long peerTimestamp, SrtCrypto decryption) {
+        this.listener = listener;
+        this.socketId = socketId;
+        this.peerSocketId = peerSocketId;
+        this.peer = peer;
+        this.streamId = streamId;
+        this.latencyMs = latencyMs;
+        this.latency = latencyMs * 1000L;
+        this.start = now;
+        this.timeBase = now - (peerTimestamp & 0xFFFFFFFFL);
+        this.decryption = decryption;
+        this.capacity = capacity;
+        this.slots = new byte[capacity][];
+        this.stamps = new long[capacity];
+        this.head = initialSequence;
+        this.next = initialSequence;
+        this.lastHeard = now;
+        this.lastSent = now;
+        this.nextAck = now + ACK_INTERVAL;
+        this.nextNak = now + MIN_NAK_INTERVAL;
+        this.rateWindowStart = now;
+    }
+
+    public int socketId() {
+        return socketId;
+    }
+
+    public int peerSocketId() {
+        return peerSocketId;
+    }
+
+    public SrtPeer peer() {
+        return peer;
+    }
+
+    public SrtStreamId streamId() {
+        return streamId;
+    }
+
+    public int latencyMs() {
+        return latencyMs;
+    }
+
+    public boolean encrypted() {
+        return decryption != null;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** Whatever the owner keeps with the connection (its publication, say). */
+    public Object attachment() {
+        return attachment;
+    }
+
+    public void attach(Object value) {
+        attachment = value;
+    }
+
+    public SrtStats stats() {
+        return new SrtStats(received, bytes, lost, retransmitted, droppedTooLate, duplicates, belated, undecryptable, delivered,
+                rtt, rttVar, latencyMs);
+    }
+
+    // ---- input ----
+
+    void data(byte[] buf, int off, int len, long now) {
+        lastHeard = now;
+        int seq = SrtPacket.sequence(buf, off);
+        boolean rexmit = SrtPacket.retransmitted(buf, off);
+        int payloadLen = len - SrtPacket.HEADER;
+        received++;
+        bytes += payloadLen;
+        windowPackets++;
+        windowBytes += payloadLen;
+        if (rexmit) {
+            retransmitted++;
+        }
+        int d = SrtSeq.offset(head, seq);
+        if (d < 0) {
+            belated++;
+            return;
+        }
+        if (d >= capacity) {
+            // beyond the window: a sender this far ahead has lost its receiver; count it as lost
+            lost++;
+            return;
+        }
+        int slot = (headSlot + d) % capacity;
+        if (slots[slot] != null) {
+            duplicates++;
+            return;
+        }
+        byte[] payload = Arrays.copyOfRange(buf, off + SrtPacket.HEADER, off + len);
+        int keyFlags = SrtPacket.keyFlags(buf, off);
+        if (keyFlags != 0) {
+            if (decryption == null || !decryption.decrypt(payload, 0, payload.length, seq, keyFlags)) {
+                undecryptable++;
+                return; // left missing: a later packet's deadline skips it
+            }
+        }
+        slots[slot] = payload;
+        stamps[slot] = extend(SrtPacket.timestamp(buf, off));
+        int gap = SrtSeq.offset(next, seq);
+        if (gap >= 0) {
+            if (gap > 0) {
+                lost += gap;
+                sendNak(new int[]{next, SrtSeq.add(seq, -1)}, 1, now);
+            }
+            next = SrtSeq.next(seq);
+        }
+        deliver(now);
+    }
+
+    void control(byte[] buf, int off, int len, long now) {
+        lastHeard = now;
+        int type = SrtPacket.controlType(buf, off);
+        switch (type) {
+            case SrtPacket.ACKACK -> ackAcked(SrtPacket.typeInfo(buf, off), now);
+            case SrtPacket.KEEPALIVE, SrtPacket.CONGESTION_WARNING, SrtPacket.PEERERROR, SrtPacket.ACK, SrtPacket.NAK -> {
+                // a caller that only sends gets nothing to acknowledge from us
+            }
+            case SrtPacket.SHUTDOWN -> {
+                flush();
+                listener.closed(this, "peer shut down", false, now);
+            }
+            case SrtPacket.DROPREQ -> {
+                if (len >= SrtPacket.HEADER + 8) {
+                    senderDropped(SrtPacket.word(buf, off + 16) & SrtSeq.MAX, SrtPacket.word(buf, off + 20) & SrtSeq.MAX, now);
+                }
+            }
+            case SrtPacket.USER_DEFINED -> {
+                if (SrtPacket.subtype(buf, off) == SrtPacket.SUBTYPE_KMREQ && decryption != null) {
+                    byte[] km = Arrays.copyOfRange(buf, off + SrtPacket.HEADER, off + len);
+                    byte[] answer;
+                    try {
+                        decryption.update(km);
+                        answer = decryption.kmResponse();
+                    } catch (SrtCryptoException e) {
+                        answer = SrtCrypto.kmRefusal(e.kmState()); // the keys in use stay
+                    }
+                    send(SrtPacket.control(SrtPacket.USER_DEFINED, SrtPacket.SUBTYPE_KMRSP, 0, timestamp(now), peerSocketId, answer), now);
+                }
+            }
+            case SrtPacket.HANDSHAKE -> {
+                // a conclusion repeated with our socket id: answer it again
+                if (state == State.CONNECTED) {
+                    send(conclusionAnswer, now);
+                }
+            }
+            default -> throw new SrtProtocolException("unknown control type " + type);
+        }
+    }
+
+    /** The sender gave up on [first, last]: they will not come, deliver past them. */
+    private void senderDropped(int first, int last, long now) {
+        int from = SrtSeq.offset(head, first);
+        int to = SrtSeq.offset(head, last);
+        if (to < 0 || to - Math.max(from, 0) >= capacity || to >= capacity) {
+            return;
+        }
+        for (int d = Math.max(from, 0); d <= to; d++) {
+            int slot = (headSlot + d) % capacity;
+            if (slots[slot] == null) {
+                slots[slot] = SKIPPED;
+                droppedTooLate++;
+            }
+        }
+        if (SrtSeq.offset(next, last) >= 0) {
+            next = SrtSeq.next(last);
+        }
+        deliver(now);
+    }
+
+    private void ackAcked(int number, long now) {
+        int i = number & 63;
+        if (ackNumbers[i] != number || ackTimes[i] == 0) {
+            return;
+        }
+        int sample = (int) Math.min(Integer.MAX_VALUE, now - ackTimes[i]);
+        ackTimes[i] = 0;
+        rttVar = (3 * rttVar + Math.abs(rtt - sample)) / 4;
+        rtt = (7 * rtt + sample) / 8;
+        lastAckAcked = ackSeqs[i];
+    }
+
+    private long extend(int stamp) {
+        long t = stamp & 0xFFFFFFFFL;
+        if (lastStamp < 0) {
+            lastStamp = t;
+            return t;
+        }
+        long diff = t - lastStamp;
+        if (diff < -0x80000000L) {
+            stampWrap += 0x100000000L; // wrapped forward
+            lastStamp = t;
+            return t + stampWrap;
+        }
+        if (diff > 0x80000000L) {
+            return t + stampWrap - 0x100000000L; // a late packet from before the wrap
+        }
+        if (diff > 0) {
+            lastStamp = t;
+        }
+        return t + stampWrap;
+    }
+
+    // ---- time ----
+
+    void tick(long now) {
+        deliver(now);
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (now - lastHeard >= listener.settings().idleTimeoutMicros()) {
+            listener.closed(this, "peer silent for " + (now - lastHeard) / 1000 + " ms", true, now);
+            return;
+        }
+        if (now - rateWindowStart >= 1_000_000) {
+            long span = now - rateWindowStart;
+            packetRate = (int) (windowPackets * 1_000_000L / span);
+            byteRate = windowBytes * 1_000_000L / span;
+            windowPackets = 0;
+            windowBytes = 0;
+            rateWindowStart = now;
+        }
+        if (now >= nextAck) {
+            nextAck = now + ACK_INTERVAL;
+            int ack = ackSequence();
+            if (ack != lastAckSent || (ack != lastAckAcked && now - lastAckTime >= Math.max(ACK_INTERVAL, rtt + 4L * rttVar))) {
+                sendAck(ack, now);
+            }
+        }
+        if (now >= nextNak) {
+            nextNak = now + Math.max(MIN_NAK_INTERVAL, (rtt + 4L * rttVar) / 2);
+            nakReport(now);
+        }
+        if (now - lastSent >= KEEPALIVE_INTERVAL) {
+            send(SrtPacket.control(SrtPacket.KEEPALIVE, 0, 0, timestamp(now), peerSocketId, 0), now);
+        }
+    }
+
+    /** Delivers every payload whose time has come; skips missing packets a later due packet overtakes. */
+    private void deliver(long now) {
+        while (head != next && state == State.CONNECTED) {
+            byte[] p = slots[headSlot];
+            if (p == null) {
+                int k = firstPresent();
+                if (k < 0 || due(stamps[k]) > now) {
+                    return;
+                }
+                // give up the missing packets in front of one that must go now
+                while (headSlot != k) {
+                    if (slots[headSlot] == null) {
+                        droppedTooLate++;
+                    }
+                    advance();
+                }
+                continue;
+            }
+            if (p != SKIPPED) {
+                if (due(stamps[headSlot]) > now) {
+                    return;
+                }
+                delivered++;
+                listener.delivered(this, p);
+            }
+            advance();
+        }
+    }
+
+    /** The caller said goodbye: what it sent is delivered now, in order, without waiting for its time. */
+    private void flush() {
+        while (head != next && state == State.CONNECTED) {
+            byte[] p = slots[headSlot];
+            if (p == null) {
+                droppedTooLate++;
+            } else if (p != SKIPPED) {
+                delivered++;
+                listener.delivered(this, p);
+            }
+            advance();
+        }
+    }
+
+    private long due(long stamp) {
+        return timeBase + stamp + latency;
+    }
+
+    private void advance() {
+        slots[headSlot] = null;
+        headSlot = (headSlot + 1) % capacity;
+        head = SrtSeq.next(head);
+    }
+
+    private int firstPresent() {
+        int n = SrtSeq.offset(head, next);
+        for (int d = 0; d < n; d++) {
+            int slot = (headSlot + d) % capacity;
+            if (slots[slot] != null && slots[slot] != SKIPPED) {
+                return slot;
+            }
+        }
+        return -1;
+    }
+
+    /** Sequence of the first packet not received: everything before it is acknowledged. */
+    private int ackSequence() {
+        int n = SrtSeq.offset(head, next);
+        for (int d = 0; d < n; d++) {
+            if (slots[(headSlot + d) % capacity] == null) {
+                return SrtSeq.add(head, d);
+            }
+        }
+        return next;
+    }
+
+    private void sendAck(int ack, long now) {
+        ackNumber = (ackNumber + 1) & 0x7FFFFFFF;
+        if (ackNumber == 0) {
+            ackNumber = 1;
+        }
+        int i = ackNumber & 63;
+        ackNumbers[i] = ackNumber;
+        ackSeqs[i] = ack;
+        ackTimes[i] = now == 0 ? 1 : now;
+        lastAckSent = ack;
+        lastAckTime = now;
+        int free = capacity - Math.max(0, SrtSeq.offset(head, next));
+        int rate = Math.max(packetRate, 1);
+        send(SrtPacket.control(SrtPacket.ACK, 0, ackNumber, timestamp(now), peerSocketId,
+                ack, rtt, rttVar, free, rate, rate * 2, (int) Math.min(Integer.MAX_VALUE, byteRate)), now);
+    }
+
+    private void nakReport(long now) {
+        int[] ranges = new int[MAX_NAK_WORDS];
+        int count = 0;
+        int n = SrtSeq.offset(head, next);
+        int d = 0;
+        while (d < n && count < MAX_NAK_WORDS / 2) {
+            if (slots[(headSlot + d) % capacity] != null) {
+                d++;
+                continue;
+            }
+            int from = d;
+            while (d < n && slots[(headSlot + d) % capacity] == null) {
+                d++;
+            }
+            ranges[count * 2] = SrtSeq.add(head, from);
+            ranges[count * 2 + 1] = SrtSeq.add(head, d - 1);
+            count++;
+        }
+        if (count > 0) {
+            sendNak(ranges, count, now);
+        }
+    }
+
+    /** NAK control information: a single lost sequence, or a range as first|0x80000000 then last. */
+    private void sendNak(int[] ranges, int count, long now) {
+        int[] words = new int[count * 2];
+        int w = 0;
+        for (int i = 0; i < count; i++) {
+            int first = ranges[i * 2];
+            int last = ranges[i * 2 + 1];
+            if (first == last) {
+                words[w++] = first;
+            } else {
+                words[w++] = first | 0x80000000;
+                words[w++] = last;
+            }
+        }
+        send(SrtPacket.control(SrtPacket.NAK, 0, 0, timestamp(now), peerSocketId, Arrays.copyOf(words, w)), now);
+    }
+
+    int timestamp(long now) {
+        return (int) (now - start);
+    }
+
+    void send(byte[] datagram, long now) {
+        lastSent = now;
+        listener.send(peer, datagram);
+    }
+
+    long started() {
+        return start;
+    }
+}
