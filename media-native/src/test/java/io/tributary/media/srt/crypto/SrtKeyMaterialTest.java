@@ -57,6 +57,17 @@ class SrtKeyMaterialTest {
     }
 
     @Test
+    void parsesAMessageInsideALargerBuffer() {
+        byte[] msg = SrtCrypto.buildKmRequest("0123456789abc", 16, seq(16, 0x40), seq(16, 1), null);
+        byte[] packet = new byte[16 + msg.length + 12];
+        System.arraycopy(msg, 0, packet, 16, msg.length);
+        assertArrayEquals(msg, SrtKeyMaterial.parse(packet, 16, msg.length).encode());
+        assertEquals(Kind.MALFORMED, assertThrows(SrtCryptoException.class,
+                () -> SrtKeyMaterial.parse(packet, 16, msg.length + 4)).kind(), "trailing bytes are not ignored");
+        assertThrows(IndexOutOfBoundsException.class, () -> SrtKeyMaterial.parse(packet, 40, packet.length));
+    }
+
+    @Test
     void refusesEachBrokenField() {
         byte[] good = SrtCrypto.buildKmRequest("0123456789abc", 16, seq(16, 0), seq(16, 1), null);
         malformed(good, m -> m[0] = (byte) 0x92);             // S bit
