@@ -1,5 +1,6 @@
 package io.tributary.media.srt;
 
+import io.tributary.media.testing.SrtFfmpegPublisher;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,7 @@ class SrtFfmpegInteropTest {
     void ffmpegPublishesOverSrtAndEveryFrameArrivesAsMpegTs() throws Exception {
         int frames = 50;
         try (UdpSrtServer server = new UdpSrtServer(SrtListenerSettings.defaults(), key -> null, c -> -1)) {
-            SrtFfmpegCaller.publish(SrtFfmpegCaller.url(server.port(), "%23!::r=live/interop,m=publish", 200), frames);
+            SrtFfmpegPublisher.publish(SrtFfmpegPublisher.url(server.port(), "%23!::r=live/interop,m=publish", 200), frames);
             long deadline = System.currentTimeMillis() + 3000;
             while (server.closed.isEmpty() && System.currentTimeMillis() < deadline) {
                 Thread.sleep(20);
@@ -45,8 +46,8 @@ class SrtFfmpegInteropTest {
     @Test
     void aCallerAskingToPlayIsRefusedAndFfmpegFailsToConnect() throws Exception {
         try (UdpSrtServer server = new UdpSrtServer(SrtListenerSettings.defaults(), key -> null, c -> -1)) {
-            assertThrows(Exception.class, () -> SrtFfmpegCaller.publish(
-                    SrtFfmpegCaller.url(server.port(), "%23!::r=live/x,m=request", 120), 5));
+            assertThrows(Exception.class, () -> SrtFfmpegPublisher.publish(
+                    SrtFfmpegPublisher.url(server.port(), "%23!::r=live/x,m=request", 120), 5));
             assertEquals(1, server.listener.rejected());
             assertTrue(server.connected.isEmpty());
         }
@@ -56,7 +57,7 @@ class SrtFfmpegInteropTest {
     void encryptedPublishWithTheRightPassphraseDecryptsAndTheWrongOneIsRefused() throws Exception {
         String secret = "correct horse battery";
         try (UdpSrtServer server = new UdpSrtServer(SrtListenerSettings.defaults(), key -> secret, c -> -1)) {
-            SrtFfmpegCaller.publish(SrtFfmpegCaller.url(server.port(), "live/enc", 120) + "&passphrase=correct%20horse%20battery&pbkeylen=32", 25);
+            SrtFfmpegPublisher.publish(SrtFfmpegPublisher.url(server.port(), "live/enc", 120) + "&passphrase=correct%20horse%20battery&pbkeylen=32", 25);
             long deadline = System.currentTimeMillis() + 3000;
             while (server.closed.isEmpty() && System.currentTimeMillis() < deadline) {
                 Thread.sleep(20);
@@ -66,9 +67,9 @@ class SrtFfmpegInteropTest {
             assertEquals(0, c.stats().undecryptable());
             assertEquals(25, countVideoFrames(server.deliveredBytes(c)), c.stats() + " " + server.closed);
 
-            assertThrows(Exception.class, () -> SrtFfmpegCaller.publish(
-                    SrtFfmpegCaller.url(server.port(), "live/enc", 120) + "&passphrase=wrong%20passphrase", 5));
-            assertThrows(Exception.class, () -> SrtFfmpegCaller.publish(SrtFfmpegCaller.url(server.port(), "live/enc", 120), 5));
+            assertThrows(Exception.class, () -> SrtFfmpegPublisher.publish(
+                    SrtFfmpegPublisher.url(server.port(), "live/enc", 120) + "&passphrase=wrong%20passphrase", 5));
+            assertThrows(Exception.class, () -> SrtFfmpegPublisher.publish(SrtFfmpegPublisher.url(server.port(), "live/enc", 120), 5));
             assertEquals(2, server.listener.rejected(), "bad secret, then no secret");
             assertEquals(1, server.connected.size());
         }
@@ -79,7 +80,7 @@ class SrtFfmpegInteropTest {
         int frames = 100;
         try (UdpSrtServer server = new UdpSrtServer(SrtListenerSettings.defaults(), key -> null, c -> -1)) {
             server.loss = 0.05;
-            SrtFfmpegCaller.publish(SrtFfmpegCaller.url(server.port(), "live/lossy", 120), frames);
+            SrtFfmpegPublisher.publish(SrtFfmpegPublisher.url(server.port(), "live/lossy", 120), frames);
             long deadline = System.currentTimeMillis() + 8000;
             while (server.closed.isEmpty() && System.currentTimeMillis() < deadline) {
                 Thread.sleep(20);

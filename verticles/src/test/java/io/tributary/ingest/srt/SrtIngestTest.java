@@ -10,7 +10,7 @@ import io.tributary.testing.FfmpegPlayer;
 import io.tributary.testing.LiveNode;
 import io.tributary.testing.LossyUdpRelay;
 import io.tributary.testing.Scrape;
-import io.tributary.testing.SrtFfmpegPublisher;
+import io.tributary.media.testing.SrtFfmpegPublisher;
 import io.tributary.testing.TestNode;
 import io.tributary.testing.TestPublication;
 import io.vertx.core.json.JsonArray;

@@ -1,4 +1,4 @@
-package io.tributary.testing;
+package io.tributary.media.testing;
 
 import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.ffmpeg.global.avutil;
