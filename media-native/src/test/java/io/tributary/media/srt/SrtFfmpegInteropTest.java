@@ -89,7 +89,10 @@ class SrtFfmpegInteropTest {
             SrtStats s = c.stats();
             assertTrue(s.lost() > 5, s.toString());
             assertEquals(0, s.droppedTooLate(), s.toString());
-            assertEquals(frames, countVideoFrames(server.deliveredBytes(c)), s.toString());
+            // every frame but possibly the last: a datagram lost after the caller's final one shows
+            // no gap to any receiver (nothing follows it), and FFmpeg does not wait to have it acknowledged
+            int received = countVideoFrames(server.deliveredBytes(c));
+            assertTrue(received == frames || received == frames - 1, received + " of " + frames + " frames, " + s);
         }
     }
 

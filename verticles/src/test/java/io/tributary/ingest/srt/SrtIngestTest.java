@@ -105,7 +105,11 @@ class SrtIngestTest {
                 Thread.sleep(50);
             }
             assertTrue(relay.dropped.get() > 10, "the relay dropped " + relay.dropped.get());
-            assertEquals(frames, videoFrames(node, "lossy"), "every frame despite " + relay.dropped.get() + " datagrams lost");
+            // every frame but possibly the last: a datagram the relay drops after the caller's final one
+            // shows no gap to any receiver, and FFmpeg does not wait to have it acknowledged
+            double received = videoFrames(node, "lossy");
+            assertTrue(received == frames || received == frames - 1,
+                    received + " of " + frames + " frames despite " + relay.dropped.get() + " datagrams lost");
         } finally {
             TestNode.stop(node);
         }
