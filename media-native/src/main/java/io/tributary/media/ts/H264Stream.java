@@ -1,8 +1,6 @@
 package io.tributary.media.ts;
 
 import io.tributary.media.MediaEvent;
-import io.tributary.media.MediaSample;
-import io.tributary.media.Track;
 import io.tributary.media.codec.AvcConfig;
 import io.tributary.media.codec.MediaFormatException;
 
@@ -40,8 +38,8 @@ final class H264Stream implements EsHandler {
         AnnexB.forEach(b, off, len, (buf, o, n) -> {
             int type = buf[o] & 0x1F;
             switch (type) {
-                case 7 -> addUnique(auSps, buf, o, n);
-                case 8 -> addUnique(auPps, buf, o, n);
+                case 7 -> VideoAccessUnits.addUnique(auSps, buf, o, n, MAX_PARAMETER_SETS);
+                case 8 -> VideoAccessUnits.addUnique(auPps, buf, o, n, MAX_PARAMETER_SETS);
                 case 9, 10, 11, 12 -> { } // AUD, end of sequence/stream, filler: not sample data in MP4
                 default -> {
                     if (type == 5) {
@@ -69,37 +67,9 @@ final class H264Stream implements EsHandler {
                 pps = newPps;
             }
         }
-        if (sample.size() == 0) {
-            return;
-        }
-        if (dts == NO_TIME) {
-            counters.droppedAccessUnits++; // a picture without a time cannot be placed
-            return;
-        }
-        if (record == null || !(started || idr[0])) {
-            counters.waitingSamples++;
-            return;
-        }
-        started = true;
-        counters.samples++;
-        if (idr[0]) {
-            counters.keyframeDelay = pts - dts;
-        }
-        out.add(new MediaEvent.Sample(new MediaSample(Track.VIDEO, PtsClock.toMs(dts),
-                (int) (PtsClock.toMs(pts) - PtsClock.toMs(dts)), idr[0], sample.toByteArray())));
+        started = VideoAccessUnits.emit(sample, dts, pts, idr[0], record != null, started, counters, out);
     }
 
-    private static void addUnique(List<byte[]> sets, byte[] b, int off, int len) {
-        byte[] nal = Arrays.copyOfRange(b, off, off + len);
-        for (byte[] s : sets) {
-            if (Arrays.equals(s, nal)) {
-                return;
-            }
-        }
-        if (sets.size() < MAX_PARAMETER_SETS) {
-            sets.add(nal);
-        }
-    }
 
     /** The avcC record (4-byte NAL lengths) of these parameter sets, or null if the SPS does not parse. */
     private byte[] recordOf(List<byte[]> spsList, List<byte[]> ppsList) {

@@ -1,8 +1,6 @@
 package io.tributary.media.ts;
 
 import io.tributary.media.MediaEvent;
-import io.tributary.media.MediaSample;
-import io.tributary.media.Track;
 import io.tributary.media.VideoCodec;
 import io.tributary.media.codec.HevcConfig;
 import io.tributary.media.codec.MediaFormatException;
@@ -50,9 +48,9 @@ final class H265Stream implements EsHandler {
             }
             int type = (buf[o] >> 1) & 0x3F;
             switch (type) {
-                case VPS -> addUnique(auVps, buf, o, n);
-                case SPS -> addUnique(auSps, buf, o, n);
-                case PPS -> addUnique(auPps, buf, o, n);
+                case VPS -> VideoAccessUnits.addUnique(auVps, buf, o, n, MAX_PARAMETER_SETS);
+                case SPS -> VideoAccessUnits.addUnique(auSps, buf, o, n, MAX_PARAMETER_SETS);
+                case PPS -> VideoAccessUnits.addUnique(auPps, buf, o, n, MAX_PARAMETER_SETS);
                 case 35, 36, 37, 38 -> { } // AUD, end of sequence/bitstream, filler
                 default -> {
                     if (type >= 16 && type <= 21) {
@@ -86,35 +84,6 @@ final class H265Stream implements EsHandler {
                 pps = p;
             }
         }
-        if (sample.size() == 0) {
-            return;
-        }
-        if (dts == NO_TIME) {
-            counters.droppedAccessUnits++;
-            return;
-        }
-        if (record == null || !(started || irap[0])) {
-            counters.waitingSamples++;
-            return;
-        }
-        started = true;
-        counters.samples++;
-        if (irap[0]) {
-            counters.keyframeDelay = pts - dts;
-        }
-        out.add(new MediaEvent.Sample(new MediaSample(Track.VIDEO, PtsClock.toMs(dts),
-                (int) (PtsClock.toMs(pts) - PtsClock.toMs(dts)), irap[0], sample.toByteArray())));
-    }
-
-    private static void addUnique(List<byte[]> sets, byte[] b, int off, int len) {
-        byte[] nal = Arrays.copyOfRange(b, off, off + len);
-        for (byte[] s : sets) {
-            if (Arrays.equals(s, nal)) {
-                return;
-            }
-        }
-        if (sets.size() < MAX_PARAMETER_SETS) {
-            sets.add(nal);
-        }
+        started = VideoAccessUnits.emit(sample, dts, pts, irap[0], record != null, started, counters, out);
     }
 }
