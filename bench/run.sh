@@ -26,7 +26,15 @@ case "$NAME" in
   srt)                MAIN=io.tributary.bench.srt.SrtIngestBench ;;
   dvr)                MAIN=io.tributary.bench.dvr.DvrBench ;;
   dvr-playback)       MAIN=io.tributary.bench.dvr.DvrPlaybackBench ;;
-  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency|transcode-cycles|qoe|ring|edge|ts-demux|srt|dvr|dvr-playback [args...]" >&2; exit 2 ;;
+  ratelimit)          MAIN=io.tributary.bench.ratelimit.RateLimitBench ;;
+  fast)               MAIN=io.tributary.bench.fast.FastPlayoutBench ;;
+  ssai-playlist)      MAIN=io.tributary.bench.ssai.SessionPlaylistBench ;;
+  vod-transcode)      MAIN=io.tributary.bench.transcode.VodTranscodeBench ;;
+  signed-delivery)    MAIN=io.tributary.bench.playback.SignedDeliveryBench ;;
+  jwt)                MAIN=io.tributary.bench.auth.JwtBench ;;
+  ssai-decisions)     MAIN=io.tributary.bench.ssai.AdDecisionBench ;;
+  idle-connections)   MAIN=io.tributary.bench.idle.IdleConnectionsBench ;;
+  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency|transcode-cycles|qoe|ring|edge|ts-demux|srt|dvr|dvr-playback|ratelimit|fast|vod-transcode|signed-delivery|jwt|ssai-decisions|ssai-playlist|idle-connections [args...]" >&2; exit 2 ;;
 esac
 
 if [ "${BENCH_NO_BUILD:-0}" != 1 ] || [ ! -f bench/target/classpath.txt ]; then

@@ -62,7 +62,8 @@ try {
   const t0 = Date.now();
   await tab.goto(base + '/harness.html?player=' + player + '&lib=' + encodeURIComponent(base + '/lib/' + player + '.js')
     + '&src=' + encodeURIComponent(manifest) + (process.env.PLAYER_LOG ? '&log=' + process.env.PLAYER_LOG : '') + (process.env.BUFFER_TRACE ? '&trace=1' : '')
-    + (process.env.PLAYER_CONFIG ? '&config=' + encodeURIComponent(process.env.PLAYER_CONFIG) : ''), { waitUntil: 'load' });
+    + (process.env.PLAYER_CONFIG ? '&config=' + encodeURIComponent(process.env.PLAYER_CONFIG) : '')
+    + (process.env.PLAYER_SETTINGS === 'default' ? '&settings=default' : ''), { waitUntil: 'load' });
   await tab.waitForFunction(() => window.matrix && (window.matrix.firstPlayingMs !== null || window.matrix.fatal),
     null, { timeout: 30000, polling: 100 });
   result.gotoToPlayingMs = Date.now() - t0;

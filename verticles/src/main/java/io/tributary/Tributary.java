@@ -4,9 +4,10 @@ import io.tributary.config.ConfigException;
 import io.tributary.config.ConfigHelp;
 import io.tributary.config.TributaryConfig;
 import io.tributary.demo.TestPatternBroadcaster;
+import io.tributary.log.FfmpegLog;
+import io.tributary.log.LogbackSetup;
 
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 import java.util.logging.Logger;
 
 /**
@@ -22,6 +23,11 @@ public final class Tributary {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 0 && args[0].equals("ctl")) { // the gRPC control plane's client, not a node
+            io.tributary.grpc.Ctl.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        LogbackSetup.install();
         Path configFile = null;
         boolean demo = false;
         for (int i = 0; i < args.length; i++) {
@@ -52,32 +58,38 @@ public final class Tributary {
             exit(e.getMessage());
             return;
         }
+        LogbackSetup.apply(config.log());
+        FfmpegLog.install(org.bytedeco.ffmpeg.global.avutil.AV_LOG_WARNING);
+        // signals from here on: one during start-up stops the node once it is up, not half-way
+        GracefulExit graceful = GracefulExit.install(config.shutdown().grace());
         Node node;
         try {
             node = Node.start(config).toCompletionStage().toCompletableFuture().join();
         } catch (RuntimeException e) {
+            graceful.failed();
+            if (graceful.stopping()) {
+                Thread.currentThread().join(); // the signal's stop exits, 0: a start-up cut by a stop is no failure
+            }
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             exit("start-up failed: " + cause.getMessage());
             return;
         }
-        LOG.info("Tributary is up: RTMP rtmp://localhost:" + node.rtmpPort() + "/live/{key}, HTTP http://localhost:" + node.httpPort() + "/");
-        LOG.info("roles " + config.topology().roles() + ": " + node.roles().advert().toJson().encode());
+        LOG.info("Tributary " + version() + " is up, roles " + config.topology().roles() + ": "
+                + node.roles().advert().toJson().encode());
         TestPatternBroadcaster broadcaster = null;
         if (demo) {
-            broadcaster = TestPatternBroadcaster.demo(node.rtmpUrl("demo"));
+            // publishing needs a secret by default: the built-in broadcaster gets one of this process only
+            String secret = node.auth().ephemeralSecret("demo");
+            broadcaster = TestPatternBroadcaster.demo(node.rtmpUrl("demo") + (secret == null ? "" : "?secret=" + secret));
             broadcaster.start();
-            LOG.info("demo stream: http://localhost:" + node.httpPort() + "/play/demo");
         }
-        CountDownLatch stopped = new CountDownLatch(1);
+        StartupSummary.of(node, demo ? "demo" : null).lines().forEach(LOG::info);
         TestPatternBroadcaster b = broadcaster;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        graceful.started(node, () -> {
             if (b != null) {
                 b.close();
             }
-            node.close().toCompletionStage().toCompletableFuture().join();
-            stopped.countDown();
-        }, "tributary-shutdown"));
-        stopped.await();
+        });
     }
 
     /** From the jar's manifest; "development" when run from classes. */
@@ -100,6 +112,7 @@ public final class Tributary {
                 usage: java -jar tributary.jar [run|demo] [--config FILE] [--demo]
 
                   run              start the node (the default)
+                  ctl ...          the gRPC control plane's client (java -jar tributary.jar ctl --help)
                   demo, --demo     also publish a built-in test pattern as stream 'demo'
                   --config FILE    merge FILE over the bundled defaults (default: conf/default.yaml if present)
                   --version        print the version and exit

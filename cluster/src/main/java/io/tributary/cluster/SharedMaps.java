@@ -18,6 +18,9 @@ public final class SharedMaps {
     /** The same per region: content key + '@' + region -> score. */
     public static final String HOTNESS_REGIONS = "tributary.hotness.regions";
 
+    /** API rate limits: scope and client -> {@link io.tributary.cluster.ratelimit.RateWindow}, expiring with its period. */
+    public static final String RATE_LIMITS = "tributary.ratelimits";
+
     private SharedMaps() {
     }
 }

@@ -1,6 +1,8 @@
 package io.tributary.cluster;
 
 import com.hazelcast.config.Config;
+import com.hazelcast.config.ServerSocketEndpointConfig;
+import com.hazelcast.instance.EndpointQualifier;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import org.junit.jupiter.api.Test;
@@ -17,18 +19,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ClusterMemberTest {
 
+    private static ServerSocketEndpointConfig memberEndpoint(Config c) {
+        return (ServerSocketEndpointConfig) c.getAdvancedNetworkConfig().getEndpointConfigs().get(EndpointQualifier.MEMBER);
+    }
+
     @Test
     void configFollowsTheHouseRules() {
         Config c = ClusterMember.config(new ClusterSettings(true, "127.0.0.1", 5901, List.of("127.0.0.1:5902"), Duration.ofSeconds(90)));
         assertEquals("false", c.getProperty("hazelcast.phone.home.enabled"));
         assertEquals("false", c.getProperty("hazelcast.socket.bind.any"));
-        var join = c.getNetworkConfig().getJoin();
+        var join = c.getAdvancedNetworkConfig().getJoin();
         assertFalse(join.getMulticastConfig().isEnabled());
         assertFalse(join.getAutoDetectionConfig().isEnabled());
         assertTrue(join.getTcpIpConfig().isEnabled());
         assertFalse(join.getKubernetesConfig().isEnabled());
         assertEquals(List.of("127.0.0.1:5902"), join.getTcpIpConfig().getMembers());
-        assertEquals(List.of("127.0.0.1"), List.copyOf(c.getNetworkConfig().getInterfaces().getInterfaces()));
+        assertEquals(List.of("127.0.0.1"), List.copyOf(memberEndpoint(c).getInterfaces().getInterfaces()));
         assertEquals(1, c.getMapConfig(SharedMaps.SESSIONS).getBackupCount());
         assertEquals(90, c.getMapConfig(SharedMaps.SESSIONS).getTimeToLiveSeconds());
     }
@@ -37,20 +43,20 @@ class ClusterMemberTest {
     void kubernetesServiceDnsReplacesTcpIpWithDnsLookupOnTheMemberPort() {
         Config c = ClusterMember.config(new ClusterSettings(true, "10.1.2.3", 5701, List.of(), Duration.ofSeconds(90),
                 "tributary-hazelcast.tributary.svc.cluster.local"));
-        var join = c.getNetworkConfig().getJoin();
+        var join = c.getAdvancedNetworkConfig().getJoin();
         assertFalse(join.getTcpIpConfig().isEnabled());
         assertFalse(join.getMulticastConfig().isEnabled());
         assertFalse(join.getAutoDetectionConfig().isEnabled());
         assertTrue(join.getKubernetesConfig().isEnabled());
         assertEquals("tributary-hazelcast.tributary.svc.cluster.local", join.getKubernetesConfig().getProperty("service-dns"));
         assertEquals("5701", join.getKubernetesConfig().getProperty("service-port"));
-        assertFalse(c.getNetworkConfig().isPortAutoIncrement(), "discovery looks on service-port only");
-        assertEquals(List.of("10.1.2.3"), List.copyOf(c.getNetworkConfig().getInterfaces().getInterfaces()));
+        assertFalse(memberEndpoint(c).isPortAutoIncrement(), "discovery looks on service-port only");
+        assertEquals(List.of("10.1.2.3"), List.copyOf(memberEndpoint(c).getInterfaces().getInterfaces()));
         assertEquals("false", c.getProperty("hazelcast.socket.bind.any"));
         // a disabled cluster joins nobody, whatever the name
         Config alone = ClusterMember.config(new ClusterSettings(false, "127.0.0.1", 5701, List.of(), Duration.ofSeconds(90), "hz.local"));
-        assertFalse(alone.getNetworkConfig().getJoin().getKubernetesConfig().isEnabled());
-        assertFalse(alone.getNetworkConfig().getJoin().getTcpIpConfig().isEnabled());
+        assertFalse(alone.getAdvancedNetworkConfig().getJoin().getKubernetesConfig().isEnabled());
+        assertFalse(alone.getAdvancedNetworkConfig().getJoin().getTcpIpConfig().isEnabled());
     }
 
     @Test

@@ -44,7 +44,15 @@ public sealed interface MediaEvent {
      * the clock sample dts are on), {@code !out} returns to the programme.
      * {@code scte35} is the splice_info_section as received, or null.
      */
-    record Cue(boolean out, long mediaTimeMs, double durationSeconds, String id, byte[] scte35) implements MediaEvent {
+    record Cue(CueKind kind, long mediaTimeMs, double durationSeconds, String id, byte[] scte35) implements MediaEvent {
+
+        public Cue(boolean out, long mediaTimeMs, double durationSeconds, String id, byte[] scte35) {
+            this(CueKind.of(out), mediaTimeMs, durationSeconds, id, scte35);
+        }
+
+        public boolean out() {
+            return kind == CueKind.OUT;
+        }
     }
 
     /** Media in a codec the node does not ingest (e.g. VP9, MP3, an Enhanced-RTMP FourCC other than avc1/hvc1/av01/mp4a). */

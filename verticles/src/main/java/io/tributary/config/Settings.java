@@ -111,6 +111,26 @@ public final class Settings {
         };
     }
 
+    private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(b|kb|mb|gb|tb)?", Pattern.CASE_INSENSITIVE);
+
+    /** A size in bytes: "500MB", "2GB", "1TB", "64kb" or a plain number of bytes (units of 1024). */
+    public long size(String key, String expected) {
+        String v = string(key);
+        Matcher m = SIZE.matcher(v.trim());
+        if (!m.matches()) {
+            throw ConfigException.invalid(key, expected, v);
+        }
+        String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
+        long scale = switch (unit) {
+            case "kb" -> 1L << 10;
+            case "mb" -> 1L << 20;
+            case "gb" -> 1L << 30;
+            case "tb" -> 1L << 40;
+            default -> 1;
+        };
+        return (long) (Double.parseDouble(m.group(1)) * scale);
+    }
+
     /** "10s", "500ms", "2m", "7d", or a plain number of seconds. */
     public Duration duration(String key, Duration min, Duration max) {
         Object v = required(key);

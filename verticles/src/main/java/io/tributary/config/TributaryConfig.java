@@ -1,10 +1,13 @@
 package io.tributary.config;
 
 import io.tributary.cluster.ClusterSettings;
+import io.tributary.auth.AuthSettings;
 import io.tributary.cluster.Role;
 import io.tributary.db.PgSettings;
 import io.tributary.delivery.HttpSettings;
 import io.tributary.dvr.DvrSettings;
+import io.tributary.vod.VodSettings;
+import io.tributary.playback.PlaybackSettings;
 import io.tributary.edge.EdgeSettings;
 import io.tributary.hotness.HotnessSettings;
 import io.tributary.ingest.RtmpSettings;
@@ -12,10 +15,15 @@ import io.tributary.ingest.srt.SrtSettings;
 import io.tributary.live.PublishSettings;
 import io.tributary.live.HlsSettings;
 import io.tributary.live.TranscodeSettings;
+import io.tributary.ops.ShutdownSettings;
+import io.tributary.ratelimit.RateLimitSettings;
+import io.tributary.log.LogFormat;
+import io.tributary.metrics.MetricsSettings;
 import io.tributary.router.RouterSettings;
 import io.tributary.session.KafkaSettings;
 import io.tributary.session.QoeSettings;
 import io.tributary.session.SessionSettings;
+import io.tributary.tls.TlsSettings;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -41,7 +49,13 @@ public record TributaryConfig(HttpSettings http, RtmpSettings rtmp, PublishSetti
                               TranscodeSettings transcode,
                               Path dataDir, ClusterSettings cluster, SessionSettings sessions, QoeSettings qoe,
                               KafkaSettings kafka, Topology topology, HotnessSettings hotness, SrtSettings srt,
-                              PgSettings pg, DvrSettings dvr) {
+                              PgSettings pg, DvrSettings dvr, ShutdownSettings shutdown, LogFormat log,
+                              MetricsSettings metrics, VodSettings vod, RateLimitSettings rateLimit,
+                              io.tributary.channel.ChannelSettings channels, TlsSettings tls,
+                              PlaybackSettings playback, AuthSettings auth,
+                              io.tributary.ops.AdminSettings admin, io.tributary.ssai.SsaiSettings ssai,
+                              io.tributary.ssai.AdDecisionSettings adDecisions, io.tributary.grpc.GrpcSettings grpc,
+                              io.tributary.transport.NetSettings net) {
 
     /**
      * What this node does in the cluster and where each role listens. The origin role serves
@@ -123,17 +137,45 @@ public record TributaryConfig(HttpSettings http, RtmpSettings rtmp, PublishSetti
         // a session record outlives its node's idle timeout twice over in the cluster map
         ClusterSettings cluster = new ClusterSettings(s.bool("cluster.enabled"), s.string("cluster.host"),
                 s.integer("cluster.port", 1, 65535), s.list("cluster.members"), sessions.idleTimeout().multipliedBy(2),
-                kubernetesServiceDns(s));
+                kubernetesServiceDns(s)).withSecret(s.string("cluster.name"), secret(s))
+                .withEventBusPort(s.integer("cluster.event-bus-port", 0, 65535));
         QoeSettings qoe = QoeSettings.from(s);
         KafkaSettings kafka = KafkaSettings.from(s);
         HotnessSettings hotness = HotnessSettings.from(s);
         Topology topology = topology(s, http);
         PgSettings pg = PgSettings.from(s);
         DvrSettings dvr = DvrSettings.from(s);
+        ShutdownSettings shutdown = ShutdownSettings.from(s);
+        LogFormat log = LogFormat.from(s);
+        MetricsSettings metrics = MetricsSettings.from(s);
+        VodSettings vod = VodSettings.from(s);
+        if (topology.has(Role.WORKER) && !vod.enabled()) {
+            throw ConfigException.invalid("vod.enabled", "true on a worker node (roles: [worker])", false);
+        }
+        RateLimitSettings rateLimit = RateLimitSettings.from(s);
+        io.tributary.channel.ChannelSettings channels = io.tributary.channel.ChannelSettings.from(s);
+        TlsSettings tls = TlsSettings.from(s);
+        PlaybackSettings playback = PlaybackSettings.from(s);
+        AuthSettings auth = AuthSettings.from(s);
+        io.tributary.ops.AdminSettings admin = io.tributary.ops.AdminSettings.from(s);
+        io.tributary.ssai.SsaiSettings ssai = io.tributary.ssai.SsaiSettings.from(s);
+        io.tributary.ssai.AdDecisionSettings adDecisions = io.tributary.ssai.AdDecisionSettings.from(s);
+        io.tributary.grpc.GrpcSettings grpc = io.tributary.grpc.GrpcSettings.from(s);
+        io.tributary.transport.NetSettings net = io.tributary.transport.NetSettings.from(s);
         s.rejectUnknown();
         s.rejectUnknownEnv(Set.of(CLUSTER_ALIAS));
         return new TributaryConfig(http, rtmp, publish, hls, transcode, dataDir, cluster, sessions, qoe, kafka, topology,
-                hotness, srt, pg, dvr);
+                hotness, srt, pg, dvr, shutdown, log, metrics, vod, rateLimit, channels, tls, playback, auth, admin, ssai, adDecisions, grpc, net);
+    }
+
+    /** The join secret, "" when unset (a clustered node then refuses to start: see ClusterJoin). */
+    private static String secret(Settings s) {
+        Object v = s.optional("cluster.secret");
+        String secret = v == null ? "" : String.valueOf(v).trim();
+        if (!secret.isEmpty() && secret.length() < 16) {
+            throw ConfigException.invalid("cluster.secret", "at least 16 characters (e.g. openssl rand -hex 32)", "(" + secret.length() + " characters)");
+        }
+        return secret;
     }
 
     /** A DNS name or ""; it replaces the TCP-IP list, so a list beside it would be silently unused. */
@@ -158,11 +200,14 @@ public record TributaryConfig(HttpSettings http, RtmpSettings rtmp, PublishSetti
         List<String> names = s.list("roles");
         Set<Role> roles = Role.parse(names);
         if (roles == null || roles.isEmpty()) {
-            throw ConfigException.invalid("roles", "a list of origin, edge, router", String.join(",", names));
+            throw ConfigException.invalid("roles", "a list of origin, edge, router (or worker alone)", String.join(",", names));
         }
         Object advertise = s.optional("cluster.advertise-host");
         EdgeSettings edge = EdgeSettings.from(s);
         RouterSettings router = RouterSettings.from(s);
+        if (roles.contains(Role.WORKER) && roles.size() > 1) {
+            throw ConfigException.invalid("roles", "worker alone (every VOD node runs transcode workers already)", String.join(",", names));
+        }
         // two servers of one node on one fixed port cannot both listen
         if (roles.contains(Role.EDGE) && edge.port() != 0 && edge.port() == http.port()) {
             throw ConfigException.invalid("edge.port", "a port other than http.port (" + http.port() + ")", edge.port());
@@ -177,12 +222,18 @@ public record TributaryConfig(HttpSettings http, RtmpSettings rtmp, PublishSetti
     /** Ports of 0 mean "any free port" (tests); the actual ports are known after deployment. */
     public TributaryConfig withPorts(int httpPort, int rtmpPort) {
         return new TributaryConfig(http.withPort(httpPort), rtmp.withPort(rtmpPort), publish, hls, transcode, dataDir, cluster,
-                sessions, qoe, kafka, topology, hotness, srt, pg, dvr);
+                sessions, qoe, kafka, topology, hotness, srt, pg, dvr, shutdown, log, metrics, vod, rateLimit, channels, tls, playback, auth, admin, ssai, adDecisions, grpc, net);
     }
 
     /** The SRT listener's port (0: any free one). */
     public TributaryConfig withSrtPort(int srtPort) {
         return new TributaryConfig(http, rtmp, publish, hls, transcode, dataDir, cluster, sessions, qoe, kafka, topology, hotness,
-                srt.withPort(srtPort), pg, dvr);
+                srt.withPort(srtPort), pg, dvr, shutdown, log, metrics, vod, rateLimit, channels, tls, playback, auth, admin, ssai, adDecisions, grpc, net);
+    }
+
+    /** The RTMPS listener's port (0: any free one). */
+    public TributaryConfig withRtmpsPort(int rtmpsPort) {
+        return new TributaryConfig(http, rtmp, publish, hls, transcode, dataDir, cluster, sessions, qoe, kafka, topology, hotness,
+                srt, pg, dvr, shutdown, log, metrics, vod, rateLimit, channels, tls.withRtmpsPort(rtmpsPort), playback, auth, admin, ssai, adDecisions, grpc, net);
     }
 }

@@ -20,12 +20,15 @@ public final class NodeControl {
     public static final String DRAIN = "drain";
     public static final String UNDRAIN = "undrain";
     public static final String DESCRIBE = "describe";
+    public static final String KICK = "kick";
 
     private final Vertx vertx;
     private final String self;
     private final LiveStreams streams;
     private final VerticleSets sets;
     private MessageConsumer<Object> consumer;
+    /** Disconnects a stream's publisher, giving how many were; set once the node publishes (origins). */
+    private volatile java.util.function.Function<String, Future<Integer>> kicker;
 
     public NodeControl(Vertx vertx, String self, LiveStreams streams, VerticleSets sets) {
         this.vertx = vertx;
@@ -53,6 +56,16 @@ public final class NodeControl {
 
     public static JsonObject describe() {
         return new JsonObject().put("command", DESCRIBE);
+    }
+
+    /** {@code {"command": "kick", "key": K}}: disconnects the publisher of stream K on this node. */
+    public static JsonObject kick(String key) {
+        return new JsonObject().put("command", KICK).put("key", key);
+    }
+
+    /** How this node kicks publishers (its publications); without, a kick is a 409. */
+    public void kicksWith(java.util.function.Function<String, Future<Integer>> kicker) {
+        this.kicker = kicker;
     }
 
     /** Takes commands from the cluster; done once the address is registered cluster-wide. */
@@ -88,12 +101,14 @@ public final class NodeControl {
                 streams.drain();
                 return Future.succeededFuture(state("DRAINING"));
             case UNDRAIN:
-                streams.undrain();
-                return Future.succeededFuture(state("UP"));
+                streams.undrain(); // a node that is shutting down stays drained, and says so
+                return Future.succeededFuture(state(streams.draining() ? "DRAINING" : "UP"));
             case DESCRIBE:
                 return Future.succeededFuture(describeSelf());
+            case KICK:
+                return kickPublisher(command);
             default:
-                String known = SCALE + ", " + DRAIN + ", " + UNDRAIN + ", " + DESCRIBE;
+                String known = SCALE + ", " + DRAIN + ", " + UNDRAIN + ", " + DESCRIBE + ", " + KICK;
                 return Future.failedFuture(StatusException.badRequest(name instanceof String
                         ? "unknown command '" + name + "' (known: " + known + ")"
                         : "a command needs \"command\": one of " + known));
@@ -112,6 +127,17 @@ public final class NodeControl {
         long instances = ((Number) n).longValue();
         return sets.scale((String) set, (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, instances)))
                 .map(r -> r.copy().put("node", self));
+    }
+
+    private Future<JsonObject> kickPublisher(JsonObject command) {
+        if (!(command.getValue("key") instanceof String key) || key.isEmpty()) {
+            return Future.failedFuture(StatusException.badRequest("kick needs \"key\": the stream's key"));
+        }
+        var k = kicker;
+        if (k == null) {
+            return Future.failedFuture(StatusException.conflict("node " + self + " takes no publishers (not an origin)"));
+        }
+        return k.apply(key).map(n -> new JsonObject().put("node", self).put("key", key).put("kicked", n));
     }
 
     private JsonObject state(String status) {

@@ -10,6 +10,8 @@ import io.tributary.ops.NodeRoutes;
 import io.tributary.ops.VerticleScaler;
 import io.tributary.session.PlaybackSessions;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
 
 /**
  * The node's HTTP server on {@code http.port}: an origin's {@code /live}, and on every node the
@@ -25,17 +27,22 @@ public final class DeliveryModule {
     public static Future<Integer> deploy(HttpSettings config, LiveStreams streams, NodeMetrics metrics,
                                          PlaybackSessions sessions, ContentHotness hotness, NodeRoutes nodeRoutes,
                                          VerticleScaler scaler, int instances) {
-        return deploy(config, streams, metrics, sessions, hotness, nodeRoutes, scaler, instances, DvrLiveWindow.NONE);
+        return deploy(config, streams, metrics, sessions, hotness, nodeRoutes, scaler, instances, DvrLiveWindow.NONE,
+                RoutingContext::next);
     }
 
-    /** As above, live playlists listing the recorded past of {@code dvr} before their live window. */
+    /**
+     * As above, live playlists listing the recorded past of {@code dvr} before their live window, and
+     * {@code apiLimits} (the rate limits) run first on every {@code /api/*} request.
+     */
     public static Future<Integer> deploy(HttpSettings config, LiveStreams streams, NodeMetrics metrics,
                                          PlaybackSessions sessions, ContentHotness hotness, NodeRoutes nodeRoutes,
-                                         VerticleScaler scaler, int instances, DvrLiveWindow dvr) {
+                                         VerticleScaler scaler, int instances, DvrLiveWindow dvr,
+                                         Handler<RoutingContext> apiLimits) {
         ConnectionGate gate = new ConnectionGate(config.limits()); // one for the whole set: limits are per listener
         gate.register(metrics.registry(), "origin");
         FirstInstance<HttpDeliveryVerticle> verticles = new FirstInstance<>(
-                () -> new HttpDeliveryVerticle(config, streams, metrics, sessions, hotness, nodeRoutes, gate).withDvr(dvr));
+                () -> new HttpDeliveryVerticle(config, streams, metrics, sessions, hotness, nodeRoutes, gate).withDvr(dvr).withApiLimits(apiLimits));
         return scaler.deploy("delivery", verticles, instances).map(id -> verticles.first().actualPort());
     }
 }

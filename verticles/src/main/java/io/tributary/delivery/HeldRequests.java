@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -23,11 +24,20 @@ import java.util.function.Predicate;
  * announces a change, and each request is answered once: ready, timed out, or gone.
  *
  * <p>Thousands may wait on one part, so holding one costs no timer: a sweep every
- * {@link #SWEEP_MS} answers the expired ones.
+ * {@link #SWEEP_MS} answers the expired ones. Requests held with the same {@link Shared} key (the
+ * blocking reloads of one rendition for one part) are tested and rendered once per release: each
+ * of them only writes the shared answer.
  */
 final class HeldRequests {
 
     static final long SWEEP_MS = 100;
+
+    /**
+     * What requests waiting for the same thing share: the key they are grouped by (equal keys: the same
+     * readiness and the same answer), the test, and the answer rendered once per release for all of them.
+     */
+    record Shared<A>(Object key, Predicate<LiveStream> ready, Function<LiveStream, A> render) {
+    }
 
     private static final class Held {
         final Predicate<LiveStream> ready;
@@ -35,14 +45,19 @@ final class HeldRequests {
         final Runnable onTimeout;
         final HttpServerResponse response;
         final long deadline;
+        /** Null for a request answered on its own. */
+        final Shared<?> shared;
+        final Consumer<Object> sharedAnswer;
 
         Held(Predicate<LiveStream> ready, Consumer<LiveStream> answer, Runnable onTimeout, HttpServerResponse response,
-             long deadline) {
+             long deadline, Shared<?> shared, Consumer<Object> sharedAnswer) {
             this.ready = ready;
             this.answer = answer;
             this.onTimeout = onTimeout;
             this.response = response;
             this.deadline = deadline;
+            this.shared = shared;
+            this.sharedAnswer = sharedAnswer;
         }
     }
 
@@ -74,7 +89,26 @@ final class HeldRequests {
             answer.accept(now);
             return;
         }
-        Held held = new Held(ready, answer, onTimeout, response, System.nanoTime() + timeoutMs * 1_000_000);
+        add(key, response, new Held(ready, answer, onTimeout, response, System.nanoTime() + timeoutMs * 1_000_000, null, null));
+    }
+
+    /**
+     * As {@link #hold}, for a request whose answer is {@code shared}'s: when it is ready, {@code answer}
+     * gets what {@code shared.render} gave, rendered once for every request of the key released with it.
+     */
+    @SuppressWarnings("unchecked")
+    <A> void hold(String key, HttpServerResponse response, long timeoutMs, Shared<A> shared, Consumer<A> answer,
+                  Runnable onTimeout) {
+        LiveStream now = streams.get(key);
+        if (shared.ready().test(now)) {
+            answer.accept(shared.render().apply(now));
+            return;
+        }
+        add(key, response, new Held(shared.ready(), null, onTimeout, response, System.nanoTime() + timeoutMs * 1_000_000,
+                shared, (Consumer<Object>) answer));
+    }
+
+    private void add(String key, HttpServerResponse response, Held held) {
         byStream.computeIfAbsent(key, k -> new ArrayList<>()).add(held);
         gauge.incrementAndGet();
         response.closeHandler(v -> {
@@ -100,15 +134,24 @@ final class HeldRequests {
         LiveStream stream = streams.get(key);
         List<Held> ready = new ArrayList<>();
         List<Held> waiting = new ArrayList<>(list.size());
+        // a group is tested once and rendered once: its first request decides for the rest
+        Map<Object, Boolean> groupReady = new HashMap<>();
         for (Held h : list) {
             if (h.response.closed()) {
                 continue;
             }
-            (h.ready.test(stream) ? ready : waiting).add(h);
+            boolean now = h.shared == null ? h.ready.test(stream)
+                    : groupReady.computeIfAbsent(h.shared.key(), k -> h.ready.test(stream));
+            (now ? ready : waiting).add(h);
         }
         settle(key, list.size(), waiting);
+        Map<Object, Object> rendered = new HashMap<>();
         for (Held h : ready) {
-            h.answer.accept(stream);
+            if (h.shared == null) {
+                h.answer.accept(stream);
+            } else {
+                h.sharedAnswer.accept(rendered.computeIfAbsent(h.shared.key(), k -> h.shared.render().apply(stream)));
+            }
         }
         if (!ready.isEmpty()) {
             release.record(System.nanoTime() - changedAt, TimeUnit.NANOSECONDS);

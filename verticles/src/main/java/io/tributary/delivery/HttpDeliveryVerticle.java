@@ -6,13 +6,17 @@ import io.tributary.hotness.ContentHotness;
 import io.tributary.live.LiveStreams;
 import io.tributary.live.TimelineEvents;
 import io.tributary.metrics.NodeMetrics;
+import io.tributary.playback.PlaybackAccess;
+import io.tributary.playback.StreamEncryption;
 import io.tributary.session.PlaybackSessions;
+import io.tributary.tls.NodeTls;
 import io.tributary.http.ConnectionGate;
 import io.tributary.http.Routers;
 import io.tributary.http.SameOrigin;
 import io.tributary.ops.NodeRoutes;
 import io.tributary.ops.OpsFeed;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -53,6 +57,7 @@ public final class HttpDeliveryVerticle extends VerticleBase {
     /** Node-level routes (operator API, hotness) mounted by every instance. */
     private final NodeRoutes nodeRoutes;
     private HttpServer server;
+    private Runnable forgetTls = () -> { };
     private HeldRequests held;
     private OpsFeed ops;
 
@@ -83,10 +88,20 @@ public final class HttpDeliveryVerticle extends VerticleBase {
         return this;
     }
 
+    /** Runs first on every {@code /api/*} request: the node's rate limits (none by default). */
+    private Handler<RoutingContext> apiLimits = RoutingContext::next;
+
+    public HttpDeliveryVerticle withApiLimits(Handler<RoutingContext> apiLimits) {
+        this.apiLimits = apiLimits;
+        return this;
+    }
+
     @Override
     public Future<?> start() {
         held = new HeldRequests(vertx, streams, metrics.heldRequests(), metrics.heldRelease());
-        LiveHls hls = new LiveHls(streams, held, metrics, hotness, dvr);
+        StreamEncryption encryption = StreamEncryption.of(vertx);
+        LiveHls hls = new LiveHls(streams, held, metrics, hotness, dvr).withEncryption(encryption)
+                .withSsai(io.tributary.ssai.SessionPlaylists.of(vertx));
         LiveDash dash = new LiveDash(streams, held, config.dash());
         // held LL-HLS requests are released by the streams' timeline events, on this verticle's event loop
         timeline = streams.events().subscribe("delivery", context, hls::changed);
@@ -98,16 +113,29 @@ public final class HttpDeliveryVerticle extends VerticleBase {
         JsonObject version = new JsonObject()
                 .put("tributary", String.valueOf(java.util.Objects.requireNonNullElse(
                         HttpDeliveryVerticle.class.getPackage().getImplementationVersion(), "dev")))
-                .put("players", new JsonObject(resource(PLAYERS)));
+                .put("players", new JsonObject(resource(PLAYERS)))
+                .put("transport", io.tributary.transport.NetTransport.name(vertx));
         Buffer opsPage = resource("webroot/ops.html");
         ops = new OpsFeed(vertx, 1000, () -> StreamsApi.list(streams), sessions::summary);
 
         // CORS on the player routes only; operator routes, metrics and the pages are same-origin
         Router router = Routers.create(vertx);
-        // draining: 503 so routers and readiness probes move viewers elsewhere
-        router.get("/health").handler(ctx -> ctx.response().setStatusCode(streams.draining() ? 503 : 200).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(new JsonObject()
-                .put("status", streams.draining() ? "DRAINING" : "UP")
+        // signed playback first: before the DVR and VOD routes (node routes) and the session hook
+        PlaybackAccess.of(vertx).mountGuard(router);
+        if (encryption != null) {
+            encryption.mount(router); // /keys/...: a token (or a node's pass) before a key
+        }
+        nodeRoutes.guard(router); // before any /api route: credentials, the JSON rule, the role table
+        // after authentication (the user's or API key's bucket), before every API route and its body handler
+        router.route("/api/*").handler(apiLimits);
+        // starting or draining: 503 so routers and readiness probes send viewers and publishers elsewhere
+        router.get("/health").handler(ctx -> ctx.response().setStatusCode(streams.draining() || streams.starting() ? 503 : 200)
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(new JsonObject()
+                .put("status", streams.draining() ? "DRAINING" : streams.starting() ? "STARTING" : "UP")
                 .put("streams", streams.all().size()).put("publishers", streams.publishing()).toBuffer()));
+        // liveness: the node answers, drained or not (a drained node must not be restarted for it)
+        router.get("/health/live").handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .end(new JsonObject().put("status", streams.draining() ? "DRAINING" : "UP").toBuffer()));
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
                 .end(metrics.scrape()));
@@ -138,12 +166,15 @@ public final class HttpDeliveryVerticle extends VerticleBase {
         // which node and which player releases this node's pages ship
         router.get("/api/v1/version").handler(ctx -> ctx.json(version));
 
-        server = vertx.createHttpServer(new HttpServerOptions()
+        NodeTls tls = NodeTls.of(vertx); // HTTPS with the node's certificate when tls.cert is set
+        HttpServerOptions options = tls.server(new HttpServerOptions()
                 .setHost(config.host())
                 .setPort(config.port())
                 .setTcpNoDelay(true)
                 .setHttp2ClearTextEnabled(config.h2c())
                 .setIdleTimeout((int) config.limits().idleTimeout().toSeconds()));
+        server = vertx.createHttpServer(options);
+        forgetTls = tls.serving(server::updateSSLOptions, options);
         return server.connectionHandler(gate.connections(vertx)).requestHandler(gate.requests(vertx, req -> {
             if (retiring && req.version() != HttpVersion.HTTP_2) {
                 req.response().putHeader(HttpHeaders.CONNECTION, "close"); // reconnect: to an instance that stays
@@ -157,6 +188,7 @@ public final class HttpDeliveryVerticle extends VerticleBase {
         // scaled away or node closing: take no new connections, finish what is in flight (held
         // LL-HLS requests are answered by their part or their timeout, below this bound)
         retiring = true;
+        forgetTls.run();
         long drain = nodeRoutes.drainMillis();
         Future<Void> drained = drain > 0 ? vertx.timer(drain).mapEmpty() : Future.succeededFuture();
         return drained.compose(d -> server.shutdown(nodeRoutes.stopGraceMillis(), TimeUnit.MILLISECONDS)).otherwiseEmpty().andThen(x -> {

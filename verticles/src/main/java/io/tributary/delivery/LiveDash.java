@@ -19,7 +19,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * MPEG-DASH delivery of live streams: {@code /live/{key}/manifest.mpd}, an MPD whose
@@ -43,6 +45,18 @@ public final class LiveDash {
     private final LiveStreams streams;
     private final HeldRequests held;
     private final DashSettings settings;
+    /**
+     * Per stream key: the stream's publish time and the availabilityStartTime its MPDs use (see
+     * {@link DashManifest#firstSessionOrigin}), fixed at the first MPD so it never moves while the
+     * stream lives. Bounded; an evicted stream's origin is found again from its first session.
+     */
+    private final Map<String, long[]> origins = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
+            return size() > MAX_ORIGINS;
+        }
+    };
+    private static final int MAX_ORIGINS = 4096;
 
     LiveDash(LiveStreams streams, HeldRequests held, DashSettings settings) {
         this.streams = streams;
@@ -58,18 +72,39 @@ public final class LiveDash {
         if (streams.get(key) == null) {
             throw StatusException.notFound("stream '" + key + "' is not live on this node");
         }
+        io.tributary.playback.StreamEncryption enc = io.tributary.playback.StreamEncryption.of(ctx.vertx());
+        if (enc != null && enc.encrypted(key)) {
+            // HLS AES-128 has no DASH counterpart (that would be CENC): encrypted streams play over HLS
+            throw StatusException.notFound("stream '" + key + "' is AES-128 encrypted: play it over HLS (index.m3u8)");
+        }
         String timeUrl = origin(ctx.request()) + TIME_PATH;
         held.hold(key, ctx.response(), FIRST_SEGMENT_WAIT_MS,
                 s -> s == null || s.state() == LiveStream.State.ENDED || DashManifest.renderable(input(s, null, settings)),
                 s -> {
-                    DashManifest.Input in = s == null ? null : input(s, timeUrl, settings);
+                    DashManifest.Input in = s == null ? null : anchored(input(s, timeUrl, settings), s);
                     if (in == null || !DashManifest.renderable(in)) {
                         LiveHls.fail(ctx, StatusException.notFound("stream '" + key + "' has no media"));
                         return;
                     }
-                    send(ctx.response(), SessionUris.tagMpd(DashManifest.render(in), SessionUris.sid(ctx)));
+                    send(ctx.response(), SessionUris.tag(DashManifest.render(in), SessionUris.carried(ctx)));
                 },
                 () -> LiveHls.fail(ctx, new StatusException(503, "stream '" + key + "' has not produced a segment yet")));
+    }
+
+    /**
+     * The input with the stream's availabilityStartTime: the wall clock of its first session's media
+     * time 0 (so the first Period starts at 0 and a ProducerReferenceTime means the same to every
+     * player), remembered from the first MPD; the publish time when that session is already gone.
+     */
+    DashManifest.Input anchored(DashManifest.Input in, LiveStream s) {
+        long[] known = origins.get(s.key());
+        if (known == null || known[0] != s.publishedAt()) {
+            long origin = DashManifest.firstSessionOrigin(in);
+            known = new long[] {s.publishedAt(), origin >= 0 ? origin : s.publishedAt()};
+            origins.put(s.key(), known);
+        }
+        return new DashManifest.Input(in.renditions(), known[1], in.now(), in.ended(), in.utcTimingUrl(),
+                in.availabilityTimeOffset(), in.lowLatency());
     }
 
     /** Every rendition the stream has: audio by name, every other one is a video rendition. */

@@ -20,6 +20,8 @@ import io.tributary.metrics.NodeMetrics;
 import io.tributary.metrics.NodeMetrics.DeliveryKind;
 import io.tributary.session.PlaybackSessions;
 import io.tributary.session.SessionUris;
+import io.tributary.playback.SegmentCipher;
+import io.tributary.playback.StreamEncryption;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -66,6 +68,26 @@ final class LiveHls {
     private final Map<String, SessionUris.Template> sidRendered = new HashMap<>();
 
     private record RenderedPlaylist(long version, Buffer plain, Buffer gzip) {
+    }
+
+    /** AES-128 of streams under an aes-128 rule (segments encrypted once, node-wide); null: nothing encrypted. */
+    private StreamEncryption encryption;
+
+    LiveHls withEncryption(StreamEncryption encryption) {
+        this.encryption = encryption;
+        return this;
+    }
+
+    /** Per-session playlists with ad pods (SSAI); null when off. */
+    private io.tributary.ssai.SessionPlaylists ssai;
+
+    LiveHls withSsai(io.tributary.ssai.SessionPlaylists ssai) {
+        this.ssai = ssai;
+        return this;
+    }
+
+    private boolean encrypted(String key) {
+        return encryption != null && encryption.encrypted(key);
     }
 
     LiveHls(LiveStreams streams, HeldRequests held, NodeMetrics metrics, ContentHotness hotness) {
@@ -127,19 +149,30 @@ final class LiveHls {
         stream(key);
         String dvrParam = ctx.request().getParam("dvr");
         // ?dvr= travels to the media playlists, where the seek-back is listed
-        String query = dvrParam == null ? SessionUris.query(ctx)
-                : join(SessionUris.query(ctx), "dvr=" + io.tributary.dvr.DvrTimes.seconds(dvr.windowMs(dvrParam)));
+        String query = dvrParam == null ? SessionUris.carried(ctx)
+                : join(SessionUris.carried(ctx), "dvr=" + io.tributary.dvr.DvrTimes.seconds(dvr.windowMs(dvrParam)));
+        // every rung that has begun gets its first segment (an encoded rung starts later than the
+        // source), or, after the wait, the rungs that have one are listed
         held.hold(key, ctx.response(), FIRST_MEDIA_WAIT_MS,
-                s -> s == null || startable(s) || s.state() == LiveStream.State.ENDED,
-                s -> {
-                    if (s == null || !s.playable()) {
-                        fail(ctx, StatusException.notFound("stream '" + key + "' has no media"));
-                        return;
+                s -> s == null || everyRungStartable(s) || s.state() == LiveStream.State.ENDED,
+                s -> answerMultivariant(ctx, key, s, query),
+                () -> {
+                    LiveStream s = streams.get(key);
+                    if (s != null && startable(s)) {
+                        answerMultivariant(ctx, key, s, query);
+                    } else {
+                        fail(ctx, new StatusException(503, "stream '" + key + "' has not produced media yet"));
                     }
-                    String body = MultivariantPlaylist.render(variants(s), audio(s), query);
-                    sendPlaylist(ctx, DeliveryKind.MULTIVARIANT, "public, max-age=1", Buffer.buffer(body), null);
-                },
-                () -> fail(ctx, new StatusException(503, "stream '" + key + "' has not produced media yet")));
+                });
+    }
+
+    private void answerMultivariant(RoutingContext ctx, String key, LiveStream s, String query) {
+        if (s == null || !s.playable()) {
+            fail(ctx, StatusException.notFound("stream '" + key + "' has no media"));
+            return;
+        }
+        String body = MultivariantPlaylist.render(variants(s), audio(s), query);
+        sendPlaylist(ctx, DeliveryKind.MULTIVARIANT, "public, max-age=1", Buffer.buffer(body), null);
     }
 
     private static String join(String a, String b) {
@@ -166,12 +199,27 @@ final class LiveHls {
         return (video == null || startable(video)) && (audio == null || startable(audio));
     }
 
+    /** {@link #startable(LiveStream)}, and so is every video rendition that has media yet. */
+    static boolean everyRungStartable(LiveStream s) {
+        if (!startable(s)) {
+            return false;
+        }
+        for (String rendition : s.videoRenditions()) {
+            RenditionSnapshot snap = s.snapshot(rendition);
+            if (snap != null && snap.hasMedia() && !startable(snap)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The renditions a player can start from (a rung of parts alone would fail Shaka's load). */
     private static List<MultivariantPlaylist.Variant> variants(LiveStream s) {
         List<MultivariantPlaylist.Variant> out = new ArrayList<>();
         for (String rendition : s.videoRenditions()) {
             VideoTrackConfig avc = s.videoConfig(rendition);
             RenditionSnapshot snap = s.snapshot(rendition);
-            if (avc == null || snap == null || !snap.hasMedia()) {
+            if (avc == null || snap == null || !snap.hasMedia() || !startable(snap)) {
                 continue;
             }
             long[] bw = bandwidth(snap);
@@ -267,6 +315,10 @@ final class LiveHls {
      * early, by the clock); anything else is 404.
      */
     private void segment(RoutingContext ctx, String key, String rendition, RenditionSnapshot current, long msn) {
+        if (encrypted(key)) {
+            encryptedSegment(ctx, key, rendition, current, msn);
+            return;
+        }
         boolean upcoming = !current.ended() && msn >= current.edgeMsn() && msn <= current.edgeMsn() + 1;
         if (current.segment(msn) == null && !upcoming) {
             throw StatusException.notFound("segment " + msn + " of " + key + "/" + rendition
@@ -296,6 +348,29 @@ final class LiveHls {
                 () -> fail(ctx, new StatusException(503, "segment " + msn + " did not complete in time")));
     }
 
+    /** A segment of an encrypted stream: only once complete (never streamed as it grows), its encrypted bytes. */
+    private void encryptedSegment(RoutingContext ctx, String key, String rendition, RenditionSnapshot current, long msn) {
+        if (current.segment(msn) == null && (current.ended() || msn < current.edgeMsn() || msn > current.edgeMsn() + 1)) {
+            throw StatusException.notFound("segment " + msn + " of " + key + "/" + rendition + " is not available");
+        }
+        held.hold(key, ctx.response(), timeoutMs(current),
+                s -> {
+                    RenditionSnapshot snap = s == null ? null : s.snapshot(rendition);
+                    return snap == null || snap.segment(msn) != null || snap.ended();
+                },
+                s -> {
+                    RenditionSnapshot snap = s == null ? null : s.snapshot(rendition);
+                    MediaSegment seg = snap == null ? null : snap.segment(msn);
+                    if (seg == null) {
+                        fail(ctx, StatusException.notFound("segment " + msn + " of " + key + "/" + rendition + " is not available"));
+                        return;
+                    }
+                    sendMedia(ctx, rendition, DeliveryKind.SEGMENT, mediaCacheControl(key, rendition),
+                            Buffer.buffer(encryption.segment(s, rendition, seg)));
+                },
+                () -> fail(ctx, new StatusException(503, "segment " + msn + " did not complete in time")));
+    }
+
     private void part(RoutingContext ctx, String key, String rendition, RenditionSnapshot current, long msn, int index) {
         // a preload-hinted part requested early is held until it exists
         held.hold(key, ctx.response(), timeoutMs(current),
@@ -312,7 +387,9 @@ final class LiveHls {
                                 + " is not available"));
                         return;
                     }
-                    sendMedia(ctx, rendition, DeliveryKind.PART, mediaCacheControl(key, rendition), BufferInternal.buffer(Unpooled.wrappedBuffer(p.view())));
+                    sendMedia(ctx, rendition, DeliveryKind.PART, mediaCacheControl(key, rendition), encrypted(key)
+                            ? Buffer.buffer(encryption.part(s, rendition, p)) // each part its own AES-128 resource
+                            : BufferInternal.buffer(Unpooled.wrappedBuffer(p.view())));
                 },
                 () -> fail(ctx, new StatusException(503, "part " + msn + "." + index + " did not arrive in time")));
     }
@@ -326,6 +403,23 @@ final class LiveHls {
     }
 
     private void mediaPlaylist(RoutingContext ctx, String key, String rendition, RenditionSnapshot snap, SeekBack seek) {
+        if (ssai != null && seek == null && !encrypted(key) && ssai.fills(key)) {
+            // the session's pods first (a decision at most ssai.decision-wait away), then on this event loop again
+            io.vertx.core.Context here = ctx.vertx().getOrCreateContext();
+            ssai.view(ctx, stream(key), rendition).otherwiseEmpty().onComplete(ar -> here.runOnContext(v -> {
+                try {
+                    mediaPlaylist(ctx, key, rendition, snap, null, ar.result());
+                } catch (StatusException e) {
+                    fail(ctx, e);
+                }
+            }));
+            return;
+        }
+        mediaPlaylist(ctx, key, rendition, snap, seek, null);
+    }
+
+    private void mediaPlaylist(RoutingContext ctx, String key, String rendition, RenditionSnapshot snap, SeekBack seek,
+                               io.tributary.ssai.SessionPlaylistView view) {
         MultiMap q = ctx.request().params();
         String msnParam = q.get("_HLS_msn");
         String partParam = q.get("_HLS_part");
@@ -343,27 +437,83 @@ final class LiveHls {
             held.hold(key, ctx.response(), FIRST_MEDIA_WAIT_MS,
                     s -> s == null || s.snapshot(rendition) == null || startable(s.snapshot(rendition))
                             || s.state() == LiveStream.State.ENDED,
-                    s -> answerPlaylist(ctx, key, rendition, skip, seek, cacheKey, "public, max-age=1"),
-                    () -> answerPlaylist(ctx, key, rendition, skip, seek, cacheKey, "no-cache"));
+                    s -> answerPlaylist(ctx, key, rendition, skip, seek, cacheKey, "public, max-age=1", view),
+                    () -> answerPlaylist(ctx, key, rendition, skip, seek, cacheKey, "no-cache", view));
             return;
         }
         long msn = MediaObject.number(msnParam, "_HLS_msn", "query", Long.MAX_VALUE);
         int part = partParam == null ? -1 : (int) MediaObject.number(partParam, "_HLS_part", "query", Integer.MAX_VALUE);
-        if (msn > snap.edgeMsn() + 2) {
+        if (view == null && msn > snap.edgeMsn() + 2) {
             throw StatusException.badRequest("_HLS_msn " + msn + " is more than two segments ahead of the playlist ("
                     + snap.edgeMsn() + ")");
         }
         // a response to a blocking request is unique to its URL: cacheable longer
         String cacheControl = "public, max-age=" + 6 * snap.targetDuration();
+        StatusException late = new StatusException(503, "segment " + msn + (part >= 0 ? " part " + part : "")
+                + " did not arrive within three target durations");
+        if (seek == null && view == null && SessionUris.carried(ctx).isEmpty() && !encrypted(key)) {
+            // the same bytes for every player of this rendition waiting on this part: tested and rendered once per release
+            HeldRequests.Shared<SharedPlaylist> shared = new HeldRequests.Shared<>(
+                    new PlaylistWait(key, rendition, msn, part, skip, cacheControl),
+                    s -> s == null || s.snapshot(rendition) == null || s.snapshot(rendition).satisfies(msn, part),
+                    s -> sharedPlaylist(key, rendition, skip, cacheKey, cacheControl));
+            held.hold(key, ctx.response(), timeoutMs(snap), shared, p -> {
+                if (p.playlist() == null) { // gone, or encrypted meanwhile: answered as any other request
+                    answerPlaylist(ctx, key, rendition, skip, null, cacheKey, cacheControl, null);
+                } else {
+                    sendPlaylist(ctx, DeliveryKind.PLAYLIST, p.cacheControl(), p.playlist().plain(), p.playlist().gzip());
+                }
+            }, () -> fail(ctx, late));
+            return;
+        }
         held.hold(key, ctx.response(), timeoutMs(snap),
-                s -> s == null || s.snapshot(rendition) == null || s.snapshot(rendition).satisfies(msn, part),
-                s -> answerPlaylist(ctx, key, rendition, skip, seek, cacheKey, cacheControl),
-                () -> fail(ctx, new StatusException(503, "segment " + msn + (part >= 0 ? " part " + part : "")
-                        + " did not arrive within three target durations")));
+                s -> s == null || s.snapshot(rendition) == null || (view == null ? s.snapshot(rendition).satisfies(msn, part)
+                        : ssai.satisfies(view, s.snapshot(rendition), msn, part)),
+                s -> answerPlaylist(ctx, key, rendition, skip, seek, cacheKey, cacheControl, view),
+                () -> fail(ctx, late));
+    }
+
+    /** What blocking reloads wait on together: the same stream, rendition, part, delta and freshness. */
+    private record PlaylistWait(String key, String rendition, long msn, int part, boolean skip, String cacheControl) {
+    }
+
+    /** A playlist every waiting player gets as is; {@code playlist} null: answer each on its own. */
+    private record SharedPlaylist(RenderedPlaylist playlist, CharSequence cacheControl) {
+    }
+
+    private SharedPlaylist sharedPlaylist(String key, String rendition, boolean skip, String cacheKey, String cacheControl) {
+        LiveStream s = streams.get(key);
+        RenditionSnapshot snap = s == null ? null : s.snapshot(rendition);
+        if (snap == null || encrypted(key)) {
+            return new SharedPlaylist(null, null);
+        }
+        return new SharedPlaylist(rendered(s, rendition, skip, cacheKey), HttpHeaders.createOptimized(cacheControl));
+    }
+
+    /** The plain playlist of this stream version, rendered once per version (and gzipped once). */
+    private RenderedPlaylist rendered(LiveStream s, String rendition, boolean skip, String cacheKey) {
+        // the version before the snapshot: a rendering cached under it is never older than it says
+        long version = s.version();
+        RenditionSnapshot snap = s.snapshot(rendition);
+        RenderedPlaylist r = rendered.get(cacheKey);
+        if (r == null || r.version() != version) {
+            byte[] text = LlHlsPlaylist.render(snap, skip, "", reports(s, rendition)).getBytes(StandardCharsets.UTF_8);
+            r = new RenderedPlaylist(version, sharedBytes(text), sharedBytes(gzip(text)));
+            rendered.put(cacheKey, r);
+        }
+        return r;
+    }
+
+    /**
+     * Bytes written as they are to many responses at once: read-only, so no response can change what
+     * the others send (each write takes a slice; the bytes are the GC's, never released by a write).
+     */
+    private static Buffer sharedBytes(byte[] bytes) {
+        return BufferInternal.buffer(Unpooled.wrappedBuffer(bytes).asReadOnly());
     }
 
     private void answerPlaylist(RoutingContext ctx, String key, String rendition, boolean skip, SeekBack seek,
-                                String cacheKey, String cacheControl) {
+                                String cacheKey, String cacheControl, io.tributary.ssai.SessionPlaylistView view) {
         LiveStream s = streams.get(key);
         // the version before the snapshots: a rendering cached under it is never older than it says
         long version = s == null ? 0 : s.version();
@@ -372,32 +522,60 @@ final class LiveHls {
             fail(ctx, StatusException.notFound("stream '" + key + "' is not live on this node"));
             return;
         }
-        String sid = SessionUris.sid(ctx);
+        // the sid issued to this player and its checked playback token go on every URI
+        String carry = SessionUris.carried(ctx);
+        if (encrypted(key)) {
+            // per request: the key lines name this viewer's token; no seek-back (the recorded past is clear)
+            String q = carry.isEmpty() ? "" : "?" + carry;
+            String body = SegmentCipher.playlist(LlHlsPlaylist.render(snap, skip, carry, reports(s, rendition)), encryption.rotate(),
+                    n -> StreamEncryption.keyUri(key, rendition, s.publishedAt(), n) + q);
+            sendPlaylist(ctx, DeliveryKind.PLAYLIST, cacheControl, Buffer.buffer(body), null);
+            return;
+        }
+        if (view != null) {
+            // the session's own copy: the shared rendering (never a delta update) with its pods spliced in
+            String shared = key + "/" + rendition;
+            Buffer text;
+            if (!carry.isEmpty()) {
+                SessionUris.Template t = sidRendered.get(shared);
+                if (t == null || t.version() != version) {
+                    t = SessionUris.template(version, qs -> LlHlsPlaylist.render(snap, false, qs, reports(s, rendition)));
+                    sidRendered.put(shared, t);
+                }
+                text = t.with(carry);
+            } else {
+                RenderedPlaylist r = rendered.get(shared);
+                if (r == null || r.version() != version) {
+                    byte[] plain = LlHlsPlaylist.render(snap, false, "", reports(s, rendition)).getBytes(StandardCharsets.UTF_8);
+                    r = new RenderedPlaylist(version, Buffer.buffer(plain), Buffer.buffer(gzip(plain)));
+                    rendered.put(shared, r);
+                }
+                text = r.plain();
+            }
+            sendPlaylist(ctx, DeliveryKind.PLAYLIST, cacheControl.replace("public", "private"),
+                    Buffer.buffer(ssai.splice(view, text.toString(StandardCharsets.UTF_8))), null);
+            return;
+        }
         if (seek != null) {
             // the past is fetched at most once a second per playlist and rendered once per live window start
             LlHlsPlaylist.Past past = seek.recorded().past(snap.firstMsn());
             List<RenditionReport> others = reports(s, rendition);
-            Buffer body = sid != null
-                    ? SessionUris.template(version, q -> LlHlsPlaylist.render(snap, skip, q, others, past)).with(sid)
+            Buffer body = !carry.isEmpty()
+                    ? SessionUris.template(version, q -> LlHlsPlaylist.render(snap, skip, q, others, past)).with(carry)
                     : Buffer.buffer(LlHlsPlaylist.render(snap, skip, "", others, past));
             sendPlaylist(ctx, DeliveryKind.PLAYLIST, cacheControl, body, null);
             return;
         }
-        if (sid != null) {
+        if (!carry.isEmpty()) {
             SessionUris.Template t = sidRendered.get(cacheKey);
             if (t == null || t.version() != version) {
                 t = SessionUris.template(version, q -> LlHlsPlaylist.render(snap, skip, q, reports(s, rendition)));
                 sidRendered.put(cacheKey, t);
             }
-            sendPlaylist(ctx, DeliveryKind.PLAYLIST, cacheControl, t.with(sid), null);
+            sendPlaylist(ctx, DeliveryKind.PLAYLIST, cacheControl, t.with(carry), null);
             return;
         }
-        RenderedPlaylist r = rendered.get(cacheKey);
-        if (r == null || r.version() != version) {
-            byte[] text = LlHlsPlaylist.render(snap, skip, "", reports(s, rendition)).getBytes(StandardCharsets.UTF_8);
-            r = new RenderedPlaylist(version, Buffer.buffer(text), Buffer.buffer(gzip(text)));
-            rendered.put(cacheKey, r);
-        }
+        RenderedPlaylist r = rendered(s, rendition, skip, cacheKey);
         sendPlaylist(ctx, DeliveryKind.PLAYLIST, cacheControl, r.plain(), r.gzip());
     }
 
@@ -414,7 +592,7 @@ final class LiveHls {
 
     // ---- responses ----
 
-    private void sendPlaylist(RoutingContext ctx, DeliveryKind kind, String cacheControl, Buffer plain, Buffer gzip) {
+    private void sendPlaylist(RoutingContext ctx, DeliveryKind kind, CharSequence cacheControl, Buffer plain, Buffer gzip) {
         HttpServerResponse res = ctx.response();
         if (res.closed() || res.ended()) {
             return;

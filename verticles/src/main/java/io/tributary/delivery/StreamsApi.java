@@ -70,7 +70,7 @@ final class StreamsApi {
             o.put("srt", new JsonObject().put("rttMs", srt.rttMicros() / 1000.0).put("latencyMs", srt.latencyMs())
                     .put("packetsReceived", srt.packetsReceived()).put("packetsLost", srt.lost())
                     .put("packetsRetransmitted", srt.retransmitted()).put("packetsDropped", srt.droppedTooLate())
-                    .put("bytesReceived", srt.bytesReceived()));
+                    .put("bytesReceived", srt.bytesReceived()).put("clockDriftMs", srt.driftMicros() / 1000.0));
         }
         return o;
     }

@@ -45,9 +45,13 @@ public final class TestPatternBroadcaster implements AutoCloseable {
         this.audio = audio;
     }
 
-    /** The --demo stream: 640x360, 30 fps, 1 s GOP, low-latency x264, stereo AAC. */
+    /**
+     * The --demo stream: 1280x720, 30 fps, 1 s GOP, low-latency x264, stereo AAC. At 720p the seed
+     * ladder passes the source through as 720p and encodes 360p (7 Mpx/s, well within the default
+     * admission of 20 Mpx/s per core), so a newcomer's player page has two renditions to switch between.
+     */
     public static TestPatternBroadcaster demo(String url) {
-        return new TestPatternBroadcaster(url, 640, 360, 30, 30, 0, true);
+        return new TestPatternBroadcaster(url, 1280, 720, 30, 30, 0, true);
     }
 
     /** Called with each frame's index right after it was handed to the encoder and muxer. */
@@ -78,6 +82,8 @@ public final class TestPatternBroadcaster implements AutoCloseable {
     private FFmpegFrameRecorder recorder() {
         FFmpegFrameRecorder r = new FFmpegFrameRecorder(url, width, height, audio ? 2 : 0);
         r.setFormat("flv");
+        // a live RTMP output cannot be rewound: no duration and size rewrite (and its warnings) at the end
+        r.setOption("flvflags", "no_duration_filesize");
         // interleaved muxing (the default) orders AAC priming against video DTS, as FLV needs
         r.setVideoCodec(avcodec.AV_CODEC_ID_H264);
         r.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);

@@ -4,6 +4,7 @@ import io.tributary.StatusException;
 import io.tributary.media.cmaf.CmafTrackMerge;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -24,17 +25,24 @@ import java.util.Optional;
  * both tracks in PDT order with their track_ID, sequence numbers and decode times patched in
  * place ({@link CmafTrackMerge}), one segment in memory at a time, waiting for the client
  * when its write queue is full. Decode times are rebased so the file starts at 0 and both
- * tracks follow the wall clock across publisher reconnects.
+ * tracks follow the wall clock across publisher reconnects. Segments and inits recorded on another
+ * node (the publisher moved there) are fetched from it ({@link DvrPeers}), one at a time as well.
  */
 final class DvrExport {
 
     static final int AUDIO_TRACK = 2;
+    /** A recorded file fetched from another node is taken up to this many times the size its row says. */
+    private static final long REMOTE_SLACK = 2;
+
     private final DvrIndex index;
     private final Path root;
+    /** Segments and inits on other nodes' disks come from them; null: this node's disk only. */
+    private final DvrPeers peers;
 
-    DvrExport(DvrIndex index, Path root) {
+    DvrExport(DvrIndex index, Path root, DvrPeers peers) {
         this.index = index;
         this.root = root;
+        this.peers = peers;
     }
 
     /** One segment of the output: which file, its track and the shift of its decode times. */
@@ -73,20 +81,18 @@ final class DvrExport {
             List<Piece> pieces = new ArrayList<>(pieces(vSegs, 1, origin));
             pieces.addAll(pieces(aSegs, AUDIO_TRACK, origin));
             pieces.sort(Comparator.comparingLong((Piece p) -> p.segment().pdtMillis()).thenComparingInt(Piece::track));
-            Future<Optional<Path>> vInit = index.initFile(key, v.rendition(), vSegs.get(0).initVersion());
-            Future<Optional<Path>> aInit = aSegs.isEmpty() ? Future.succeededFuture(Optional.empty())
-                    : index.initFile(key, a.rendition(), aSegs.get(0).initVersion());
+            Future<byte[]> vInit = initBytes(ctx.vertx(), key, v.rendition(), vSegs.get(0).initVersion(), routes);
+            Future<byte[]> aInit = aSegs.isEmpty() ? Future.succeededFuture(null)
+                    : initBytes(ctx.vertx(), key, a.rendition(), aSegs.get(0).initVersion(), routes);
             return Future.all(vInit, aInit).compose(y -> {
-                if (vInit.result().isEmpty()) {
+                if (vInit.result() == null) {
                     return Future.failedFuture(StatusException.notFound("the init of " + key + "/" + v.rendition() + " is gone"));
                 }
-                Path vPath = routes.checked(vInit.result().get());
-                Path aPath = aInit.result().isEmpty() ? null : routes.checked(aInit.result().get());
-                List<Piece> out = aPath == null ? pieces.stream().filter(p -> p.track() == 1).toList() : pieces;
-                return ctx.vertx().executeBlocking(() -> {
-                    byte[] vi = Files.readAllBytes(vPath);
-                    return aPath == null ? vi : CmafTrackMerge.mergeInits(vi, Files.readAllBytes(aPath), AUDIO_TRACK);
-                }, false).compose(init -> {
+                byte[] vi = vInit.result();
+                byte[] ai = aInit.result();
+                List<Piece> out = ai == null ? pieces.stream().filter(p -> p.track() == 1).toList() : pieces;
+                return ctx.vertx().executeBlocking(() -> ai == null ? vi : CmafTrackMerge.mergeInits(vi, ai, AUDIO_TRACK),
+                        false).compose(init -> {
                     HttpServerResponse res = ctx.response();
                     res.setChunked(true)
                             .putHeader(HttpHeaders.CONTENT_TYPE, "video/mp4")
@@ -98,6 +104,34 @@ final class DvrExport {
                 });
             });
         });
+    }
+
+    /** A recorded init's bytes, from this node's disk or the node holding it; null when none is recorded. */
+    private Future<byte[]> initBytes(Vertx vertx, String key, String rendition, int version, DvrRoutes routes) {
+        return index.initNode(key, rendition, version).compose(node -> {
+            if (node.isPresent() && !here(node.get())) {
+                return remote(node.get(), "/dvr/" + key + "/" + rendition + "/init-" + version + ".mp4", 1 << 20);
+            }
+            return index.initFile(key, rendition, version).compose(p -> {
+                if (p.isEmpty()) {
+                    return Future.succeededFuture(null);
+                }
+                Path path = routes.checked(p.get());
+                return vertx.executeBlocking(() -> Files.readAllBytes(path), false);
+            });
+        });
+    }
+
+    private Future<byte[]> remote(String node, String path, long maxBytes) {
+        if (peers == null) {
+            return Future.failedFuture(StatusException.notFound("recorded object is on node " + node + ", not here"));
+        }
+        return peers.fetch(node, path, maxBytes).map(Buffer::getBytes);
+    }
+
+    private boolean here(String node) {
+        String self = index.node();
+        return self == null || node == null || node.isEmpty() || self.equals(node);
     }
 
     /** The segments that share the first one's init: one sample description per track in one file. */
@@ -130,21 +164,29 @@ final class DvrExport {
             return Future.succeededFuture();
         }
         Piece p = pieces.get(i);
-        Path file = root.resolve(p.segment().file()).normalize();
-        if (!file.startsWith(root)) {
-            return Future.failedFuture(StatusException.notFound("recorded object is not available"));
+        RecordedSegment seg = p.segment();
+        Future<byte[]> read;
+        if (here(seg.node())) {
+            Path file = root.resolve(seg.file()).normalize();
+            if (!file.startsWith(root)) {
+                return Future.failedFuture(StatusException.notFound("recorded object is not available"));
+            }
+            read = ctx.vertx().executeBlocking(() -> {
+                try {
+                    return Files.readAllBytes(file);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("recorded segment " + seg.file() + " is unreadable", e);
+                }
+            }, false);
+        } else { // recorded on another node (the publisher moved): fetched from it, one segment at a time too
+            read = remote(seg.node(), "/dvr/" + seg.stream() + "/" + seg.rendition() + "/seg-" + seg.pdtMillis() + ".m4s",
+                    Math.max(1 << 20, seg.size() * REMOTE_SLACK));
         }
         int[] next = new int[1];
-        return ctx.vertx().executeBlocking(() -> {
-            byte[] bytes;
-            try {
-                bytes = Files.readAllBytes(file);
-            } catch (IOException e) {
-                throw new UncheckedIOException("recorded segment " + p.segment().file() + " is unreadable", e);
-            }
+        return read.compose(bytes -> ctx.vertx().executeBlocking(() -> {
             next[0] = CmafTrackMerge.retrack(bytes, p.track(), sequence, p.shift());
             return bytes;
-        }, false).compose(bytes -> {
+        }, false)).compose(bytes -> {
             Future<Void> written = res.write(Buffer.buffer(bytes));
             if (!res.writeQueueFull()) {
                 return written;

@@ -50,6 +50,23 @@ final class DvrFiles {
         return stream + "/" + rendition + "/" + HOUR.format(Instant.ofEpochMilli(pdtMillis)) + "/" + pdtMillis + ".m4s";
     }
 
+    /** A segment's file name taken apart; see {@link #segmentName}. */
+    record SegmentName(String stream, String rendition, long pdtMillis) {
+    }
+
+    private static final java.util.regex.Pattern SEGMENT_FILE =
+            java.util.regex.Pattern.compile("([A-Za-z0-9_-]{1,128})/([A-Za-z0-9_-]{1,128})/(\\d{10})/(\\d{1,15})\\.m4s");
+
+    /** The stream, rendition and PDT a name of {@link #segmentFile} says; null for any other name. */
+    static SegmentName segmentName(String relative) {
+        java.util.regex.Matcher m = SEGMENT_FILE.matcher(relative);
+        if (!m.matches()) {
+            return null;
+        }
+        long pdt = Long.parseLong(m.group(4));
+        return segmentFile(m.group(1), m.group(2), pdt).equals(relative) ? new SegmentName(m.group(1), m.group(2), pdt) : null;
+    }
+
     static String initFile(String stream, String rendition, int version) {
         return stream + "/" + rendition + "/init-" + version + ".mp4";
     }

@@ -33,9 +33,37 @@ public interface DvrIndex {
     /** Up to {@code limit} segments of a rendition in the window, oldest first. */
     Future<List<RecordedSegment>> segments(String stream, String rendition, long fromMs, long toMs, int limit);
 
+    /**
+     * Up to {@code limit} segments of a rendition that start in {@code [fromPdtMs, toPdtMs)}, oldest first.
+     * This default reads the overlapping window and keeps those; an index does better.
+     */
+    default Future<List<RecordedSegment>> segmentsStarting(String stream, String rendition, long fromPdtMs, long toPdtMs,
+                                                           int limit) {
+        return segments(stream, rendition, fromPdtMs, toPdtMs, Integer.MAX_VALUE).map(rows -> rows.stream()
+                .filter(r -> r.pdtMillis() >= fromPdtMs && r.pdtMillis() < toPdtMs).limit(limit).toList());
+    }
+
     /** The recorded init segment a segment of {@code initVersion} needs: an absolute path under {@link #root()}. */
     Future<Optional<Path>> initFile(String stream, String rendition, int initVersion);
 
     /** {@code data-dir/dvr}: every recorded file lies under it. */
     Path root();
+
+    /**
+     * The id of the node whose disk {@link #root()} is: a row naming another node ({@link RecordedSegment#node()})
+     * is on that node's disk. Null: every row is on this one.
+     */
+    default String node() {
+        return null;
+    }
+
+    /** The node holding the recorded init a segment of {@code initVersion} needs, this node first; empty when none. */
+    default Future<Optional<String>> initNode(String stream, String rendition, int initVersion) {
+        return initFile(stream, rendition, initVersion).map(p -> p.map(x -> node() == null ? "" : node()));
+    }
+
+    /** The base URL (scheme, host, port) another node's recordings are fetched from; empty when unknown. */
+    default Future<Optional<String>> nodeUrl(String node) {
+        return Future.succeededFuture(Optional.empty());
+    }
 }

@@ -7,12 +7,16 @@ import io.tributary.live.LiveStreams;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Logger;
 
@@ -36,7 +40,12 @@ public final class DvrModule {
     private final WorkerExecutor workers;
     private final DvrRetention retention;
     private final RecordingsApi api;
+    private final DvrDeletions deletions;
+    private final DvrPeers peers;
     private DvrRecorder recorder;
+    /** Told whenever any node deleted recorded segments (a DELETE, retention). */
+    private final List<Deleted> deletedListeners = new CopyOnWriteArrayList<>();
+    private final MessageConsumer<JsonObject> deletedConsumer;
 
     private DvrModule(Vertx vertx, DvrSettings settings, Postgres postgres, PgDvrIndex index, DvrFiles files,
                       DvrMetrics metrics, WorkerExecutor workers) {
@@ -48,7 +57,13 @@ public final class DvrModule {
         this.metrics = metrics;
         this.workers = workers;
         this.retention = new DvrRetention(vertx, settings, index, files, metrics, workers);
-        this.api = new RecordingsApi(index, retention);
+        this.deletions = new DvrDeletions(vertx, index, files, metrics, workers);
+        this.deletedConsumer = vertx.eventBus().<JsonObject>consumer(DELETED, m -> {
+            JsonObject b = m.body();
+            deletedListeners.forEach(l -> l.deleted(b.getString("stream"), b.getLong("from"), b.getLong("to")));
+        });
+        this.api = new RecordingsApi(index, retention, deletions);
+        this.peers = new DvrPeers(vertx, index);
     }
 
     /** Starts PostgreSQL, reconciles this node's recordings with the index and starts the retention job. */
@@ -67,11 +82,11 @@ public final class DvrModule {
                     PgDvrIndex index = new PgDvrIndex(postgres.pool(), files.root(), node);
                     DvrMetrics metrics = new DvrMetrics(registry);
                     DvrModule dvr = new DvrModule(vertx, settings, postgres, index, files, metrics, workers);
-                    return new DvrReconciler(index, files, workers).run().map(r -> {
+                    return new DvrReconciler(index, files, workers).run().compose(r -> {
                         metrics.used.set(r.bytes());
                         dvr.retention.start();
                         dvr.retention.run();
-                        return dvr;
+                        return dvr.deletions.listen().map(dvr);
                     }).recover(e -> dvr.close().transform(x -> Future.failedFuture(e)));
                 }, e -> postgres.close().transform(x -> Future.failedFuture(e))));
     }
@@ -105,9 +120,32 @@ public final class DvrModule {
         return index.announce(url);
     }
 
+    /** Event-bus address (published, cluster-wide): segments of a stream starting in a time range were deleted. */
+    static final String DELETED = "tributary.dvr.deleted";
+
+    /** What is told of a deletion: the stream and the range of segment start times (ms) it covered. */
+    public interface Deleted {
+        void deleted(String stream, long fromMs, long toMs);
+    }
+
+    /** Says to every node that segments of {@code stream} starting in {@code [fromMs, toMs)} are gone. */
+    static void deleted(Vertx vertx, String stream, long fromMs, long toMs) {
+        vertx.eventBus().publish(DELETED, new JsonObject().put("stream", stream).put("from", fromMs).put("to", toMs));
+    }
+
+    /** Calls {@code listener} whenever any node deleted recorded segments, so no one keeps listing them from memory. */
+    public void onDeleted(Deleted listener) {
+        deletedListeners.add(listener);
+    }
+
     /** What is recorded, for playback. */
     public DvrIndex index() {
         return index;
+    }
+
+    /** Fetches recorded objects held on other nodes' disks, for playback routes on this node. */
+    public DvrPeers peers() {
+        return peers;
     }
 
     public DvrSettings settings() {
@@ -127,7 +165,9 @@ public final class DvrModule {
     /** Stops recording (the segments in hand are written), the retention job, then PostgreSQL. */
     public Future<Void> close() {
         retention.close();
+        deletedConsumer.unregister();
         Future<Void> stopped = recorder == null ? Future.succeededFuture() : recorder.close();
-        return stopped.eventually(() -> workers.close()).eventually(postgres::close);
+        return stopped.eventually(deletions::close).eventually(peers::close).eventually(() -> workers.close())
+                .eventually(postgres::close);
     }
 }

@@ -1,7 +1,11 @@
 package io.tributary.dvr;
 
+import io.netty.buffer.Unpooled;
 import io.tributary.media.hls.MultivariantPlaylist;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -109,34 +113,64 @@ public final class DvrPlaylists {
      * @param ended the stream is over: no more segments will come
      */
     public static String media(List<RecordedSegment> segments, boolean event, boolean ended) {
-        StringBuilder b = new StringBuilder(256 + 150 * segments.size());
+        return mediaOf(List.of(DvrBlocks.loose(segments)), event, ended).toString(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * The media playlist of a window's pieces: whole blocks' lines are not copied but referenced (the body is a
+     * composite of them and of what is rendered here), so a 24 h playlist costs its edges, not 3.8 MB of copies.
+     */
+    static Buffer mediaOf(List<DvrBlocks.Piece> pieces, boolean event, boolean ended) {
         long target = 1;
-        for (RecordedSegment s : segments) {
-            target = Math.max(target, Math.round(Math.ceil(s.duration() - 0.001)));
+        for (DvrBlocks.Piece p : pieces) {
+            target = Math.max(target, p.target());
         }
+        StringBuilder b = new StringBuilder(512);
         b.append("#EXTM3U\n#EXT-X-VERSION:7\n");
         b.append("#EXT-X-PLAYLIST-TYPE:").append(event ? "EVENT" : "VOD").append('\n');
         b.append("#EXT-X-TARGETDURATION:").append(target).append('\n');
         b.append("#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-DISCONTINUITY-SEQUENCE:0\n#EXT-X-INDEPENDENT-SEGMENTS\n");
+        List<byte[]> parts = new ArrayList<>(2 * pieces.size() + 2);
         RecordedSegment previous = null;
-        for (RecordedSegment s : segments) {
-            if (discontinuous(previous, s)) {
-                b.append("#EXT-X-DISCONTINUITY\n");
+        for (DvrBlocks.Piece p : pieces) {
+            List<RecordedSegment> segs = p.segments();
+            int rendered = p.whole() ? 1 : segs.size();
+            for (int i = 0; i < rendered; i++) {
+                segmentLines(b, previous, segs.get(i));
+                previous = segs.get(i);
             }
-            if (previous == null || previous.initVersion() != s.initVersion()) {
-                b.append("#EXT-X-MAP:URI=\"init-").append(s.initVersion()).append(".mp4\"\n");
+            if (p.whole()) {
+                parts.add(b.toString().getBytes(StandardCharsets.US_ASCII));
+                b.setLength(0);
+                parts.add(p.tail());
+                previous = segs.get(segs.size() - 1);
             }
-            b.append("#EXT-X-PROGRAM-DATE-TIME:");
-            pdt(b, s.pdtMillis());
-            b.append("\n#EXTINF:");
-            seconds(b, s.duration());
-            b.append(",\n");
-            b.append("seg-").append(s.pdtMillis()).append(".m4s\n");
-            previous = s;
         }
         if (!event || ended) {
             b.append("#EXT-X-ENDLIST\n");
         }
-        return b.toString();
+        parts.add(b.toString().getBytes(StandardCharsets.US_ASCII));
+        return BufferInternal.buffer(Unpooled.wrappedBuffer(parts.toArray(new byte[0][])));
+    }
+
+    /** EXT-X-TARGETDURATION a segment needs: its duration rounded up, a millisecond of jitter forgiven. */
+    static long targetDuration(RecordedSegment s) {
+        return Math.max(1, Math.round(Math.ceil(s.duration() - 0.001)));
+    }
+
+    /** The lines of {@code s} after {@code previous} (null for the first): depends on nothing else. */
+    static void segmentLines(StringBuilder b, RecordedSegment previous, RecordedSegment s) {
+        if (discontinuous(previous, s)) {
+            b.append("#EXT-X-DISCONTINUITY\n");
+        }
+        if (previous == null || previous.initVersion() != s.initVersion()) {
+            b.append("#EXT-X-MAP:URI=\"init-").append(s.initVersion()).append(".mp4\"\n");
+        }
+        b.append("#EXT-X-PROGRAM-DATE-TIME:");
+        pdt(b, s.pdtMillis());
+        b.append("\n#EXTINF:");
+        seconds(b, s.duration());
+        b.append(",\n");
+        b.append("seg-").append(s.pdtMillis()).append(".m4s\n");
     }
 }

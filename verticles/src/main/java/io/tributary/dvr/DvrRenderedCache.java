@@ -34,6 +34,18 @@ final class DvrRenderedCache {
         return e.body();
     }
 
+    /** Drops the renderings of one stream (keys start with {@code stream + "/"}). */
+    synchronized void forget(String stream) {
+        var it = map.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, Entry> e = it.next();
+            if (e.getKey().startsWith(stream + "/")) {
+                bytes -= e.getValue().body().length();
+                it.remove();
+            }
+        }
+    }
+
     synchronized void put(String key, Buffer body) {
         if (body.length() > maxBytes / 4) {
             return; // one answer may not push out everything else

@@ -102,6 +102,9 @@ final class DvrRetention {
     private Future<Void> expire(String stream, String rendition, long cutoff) {
         return index.deleteBefore(stream, rendition, cutoff, BATCH).compose(removed -> {
             metrics.expired.increment(removed.size());
+            if (!removed.isEmpty()) {
+                DvrModule.deleted(vertx, stream, Long.MIN_VALUE, cutoff);
+            }
             return deleteFiles(removed).compose(x -> removed.size() == BATCH && !closed ? expire(stream, rendition, cutoff)
                     : Future.succeededFuture());
         });

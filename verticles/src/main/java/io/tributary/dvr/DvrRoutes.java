@@ -48,8 +48,12 @@ public final class DvrRoutes {
     private final DvrExport export;
     private final DvrThumbnails thumbnails;
     private final Path root;
+    /** Where an object on another node's disk is fetched from; null: only this node's disk is served. */
+    private final DvrPeers peers;
     /** Renderings of closed past windows, bounded in bytes, kept a minute (retention may remove segments). */
     private final DvrRenderedCache playlists = new DvrRenderedCache(64L << 20, 60_000);
+    /** Closed 10-minute blocks of every rendition asked for, read from the index once: 128 MB per node, each kept 10 minutes. */
+    private final DvrBlocks blocks;
     /** Recorded files asked for again, in memory: 256 MB per node, each at most 5 minutes. */
     private final DvrHotSegments hot = new DvrHotSegments(256L << 20, 300_000);
     /** key/rendition/object -> the checked file: recordings are immutable, so are these answers. */
@@ -65,11 +69,18 @@ public final class DvrRoutes {
      * @param liveHere    whether a key is live on this node (a start-over playlist of it is not ended)
      */
     public DvrRoutes(DvrIndex index, long maxWindowMs, Predicate<String> liveHere, DvrThumbnails thumbnails) {
+        this(index, maxWindowMs, liveHere, thumbnails, null);
+    }
+
+    /** As above; recorded objects on other nodes' disks are fetched from them through {@code peers}. */
+    public DvrRoutes(DvrIndex index, long maxWindowMs, Predicate<String> liveHere, DvrThumbnails thumbnails, DvrPeers peers) {
+        this.peers = peers;
         this.index = index;
         this.maxWindowMs = maxWindowMs;
         this.liveHere = liveHere;
         this.root = index.root().toAbsolutePath().normalize();
-        this.export = new DvrExport(index, root);
+        this.export = new DvrExport(index, root, peers);
+        this.blocks = new DvrBlocks(index, 128L << 20, 600_000);
         this.thumbnails = thumbnails;
     }
 
@@ -148,11 +159,13 @@ public final class DvrRoutes {
 
     /** The segments of one rendition in the window, sorted by PDT. */
     Future<List<RecordedSegment>> segments(String key, String rendition, DvrTimes.Window w) {
-        return index.segments(key, rendition, w.fromMs(), w.toMs(), MAX_ROWS).map(rows -> {
-            List<RecordedSegment> sorted = new ArrayList<>(rows);
-            sorted.sort(Comparator.comparingLong(RecordedSegment::pdtMillis));
-            return DvrPlaylists.inWindow(sorted, w);
-        });
+        return blocks.window(key, rendition, w, System.currentTimeMillis()).map(DvrBlocks::segments);
+    }
+
+    /** Drops what is kept of a stream's segments starting in {@code [fromMs, toMs)}: they were deleted. */
+    public void forget(String key, long fromMs, long toMs) {
+        blocks.forget(key, fromMs, toMs);
+        playlists.forget(key);
     }
 
     /** A start-over window is over when the stream is not live here and nothing was recorded for a while. */
@@ -189,25 +202,26 @@ public final class DvrRoutes {
             io.vertx.core.buffer.Buffer hit = playlists.get(cacheKey);
             if (hit != null) {
                 ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, PLAYLIST_TYPE)
-                        .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=60").end(hit);
+                        .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=60").end(signed(ctx, hit));
                 return Future.succeededFuture();
             }
         }
         // the rows first: only an empty answer needs the stream and the recorded span (for a 404 or a 400)
-        return segments(key, rendition, w).compose(segs -> {
-            if (segs.isEmpty()) {
+        return blocks.window(key, rendition, w, System.currentTimeMillis()).compose(pieces -> {
+            if (pieces.isEmpty()) {
                 return recorded(key, w).map(r -> {
                     throw StatusException.notFound("no recording of " + key + "/" + rendition + " in the window");
                 });
             }
-            boolean ended = w.open() && ended(key, segs);
-            io.vertx.core.buffer.Buffer body = io.vertx.core.buffer.Buffer.buffer(DvrPlaylists.media(segs, w.open(), ended));
+            List<RecordedSegment> lastPiece = pieces.get(pieces.size() - 1).segments();
+            boolean ended = w.open() && ended(key, List.of(lastPiece.get(lastPiece.size() - 1)));
+            io.vertx.core.buffer.Buffer body = DvrPlaylists.mediaOf(pieces, w.open(), ended);
             if (immutable) {
                 playlists.put(cacheKey, body);
             }
             // a growing EVENT playlist: players reload it every target duration
             ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, PLAYLIST_TYPE)
-                    .putHeader(HttpHeaders.CACHE_CONTROL, w.open() && !ended ? "no-cache" : "public, max-age=60").end(body);
+                    .putHeader(HttpHeaders.CACHE_CONTROL, w.open() && !ended ? "no-cache" : "public, max-age=60").end(signed(ctx, body));
             return Future.succeededFuture();
         });
     }
@@ -254,14 +268,14 @@ public final class DvrRoutes {
         if (cached != null) { // t-{time} objects are never cached: their key ignores the query
             return sendFile(ctx, rendition, cached);
         }
-        Future<Optional<Path>> file;
+        Future<Optional<Held>> file;
         Matcher m = SEGMENT.matcher(name);
         Matcher t = TIMED.matcher(name);
         Matcher i = INIT.matcher(name);
         if (m.matches()) {
             long pdt = Long.parseLong(m.group(1));
             file = index.segments(key, rendition, pdt - 1, pdt + 1, 8).map(rows -> rows.stream()
-                    .filter(r -> r.pdtMillis() == pdt).findFirst().map(r -> checked(r.file())));
+                    .filter(r -> r.pdtMillis() == pdt).findFirst().map(this::held));
         } else if (t.matches()) {
             long time = Long.parseLong(t.group(1));
             MultiMap q = ctx.queryParams();
@@ -270,24 +284,50 @@ public final class DvrRoutes {
             int ts = (int) Math.min(Integer.MAX_VALUE, Math.max(1, number(q.get("ts"), "ts")));
             long near = DvrDash.approximatePdt(p, t0, time, ts);
             file = index.segments(key, rendition, near - 2000, near + 2000, 16).map(rows -> rows.stream()
-                    .filter(r -> r.baseMediaTime() == time).findFirst().map(r -> checked(r.file())));
+                    .filter(r -> r.baseMediaTime() == time).findFirst().map(this::held));
         } else if (i.matches()) {
             int version = Integer.parseInt(i.group(1));
-            file = index.initFile(key, rendition, version).map(p -> p.map(this::checked));
+            file = index.initNode(key, rendition, version).compose(node -> {
+                if (node.isPresent() && !here(node.get())) {
+                    return Future.succeededFuture(Optional.of(new Held(node.get(), null)));
+                }
+                return index.initFile(key, rendition, version).map(p -> p.map(path -> new Held(null, checked(path))));
+            });
         } else {
             throw StatusException.notFound("no such recorded object '" + name + "'");
         }
-        return file.compose(p -> {
-            if (p.isEmpty()) {
+        return file.<Object>compose(h -> {
+            if (h.isEmpty()) {
                 return Future.failedFuture(StatusException.notFound("no recorded " + name + " of " + key + "/" + rendition));
+            }
+            if (h.get().path() == null) { // on another node's disk: fetched from there
+                if (peers == null) {
+                    return Future.failedFuture(StatusException.notFound("recorded object is on node " + h.get().node()
+                            + ", not here"));
+                }
+                return peers.forward(ctx, h.get().node()).map(x -> null);
             }
             if (!t.matches()) {
                 synchronized (paths) {
-                    paths.put(cacheKey, p.get());
+                    paths.put(cacheKey, h.get().path());
                 }
             }
-            return sendFile(ctx, rendition, p.get());
+            return sendFile(ctx, rendition, h.get().path()).map(x -> null);
         });
+    }
+
+    /** Where a recorded object is: a checked path on this node's disk, or (path null) the node whose disk has it. */
+    private record Held(String node, Path path) {
+    }
+
+    private Held held(RecordedSegment r) {
+        return here(r.node()) ? new Held(null, checked(r.file())) : new Held(r.node(), null);
+    }
+
+    /** Whether a row's node is this one (an index without node ids has everything here). */
+    private boolean here(String node) {
+        String self = index.node();
+        return self == null || node == null || node.isEmpty() || self.equals(node);
     }
 
     private static long number(String v, String param) {
@@ -375,6 +415,10 @@ public final class DvrRoutes {
                 if (seg == null || seg.pdtMillis() + Math.round(seg.duration() * 1000) + 1000 < at) {
                     return Future.failedFuture(StatusException.badRequest("t: nothing recorded at that time"));
                 }
+                if (!here(seg.node()) && peers != null) {
+                    // the picture's segment (and an init for it) is on the node that recorded it: that node makes it
+                    return peers.forward(ctx, seg.node()).map(x -> (Object) null);
+                }
                 return index.initFile(key, video.rendition(), seg.initVersion()).compose(init -> {
                     if (init.isEmpty()) {
                         return Future.failedFuture(StatusException.notFound("init of the recording is gone"));
@@ -383,7 +427,7 @@ public final class DvrRoutes {
                     Path segPath = checked(seg.file());
                     return thumbnails.jpeg(ctx.vertx(), key + "/" + video.rendition() + "/" + seg.pdtMillis() + "/" + width,
                             initPath, segPath, width);
-                }).map(jpeg -> {
+                }).<Object>map(jpeg -> {
                     ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "image/jpeg")
                             .putHeader(HttpHeaders.CACHE_CONTROL, IMMUTABLE)
                             .end(io.vertx.core.buffer.Buffer.buffer(jpeg));
@@ -395,6 +439,13 @@ public final class DvrRoutes {
 
     private static void send(RoutingContext ctx, String type, String cacheControl, String body) {
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, type).putHeader(HttpHeaders.CACHE_CONTROL, cacheControl)
-                .end(body);
+                .end(io.tributary.session.SessionUris.tag(body, io.tributary.playback.PlaybackAccess.query(ctx)));
+    }
+
+    /** A rendered playlist with a signed viewer's token on every URI (the cached rendering has none). */
+    private static io.vertx.core.buffer.Buffer signed(RoutingContext ctx, io.vertx.core.buffer.Buffer playlist) {
+        String token = io.tributary.playback.PlaybackAccess.query(ctx);
+        return token.isEmpty() ? playlist : io.vertx.core.buffer.Buffer.buffer(
+                io.tributary.session.SessionUris.tag(playlist.toString(java.nio.charset.StandardCharsets.UTF_8), token));
     }
 }

@@ -6,8 +6,6 @@ import io.tributary.config.Settings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -24,7 +22,6 @@ import java.util.regex.Pattern;
 public record DvrSettings(boolean enabled, Duration retention, List<Rule> rules, long maxDiskBytes, Duration maxWindow,
                           Duration window, Duration retentionInterval) {
 
-    private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(b|kb|mb|gb|tb)?", Pattern.CASE_INSENSITIVE);
 
     /** {@code PATTERN=RETENTION} or {@code PATTERN=off}; {@code *} is any run of characters. */
     public record Rule(String pattern, Duration retention, Pattern regex) {
@@ -87,20 +84,6 @@ public record DvrSettings(boolean enabled, Duration retention, List<Rule> rules,
 
     /** Bytes: a plain number or 500MB, 2GB, 1.5TB (powers of 1024); 0 = no limit. */
     private static long size(Settings s, String key) {
-        String v = s.string(key);
-        Matcher m = SIZE.matcher(v);
-        if (!m.matches()) {
-            throw ConfigException.invalid(key, "a size like 0 (no limit), 500MB, 2GB or 1TB", v);
-        }
-        double amount = Double.parseDouble(m.group(1));
-        String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
-        long scale = switch (unit) {
-            case "kb" -> 1L << 10;
-            case "mb" -> 1L << 20;
-            case "gb" -> 1L << 30;
-            case "tb" -> 1L << 40;
-            default -> 1;
-        };
-        return (long) (amount * scale);
+        return s.size(key, "a size like 0 (no limit), 500MB, 2GB or 1TB");
     }
 }

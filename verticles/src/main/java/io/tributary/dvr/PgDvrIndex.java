@@ -37,6 +37,7 @@ public final class PgDvrIndex implements DvrIndex {
     }
 
     /** This node's id in the index (rows whose files are on this node's disk carry it). */
+    @Override
     public String node() {
         return node;
     }
@@ -108,6 +109,27 @@ public final class PgDvrIndex implements DvrIndex {
                 });
     }
 
+    /** On the primary key's (stream, rendition, pdt_ms) range alone; the strings repeated on every row are shared. */
+    @Override
+    public Future<List<RecordedSegment>> segmentsStarting(String stream, String rendition, long fromPdtMs, long toPdtMs,
+                                                          int limit) {
+        return pool.preparedQuery("SELECT " + SEGMENT_COLUMNS + " FROM dvr_segment WHERE stream = $1 AND rendition = $2 "
+                        + "AND pdt_ms >= $3 AND pdt_ms < $4 ORDER BY pdt_ms LIMIT $5")
+                .execute(Tuple.of(stream, rendition, fromPdtMs, toPdtMs, Math.max(0, limit)))
+                .map(rows -> {
+                    List<RecordedSegment> out = new ArrayList<>(rows.size());
+                    String lastNode = null;
+                    for (Row r : rows) {
+                        String n = r.getString(11);
+                        lastNode = n.equals(lastNode) ? lastNode : n;
+                        out.add(new RecordedSegment(stream, rendition, r.getLong(2), r.getLong(3), r.getDouble(4),
+                                r.getLong(5), r.getString(6), r.getInteger(7), r.getBoolean(8), r.getLong(9),
+                                r.getInteger(10), lastNode));
+                    }
+                    return out;
+                });
+    }
+
     private static RecordedSegment segment(Row r) {
         return new RecordedSegment(r.getString(0), r.getString(1), r.getLong(2), r.getLong(3), r.getDouble(4),
                 r.getLong(5), r.getString(6), r.getInteger(7), r.getBoolean(8), r.getLong(9), r.getInteger(10),
@@ -126,6 +148,35 @@ public final class PgDvrIndex implements DvrIndex {
                     }
                     Path p = root.resolve(rows.iterator().next().getString(0)).normalize();
                     return p.startsWith(root) ? Optional.of(p) : Optional.empty();
+                });
+    }
+
+    @Override
+    public Future<Optional<String>> initNode(String stream, String rendition, int initVersion) {
+        return pool.preparedQuery("SELECT node FROM dvr_init WHERE stream = $1 AND rendition = $2 AND init_version = $3 "
+                        + "ORDER BY (node = $4) DESC LIMIT 1")
+                .execute(Tuple.of(stream, rendition, initVersion, node))
+                .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getString(0)));
+    }
+
+    /** Of these segment files on this node's disk, the ones a row of this node still names (primary-key probes). */
+    Future<java.util.Set<String>> indexedSegments(List<DvrFiles.SegmentName> names) {
+        int n = names.size();
+        String[] stream = new String[n];
+        String[] rendition = new String[n];
+        Long[] pdt = new Long[n];
+        for (int i = 0; i < n; i++) {
+            stream[i] = names.get(i).stream();
+            rendition[i] = names.get(i).rendition();
+            pdt[i] = names.get(i).pdtMillis();
+        }
+        return pool.preparedQuery("SELECT s.file FROM dvr_segment s JOIN unnest($2::text[], $3::text[], $4::bigint[]) "
+                        + "AS u(stream, rendition, pdt) ON s.stream = u.stream AND s.rendition = u.rendition "
+                        + "AND s.pdt_ms = u.pdt WHERE s.node = $1")
+                .execute(Tuple.of(node).addValue(stream).addValue(rendition).addValue(pdt)).map(rows -> {
+                    java.util.Set<String> out = new java.util.HashSet<>();
+                    rows.forEach(r -> out.add(r.getString(0)));
+                    return out;
                 });
     }
 
@@ -215,6 +266,7 @@ public final class PgDvrIndex implements DvrIndex {
     }
 
     /** The base URL of a node's recordings (from {@link RecordedSegment#node()}). */
+    @Override
     public Future<Optional<String>> nodeUrl(String nodeId) {
         return pool.preparedQuery("SELECT url FROM dvr_node WHERE node = $1").execute(Tuple.of(nodeId))
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getString(0)));

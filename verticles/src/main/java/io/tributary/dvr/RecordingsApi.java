@@ -18,7 +18,8 @@ import java.util.Map;
  * The operator's view of the recordings (same-origin, problem details on errors):
  * {@code GET /api/v1/recordings?stream=K[&from=T&to=T]} lists each rendition's recorded ranges,
  * bytes and the gaps between them; {@code DELETE /api/v1/recordings?stream=K&from=T&to=T} deletes
- * every segment overlapping the window. T is ISO 8601 ({@code 2026-12-07T01:00:00Z}) or Unix seconds.
+ * every segment overlapping the window, the files on other nodes' disks by those nodes
+ * ({@link DvrDeletions}). T is ISO 8601 ({@code 2026-12-07T01:00:00Z}) or Unix seconds.
  */
 final class RecordingsApi {
 
@@ -29,10 +30,12 @@ final class RecordingsApi {
 
     private final PgDvrIndex index;
     private final DvrRetention deleter;
+    private final DvrDeletions elsewhere;
 
-    RecordingsApi(PgDvrIndex index, DvrRetention deleter) {
+    RecordingsApi(PgDvrIndex index, DvrRetention deleter, DvrDeletions elsewhere) {
         this.index = index;
         this.deleter = deleter;
+        this.elsewhere = elsewhere;
     }
 
     void mount(Router router) {
@@ -61,10 +64,18 @@ final class RecordingsApi {
         long from = time(ctx, "from", 0);
         long to = time(ctx, "to", 0);
         window(from, to);
-        index.deleteRange(stream, from, to).compose(removed -> deleter.deleteFiles(removed).map(x -> new JsonObject()
-                        .put("stream", stream).put("from", iso(from)).put("to", iso(to))
-                        .put("segments", removed.size())
-                        .put("bytes", removed.stream().mapToLong(PgDvrIndex.Removed::size).sum())))
+        // rows first (playback stops listing them), then this node's files and, side by side, the other nodes'
+        index.deleteRange(stream, from, to).compose(removed -> {
+                    DvrModule.deleted(ctx.vertx(), stream, from - PgDvrIndex.MAX_SEGMENT_MS, to);
+                    return Future.all(deleter.deleteFiles(removed),
+                                elsewhere.elsewhere(removed))
+                        .map(all -> new JsonObject()
+                                .put("stream", stream).put("from", iso(from)).put("to", iso(to))
+                                .put("segments", removed.size())
+                                .put("bytes", removed.stream().mapToLong(PgDvrIndex.Removed::size).sum())
+                                .put("otherNodes", new JsonArray(all.<List<DvrDeletions.Outcome>>resultAt(1).stream()
+                                        .map(DvrDeletions.Outcome::toJson).toList())));
+                })
                 .onSuccess(ctx::json).onFailure(ctx::fail);
     }
 

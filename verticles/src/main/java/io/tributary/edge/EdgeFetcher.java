@@ -1,5 +1,6 @@
 package io.tributary.edge;
 
+import io.tributary.tls.NodeTls;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -75,14 +76,14 @@ public final class EdgeFetcher {
                 System::nanoTime);
         this.mediaTtl = mediaTtl;
         this.hotness = hotness;
-        this.client = vertx.createHttpClient(new HttpClientOptions()
+        this.client = vertx.createHttpClient(NodeTls.of(vertx).client(new HttpClientOptions()
                         .setConnectTimeout((int) settings.connectTimeout().toMillis())
                         .setTcpNoDelay(true)
-                        .setKeepAlive(true),
+                        .setKeepAlive(true)),
                 new PoolOptions().setHttp1MaxSize(settings.originConnections()));
         for (Outcome o : Outcome.values()) {
             requests.put(o, Counter.builder("tributary_edge_requests_total")
-                    .description("live requests answered by the edge, by how: from cache, by a fetch, or joined to a fetch in flight")
+                    .description("requests (live and recorded) answered by the edge, by how: from cache, by a fetch, or joined to a fetch in flight")
                     .tag("result", o.name().toLowerCase(Locale.ROOT)).register(meters));
         }
         for (OriginResult r : OriginResult.values()) {
@@ -94,6 +95,14 @@ public final class EdgeFetcher {
                 .baseUnit("bytes").register(meters);
         FunctionCounter.builder("tributary_edge_cache_evictions_total", cache, EdgeCache::evictions)
                 .description("fresh objects evicted from the edge cache to make room").register(meters);
+    }
+
+    private static final String PASS = io.tributary.playback.PlaybackAccess.PASS_HEADER;
+
+    /** This node's pass for the origin's playback guard ("" on a node without signed playback). */
+    private String pass() {
+        String p = io.tributary.playback.PlaybackAccess.of(vertx).pass();
+        return p == null ? "" : p;
     }
 
     public EdgeSettings settings() {
@@ -128,7 +137,9 @@ public final class EdgeFetcher {
             }
             return origins.originOf(key.stream())
                     .recover(e -> Future.failedFuture(lookupFailure(key, e)))
-                    .compose(origin -> upstream(origin, key))
+                    .compose(origin -> upstream(origin, key.cacheKey(), key.path(),
+                            key.blocking() || !key.manifest() && !key.object().startsWith("init-"), key.manifest(),
+                            () -> mediaTtl.apply(key)))
                     .andThen(ar -> {
                         if (ar.succeeded()) {
                             cache.put(ck, ar.result());
@@ -149,14 +160,86 @@ public final class EdgeFetcher {
         return new StatusException(502, "stream registry failed for '" + key.stream() + "': " + e.getMessage());
     }
 
+    /**
+     * A recorded object or DVR playlist ({@code /dvr/...}): the cache, else one fetch per target in flight from
+     * the origin {@code origin} names. Recordings never change, so media stays cached for {@code recordedTtl}
+     * (within the origin's max-age); playlists for the origin's max-age alone.
+     *
+     * @param target   the normalised request target: the upstream path and the cache key
+     * @param manifest a playlist or MPD, as opposed to a recorded object
+     */
+    public Future<Served> getRecorded(String target, boolean manifest, Duration recordedTtl,
+                                      java.util.function.Supplier<Future<String>> origin) {
+        EdgeObject hit = cache.get(target);
+        if (hit != null) {
+            requests.get(Outcome.HIT).increment();
+            return Future.succeededFuture(new Served(hit, Outcome.HIT));
+        }
+        boolean[] leader = new boolean[1];
+        Future<EdgeObject> f = collapser.fetch(target, () -> {
+            EdgeObject again = cache.get(target);
+            if (again != null) {
+                return Future.succeededFuture(again);
+            }
+            return origin.get().compose(o -> upstream(o, target, target, false, manifest, () -> recordedTtl))
+                    .andThen(ar -> {
+                        if (ar.succeeded()) {
+                            cache.put(target, ar.result());
+                        }
+                    });
+        }, leader);
+        Outcome outcome = leader[0] ? Outcome.MISS : Outcome.COLLAPSED;
+        requests.get(outcome).increment();
+        return f.map(o -> new Served(o, outcome));
+    }
+
+    /** The origin a live stream is on (the registry, looked up as for {@code /live}); fails when none holds it. */
+    Future<String> liveOrigin(String stream) {
+        return origins.originOf(stream);
+    }
+
+    /**
+     * Streams {@code target} from {@code origin} to {@code res} as it arrives, never cached nor held whole
+     * (an export: one MP4 of up to the DVR's longest window). Fails before any byte is sent when the origin
+     * cannot be reached or does not answer 200.
+     */
+    public Future<Void> relay(String origin, String target, io.vertx.core.http.HttpServerResponse res) {
+        return client.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(origin + target)
+                        .setConnectTimeout(settings.connectTimeout().toMillis())
+                        .setIdleTimeout(settings.originTimeout().toMillis())
+                        .putHeader(PlaybackSessions.EDGE_FETCH_HEADER, "1").putHeader(PASS, pass()))
+                .compose(HttpClientRequest::send)
+                .recover(e -> Future.failedFuture(e instanceof StatusException s ? s : unreachable(origin, e)))
+                .compose(resp -> {
+                    if (resp.statusCode() != 200) {
+                        return resp.body().compose(b -> Future.failedFuture(new StatusException(
+                                resp.statusCode() >= 500 ? 502 : resp.statusCode(),
+                                b.length() > 200 ? b.getString(0, 200) : b.toString())));
+                    }
+                    res.setStatusCode(200);
+                    for (CharSequence h : new CharSequence[]{HttpHeaders.CONTENT_TYPE, HttpHeaders.CONTENT_DISPOSITION,
+                            HttpHeaders.CONTENT_LENGTH}) {
+                        String v = resp.getHeader(h);
+                        if (v != null) {
+                            res.putHeader(h, v);
+                        }
+                    }
+                    if (resp.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
+                        res.setChunked(true);
+                    }
+                    // a viewer gone mid-way: the upstream exchange is abandoned, not left to drain
+                    return resp.pipeTo(res).onFailure(e -> resp.request().reset());
+                });
+    }
+
     /** One GET to the origin, bounded as a whole (connect, wait, body) by the timeout for its kind. */
-    private Future<EdgeObject> upstream(String origin, ContentKey key) {
-        boolean mayHold = key.blocking() || !key.manifest() && !key.object().startsWith("init-");
+    private Future<EdgeObject> upstream(String origin, String target, String path, boolean mayHold, boolean manifest,
+                                        java.util.function.Supplier<Duration> mediaTtlHint) {
         long timeoutMs = (mayHold ? settings.holdTimeout() : settings.originTimeout()).toMillis();
         Promise<EdgeObject> result = Promise.promise();
         AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
         long timer = vertx.setTimer(timeoutMs, id -> {
-            if (result.tryFail(new StatusException(504, "origin " + origin + " did not answer " + key.path()
+            if (result.tryFail(new StatusException(504, "origin " + origin + " did not answer " + path
                     + " within " + timeoutMs + " ms"))) {
                 originRequests.get(OriginResult.TIMEOUT).increment();
                 HttpClientRequest r = sent.get();
@@ -165,9 +248,10 @@ public final class EdgeFetcher {
                 }
             }
         });
-        client.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(origin + key.cacheKey())
+        client.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(origin + target)
                         .setConnectTimeout(settings.connectTimeout().toMillis())
                         .putHeader(PlaybackSessions.EDGE_FETCH_HEADER, "1") // a cache fill, not a viewer
+                        .putHeader(PASS, pass()) // signed streams: the token stays with the viewer, the cache key has none
                         // the cache holds identity bytes: the edge compresses per viewer itself
                         .putHeader(HttpHeaders.ACCEPT_ENCODING, HttpHeaders.IDENTITY))
                 .compose(req -> {
@@ -182,10 +266,10 @@ public final class EdgeFetcher {
                     String length = resp.getHeader(HttpHeaders.CONTENT_LENGTH);
                     if (length != null && length.length() < 19 && Long.parseLong(length) > settings.maxObjectBytes()) {
                         resp.request().reset();
-                        return Future.failedFuture(new StatusException(502, "origin object " + key.path() + " is "
+                        return Future.failedFuture(new StatusException(502, "origin object " + path + " is "
                                 + length + " bytes, above the edge's limit of " + settings.maxObjectBytes()));
                     }
-                    return resp.body().map(body -> toObject(resp, body, key));
+                    return resp.body().map(body -> toObject(resp, body, manifest, mediaTtlHint));
                 })
                 .onComplete(ar -> {
                     vertx.cancelTimer(timer);
@@ -222,18 +306,19 @@ public final class EdgeFetcher {
         return status < 500 ? OriginResult.CLIENT_ERROR : OriginResult.SERVER_ERROR;
     }
 
-    private EdgeObject toObject(HttpClientResponse resp, io.vertx.core.buffer.Buffer body, ContentKey key) {
+    private EdgeObject toObject(HttpClientResponse resp, io.vertx.core.buffer.Buffer body, boolean manifest,
+                                java.util.function.Supplier<Duration> mediaTtlHint) {
         int status = resp.statusCode();
         String cacheControl = resp.getHeader(HttpHeaders.CACHE_CONTROL);
         long now = System.nanoTime();
         long ttl = 0;
         if (status == 200) {
             long maxAge = maxAgeSeconds(cacheControl);
-            if (key.manifest()) {
+            if (manifest) {
                 // a playlist is never kept beyond the origin's freshness
                 ttl = maxAge > 0 ? maxAge * 1_000_000_000L : 0;
             } else if (maxAge != 0) {
-                long hint = mediaTtl.apply(key).toNanos();
+                long hint = mediaTtlHint.get().toNanos();
                 ttl = maxAge < 0 ? hint : Math.min(hint, maxAge * 1_000_000_000L);
             }
         } else if (status == 404 || status == 410) {

@@ -61,9 +61,12 @@ final class EdgeManifests {
         return f.plain();
     }
 
-    /** A 200 manifest for a viewer without CMCD: its {@code sid} on every URI (uncompressed: it is this viewer's alone). */
-    static Buffer withSid(HttpServerRequest req, EdgeObject o, String sid) {
-        return o.manifestForms().forOrigin(LiveDash.origin(req)).withSid(sid);
+    /**
+     * A 200 manifest with {@code query} on every URI: a viewer's issued {@code sid}, its playback
+     * token, or both (uncompressed: it is this viewer's alone).
+     */
+    static Buffer withQuery(HttpServerRequest req, EdgeObject o, String query) {
+        return o.manifestForms().forOrigin(LiveDash.origin(req)).withQuery(query);
     }
 
     /** Whether an Accept-Encoding value admits gzip: gzip with q above 0, or else {@code *} with q above 0. */
@@ -103,7 +106,7 @@ final class EdgeManifests {
 
     /**
      * One form of a manifest: its bytes, and gzip of them or null when not kept; per-session
-     * copies come from a template with the sid's places marked, made on the first such viewer.
+     * copies come from a template with the query's places marked, made on the first such viewer.
      */
     static final class Form {
 
@@ -124,13 +127,13 @@ final class EdgeManifests {
             return gzip;
         }
 
-        Buffer withSid(String sid) {
+        Buffer withQuery(String query) {
             SessionUris.Template t = sessioned;
             if (t == null) { // two event loops may both make it: the same bytes, no harm
                 t = SessionUris.tagged(plain.toString(StandardCharsets.UTF_8));
                 sessioned = t;
             }
-            return t.with(sid);
+            return t.with(query);
         }
     }
 

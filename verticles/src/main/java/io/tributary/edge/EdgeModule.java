@@ -18,7 +18,7 @@ import io.vertx.core.Vertx;
 import java.util.function.Consumer;
 
 /**
- * The edge role: a cache in front of the cluster's origins serving {@code /live} for any stream
+ * The edge role: a cache in front of the cluster's origins serving {@code /live} and {@code /dvr} for any stream
  * on its own port, as the verticle set {@code edge}. It takes segment TTLs from hotness, counts
  * its requests there and pre-warms S1, and attributes its viewers to the sessions.
  */
@@ -28,12 +28,14 @@ public final class EdgeModule {
     private final EdgeFetcher fetcher;
     private final EdgePrewarm prewarm;
     private final int port;
+    private final io.tributary.ops.Retiring retiring;
 
-    private EdgeModule(VerticleScaler scaler, EdgeFetcher fetcher, EdgePrewarm prewarm, int port) {
+    private EdgeModule(VerticleScaler scaler, EdgeFetcher fetcher, EdgePrewarm prewarm, int port, io.tributary.ops.Retiring retiring) {
         this.scaler = scaler;
         this.fetcher = fetcher;
         this.prewarm = prewarm;
         this.port = port;
+        this.retiring = retiring;
     }
 
     /**
@@ -43,7 +45,18 @@ public final class EdgeModule {
     public static Future<EdgeModule> start(Vertx vertx, EdgeSettings settings, HotnessSettings hotnessConfig,
                                            HazelcastStreamRegistry registry, MeterRegistry meters, ContentHotness hotness,
                                            PlaybackSessions sessions, EdgeRungs rungs, VerticleScaler scaler, int instances,
-                                           TimelineEvents localStreams, Consumer<String> streamGone, ConnectionLimits limits) {
+                                           TimelineEvents localStreams, Consumer<String> streamGone, ConnectionLimits limits,
+                                           io.tributary.cluster.directory.NodeDirectory directory) {
+        return start(vertx, settings, hotnessConfig, registry, meters, hotness, sessions, rungs, scaler, instances, localStreams,
+                streamGone, limits, directory, io.tributary.ops.Retiring.never(settings.holdTimeout().toMillis() + 1000));
+    }
+
+    /** As above, taking part in the node's drain and graceful stop through {@code retiring}. */
+    public static Future<EdgeModule> start(Vertx vertx, EdgeSettings settings, HotnessSettings hotnessConfig,
+                                           HazelcastStreamRegistry registry, MeterRegistry meters, ContentHotness hotness,
+                                           PlaybackSessions sessions, EdgeRungs rungs, VerticleScaler scaler, int instances,
+                                           TimelineEvents localStreams, Consumer<String> streamGone, ConnectionLimits limits,
+                                           io.tributary.cluster.directory.NodeDirectory directory, io.tributary.ops.Retiring retiring) {
         // the edge's verticles count each request into hotness themselves (region included): no fetcher counter
         EdgeFetcher fetcher = new EdgeFetcher(vertx, settings, registry, meters, k -> hotness.ttl(k.stream(), k.rendition()), null);
         registry.onRemoved(key -> {
@@ -51,7 +64,9 @@ public final class EdgeModule {
             streamGone.accept(key);
         });
         ConnectionGate gate = new ConnectionGate(limits).register(meters, "edge");
-        FirstInstance<EdgeVerticle> verticles = new FirstInstance<>(() -> new EdgeVerticle(settings, fetcher, hotness, sessions, rungs, gate));
+        EdgeDvr dvr = new EdgeDvr(fetcher, directory);
+        FirstInstance<EdgeVerticle> verticles = new FirstInstance<>(() -> new EdgeVerticle(settings, fetcher, hotness, sessions,
+                rungs, gate).withRecordings(dvr).retiring(retiring));
         return scaler.deploy("edge", verticles, instances).map(id -> {
             EdgePrewarm prewarm = new EdgePrewarm(vertx, fetcher, hotness::hottest, hotnessConfig.prewarmRenditions());
             prewarm.start(hotnessConfig.mergeInterval().toMillis());
@@ -66,13 +81,18 @@ public final class EdgeModule {
             }
             FunctionCounter.builder("tributary_edge_prewarmed_segments_total", prewarm, EdgePrewarm::warmed)
                     .description("segments this edge fetched for S1 content before any viewer asked").register(meters);
-            return new EdgeModule(scaler, fetcher, prewarm, verticles.first().actualPort());
+            return new EdgeModule(scaler, fetcher, prewarm, verticles.first().actualPort(), retiring);
         }).recover(e -> fetcher.close().transform(x -> Future.failedFuture(e)));
     }
 
     /** The port the edge serves {@code /live} on. */
     public int port() {
         return port;
+    }
+
+    /** Viewer requests the edge's verticles are answering now (origin fetches among them). */
+    public int inFlight() {
+        return retiring.inFlight();
     }
 
     /** Stops pre-warming, the edge verticles and the fetcher's clients. */

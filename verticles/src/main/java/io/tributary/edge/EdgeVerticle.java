@@ -6,8 +6,10 @@ import io.tributary.cluster.ring.ContentKey;
 import io.tributary.delivery.LiveDash;
 import io.tributary.hotness.ContentHotness;
 import io.tributary.http.Routers;
+import io.tributary.playback.PlaybackAccess;
 import io.tributary.session.PlaybackSessions;
 import io.tributary.session.SessionUris;
+import io.tributary.tls.NodeTls;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -25,7 +27,7 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * An edge's HTTP face: serves {@code /live/...} for any stream from its cache or its origin
- * (through the shared {@link EdgeFetcher}), {@code /health} for routers' active checks, and
+ * (through the shared {@link EdgeFetcher}), {@code /dvr/...} the same way ({@link EdgeDvr}), {@code /health} for routers' active checks, and
  * {@code /api/v1/time}, the clock its MPDs name (see {@link EdgeManifests}).
  * One instance per event loop, all on one port.
  */
@@ -43,7 +45,11 @@ public final class EdgeVerticle extends VerticleBase {
     /** Player sessions and QoE of the viewers served here (CMCD, beacons, sid in playlist URIs); null: none. */
     private final PlaybackSessions sessions;
     private final EdgeRungs rungs;
+    /** The recordings ({@code /dvr/...}); null: this edge serves live only. */
+    private EdgeDvr dvr;
+    private io.tributary.ops.Retiring retiring;
     private HttpServer server;
+    private Runnable forgetTls = () -> { };
 
     public EdgeVerticle(EdgeSettings settings, EdgeFetcher fetcher) {
         this(settings, fetcher, null);
@@ -64,6 +70,18 @@ public final class EdgeVerticle extends VerticleBase {
         this.rungs = rungs;
     }
 
+    /** Takes part in the node's drain (health 503) and graceful stop (in-flight requests counted and finished). */
+    EdgeVerticle retiring(io.tributary.ops.Retiring retiring) {
+        this.retiring = retiring;
+        return this;
+    }
+
+    /** Serves {@code /dvr/...} too, through {@code dvr}. */
+    EdgeVerticle withRecordings(EdgeDvr dvr) {
+        this.dvr = dvr;
+        return this;
+    }
+
     /** Deploys {@code instances} edge verticles sharing {@code fetcher} and counting into {@code hotness}. */
     public static Future<String> deploy(Vertx vertx, EdgeFetcher fetcher, ContentHotness hotness, int instances) {
         return vertx.deployVerticle(() -> new EdgeVerticle(fetcher.settings(), fetcher, hotness),
@@ -79,24 +97,43 @@ public final class EdgeVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         Router router = Routers.create(vertx); // CORS on /live, the clock and beacons; not on /health or /api/v1/sessions
-        router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "UP").put("role", "edge")
-                .put("cacheBytes", fetcher.cache().bytes()).put("cacheEntries", fetcher.cache().size())
-                .put("inFlight", fetcher.inFlight())));
+        if (retiring == null) {
+            retiring = io.tributary.ops.Retiring.never(settings.holdTimeout().toMillis() + 1000);
+        }
+        // draining: 503, so routers' active checks and readiness probes send viewers to another edge
+        router.get("/health").handler(ctx -> {
+            boolean draining = retiring.draining();
+            ctx.response().setStatusCode(draining ? 503 : 200);
+            ctx.json(new JsonObject().put("status", draining ? "DRAINING" : "UP").put("role", "edge")
+                    .put("cacheBytes", fetcher.cache().bytes()).put("cacheEntries", fetcher.cache().size())
+                    .put("inFlight", fetcher.inFlight()));
+        });
+        PlaybackAccess.of(vertx).mountGuard(router); // signed playback: before sessions start for a request
+        io.tributary.playback.StreamEncryption encryption = io.tributary.playback.StreamEncryption.of(vertx);
+        if (encryption != null) {
+            encryption.mount(router); // keys derived here from the shared secret: none travels between nodes
+        }
         if (sessions != null) {
             sessions.mount(router); // before /live/*: the session hook runs first, then this edge serves
         }
-        router.get("/live/*").handler(this::live);
+        router.get("/live/*").handler(retiring).handler(this::live);
+        if (dvr != null) {
+            router.get("/dvr/*").handler(retiring).handler(dvr::handle);
+        }
         router.get(LiveDash.TIME_PATH).handler(LiveDash::time);
-        server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.port()).setTcpNoDelay(true)
-                .setIdleTimeout((int) gate.limits().idleTimeout().toSeconds()));
+        NodeTls tls = NodeTls.of(vertx);
+        HttpServerOptions options = tls.server(new HttpServerOptions().setHost(settings.host()).setPort(settings.port())
+                .setTcpNoDelay(true).setIdleTimeout((int) gate.limits().idleTimeout().toSeconds()));
+        server = vertx.createHttpServer(options);
+        forgetTls = tls.serving(server::updateSSLOptions, options);
         return server.connectionHandler(gate.connections(vertx)).requestHandler(gate.requests(vertx, router)).listen();
     }
 
     @Override
     public Future<?> stop() {
         // scaled away: finish in-flight (held) requests; the shared fetcher answers them
-        return server.shutdown(settings.holdTimeout().toMillis() + 1000, java.util.concurrent.TimeUnit.MILLISECONDS)
-                .otherwiseEmpty();
+        forgetTls.run();
+        return server.shutdown(retiring.stopGraceMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).otherwiseEmpty();
     }
 
     public int actualPort() {
@@ -130,9 +167,10 @@ public final class EdgeVerticle extends VerticleBase {
             if (rungs != null && key.rendition() == null && key.object().equals("index.m3u8")) {
                 rungs.learn(key.stream(), body);
             }
-            // playlists and MPDs: gzip and the edge's clock URL; a player without CMCD gets its sid in every URI
-            String sid = SessionUris.sid(ctx);
-            body = sid == null ? EdgeManifests.body(ctx.request(), res, o) : EdgeManifests.withSid(ctx.request(), o, sid);
+            // playlists and MPDs: gzip and the edge's clock URL; a player without CMCD gets its sid in every URI,
+            // a signed one its token (the cached object has neither: one object for every viewer)
+            String carry = SessionUris.carried(ctx);
+            body = carry.isEmpty() ? EdgeManifests.body(ctx.request(), res, o) : EdgeManifests.withQuery(ctx.request(), o, carry);
         }
         res.setStatusCode(o.status()).putHeader(X_CACHE, served.outcome().name());
         if (o.contentType() != null) {

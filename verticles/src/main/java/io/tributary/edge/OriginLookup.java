@@ -35,17 +35,35 @@ final class OriginLookup {
     }
 
     Future<String> originOf(String stream) {
-        Remembered r = remembered.get(stream);
-        if (r != null && clock.getAsLong() - r.until < 0) {
-            return r.origin != null ? Future.succeededFuture(r.origin) : Future.failedFuture(new StreamNotFoundException(stream));
+        Future<String> known = remembered(stream);
+        if (known != null) {
+            return known;
         }
-        return collapser.fetch(stream, () -> registry.originBaseUrl(stream).andThen(ar -> {
+        // asked again inside the single flight: a lookup that completed (and was remembered) between
+        // the check above and this call, on another event loop, must not start a second one
+        return collapser.fetch(stream, () -> {
+            Future<String> meanwhile = remembered(stream);
+            return meanwhile != null ? meanwhile : lookup(stream);
+        });
+    }
+
+    /** The remembered answer for {@code stream} while it is fresh, else null. */
+    private Future<String> remembered(String stream) {
+        Remembered r = remembered.get(stream);
+        if (r == null || clock.getAsLong() - r.until >= 0) {
+            return null;
+        }
+        return r.origin != null ? Future.succeededFuture(r.origin) : Future.failedFuture(new StreamNotFoundException(stream));
+    }
+
+    private Future<String> lookup(String stream) {
+        return registry.originBaseUrl(stream).andThen(ar -> {
             if (ar.succeeded()) {
                 remember(stream, new Remembered(ar.result(), clock.getAsLong() + positiveNanos));
             } else if (ar.cause() instanceof StreamNotFoundException) {
                 remember(stream, new Remembered(null, clock.getAsLong() + negativeNanos));
             }
-        }));
+        });
     }
 
     /** The origin failed us: ask the registry again next time (the stream may have moved). */

@@ -1,6 +1,7 @@
 package io.tributary.http;
 
 import io.tributary.StatusException;
+import io.tributary.tls.NodeTls;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 
@@ -16,17 +17,18 @@ public final class Routers {
 
     /**
      * What a player on another origin calls: media, the clock its MPDs name, its QoE beacons.
-     * {@code /vod/*} joins this list when it exists. Everything else (the
+     * Everything else (the
      * operator API, metrics, the pages) is same-origin: the pages the node serves call it from
      * their own origin, and no other origin may read it.
      */
-    public static final List<String> PLAYER_PATHS = List.of("/live/*", "/dvr/*", "/api/v1/time", "/api/v1/qoe", "/ws/qoe");
+    public static final List<String> PLAYER_PATHS = List.of("/live/*", "/dvr/*", "/vod/*", "/ads/*", "/keys/*", "/api/v1/time", "/api/v1/qoe", "/ws/qoe");
 
     private Routers() {
     }
 
     public static Router create(Vertx vertx) {
         Router router = Router.router(vertx);
+        router.route().handler(NodeTls.of(vertx).hsts()); // HTTPS responses, errors included, carry HSTS
         router.route().handler(RequestHygiene::check);
         PlayerCors cors = new PlayerCors();
         for (String path : PLAYER_PATHS) {

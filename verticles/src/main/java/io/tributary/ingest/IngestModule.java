@@ -27,11 +27,22 @@ public final class IngestModule {
      */
     public static Future<Integer> deploy(RtmpSettings config, Publications publications, NodeMetrics metrics, LongSupplier stopGraceMillis, VerticleScaler scaler,
                                          int instances) {
+        return deployListeners(config, publications, metrics, stopGraceMillis, scaler, instances).map(Ports::rtmp);
+    }
+
+    /** The RTMP port, and the RTMPS one (-1 when {@code rtmps.port} is not set). */
+    public record Ports(int rtmp, int rtmps) {
+    }
+
+    /** As {@link #deploy}; gives both ports. */
+    public static Future<Ports> deployListeners(RtmpSettings config, Publications publications, NodeMetrics metrics,
+                                                LongSupplier stopGraceMillis, VerticleScaler scaler, int instances) {
         IngestBudget budget = new IngestBudget(config.memoryBudget()); // one for the node: every connection draws on it
         metrics.ingestBudget(budget);
         FirstInstance<RtmpIngestVerticle> verticles = new FirstInstance<>(
                 () -> new RtmpIngestVerticle(config, publications, metrics, stopGraceMillis, budget));
-        return scaler.deploy("ingest", verticles, instances).map(id -> verticles.first().actualPort());
+        return scaler.deploy("ingest", verticles, instances)
+                .map(id -> new Ports(verticles.first().actualPort(), verticles.first().actualRtmpsPort()));
     }
 
     /**

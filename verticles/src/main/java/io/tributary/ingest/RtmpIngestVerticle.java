@@ -4,6 +4,7 @@ import io.tributary.config.TributaryConfig;
 import io.tributary.live.Publications;
 import io.tributary.media.IngestBudget;
 import io.tributary.metrics.NodeMetrics;
+import io.tributary.tls.NodeTls;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetServer;
@@ -12,8 +13,9 @@ import io.vertx.core.net.NetServerOptions;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Accepts RTMP publishers. Each connection gets its own sans-IO session; several
- * instances share the port, one event loop each.
+ * Accepts RTMP publishers, and RTMPS ones on {@code rtmps.port} when the node has a certificate
+ * (the same sessions behind TLS). Each connection gets its own sans-IO session; several
+ * instances share the ports, one event loop each.
  */
 public final class RtmpIngestVerticle extends VerticleBase {
 
@@ -26,6 +28,9 @@ public final class RtmpIngestVerticle extends VerticleBase {
     /** How long a stopping instance lets its publishers go on (a scaled-away set keeps them streaming). */
     private final java.util.function.LongSupplier stopGraceMillis;
     private NetServer server;
+    /** RTMP over TLS; null when {@code rtmps.port} is not set. */
+    private NetServer secure;
+    private Runnable forgetSecure = () -> { };
     private final IngestBudget budget;
 
     public RtmpIngestVerticle(RtmpSettings config, Publications publications, NodeMetrics metrics,
@@ -40,7 +45,10 @@ public final class RtmpIngestVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         // stop accepting; publishers connected here stream on until they leave or the grace ends
-        return server.shutdown(stopGraceMillis.getAsLong(), java.util.concurrent.TimeUnit.MILLISECONDS).otherwiseEmpty();
+        forgetSecure.run();
+        Future<Void> rtmps = secure == null ? Future.succeededFuture()
+                : secure.shutdown(stopGraceMillis.getAsLong(), java.util.concurrent.TimeUnit.MILLISECONDS).otherwiseEmpty();
+        return Future.join(rtmps, server.shutdown(stopGraceMillis.getAsLong(), java.util.concurrent.TimeUnit.MILLISECONDS).otherwiseEmpty());
     }
 
     @Override
@@ -49,9 +57,25 @@ public final class RtmpIngestVerticle extends VerticleBase {
                 .setHost(config.host())
                 .setPort(config.port())
                 .setTcpNoDelay(true)
-                .setIdleTimeout(30));
+                .setIdleTimeout(0)); // RtmpPublisher times out idle peers, not publishers it holds back
         server.connectHandler(socket -> new RtmpPublisher(CONNECTION_IDS.incrementAndGet(), socket, config.limits(budget), publications, metrics).start());
-        return server.listen();
+        NodeTls tls = NodeTls.of(vertx);
+        if (!tls.enabled() || tls.settings().rtmpsPort() < 0) {
+            return server.listen();
+        }
+        NetServerOptions options = tls.server(new NetServerOptions()
+                .setHost(config.host())
+                .setPort(tls.settings().rtmpsPort())
+                .setTcpNoDelay(true)
+                .setIdleTimeout(0)); // RtmpPublisher times out idle peers, not publishers it holds back
+        secure = vertx.createNetServer(options);
+        secure.connectHandler(socket -> new RtmpPublisher(CONNECTION_IDS.incrementAndGet(), socket, config.limits(budget), publications, metrics).start());
+        return server.listen().compose(x -> secure.listen()).onSuccess(x -> forgetSecure = tls.serving(secure::updateSSLOptions, options));
+    }
+
+    /** The RTMPS port; -1 without {@code rtmps.port}. */
+    public int actualRtmpsPort() {
+        return secure == null ? -1 : secure.actualPort();
     }
 
     public int actualPort() {

@@ -1,5 +1,6 @@
 package io.tributary.ingest;
 
+import io.tributary.log.LogContext;
 import io.tributary.live.Publication;
 import io.tributary.live.Publications;
 import io.tributary.live.PublishException;
@@ -49,6 +50,16 @@ final class RtmpPublisher implements PublishSource {
     private boolean opening;
     /** The peer or the network closed the connection. */
     private boolean closed;
+    /**
+     * A peer that sends nothing for this long is closed. Counted only while the node reads: a
+     * publisher the node holds back (its stream's writer is behind, or its publish is opening) is
+     * not idle, however long the hold (a socket idle timeout would count the hold and cut it).
+     */
+    static final long IDLE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    private long lastReadNanos = System.nanoTime();
+    /** The publication asked this connection to stop reading (its writer is behind). */
+    private boolean pausedForWriter;
+    private long idleCheck = -1;
 
     RtmpPublisher(long id, NetSocket socket, RtmpLimits limits, Publications publications, NodeMetrics metrics) {
         this.id = id;
@@ -61,7 +72,17 @@ final class RtmpPublisher implements PublishSource {
     void start() {
         metrics.rtmpConnection();
         socket.handler(this::received);
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.currentContext().owner();
+        idleCheck = vertx.setPeriodic(5000, t -> {
+            if (!closing && !closed && !pausedForWriter && !heldBack && !opening
+                    && System.nanoTime() - lastReadNanos > IDLE_NANOS) {
+                LOG.info("closing rtmp connection " + id + ": nothing received for " + IDLE_NANOS / 1_000_000_000 + " s");
+                closing = true;
+                socket.close();
+            }
+        });
         socket.closeHandler(v -> {
+            vertx.cancelTimer(idleCheck);
             closed = true;
             session.close();
             released();
@@ -70,6 +91,7 @@ final class RtmpPublisher implements PublishSource {
     }
 
     private void received(Buffer buffer) {
+        lastReadNanos = System.nanoTime();
         if (closing) {
             return;
         }
@@ -117,7 +139,8 @@ final class RtmpPublisher implements PublishSource {
     private void handle(RtmpEvent event) {
         // Java 17: no pattern matching for switch yet
         if (event instanceof RtmpEvent.PublishRequested p) {
-            publish(p.streamKey());
+            io.tributary.live.PublishGate.Credentials c = io.tributary.live.PublishGate.Credentials.parse(p.streamKey(), p.query());
+            publish(c.key(), c.secret());
         } else if (publication == null) {
             if (event instanceof RtmpEvent.Connected c) {
                 LOG.fine(() -> "rtmp connection " + id + " connected to app " + c.app());
@@ -129,10 +152,11 @@ final class RtmpPublisher implements PublishSource {
         }
     }
 
-    private void publish(String key) {
+    private void publish(String key, String secret) {
         opening = true;
-        publications.open(key, "rtmp", this).onComplete(ar -> {
+        publications.open(key, secret, "rtmp", this).onComplete(ar -> {
             opening = false;
+            lastReadNanos = System.nanoTime(); // the wait for the publication is no peer's silence
             guarded(() -> {
                 if (ar.failed()) {
                     refused(ar.cause());
@@ -184,12 +208,15 @@ final class RtmpPublisher implements PublishSource {
 
     @Override
     public void pause() {
+        pausedForWriter = true;
         socket.pause();
     }
 
     /** What arrives before the publication opens is deferred, and handled in order once it has. */
     @Override
     public void resume() {
+        pausedForWriter = false;
+        lastReadNanos = System.nanoTime(); // idle from now on, not from before the hold
         if (!closing && !closed) {
             socket.resume();
         }
@@ -209,6 +236,21 @@ final class RtmpPublisher implements PublishSource {
         socket.close();
     }
 
+    /** NetConnection.Connect.AppShutdown is the status RTMP servers give when the application goes away. */
+    @Override
+    public void shutdown(String why) {
+        if (closed || closing) {
+            return;
+        }
+        session.failPublish("NetConnection.Connect.AppShutdown", why);
+        flush();
+        LOG.info(() -> "closing rtmp connection " + id + (publication != null ? " (stream " + publication.key() + ")" : "")
+                + ": " + why);
+        closing = true;
+        released();
+        socket.close();
+    }
+
     @Override
     public void failed(PublishException e) {
         if (e.kind() == PublishException.Kind.REJECTED) {
@@ -225,8 +267,10 @@ final class RtmpPublisher implements PublishSource {
 
     private void fail(String reason, String message) {
         metrics.rtmpRejected(reason);
-        LOG.info(() -> "closing rtmp connection " + id + (publication != null ? " (stream " + publication.key() + ")" : "")
-                + ": " + message);
+        try (LogContext c = LogContext.stream(publication != null ? publication.key() : null)) {
+            LOG.info(() -> "closing rtmp connection " + id + (publication != null ? " (stream " + publication.key() + ")" : "")
+                    + ": " + message);
+        }
         closing = true;
         released();
         socket.close();
@@ -238,7 +282,9 @@ final class RtmpPublisher implements PublishSource {
             Publication p = publication;
             publication = null;
             p.close();
-            LOG.info(() -> "publish stopped: " + p.key() + " (connection " + id + ")");
+            try (LogContext c = LogContext.stream(p.key())) {
+                LOG.info(() -> "publish stopped: " + p.key() + " (connection " + id + ")");
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 package io.tributary.live;
 
+import io.tributary.media.CueKind;
+import io.tributary.log.LogContext;
 import io.tributary.StatusException;
 import io.tributary.media.MediaSample;
 import io.tributary.media.Track;
@@ -111,6 +113,8 @@ public final class LiveStream {
     private long offsetMs;
     private long lastEndMs = -1;
     private long wallAnchor;
+    /** A playout's program date-time for the next session's first sample, or MIN_VALUE: the wall clock. */
+    private long nextWallAnchor = Long.MIN_VALUE;
     private long dtsAnchor;
     private long lastVideoDts = Long.MIN_VALUE;
     /** The newest media time (offset applied) of each track in this session, to see jumps. */
@@ -141,7 +145,7 @@ public final class LiveStream {
     }
 
     private RenditionTimeline timeline(String name) {
-        return new RenditionTimeline(name, (int) Math.ceil(hls.segmentTarget()), hls.partTarget(),
+        return new RenditionTimeline(name, (int) Math.ceil(hls.segmentTarget()), hls.partTarget(), hls.partHoldBack(),
                 hls.windowSegments(), hls.retainSegments(), timelineEvents);
     }
 
@@ -333,6 +337,14 @@ public final class LiveStream {
             return false;
         }
         stopTranscoder();
+        closeSession();
+        state = State.RECONNECTING;
+        events.emit(new TimelineEvent.PublisherLeft(key));
+        return true;
+    }
+
+    /** Closes the open parts and segments of every rendition; media time goes on from their end. */
+    private void closeSession() {
         for (VideoRendition v : videos.values()) {
             long endTs = v.packager.flush();
             if (endTs >= 0) {
@@ -350,9 +362,65 @@ public final class LiveStream {
         lastVideoMediaDts = Long.MIN_VALUE;
         lastAudioMediaDts = Long.MIN_VALUE;
         rateFirstDts = Long.MIN_VALUE;
-        state = State.RECONNECTING;
-        events.emit(new TimelineEvent.PublisherLeft(key));
-        return true;
+    }
+
+    /**
+     * A programme boundary of a playout (FAST): what was fed so far ends its segments, every
+     * rendition's next segment starts after a discontinuity (at once, so they stay aligned), and
+     * the next sample's program date-time is {@code wallClockMs}: the schedule's time, not the
+     * moment it was fed. Media time goes on from where the last programme ended.
+     */
+    void boundary(long wallClockMs) {
+        if (state != State.LIVE) {
+            return;
+        }
+        if (sessionStarted) {
+            closeSession();
+            for (RenditionTimeline t : videoTimelines.values()) {
+                t.discontinuity();
+            }
+            audioTimeline.discontinuity();
+            events.emit(new TimelineEvent.Discontinuity(key));
+        }
+        sessionStarted = false;
+        videoStarted = false;
+        earlyCues.clear();
+        nextWallAnchor = wallClockMs;
+    }
+
+    /**
+     * Video renditions encoded before they came (a FAST playout's VOD rungs, IDRs aligned): one
+     * timeline each under its own name, no ladder, nothing transcoded. Records are avcC (H.264),
+     * highest rung first; called again at each programme with that asset's records.
+     */
+    void preparedVideo(java.util.LinkedHashMap<String, byte[]> records) {
+        if (records.isEmpty()) {
+            throw new io.tributary.media.codec.MediaFormatException("no video rendition");
+        }
+        stopTranscoder();
+        transcoding = false;
+        Map<String, VideoRendition> next = new LinkedHashMap<>();
+        VideoTrackConfig first = null;
+        for (Map.Entry<String, byte[]> e : records.entrySet()) {
+            VideoTrackConfig parsed = VideoTrackConfig.parse(VideoCodec.H264, e.getValue());
+            first = first == null ? parsed : first;
+            next.put(e.getKey(), rendition(e.getKey(), false, parsed));
+        }
+        videos = next;
+        avc = first;
+        announceRenditions();
+    }
+
+    /**
+     * The node shuts down: the publisher (if any) is detached and the stream ends now, without
+     * waiting for a reconnect; its playlists get EXT-X-ENDLIST. True when it ended here.
+     */
+    boolean endNow() {
+        cancelLifecycleTimer();
+        if (state == State.LIVE) {
+            detach(publisherId);
+        }
+        return endIfAbandoned();
     }
 
     /** Ends the stream unless a publisher came back; true when it ended. */
@@ -391,7 +459,7 @@ public final class LiveStream {
      * has an explicit bypass rung) and every other rung, size-matched ones included, is encoded
      * to H.264, so every player finds an H.264 rendition. Without a decoder for the source codec
      * in this FFmpeg build the source is passed through alone, and the node counts it
-     * ({@code transcode_admissions_total{result="undecodable"}}).
+     * ({@code tributary_transcode_admissions_total{result="undecodable"}}).
      */
     void videoConfig(VideoCodec codec, byte[] record) {
         if (avc != null && avc.codec() == codec && java.util.Arrays.equals(avc.record(), record)
@@ -515,17 +583,26 @@ public final class LiveStream {
      * @return true when its timestamp jumped (see {@link #JUMP_BACK_MS}) and media time was rebased
      */
     boolean sample(MediaSample s) {
+        return sample(s, null);
+    }
+
+    /**
+     * The same, for one prepared rendition ({@link #preparedVideo}) when {@code rendition} is not
+     * null: the sample is packaged into that rendition only.
+     */
+    boolean sample(MediaSample s, String rendition) {
         if (state != State.LIVE) {
             return false;
         }
         boolean jumped = false;
         if (!sessionStarted) {
             offsetMs = lastEndMs >= 0 ? lastEndMs - s.dts() : 0;
-            wallAnchor = System.currentTimeMillis();
+            wallAnchor = nextWallAnchor != Long.MIN_VALUE ? nextWallAnchor : System.currentTimeMillis();
+            nextWallAnchor = Long.MIN_VALUE;
             dtsAnchor = s.dts() + offsetMs;
             sessionStarted = true;
             for (EarlyCue c : earlyCues) {
-                placeCue(c.out(), c.mediaTimeMs() + offsetMs, c.durationSeconds(), c.id(), c.scte35());
+                placeCue(c.kind(), c.mediaTimeMs() + offsetMs, c.durationSeconds(), c.id(), c.scte35());
             }
             earlyCues.clear();
         }
@@ -551,14 +628,24 @@ public final class LiveStream {
             if (avc == null) {
                 return jumped; // no sequence header yet: nothing to package with
             }
-            if (rateFirstDts == Long.MIN_VALUE || t < lastVideoDts) {
-                rateFirstDts = t;
-                rateFrames = 0;
+            if (rendition == null || rendition.equals(videos.keySet().iterator().next())) {
+                // the rungs of a prepared stream carry the same frames: the first one is counted
+                if (rateFirstDts == Long.MIN_VALUE || t < lastVideoDts) {
+                    rateFirstDts = t;
+                    rateFrames = 0;
+                }
+                rateFrames++;
+                rateSpanMs = t - rateFirstDts;
             }
-            rateFrames++;
-            rateSpanMs = t - rateFirstDts;
             lastVideoDts = t;
             MediaSample shifted = new MediaSample(Track.VIDEO, t, s.compositionOffset(), s.keyframe(), s.data());
+            if (rendition != null) {
+                VideoRendition v = videos.get(rendition);
+                if (v != null) {
+                    packVideo(v, shifted);
+                }
+                return jumped;
+            }
             if (transcoder != null) {
                 transcoder.offer(shifted); // never blocks: the rungs come back through RungOutput
             }
@@ -588,7 +675,7 @@ public final class LiveStream {
             throw new StatusException(409, "stream '" + key + "' has no publisher now: a cue needs live media");
         }
         long now = lastVideoDts != Long.MIN_VALUE ? lastVideoDts : Math.max(0, lastEndMs);
-        placeCue(out, now, durationSeconds, id, null);
+        placeCue(CueKind.of(out), now, durationSeconds, id, null);
     }
 
     /**
@@ -596,7 +683,7 @@ public final class LiveStream {
      * media time, and into every rendition's playlist at the first part from that time on. A cue
      * before the session's first sample waits for it (the clock mapping starts there).
      */
-    void cue(boolean out, long mediaTimeMs, double durationSeconds, String id, byte[] scte35) {
+    void cue(CueKind kind, long mediaTimeMs, double durationSeconds, String id, byte[] scte35) {
         if (state != State.LIVE) {
             return;
         }
@@ -604,32 +691,33 @@ public final class LiveStream {
             if (earlyCues.size() == MAX_EARLY_CUES) {
                 earlyCues.remove(0);
             }
-            earlyCues.add(new EarlyCue(out, mediaTimeMs, durationSeconds, id, scte35));
+            earlyCues.add(new EarlyCue(kind, mediaTimeMs, durationSeconds, id, scte35));
             return;
         }
-        placeCue(out, mediaTimeMs + offsetMs, durationSeconds, id, scte35);
+        placeCue(kind, mediaTimeMs + offsetMs, durationSeconds, id, scte35);
     }
 
-    private record EarlyCue(boolean out, long mediaTimeMs, double durationSeconds, String id, byte[] scte35) {
+    private record EarlyCue(CueKind kind, long mediaTimeMs, double durationSeconds, String id, byte[] scte35) {
     }
 
     private static final int MAX_EARLY_CUES = 16;
     private final List<EarlyCue> earlyCues = new ArrayList<>();
 
     /** A cue at timeline time {@code t} (ms): to the playlists (by program date-time) and the subscribers. */
-    private void placeCue(boolean out, long t, double durationSeconds, String id, byte[] scte35) {
+    private void placeCue(CueKind kind, long t, double durationSeconds, String id, byte[] scte35) {
         long date = sessionStarted ? pdt(t) : System.currentTimeMillis();
         if (sessionStarted && (lastVideoDts == Long.MIN_VALUE || t > lastVideoDts)) {
-            // still ahead: the keyframe there starts a segment (the rungs cut at their first keyframe from then)
+            // still ahead: the keyframe there starts a segment (the rungs cut at their first keyframe from then);
+            // commands too, since a programme or chapter boundary is where a downstream splicer cuts
             for (VideoRendition v : videos.values()) {
                 v.packager.requestSplice(t * (VIDEO_TIMESCALE / 1000));
             }
         }
         for (RenditionTimeline timeline : videoTimelines.values()) {
-            timeline.cue(id, out, date, durationSeconds, scte35);
+            timeline.cue(id, kind, date, durationSeconds, scte35);
         }
-        audioTimeline.cue(id, out, date, durationSeconds, scte35);
-        events.emit(new TimelineEvent.Cue(key, out, t, durationSeconds, id, scte35));
+        audioTimeline.cue(id, kind, date, durationSeconds, scte35);
+        events.emit(new TimelineEvent.Cue(key, kind, t, durationSeconds, id, scte35));
     }
 
     private long pdt(long t) {
@@ -685,7 +773,9 @@ public final class LiveStream {
 
         @Override
         public void onError(String rung, TranscodeException error) {
-            LOG.log(Level.WARNING, "stream " + key + (rung == null ? "" : " rung " + rung) + ": transcoding failed", error);
+            try (LogContext c = LogContext.stream(key)) {
+                LOG.log(Level.WARNING, "stream " + key + (rung == null ? "" : " rung " + rung) + ": transcoding failed", error);
+            }
         }
     }
 }

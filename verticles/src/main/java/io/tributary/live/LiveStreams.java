@@ -19,6 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LiveStreams {
 
+    /** The protocol name a FAST playout publishes under. */
+    public static final String PLAYOUT = "playout";
+
     private final Vertx vertx;
     private final PublishSettings publish;
     private final HlsSettings hls;
@@ -30,6 +33,8 @@ public final class LiveStreams {
     private final TimelineEvents events = new TimelineEvents();
     /** Draining: no new streams start here; live ones (and their publishers' reconnects) go on. */
     private volatile boolean draining;
+    /** Shutting down: not even a reconnect to a live stream is taken. */
+    private volatile boolean ending;
 
     /** Transcoding events the node counts: rung drops and ladder admissions. */
     public interface TranscodeEvents {
@@ -95,7 +100,9 @@ public final class LiveStreams {
             stream = streams.compute(key, (k, existing) -> {
                 if (existing == null || existing.state() == LiveStream.State.ENDED) {
                     created[0] = true;
-                    return new LiveStream(k, here, hls, admit(k), events, transcodeEvents, this::admitLadder);
+                    // a FAST playout publishes renditions encoded ahead: no ladder, no transcoding capacity asked
+                    List<LadderRung> ladder = PLAYOUT.equals(protocol) ? List.of() : admit(k);
+                    return new LiveStream(k, here, hls, ladder, events, transcodeEvents, this::admitLadder);
                 }
                 if (existing.state() == LiveStream.State.LIVE
                         && publish.duplicatePublish() == PublishSettings.DuplicatePublish.REJECT) {
@@ -184,8 +191,34 @@ public final class LiveStreams {
         draining = true;
     }
 
+    /**
+     * The node shuts down: drained for good, and every stream not ended yet ends now on its
+     * writer (publishers detached, playlists closed with EXT-X-ENDLIST, held requests released
+     * by the StreamEnded event). Gives how many streams it ended.
+     */
+    public Future<Integer> endAll() {
+        draining = true;
+        ending = true;
+        List<Future<Boolean>> ended = new java.util.ArrayList<>();
+        for (LiveStream stream : streams.values()) {
+            ended.add(Writer.call(stream.writer(), () -> {
+                if (!stream.endNow()) {
+                    return false;
+                }
+                capacity.release(stream);
+                return true;
+            }));
+        }
+        // one stream failing to end does not hide the others' count
+        return Future.join(ended).transform(x -> Future.succeededFuture(
+                (int) ended.stream().filter(f -> f.succeeded() && f.result()).count()));
+    }
+
     /** Takes new publishes again after {@link #drain()}. */
     public void undrain() {
+        if (ending) {
+            return; // a node shutting down stays drained
+        }
         draining = false;
     }
 
@@ -193,8 +226,26 @@ public final class LiveStreams {
         return draining;
     }
 
+    /** The node finished starting: every listener (HTTP, RTMP, SRT, gRPC) is up. */
+    public void started() {
+        started = true;
+    }
+
+    /**
+     * Whether the node is still starting: its HTTP port answers before the ingest listeners are up,
+     * and readiness must not send publishers (or a test's) to a port that refuses them.
+     */
+    public boolean starting() {
+        return !started;
+    }
+
+    private volatile boolean started;
+
     /** Whether a publish of {@code key} may start: always, unless draining and it is not a stream this node still runs. */
     public boolean acceptsPublish(String key) {
+        if (ending) {
+            return false;
+        }
         if (!draining) {
             return true;
         }

@@ -1,8 +1,11 @@
 package io.tributary.live;
 
+import io.tributary.media.CueKind;
+import io.tributary.log.LogContext;
 import io.micrometer.core.instrument.Counter;
 import io.tributary.StatusException;
 import io.tributary.media.MediaEvent;
+import io.tributary.media.MediaSample;
 import io.tributary.media.Track;
 import io.tributary.media.codec.MediaFormatException;
 import io.tributary.media.transcode.TranscodeException;
@@ -33,11 +36,15 @@ public final class Publication {
     private final Counter audioFrames;
     private final Counter timestampJumps;
     private boolean closed;
+    /** Told when the source closes it: the open publications' registry. */
+    private final java.util.function.Consumer<Publication> onClose;
     /** Set on the writer when handed-off media failed: what was queued behind it is dropped. */
     private volatile boolean faulted;
 
     Publication(LiveStreams streams, LiveStream stream, long id, PublishSource source, Context sourceContext,
-                Counter bytesIn, Counter videoFrames, Counter audioFrames, Counter timestampJumps) {
+                Counter bytesIn, Counter videoFrames, Counter audioFrames, Counter timestampJumps,
+                java.util.function.Consumer<Publication> onClose) {
+        this.onClose = onClose;
         this.timestampJumps = timestampJumps;
         this.streams = streams;
         this.stream = stream;
@@ -74,7 +81,7 @@ public final class Publication {
                     "unsupported " + u.track().name().toLowerCase() + " codec " + u.codec()
                             + " (this server ingests H.264, H.265 or AV1 video and AAC audio)");
         } else if (event instanceof MediaEvent.Cue c) {
-            cue(c.out(), c.mediaTimeMs(), c.durationSeconds(), c.id(), c.scte35());
+            cue(c.kind(), c.mediaTimeMs(), c.durationSeconds(), c.id(), c.scte35());
             return;
         }
         onWriter(() -> apply(event));
@@ -87,12 +94,57 @@ public final class Publication {
 
     /** The same, with the SCTE-35 splice_info_section it came in (or null). */
     public void cue(boolean out, long mediaTimeMs, double durationSeconds, String id, byte[] scte35) {
+        cue(CueKind.of(out), mediaTimeMs, durationSeconds, id, scte35);
+    }
+
+    /** Any kind of cue, with the SCTE-35 splice_info_section it came in (or null). */
+    public void cue(CueKind kind, long mediaTimeMs, double durationSeconds, String id, byte[] scte35) {
         if (!closed) {
             onWriter(() -> {
                 if (stream.publishedBy(this.id)) {
-                    stream.cue(out, mediaTimeMs, durationSeconds, id, scte35);
+                    stream.cue(kind, mediaTimeMs, durationSeconds, id, scte35);
                 }
             });
+        }
+    }
+
+    // ---- a FAST playout: renditions encoded ahead, programme boundaries on the schedule's clock
+
+    /** The video renditions of the next programme, encoded ahead (avcC records, highest first): no ladder runs. */
+    public void preparedVideo(java.util.LinkedHashMap<String, byte[]> records) {
+        if (!closed) {
+            onWriter(() -> prepared(() -> stream.preparedVideo(records)));
+        }
+    }
+
+    /** One sample of prepared rendition {@code rendition} (video), or of the audio ({@code rendition} null). */
+    public void sample(String rendition, MediaSample sample) {
+        if (closed) {
+            return;
+        }
+        (sample.track() == Track.VIDEO ? videoFrames : audioFrames).increment();
+        onWriter(() -> prepared(() -> {
+            if (stream.sample(sample, rendition)) {
+                timestampJumps.increment();
+            }
+        }));
+    }
+
+    /** A programme boundary: a discontinuity in every rendition; the next sample airs at {@code wallClockMs}. */
+    public void boundary(long wallClockMs) {
+        if (!closed) {
+            onWriter(() -> prepared(() -> stream.boundary(wallClockMs)));
+        }
+    }
+
+    private void prepared(Runnable work) {
+        if (!stream.publishedBy(id)) {
+            return;
+        }
+        try {
+            work.run();
+        } catch (MediaFormatException e) {
+            throw new PublishException(PublishException.Kind.BAD_MEDIA, "bad_media", "malformed media: " + e.getMessage());
         }
     }
 
@@ -100,8 +152,26 @@ public final class Publication {
     public void close() {
         if (!closed) {
             closed = true;
+            onClose.accept(this);
             streams.release(stream, id);
         }
+    }
+
+    /** The node shuts down: the source tells its broadcaster and closes, on its own context. */
+    io.vertx.core.Future<Void> shutdown(String why) {
+        if (sourceContext == null) {
+            source.shutdown(why);
+            return io.vertx.core.Future.succeededFuture();
+        }
+        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+        sourceContext.runOnContext(v -> {
+            try {
+                source.shutdown(why);
+            } finally {
+                done.complete();
+            }
+        });
+        return done.future();
     }
 
     private void apply(MediaEvent event) {
@@ -149,7 +219,9 @@ public final class Publication {
                 if (e instanceof PublishException p) {
                     fault = p;
                 } else {
-                    LOG.log(Level.WARNING, "publication of " + stream.key() + " failed", e);
+                    try (LogContext c = LogContext.stream(stream.key())) {
+                        LOG.log(Level.WARNING, "publication of " + stream.key() + " failed", e);
+                    }
                     fault = new PublishException(PublishException.Kind.BAD_MEDIA, "internal_error", e.toString());
                 }
                 Runnable tell = () -> {

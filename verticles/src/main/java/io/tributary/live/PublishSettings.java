@@ -15,9 +15,10 @@ import java.util.List;
  * @param duplicatePublish what a second publisher on a live key gets
  * @param reconnectGrace   a publisher reconnecting within this continues the same playlist
  * @param endedRetention   how long an ended stream stays
+ * @param onPublish        an HTTP endpoint asked before every publish (allow, refuse, rename); "" for none
  */
 public record PublishSettings(List<String> streamKeys, DuplicatePublish duplicatePublish, Duration reconnectGrace,
-                              Duration endedRetention) {
+                              Duration endedRetention, String onPublish) {
 
     /** What happens when a second publisher claims a live key. */
     public enum DuplicatePublish { REJECT, TAKEOVER }
@@ -31,7 +32,16 @@ public record PublishSettings(List<String> streamKeys, DuplicatePublish duplicat
         }
         return new PublishSettings(List.copyOf(keys), s.choice("rtmp.duplicate-publish", DuplicatePublish.class),
                 s.duration("rtmp.reconnect-grace", Duration.ZERO, Duration.ofMinutes(10)),
-                s.duration("rtmp.ended-retention", Duration.ZERO, Duration.ofHours(1)));
+                s.duration("rtmp.ended-retention", Duration.ZERO, Duration.ofHours(1)), onPublish(s));
+    }
+
+    private static String onPublish(Settings s) {
+        Object v = s.optional("rtmp.on-publish");
+        String url = v == null ? "" : String.valueOf(v).trim();
+        if (!url.isEmpty() && !url.matches("https?://\\S+")) {
+            throw ConfigException.invalid("rtmp.on-publish", "empty or an http(s) URL", url);
+        }
+        return url;
     }
 
     public boolean allows(String key) {

@@ -18,6 +18,14 @@ public interface PublishSource {
     /** Media handed to the stream's writer failed there: close the connection, telling the broadcaster why. */
     void failed(PublishException error);
 
+    /**
+     * The node is shutting down: tell the broadcaster in the protocol's own words (RTMP: an
+     * onStatus it sees), then close the connection. The stream ends; no reconnect resumes it here.
+     */
+    default void shutdown(String why) {
+        takenOver();
+    }
+
     /** Whether the connection is still there to publish (it may close while its claim is pending). */
     boolean active();
 

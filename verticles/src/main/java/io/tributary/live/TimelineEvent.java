@@ -1,5 +1,6 @@
 package io.tributary.live;
 
+import io.tributary.media.CueKind;
 import io.tributary.media.timeline.MediaPart;
 import io.tributary.media.timeline.MediaSegment;
 
@@ -61,17 +62,21 @@ public sealed interface TimelineEvent {
     }
 
     /**
-     * An ad break cue: {@code out} starts a break of {@code durationSeconds} (0 = open-ended) at
-     * {@code mediaTimeMs} on the stream's media clock; an {@code in} cue ends it. From SCTE-35
-     * in a source, or an operator's API call. {@code scte35} is the splice_info_section it came
-     * in (read-only), or null.
+     * An ad break cue: an {@code OUT} starts a break of {@code durationSeconds} (0 = open-ended) at
+     * {@code mediaTimeMs} on the stream's media clock; an {@code IN} cue ends it; a {@code CMD} is an
+     * SCTE-35 signal that is neither. From SCTE-35 in a source, or an operator's API call.
+     * {@code scte35} is the splice_info_section it came in (read-only), or null.
      */
-    record Cue(String stream, boolean out, long mediaTimeMs, double durationSeconds, String id, byte[] scte35)
+    record Cue(String stream, CueKind kind, long mediaTimeMs, double durationSeconds, String id, byte[] scte35)
             implements TimelineEvent {
 
         /** A cue that did not come in an SCTE-35 section (an operator's call, an RTMP onCuePoint). */
         public Cue(String stream, boolean out, long mediaTimeMs, double durationSeconds, String id) {
-            this(stream, out, mediaTimeMs, durationSeconds, id, null);
+            this(stream, CueKind.of(out), mediaTimeMs, durationSeconds, id, null);
+        }
+
+        public boolean out() {
+            return kind == CueKind.OUT;
         }
     }
 

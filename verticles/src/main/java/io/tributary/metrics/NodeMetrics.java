@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.config.MeterFilterReply;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -40,14 +41,10 @@ public final class NodeMetrics {
 
     public enum DeliveryKind { MULTIVARIANT, PLAYLIST, INIT, SEGMENT, PART }
 
-    /** Filters first: Micrometer applies a filter only to meters registered after it (the fields below register some). */
-    private final PrometheusMeterRegistry registry = filtered(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    private final PrometheusMeterRegistry registry;
     private final AtomicInteger heldRequests = new AtomicInteger();
-    private final Timer heldRelease = Timer.builder("tributary_held_release")
-            .description("from a part's publication until every LL-HLS request it released was answered, per delivery event loop")
-            .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10),
-                    Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(200))
-            .register(registry);
+    private final Timer heldRelease;
+    private final MetricsSettings settings;
     private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, SrtFigures> srt = new ConcurrentHashMap<>();
     /** Resolved once: delivery counts every response, thousands at a time on a part. */
@@ -56,7 +53,10 @@ public final class NodeMetrics {
     /** JVM, process and Netty allocator figures: what an operator looks at first when a node misbehaves. */
     private final JvmGcMetrics gc = new JvmGcMetrics();
 
-    private static PrometheusMeterRegistry filtered(PrometheusMeterRegistry registry) {
+    private static PrometheusMeterRegistry filtered(PrometheusMeterRegistry registry, MetricsSettings settings) {
+        if (!settings.perStreamLabels()) {
+            perStreamLabelsOff(registry);
+        }
         // promtool refuses a unit abbreviated in a name (Micrometer's process.cpu.time in ns; the
         // seconds figure is process_cpu_usage) and a gauge ending in _count
         registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")));
@@ -80,7 +80,51 @@ public final class NodeMetrics {
         return registry;
     }
 
+    /**
+     * metrics.per-stream-labels: false. What adds up (counters, histograms, timers) is kept per node
+     * without its stream_id; a per-stream gauge (a rung's fps, an SRT caller's RTT, a stream's
+     * sessions) has no meaningful sum and is left out: the node-wide gauges say the totals.
+     */
+    private static void perStreamLabelsOff(PrometheusMeterRegistry registry) {
+        // one filter: Micrometer maps an id through every filter before any decides to accept it
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public Meter.Id map(Meter.Id id) {
+                return id.getTag(STREAM_ID) != null && adds(id.getType())
+                        ? id.replaceTags(Tags.of(id.getTags().stream().filter(t -> !t.getKey().equals(STREAM_ID)).toList()))
+                        : id;
+            }
+
+            @Override
+            public MeterFilterReply accept(Meter.Id id) {
+                return id.getTag(STREAM_ID) != null ? MeterFilterReply.DENY : MeterFilterReply.NEUTRAL;
+            }
+        });
+    }
+
+    private static boolean adds(Meter.Type type) {
+        return switch (type) {
+            case COUNTER, DISTRIBUTION_SUMMARY, TIMER, LONG_TASK_TIMER -> true;
+            default -> false;
+        };
+    }
+
+    public static final String STREAM_ID = "stream_id";
+
+    /** With the default settings (tests that need no switch). */
     public NodeMetrics() {
+        this(MetricsSettings.DEFAULT);
+    }
+
+    public NodeMetrics(MetricsSettings settings) {
+        this.settings = settings;
+        // filters first: Micrometer applies a filter only to meters registered after it
+        this.registry = filtered(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), settings);
+        this.heldRelease = Timer.builder("tributary_held_release")
+                .description("from a part's publication until every LL-HLS request it released was answered, per delivery event loop")
+                .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10),
+                        Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(200))
+                .register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -148,12 +192,12 @@ public final class NodeMetrics {
 
     /** Ladder admission decisions for new streams: admitted, passthrough, rejected. */
     public void transcodeAdmission(String result) {
-        counter("transcode_admissions_total", "transcoding ladder admission decisions for new streams", "result", result).increment();
+        counter("tributary_transcode_admissions_total", "transcoding ladder admission decisions for new streams", "result", result).increment();
     }
 
     /** Frames a ladder rung dropped because its encoder fell behind (it resumes on the next IDR). */
     public void transcodeDropped(String stream, String rendition, int frames) {
-        counter("transcode_dropped_frames_total", "frames a transcoded rung dropped to keep up", "stream_id", stream,
+        counter("tributary_transcode_dropped_frames_total", "frames a transcoded rung dropped to keep up", "stream_id", stream,
                 "rendition", rendition).increment(frames);
     }
 
@@ -172,13 +216,21 @@ public final class NodeMetrics {
     /** The figures of the SRT publisher of {@code stream} (one at a time per key), as meters and for the streams API. */
     public void srtConnection(String stream, Supplier<SrtStats> stats) {
         srtGone(stream);
-        counter("tributary_srt_connections_total", "SRT callers accepted").increment();
+        counter("tributary_srt_callers_accepted_total", "SRT callers accepted (tributary_srt_connections is the gauge of those held now)").increment();
         List<Meter> meters = new ArrayList<>();
+        if (!settings.perStreamLabels()) {
+            // a caller's own figures only mean something per stream (still in the streams API)
+            srt.put(stream, new SrtFigures(stats, meters));
+            return;
+        }
         String[] tags = {"stream_id", stream};
         meters.add(Gauge.builder("tributary_srt_rtt_seconds", () -> stats.get().rttMicros() / 1e6)
                 .description("SRT round-trip time (smoothed, from ACK/ACKACK)").tags(tags).register(registry));
         meters.add(Gauge.builder("tributary_srt_latency_seconds", () -> stats.get().latencyMs() / 1e3)
                 .description("negotiated SRT TSBPD latency").tags(tags).register(registry));
+        meters.add(Gauge.builder("tributary_srt_clock_drift_seconds", () -> stats.get().driftMicros() / 1e6)
+                .description("how far the caller's clock drifted from ours so far (the TSBPD time base followed it)")
+                .tags(tags).register(registry));
         meters.add(srtCounter("tributary_srt_packets_received_total", "SRT data packets received", tags, stats, SrtStats::packetsReceived));
         meters.add(srtCounter("tributary_srt_packets_lost_total", "SRT data packets found missing (gaps)", tags, stats, SrtStats::lost));
         meters.add(srtCounter("tributary_srt_packets_retransmitted_total", "SRT data packets received as retransmissions", tags, stats,
@@ -197,6 +249,15 @@ public final class NodeMetrics {
     /** SRT callers a listener holds now (handshaking or publishing). */
     public void srtConnections(Supplier<Number> connections) {
         Gauge.builder("tributary_srt_connections", connections).description("SRT callers held now (handshaking or publishing)")
+                .register(registry);
+    }
+
+    /** What the SRT callers' receive windows hold, and the data packets dropped because that was srt.memory-budget already. */
+    public void srtWindows(Supplier<Number> heldBytes, Supplier<Number> overBudget) {
+        Gauge.builder("tributary_srt_buffered_bytes", heldBytes).description("payload bytes the SRT receive windows hold now")
+                .baseUnit("bytes").register(registry);
+        FunctionCounter.builder("tributary_srt_packets_over_budget_total", overBudget, n -> n.get().doubleValue())
+                .description("SRT data packets dropped because the receive windows held srt.memory-budget already")
                 .register(registry);
     }
 
@@ -224,8 +285,23 @@ public final class NodeMetrics {
     }
 
     private Counter counter(String name, String help, String... tags) {
+        if (!settings.perStreamLabels()) {
+            tags = withoutStream(tags); // one counter per node: the cache must not grow per stream either
+        }
+        String[] t = tags;
         String id = name + String.join("|", tags);
-        return counters.computeIfAbsent(id, x -> Counter.builder(name).description(help).tags(tags).register(registry));
+        return counters.computeIfAbsent(id, x -> Counter.builder(name).description(help).tags(t).register(registry));
+    }
+
+    private static String[] withoutStream(String[] tags) {
+        List<String> kept = new ArrayList<>();
+        for (int i = 0; i + 1 < tags.length; i += 2) {
+            if (!tags[i].equals(STREAM_ID)) {
+                kept.add(tags[i]);
+                kept.add(tags[i + 1]);
+            }
+        }
+        return kept.toArray(String[]::new);
     }
 
     /**
@@ -233,28 +309,28 @@ public final class NodeMetrics {
      * transcoder the stream runs now (NaN while none).
      */
     public void rungGauges(String stream, String rendition, Supplier<RungStats> stats) {
-        Gauge.builder("transcode_encode_fps", () -> value(stats.get(), RungStats::encodeFps))
+        Gauge.builder("tributary_transcode_encode_fps", () -> value(stats.get(), RungStats::encodeFps))
                 .description("frames per second a rung's encoder achieves while busy").tags("stream_id", stream, "rendition", rendition)
                 .register(registry);
-        Gauge.builder("transcode_realtime_factor", () -> value(stats.get(), RungStats::realtimeFactor))
+        Gauge.builder("tributary_transcode_realtime_factor", () -> value(stats.get(), RungStats::realtimeFactor))
                 .description("a rung's encode speed over the source frame rate; below 1 it falls behind")
                 .tags("stream_id", stream, "rendition", rendition).register(registry);
-        Gauge.builder("transcode_queue_depth", () -> value(stats.get(), r -> r.queueDepth()))
+        Gauge.builder("tributary_transcode_queue_depth", () -> value(stats.get(), r -> r.queueDepth()))
                 .description("frames waiting for a rung's encoder").tags("stream_id", stream, "rendition", rendition)
                 .register(registry);
-        Gauge.builder("transcode_output_bitrate_bits_per_second", () -> value(stats.get(), RungStats::outputBitrate))
+        Gauge.builder("tributary_transcode_output_bitrate_bits_per_second", () -> value(stats.get(), RungStats::outputBitrate))
                 .description("a rung's encoded bits per second over the last 4 s of media")
                 .tags("stream_id", stream, "rendition", rendition).register(registry);
     }
 
     /** The node's transcoding capacity in use: ladders, and encoded pixels per second against the limit (0 = none). */
     public void transcodeCapacity(Supplier<Number> ladders, Supplier<Number> pixelRate, long maxPixelRate) {
-        Gauge.builder("transcode_ladders", ladders).description("streams holding transcoding capacity (encoding a ladder)")
+        Gauge.builder("tributary_transcode_ladders", ladders).description("streams holding transcoding capacity (encoding a ladder)")
                 .register(registry);
-        Gauge.builder("transcode_pixel_rate_pixels_per_second", pixelRate)
+        Gauge.builder("tributary_transcode_pixel_rate_pixels_per_second", pixelRate)
                 .description("encoded pixels per second the admitted ladders take (width x height x fps per encoded rung)")
                 .register(registry);
-        Gauge.builder("transcode_max_pixel_rate_pixels_per_second", () -> maxPixelRate)
+        Gauge.builder("tributary_transcode_max_pixel_rate_pixels_per_second", () -> maxPixelRate)
                 .description("transcode.max-pixel-rate of this node; 0 = no limit").register(registry);
     }
 

@@ -27,9 +27,12 @@ public final class NodeApi implements NodeRoutes {
     /** A scaled-away ingest set keeps its live publishers this long at most. */
     static final long INGEST_GRACE_MS = 24L * 3600 * 1000;
     private volatile boolean closing;
+    /** A graceful shutdown's deadline (System.nanoTime), or 0: stopping HTTP verticles may finish requests until then. */
+    private volatile long graceUntil;
     private final java.util.List<java.util.function.Consumer<Router>> more = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final ControlPlane control;
+    private volatile java.util.function.Consumer<Router> guard = r -> { };
 
     public NodeApi(ControlPlane control) {
         this.control = control;
@@ -41,14 +44,75 @@ public final class NodeApi implements NodeRoutes {
         return this;
     }
 
+    /** What {@link #guard} mounts: authentication and the role table. */
+    public NodeApi guardedBy(java.util.function.Consumer<Router> guard) {
+        this.guard = guard;
+        return this;
+    }
+
+    private volatile boolean operatorElsewhere;
+
+    /** The operator routes and /metrics are the admin listener's: on the other routers they answer 404. */
+    public NodeApi operatorElsewhere() {
+        operatorElsewhere = true;
+        return this;
+    }
+
+    @Override
+    public void guard(Router router) {
+        if (operatorElsewhere) {
+            io.tributary.auth.ApiPolicy.operatorRoutesElsewhere(router);
+        }
+        guard.accept(router);
+    }
+
+    /** The admin listener's guard: the same credentials and roles, the operator routes kept. */
+    public void guardHere(Router router) {
+        guard.accept(router);
+    }
+
+    private final java.util.List<java.util.function.IntSupplier> inFlight = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Requests a role serves that the graceful stop waits for (the edge's, the router's), besides the held ones. */
+    public NodeApi countsInFlight(java.util.function.IntSupplier requests) {
+        inFlight.add(requests);
+        return this;
+    }
+
+    /** What the roles counted in {@link #countsInFlight} are answering now. */
+    public int inFlight() {
+        int n = 0;
+        for (java.util.function.IntSupplier s : inFlight) {
+            n += s.getAsInt();
+        }
+        return n;
+    }
+
+    /** A role's part in the drain: the node's draining state and this API's stop grace, its requests counted here. */
+    public Retiring retiring(java.util.function.BooleanSupplier draining) {
+        Retiring r = new Retiring(draining, this::stopGraceMillis);
+        countsInFlight(r::inFlight);
+        return r;
+    }
+
     /** The node is closing: stopping verticles need not wait long. */
     public void closing() {
         closing = true;
     }
 
+    /** The node shuts down gracefully: stopping HTTP verticles finish what they serve until {@code deadlineNanos}. */
+    public void closing(long deadlineNanos) {
+        graceUntil = deadlineNanos;
+        closing = true;
+    }
+
     @Override
     public long stopGraceMillis() {
-        return closing ? 1000 : SCALED_AWAY_GRACE_MS;
+        if (!closing) {
+            return SCALED_AWAY_GRACE_MS;
+        }
+        long until = graceUntil;
+        return until == 0 ? 1000 : Math.max(1000, (until - System.nanoTime()) / 1_000_000);
     }
 
     /** For a scaled-away ingest set: its publishers may stream for hours; the node closing cuts them. */

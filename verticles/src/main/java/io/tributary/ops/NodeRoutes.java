@@ -22,6 +22,10 @@ public interface NodeRoutes {
 
     void mount(Router router);
 
+    /** Before every API route of a router: who the caller is and what the caller may call ({@link io.tributary.auth.AuthModule#guard}). */
+    default void guard(Router router) {
+    }
+
     /** Long while the node runs (a set scaled away finishes its held requests), short once it closes. */
     long stopGraceMillis();
 

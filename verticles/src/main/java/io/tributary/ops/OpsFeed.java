@@ -52,15 +52,91 @@ public final class OpsFeed {
         if (sockets.size() >= MAX_SOCKETS) {
             throw new StatusException(503, "too many operator feeds open on this node (" + MAX_SOCKETS + ")");
         }
+        OpsLogin login = OpsLogin.of(vertx);
+        String authorization = ctx.request().getHeader(io.vertx.core.http.HttpHeaders.AUTHORIZATION);
+        if (login != null && authorization != null) {
+            // credentials with the upgrade (tools): checked before it, refused as on any route
+            ctx.request().pause();
+            login.check(authorization).onComplete(ar -> {
+                ctx.request().resume();
+                if (ar.succeeded()) {
+                    upgrade(ctx, null);
+                } else {
+                    ctx.fail(ar.cause());
+                }
+            });
+            return;
+        }
+        upgrade(ctx, login);
+    }
+
+    /** Upgrades; with {@code login}, the socket is fed once its first message carried an admin's token. */
+    private void upgrade(RoutingContext ctx, OpsLogin login) {
         ctx.request().toWebSocket().onSuccess(ws -> {
             ws.setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
-            // the feed only talks; anything a client sends is dropped
-            ws.handler(ignored -> { });
             ws.exceptionHandler(e -> sockets.remove(ws));
             ws.closeHandler(v -> {
                 sockets.remove(ws);
                 ConnectionGate.closed(ctx);
             });
+            if (login != null) {
+                awaitLogin(ws, login);
+                return;
+            }
+            // the feed only talks; anything a client sends is dropped
+            ws.handler(ignored -> { });
+            feed(ws);
+        }).onFailure(e -> ctx.fail(StatusException.badRequest("WebSocket handshake failed: " + e.getMessage())));
+    }
+
+    /** The first message must be {@code {"token": "ACCESS_TOKEN"}} within the login timeout; else the socket closes (1008). */
+    private void awaitLogin(ServerWebSocket ws, OpsLogin login) {
+        boolean[] answered = new boolean[1];
+        long timeout = vertx.setTimer(OpsLogin.LOGIN_TIMEOUT_MS, id -> {
+            if (!answered[0]) {
+                answered[0] = true;
+                ws.close((short) 1008, "login required: send {\"token\": ACCESS_TOKEN} first");
+            }
+        });
+        ws.frameHandler(frame -> {
+            if (answered[0]) {
+                return; // after the login the feed only talks; anything a client sends is dropped
+            }
+            answered[0] = true;
+            vertx.cancelTimer(timeout);
+            String token = null;
+            if (frame.isText() && frame.isFinal() && frame.binaryData().length() <= OpsLogin.MAX_LOGIN_MESSAGE) {
+                try {
+                    Object t = new JsonObject(frame.textData()).getValue("token");
+                    token = t instanceof String s && !s.isEmpty() ? s : null;
+                } catch (RuntimeException e) {
+                    token = null;
+                }
+            }
+            if (token == null) {
+                ws.close((short) 1008, "login required: the first message is {\"token\": ACCESS_TOKEN}");
+                return;
+            }
+            login.check("Bearer " + token).onComplete(ar -> {
+                if (ar.succeeded()) {
+                    feed(ws);
+                } else {
+                    String why = ar.cause() instanceof StatusException s ? s.status() + " " + s.detail() : "login failed";
+                    ws.close((short) 1008, why.length() > 120 ? why.substring(0, 120) : why);
+                }
+            });
+        });
+    }
+
+    private void feed(ServerWebSocket ws) {
+        if (ws.isClosed()) {
+            return;
+        }
+        if (sockets.size() >= MAX_SOCKETS) {
+            ws.close((short) 1013, "too many operator feeds open on this node");
+            return;
+        }
+        {
             sockets.put(ws, 0);
             // the first state goes out on the next turn of the loop, once the 101 response has left:
             // a large frame written in the same turn reached clients still parsing the handshake
@@ -69,7 +145,7 @@ public final class OpsFeed {
                     ws.writeTextMessage(frame());
                 }
             });
-        }).onFailure(e -> ctx.fail(StatusException.badRequest("WebSocket handshake failed: " + e.getMessage())));
+        }
     }
 
     /** Sockets open on this instance. */
@@ -88,7 +164,9 @@ public final class OpsFeed {
         String frame = frame();
         for (Map.Entry<ServerWebSocket, Integer> e : new ArrayList<>(sockets.entrySet())) {
             ServerWebSocket ws = e.getKey();
-            if (!ws.writeQueueFull()) {
+            if (ws.isClosed()) {
+                sockets.remove(ws); // closed between its close handler's turn and this tick: writing would throw
+            } else if (!ws.writeQueueFull()) {
                 sockets.put(ws, 0);
                 ws.writeTextMessage(frame);
             } else if (e.getValue() + 1 >= MAX_STALLED_TICKS) {

@@ -42,6 +42,8 @@ public final class VerticleScaler implements VerticleSets {
         String deploymentId;
         int instances;
         boolean scaling;
+        /** Counts the scalings granted, so that a client of concurrent requests can tell which came last. */
+        long generation;
 
         Set(Supplier<? extends Deployable> factory, String baseId, String deploymentId, int instances) {
             this.factory = factory;
@@ -61,6 +63,8 @@ public final class VerticleScaler implements VerticleSets {
     private final ContextInternal context;
     private final Map<String, Set> sets = new LinkedHashMap<>();
     private final AtomicInteger retiring = new AtomicInteger();
+    /** The node shuts down: no set changes size any more. */
+    private volatile boolean closing;
 
     public VerticleScaler(Vertx vertx) {
         this.vertx = vertx;
@@ -110,6 +114,9 @@ public final class VerticleScaler implements VerticleSets {
                 return Future.failedFuture(StatusException.badRequest("no verticle set named '" + name
                         + "' (known: " + String.join(", ", sets.keySet()) + ")"));
             }
+            if (closing) {
+                return Future.failedFuture(new StatusException(503, "the node is shutting down: no scaling"));
+            }
             if (set.scaling) {
                 return Future.failedFuture(StatusException.conflict("'" + name + "' is being scaled already"));
             }
@@ -119,15 +126,24 @@ public final class VerticleScaler implements VerticleSets {
         return extra(set.factory, instances)
                 .map(newId -> {
                     String oldId;
+                    long generation;
                     synchronized (sets) {
+                        if (sets.get(name) != set) {
+                            // the set was undeployed for good while this one deployed: it goes too, nothing is left over
+                            set.scaling = false;
+                            retire(name, newId);
+                            throw new StatusException(503, "'" + name + "' was stopped while it was being scaled");
+                        }
                         oldId = set.deploymentId;
                         set.deploymentId = newId;
                         set.instances = instances;
                         set.scaling = false;
+                        generation = ++set.generation;
                     }
                     retire(name, oldId);
                     LOG.info(() -> "scaled " + name + " from " + before + " to " + instances + " instances");
-                    return new JsonObject().put("name", name).put("instances", instances).put("previous", before);
+                    return new JsonObject().put("name", name).put("instances", instances).put("previous", before)
+                            .put("generation", generation);
                 })
                 .onFailure(e -> {
                     synchronized (sets) {
@@ -147,6 +163,11 @@ public final class VerticleScaler implements VerticleSets {
                 LOG.log(Level.WARNING, "undeploying the previous " + name + " set failed", ar.cause());
             }
         });
+    }
+
+    /** The node shuts down: every later scale request is refused (503); sets retiring now finish. */
+    public void shutdown() {
+        closing = true;
     }
 
     /** Undeploys the whole set {@code name} (base instance included) for good; nothing when there is none. */

@@ -1,5 +1,6 @@
 package io.tributary.router;
 
+import io.tributary.tls.NodeTls;
 import io.tributary.cluster.health.EdgeHealth;
 import io.tributary.cluster.ring.HashRing;
 import io.vertx.core.Future;
@@ -37,7 +38,7 @@ public final class EdgeRouting {
         this.settings = settings;
         this.members = members;
         this.health = new EdgeHealth(settings.health());
-        this.checks = vertx.createHttpClient();
+        this.checks = vertx.createHttpClient(NodeTls.of(vertx).client(new io.vertx.core.http.HttpClientOptions()));
     }
 
     /** Loads membership and starts the periodic checks. */

@@ -5,11 +5,14 @@ import io.tributary.StatusException;
 import io.tributary.cluster.ring.ContentKey;
 import io.tributary.delivery.LiveDash;
 import io.tributary.http.Routers;
+import io.tributary.playback.PlaybackAccess;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
+import io.tributary.tls.NodeTls;
 import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -50,12 +53,21 @@ public final class RouterVerticle extends VerticleBase {
 
     private final EdgeRouting routing;
     private final ConnectionGate gate;
+    private final io.tributary.ops.Retiring retiring;
     private HttpServer server;
+    private Runnable forgetTls = () -> { };
     private HttpClientAgent client;
+    private PlaybackAccess access;
 
     public RouterVerticle(EdgeRouting routing, ConnectionGate gate) {
+        this(routing, gate, io.tributary.ops.Retiring.never(routing.settings().proxyTimeout().toMillis() + 1000));
+    }
+
+    /** {@code retiring}: the node's drain (health 503) and how long a stop may finish proxied requests. */
+    public RouterVerticle(EdgeRouting routing, ConnectionGate gate, io.tributary.ops.Retiring retiring) {
         this.routing = routing;
         this.gate = gate;
+        this.retiring = retiring;
     }
 
     public static Future<String> deploy(Vertx vertx, EdgeRouting routing, int instances) {
@@ -65,20 +77,29 @@ public final class RouterVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         RouterSettings settings = routing.settings();
-        client = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(256));
+        NodeTls tls = NodeTls.of(vertx); // edges' URLs are https when the node has a certificate
+        client = vertx.createHttpClient(tls.client(new HttpClientOptions()), new PoolOptions().setHttp1MaxSize(256));
         Router router = Routers.create(vertx); // CORS on /live and the clock; /health is for probes
         router.get("/health").handler(this::health);
-        router.get("/live/*").handler(this::live);
+        access = PlaybackAccess.of(vertx);
+        access.mountGuard(router); // a signed stream's token is checked here (the viewer's address too); kept in the 302
+        router.get("/live/*").handler(retiring).handler(this::live);
+        router.get("/keys/*").handler(retiring).handler(this::keys);
         // DASH players of a proxying router are told its own clock (the edge renders the viewer's host)
         router.get(LiveDash.TIME_PATH).handler(LiveDash::time);
-        server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.port()).setTcpNoDelay(true)
-                .setIdleTimeout((int) gate.limits().idleTimeout().toSeconds()));
+        HttpServerOptions options = tls.server(new HttpServerOptions().setHost(settings.host()).setPort(settings.port())
+                .setTcpNoDelay(true).setIdleTimeout((int) gate.limits().idleTimeout().toSeconds()));
+        server = vertx.createHttpServer(options);
+        forgetTls = tls.serving(server::updateSSLOptions, options);
         return server.connectionHandler(gate.connections(vertx)).requestHandler(gate.requests(vertx, router)).listen();
     }
 
     @Override
     public Future<?> stop() {
-        return client.close();
+        // scaled away or the node stopping: no new connections, proxied requests finish within the grace
+        forgetTls.run();
+        return server.shutdown(retiring.stopGraceMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).otherwiseEmpty()
+                .compose(x -> client.close());
     }
 
     private void health(RoutingContext ctx) {
@@ -86,8 +107,10 @@ public final class RouterVerticle extends VerticleBase {
         for (String e : routing.ring().members()) {
             edges.add(new JsonObject().put("url", e).put("available", routing.health().available(e)).put("inFlight", routing.load(e)));
         }
-        ctx.json(new JsonObject().put("status", "UP").put("role", "router").put("mode", routing.settings().mode().name())
-                .put("edges", edges));
+        // draining: 503, so load balancers and readiness probes stop sending viewers here
+        ctx.response().setStatusCode(retiring.draining() ? 503 : 200);
+        ctx.json(new JsonObject().put("status", retiring.draining() ? "DRAINING" : "UP").put("role", "router")
+                .put("mode", routing.settings().mode().name()).put("edges", edges));
     }
 
     private void live(RoutingContext ctx) {
@@ -101,6 +124,26 @@ public final class RouterVerticle extends VerticleBase {
                     .putHeader(HttpHeaders.LOCATION, edge + ctx.request().uri())
                     .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
                     .end();
+            return;
+        }
+        proxy(ctx, key, edge, true);
+    }
+
+    /** An encrypted stream's key: to the edge that serves the rendition (which checks the token and answers it). */
+    private void keys(RoutingContext ctx) {
+        String[] p = ctx.request().path().split("/", -1); // "", keys, stream, rendition, file
+        if (p.length != 5 || !io.tributary.config.StreamKeys.valid(p[2]) || !io.tributary.config.StreamKeys.valid(p[3])
+                || !p[4].matches("[0-9]{1,15}-[0-9]{1,12}\\.key")) {
+            throw StatusException.notFound("no such key");
+        }
+        ContentKey key = new ContentKey(p[2], p[3], p[4], "");
+        String edge = routing.pick(key.routingKey());
+        if (edge == null) {
+            throw new StatusException(503, "no edge is available");
+        }
+        if (routing.settings().mode() == RouterSettings.Mode.REDIRECT) {
+            ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, edge + ctx.request().uri())
+                    .putHeader(HttpHeaders.CACHE_CONTROL, "private, no-store").end();
             return;
         }
         proxy(ctx, key, edge, true);
@@ -136,12 +179,16 @@ public final class RouterVerticle extends VerticleBase {
      * {@code proxy_set_header X-Forwarded-Host $host}): absolute URLs the edge renders, such as
      * an MPD's clock, then name this router, which the viewer can reach, not the edge.
      */
-    private static RequestOptions forwarded(HttpServerRequest viewer, RequestOptions to) {
+    private RequestOptions forwarded(HttpServerRequest viewer, RequestOptions to) {
         for (CharSequence h : FORWARDED) {
             String v = viewer.getHeader(h);
             if (v != null) {
                 to.putHeader(h, v);
             }
+        }
+        String pass = access.pass();
+        if (pass != null) {
+            to.putHeader(PlaybackAccess.PASS_HEADER, pass); // the viewer's token was checked here, address and all
         }
         String base = LiveDash.origin(viewer); // honours a front proxy's X-Forwarded-* already
         int at = base.indexOf("://");

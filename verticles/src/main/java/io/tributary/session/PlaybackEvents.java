@@ -9,7 +9,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
 
-import java.util.HashMap;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -35,7 +34,7 @@ public final class PlaybackEvents {
     PlaybackEvents(Vertx vertx, KafkaSettings kafka, MeterRegistry registry) {
         this.vertx = vertx;
         this.kafka = kafka;
-        this.kafkaFailed = Counter.builder("playback_events_kafka_failed_total")
+        this.kafkaFailed = Counter.builder("tributary_playback_events_kafka_failed_total")
                 .description("playback events Kafka did not take").register(registry);
     }
 
@@ -43,15 +42,11 @@ public final class PlaybackEvents {
         if (!kafka.enabled()) {
             return Future.succeededFuture();
         }
-        Map<String, String> c = new HashMap<>();
-        c.put("bootstrap.servers", kafka.bootstrap());
-        c.put("key.serializer", "org.apache.kafka.common.serialization.StringSerializer");
-        c.put("value.serializer", "org.apache.kafka.common.serialization.StringSerializer");
+        Map<String, String> c = kafka.producerConfig("tributary-playback");
         c.put("acks", "1");
         c.put("linger.ms", "20");
         // never hold a caller for long when the brokers are away
         c.put("max.block.ms", "2000");
-        c.put("client.id", "tributary-playback");
         // the producer constructor resolves addresses: off the event loop
         return vertx.executeBlocking(() -> KafkaProducer.<String, String>create(vertx, c))
                 .onSuccess(p -> producer = p)

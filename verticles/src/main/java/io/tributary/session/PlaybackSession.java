@@ -22,6 +22,9 @@ final class PlaybackSession {
     private boolean beacons;
     private boolean cmcdBuffer;
     private boolean dirty = true;
+    /** The session's beacon bucket (qoe.session-beacon-rate/-burst); NaN until its first beacon. */
+    private double beaconTokens = Double.NaN;
+    private long beaconRefilledAt;
 
     PlaybackSession(String sid, String stream, String region, StreamQoe qoe, long nowMillis, long nowNanos) {
         this.sid = sid;
@@ -31,6 +34,21 @@ final class PlaybackSession {
         this.startedAt = nowMillis;
         this.lastActivityMillis = nowMillis;
         this.lastActivityNanos = nowNanos;
+    }
+
+    /** Takes one beacon from the session's bucket: false when the player beacons faster than {@code rate}/s. */
+    synchronized boolean beaconAllowed(double ratePerSecond, int burst, long nowNanos) {
+        if (Double.isNaN(beaconTokens)) {
+            beaconTokens = burst;
+            beaconRefilledAt = nowNanos;
+        }
+        beaconTokens = Math.min(burst, beaconTokens + (nowNanos - beaconRefilledAt) * ratePerSecond / 1e9);
+        beaconRefilledAt = nowNanos;
+        if (beaconTokens < 1) {
+            return false;
+        }
+        beaconTokens -= 1;
+        return true;
     }
 
     synchronized void touch(long nowMillis, long nowNanos) {

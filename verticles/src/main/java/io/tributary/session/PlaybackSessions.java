@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tributary.cluster.SharedMaps;
 import io.tributary.config.TributaryConfig;
+import io.tributary.log.LogContext;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -45,6 +46,7 @@ public final class PlaybackSessions {
     private final ConcurrentHashMap<String, PlaybackSession> sessions = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, StreamQoe> qoe = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> beaconResults = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> rejected = new ConcurrentHashMap<>();
     private final Counter cmcdMalformed;
     private final Counter unknownStream;
     private final Counter overLimit;
@@ -61,14 +63,19 @@ public final class PlaybackSessions {
         this.node = node;
         this.events = new PlaybackEvents(vertx, config.kafka(), registry);
         this.limiter = new BeaconLimiter(config.qoe().beaconRate(), config.qoe().beaconBurst());
-        this.cmcdMalformed = Counter.builder("cmcd_malformed_total")
+        this.cmcdMalformed = Counter.builder("tributary_cmcd_malformed_total")
                 .description("requests whose CMCD was malformed (ignored)").register(registry);
-        this.unknownStream = Counter.builder("qoe_unknown_stream_total")
+        this.unknownStream = Counter.builder("tributary_qoe_unknown_stream_total")
                 .description("QoE data (CMCD, beacons) naming a stream this node does not have: dropped").register(registry);
-        this.overLimit = Counter.builder("playback_sessions_over_limit_total")
+        this.overLimit = Counter.builder("tributary_playback_sessions_over_limit_total")
                 .description("players served unattributed because sessions.max-per-node was reached").register(registry);
-        Gauge.builder("playback_sessions", sessions, Map::size).description("player sessions on this node, all streams")
+        Gauge.builder("tributary_playback_sessions", sessions, Map::size).description("player sessions on this node, all streams")
                 .register(registry);
+        if (!config.metrics().perStreamLabels()) {
+            // the seed's scaling metric stays, as the node's total (its per-stream gauges are left out)
+            Gauge.builder("active_stream_sessions", sessions, Map::size).description("player sessions on this node now")
+                    .register(registry);
+        }
     }
 
     /** The shared map of sessions, for a node that wires it. */
@@ -146,12 +153,22 @@ public final class PlaybackSessions {
         beaconResult("cmcd", "malformed");
     }
 
+    /**
+     * A beacon not bound to a session this node served (forged, or for another stream's session),
+     * or past its session's rate: ignored, counted here only.
+     */
+    void beaconRejected(String reason) {
+        rejected.computeIfAbsent(reason, r -> Counter.builder("tributary_qoe_beacons_rejected_total")
+                .description("QoE beacons ignored: no sid, a sid this node saw no media request for, a sid of another stream, or over the session's rate")
+                .tag("reason", r).register(registry)).increment();
+    }
+
     void unknownStream() {
         unknownStream.increment();
     }
 
     void beaconResult(String source, String result) {
-        beaconResults.computeIfAbsent(source + "|" + result, k -> Counter.builder("qoe_beacons_total")
+        beaconResults.computeIfAbsent(source + "|" + result, k -> Counter.builder("tributary_qoe_beacons_total")
                 .description("QoE reports by source (ws, http, cmcd) and result").tags("source", source, "result", result)
                 .register(registry)).increment();
     }
@@ -181,6 +198,9 @@ public final class PlaybackSessions {
         }
         q.active.incrementAndGet();
         events.publish("session_start", sid, q.stream, new JsonObject().put("via", via).put("region", region));
+        try (LogContext c = LogContext.stream(q.stream).session(sid)) {
+            LOG.fine(() -> "player session started (" + via + ", region " + region + ")");
+        }
         return s;
     }
 
@@ -284,6 +304,9 @@ public final class PlaybackSessions {
                 if (sessions.remove(s.sid, s)) {
                     s.qoe.active.decrementAndGet();
                     ended.add(s.sid);
+                    try (LogContext c = LogContext.stream(s.stream).session(s.sid)) {
+                        LOG.fine(() -> "player session ended: idle");
+                    }
                     events.publish("session_end", s.sid, s.stream, new JsonObject().put("reason", "idle")
                             .put("duration_seconds", (System.currentTimeMillis() - s.startedAt) / 1000.0)
                             .put("bytes", s.bytes()).put("switches", s.switches()));

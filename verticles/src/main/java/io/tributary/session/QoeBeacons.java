@@ -13,7 +13,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * Player beacons: {@code POST /api/v1/qoe} (202) and {@code /ws/qoe} (one beacon per text frame).
  * Oversized or malformed beacons get 400 (WebSocket: an error reply; oversized closes with 1009),
- * a flood from one address 429, a beacon for a stream this node does not have 404.
+ * a flood from one address 429, a beacon for a stream this node does not have 404; a beacon whose
+ * {@code sid} is not a session of that stream this node served media to is ignored (403, counted in
+ * {@code tributary_qoe_beacons_rejected_total}), one past its session's rate 429.
  */
 final class QoeBeacons {
 
@@ -125,7 +127,21 @@ final class QoeBeacons {
             sessions.unknownStream();
             return StatusException.notFound("stream '" + b.stream() + "' is not live on this node");
         }
-        sessions.apply(b, q, sessions.config().qoe().region(regionHeader));
+        // only a session this node saw on a media request of that stream reports, at a bounded rate:
+        // a stranger's forged beacons change no metric
+        PlaybackSession session = sessions.session(b.sid());
+        QoeSettings qs = sessions.config().qoe();
+        String reject = b.sid() == null ? "no_session" : session == null ? "unknown_session"
+                : !session.stream.equals(b.stream()) ? "wrong_stream"
+                : !session.beaconAllowed(qs.sessionBeaconRate(), qs.sessionBeaconBurst(), System.nanoTime()) ? "session_rate" : null;
+        if (reject != null) {
+            sessions.beaconRejected(reject);
+            return reject.equals("session_rate")
+                    ? new StatusException(429, "too many beacons for this session (limit " + qs.sessionBeaconRate() + "/s)")
+                    : new StatusException(403, "beacon ignored: " + (b.sid() == null ? "no sid"
+                    : "sid is not a session of stream '" + b.stream() + "' that this node served"));
+        }
+        sessions.apply(b, q, qs.region(regionHeader));
         sessions.beaconResult(source, "accepted");
         return null;
     }

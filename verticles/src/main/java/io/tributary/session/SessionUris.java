@@ -1,5 +1,6 @@
 package io.tributary.session;
 
+import io.tributary.playback.PlaybackAccess;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 
@@ -42,9 +43,26 @@ public final class SessionUris {
         return sid == null ? "" : PARAM + "=" + sid;
     }
 
-    /** A playlist rendered once per stream version with a placeholder sid; each session gets a copy with its own. */
+    /**
+     * What every URI of this response carries on: the issued {@code sid} and the checked playback
+     * token ({@code sid=...&token=...}), or "" when neither.
+     */
+    public static String carried(RoutingContext ctx) {
+        String sid = query(ctx);
+        String token = PlaybackAccess.query(ctx);
+        return sid.isEmpty() ? token : token.isEmpty() ? sid : sid + "&" + token;
+    }
+
+    /**
+     * A playlist rendered once per stream version with a placeholder query; each session gets a copy
+     * with its own ({@link Template#with}: the sid, the token, or both).
+     */
     public static Template template(long version, Function<String, String> render) {
-        String text = render.apply(PARAM + "=" + MARK);
+        return template(version, render, false);
+    }
+
+    private static Template template(long version, Function<String, String> render, boolean xml) {
+        String text = render.apply(String.valueOf(MARK));
         List<byte[]> pieces = new ArrayList<>();
         int from = 0;
         for (int i = text.indexOf(MARK); i >= 0; i = text.indexOf(MARK, from)) {
@@ -52,13 +70,15 @@ public final class SessionUris {
             from = i + 1;
         }
         pieces.add(text.substring(from).getBytes(StandardCharsets.UTF_8));
-        return new Template(version, pieces.toArray(new byte[0][]));
+        return new Template(version, pieces.toArray(new byte[0][]), xml);
     }
 
-    public record Template(long version, byte[][] pieces) {
+    /** @param xml an MPD: a query's {@code &} is written {@code &amp;} in its attributes */
+    public record Template(long version, byte[][] pieces, boolean xml) {
 
-        public Buffer with(String sid) {
-            byte[] id = sid.getBytes(StandardCharsets.US_ASCII);
+        /** The rendering with {@code query} ({@code sid=...}, {@code token=...} or both) at every URI. */
+        public Buffer with(String query) {
+            byte[] id = (xml ? query.replace("&", "&amp;") : query).getBytes(StandardCharsets.US_ASCII);
             int size = id.length * (pieces.length - 1);
             for (byte[] p : pieces) {
                 size += p.length;
@@ -77,10 +97,18 @@ public final class SessionUris {
         }
     }
 
-    /** A manifest rendered elsewhere (an HLS playlist, else an MPD) as a template for per-session copies. */
+    /** A manifest rendered elsewhere (an HLS playlist, else an MPD) as a template for per-viewer copies. */
     public static Template tagged(String manifest) {
         boolean hls = manifest.startsWith("#EXTM3U"); // every HLS playlist starts so (RFC 8216)
-        return template(0, q -> hls ? tagPlaylist(manifest, q) : tagMpd(manifest, q.substring(PARAM.length() + 1)));
+        return template(0, q -> hls ? tagPlaylist(manifest, q) : tagMpd(manifest, q), !hls);
+    }
+
+    /** A manifest with {@code query} on every URI: an HLS playlist, else an MPD; as it is when the query is "". */
+    public static String tag(String manifest, String query) {
+        if (query.isEmpty()) {
+            return manifest;
+        }
+        return manifest.startsWith("#EXTM3U") ? tagPlaylist(manifest, query) : tagMpd(manifest, query.replace("&", "&amp;"));
     }
 
     /**
@@ -127,12 +155,15 @@ public final class SessionUris {
         out.append(tag, at, tag.length());
     }
 
-    /** Appends {@code ?sid=} to the MPD's SegmentTemplate media and initialization URIs. */
-    public static String tagMpd(String mpd, String sid) {
-        if (sid == null) {
+    /**
+     * Appends {@code ?query} to the MPD's SegmentTemplate media and initialization URIs; the query
+     * is written into XML attributes as given (escape {@code &} first).
+     */
+    public static String tagMpd(String mpd, String query) {
+        if (query == null || query.isEmpty()) {
             return mpd;
         }
         Matcher m = MPD_URI.matcher(mpd);
-        return m.replaceAll(r -> r.group(1) + "=\"" + Matcher.quoteReplacement(r.group(2)) + "?" + PARAM + "=" + sid + "\"");
+        return m.replaceAll(r -> r.group(1) + "=\"" + Matcher.quoteReplacement(r.group(2)) + "?" + Matcher.quoteReplacement(query) + "\"");
     }
 }

@@ -58,11 +58,11 @@ final class StreamQoe {
         this.registry = registry;
         Gauge.builder("active_stream_sessions", active, AtomicInteger::get).strongReference(true)
                 .description("player sessions on this node now").tags("stream_id", stream).register(registry);
-        buffer = summary("stream_buffer_length_seconds", "player buffer length (CMCD bl, or heartbeat buffer)",
+        buffer = summary("tributary_stream_buffer_length_seconds", "player buffer length (CMCD bl, or heartbeat buffer)",
                 BUFFER_BUCKETS);
-        throughput = summary("stream_measured_throughput_bytes_per_second", "player-measured throughput (CMCD mtp)",
+        throughput = summary("tributary_stream_measured_throughput_bytes_per_second", "player-measured throughput (CMCD mtp)",
                 THROUGHPUT_BUCKETS);
-        latency = summary("stream_live_latency_seconds", "live latency players report", LATENCY_BUCKETS);
+        latency = summary("tributary_stream_live_latency_seconds", "live latency players report", LATENCY_BUCKETS);
         switchesUp = switches("up");
         switchesDown = switches("down");
     }
@@ -73,7 +73,7 @@ final class StreamQoe {
     }
 
     private Counter switches(String direction) {
-        return Counter.builder("stream_bitrate_switches_total").description("rung switches of players")
+        return Counter.builder("tributary_stream_bitrate_switches_total").description("rung switches of players")
                 .tags("stream_id", stream, "direction", direction).register(registry);
     }
 
@@ -82,9 +82,9 @@ final class StreamQoe {
         return byRegion.computeIfAbsent(region, r -> new Counter[]{
                 Counter.builder("stream_rebuffer_events_total").description("playback stalls")
                         .tags("stream_id", stream, "region", r).register(registry),
-                Counter.builder("stream_rebuffer_seconds_total").description("time players spent stalled")
+                Counter.builder("tributary_stream_rebuffer_seconds_total").description("time players spent stalled")
                         .tags("stream_id", stream, "region", r).register(registry),
-                Counter.builder("stream_play_seconds_total").description("time players spent playing")
+                Counter.builder("tributary_stream_play_seconds_total").description("time players spent playing")
                         .tags("stream_id", stream, "region", r).register(registry)});
     }
 
@@ -121,7 +121,7 @@ final class StreamQoe {
 
     /** {@code type} is a beacon error kind (mapped onto {@link #ERROR_TYPES}) or http_4xx / http_5xx. */
     void error(String type) {
-        errors.computeIfAbsent(type, t -> Counter.builder("stream_playback_errors_total")
+        errors.computeIfAbsent(type, t -> Counter.builder("tributary_stream_playback_errors_total")
                 .description("player-reported errors by kind, and 4xx/5xx the node answered")
                 .tags("stream_id", stream, "type", t).register(registry)).increment();
         errorCount.increment();

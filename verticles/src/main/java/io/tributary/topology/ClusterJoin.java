@@ -4,6 +4,8 @@ import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tributary.cluster.ClusterMember;
 import io.tributary.cluster.ClusterSettings;
+import io.tributary.config.ConfigException;
+import io.tributary.tls.NodeTls;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -27,6 +29,21 @@ public final class ClusterJoin {
     }
 
     public static Future<Joined> join(ClusterSettings cluster, MeterRegistry meters) {
+        return join(cluster, NodeTls.OFF, meters);
+    }
+
+    /** As above; with {@code tls} enabled, a clustered event bus runs over mutual TLS with its certificate. */
+    public static Future<Joined> join(ClusterSettings cluster, NodeTls tls, MeterRegistry meters) {
+        return join(cluster, tls, meters, false);
+    }
+
+    /** As above; {@code preferNative}: Vert.x on Netty's native transport where it loads (net.native-transport). */
+    public static Future<Joined> join(ClusterSettings cluster, NodeTls tls, MeterRegistry meters, boolean preferNative) {
+        if (cluster.enabled() && cluster.secret().isEmpty()) {
+            // never a fixed default: a deployment's members share a secret its operator generated
+            return Future.failedFuture(new ConfigException("cluster.secret is empty: a clustered node needs the join secret"
+                    + " every member of the deployment shares (TRIBUTARY_CLUSTER_SECRET); a fresh one: " + freshSecret()));
+        }
         Promise<HazelcastInstance> member = Promise.promise();
         long t0 = System.nanoTime();
         // no Vert.x exists yet to lend a worker: the (blocking) join gets its own thread
@@ -42,8 +59,8 @@ public final class ClusterJoin {
         return member.future().compose(hz -> {
             long t1 = System.nanoTime();
             VertxBuilder b = Vertx.builder()
-                    .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true))
-                            .setEventBusOptions(new EventBusOptions().setHost(cluster.host()).setPort(0)))
+                    .with(new VertxOptions().setPreferNativeTransport(preferNative).setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true))
+                            .setEventBusOptions(tls.eventBus(new EventBusOptions().setHost(cluster.host()).setPort(cluster.eventBusPort()))))
                     .withMetrics(new MicrometerMetricsFactory(meters));
             Future<Vertx> vertx = cluster.enabled()
                     ? b.withClusterManager(ClusterMember.vertxClusterManager(hz)).buildClustered()
@@ -57,6 +74,13 @@ public final class ClusterJoin {
                         (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000));
             });
         });
+    }
+
+    /** 32 random bytes in hex, printed for an operator who has none yet. */
+    static String freshSecret() {
+        byte[] b = new byte[32];
+        new java.security.SecureRandom().nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
     }
 
     /** Closes Vert.x (leaving the event-bus cluster), then the member. */

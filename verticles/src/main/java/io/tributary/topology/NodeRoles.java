@@ -22,8 +22,10 @@ public record NodeRoles(Set<Role> roles, String advertiseHost, ClusterTopology t
 
     /** This node's entry for the node directory. */
     public NodeAdvert advert() {
-        return new NodeAdvert(topology.self(), roles, originUrl, edgePort < 0 ? null : "http://" + advertiseHost + ":" + edgePort,
-                routerPort < 0 ? null : "http://" + advertiseHost + ":" + routerPort, System.currentTimeMillis());
+        // every listener of a node speaks the origin's scheme (https with tls.cert)
+        String scheme = originUrl.substring(0, originUrl.indexOf("://") + 3);
+        return new NodeAdvert(topology.self(), roles, originUrl, edgePort < 0 ? null : scheme + advertiseHost + ":" + edgePort,
+                routerPort < 0 ? null : scheme + advertiseHost + ":" + routerPort, System.currentTimeMillis());
     }
 
     public NodeDirectory directory() {

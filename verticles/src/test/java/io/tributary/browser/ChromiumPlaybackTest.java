@@ -1,7 +1,6 @@
 package io.tributary.browser;
 
 import io.tributary.Node;
-import io.tributary.media.MediaSample;
 import io.tributary.media.testing.SyntheticAvSource;
 import io.tributary.testing.HeadlessChromium;
 import io.tributary.testing.Playlist;
@@ -58,32 +57,8 @@ class ChromiumPlaybackTest {
         publisher = RtmpTestPublisher.publish(node.rtmpPort(), KEY);
         publisher.configs(source.avcDecoderConfigurationRecord(), source.audioSpecificConfig());
         publisher.send(source.next(2.0), 0);
-        // live: one second of media a second, for as long as the class runs (bounded at 3 minutes)
-        live = new Thread(() -> {
-            // paced against one clock, so the time spent encoding each second does not add up to a lag
-            long start = System.nanoTime();
-            long firstDts = -1;
-            try (source) {
-                for (int i = 0; i < 180 && publishing.get(); i++) {
-                    for (MediaSample sample : source.next(1.0)) {
-                        if (firstDts < 0) {
-                            firstDts = sample.dts();
-                        }
-                        long wait = start + (sample.dts() - firstDts) * 1_000_000L - System.nanoTime();
-                        if (wait > 0) {
-                            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-                        }
-                        publisher.send(sample, 0);
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                // the socket closed at the end of the class
-            }
-        }, "browser-test-publisher");
-        live.setDaemon(true);
-        live.start();
+        // live: one second of media a second, bounded at 3 minutes
+        live = publisher.sendLive(source, 180, publishing, "browser-test-publisher");
         TestNode.await("a playable live stream", Duration.ofSeconds(15), () ->
                 TestNode.get(node, "/live/" + KEY + "/index.m3u8").statusCode() == 200);
         variant = new Playlist(TestNode.get(node, "/live/" + KEY + "/index.m3u8").body()).lines.stream()

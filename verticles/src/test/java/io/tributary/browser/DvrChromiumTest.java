@@ -3,7 +3,6 @@ package io.tributary.browser;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tributary.Node;
-import io.tributary.media.MediaSample;
 import io.tributary.media.testing.SyntheticAvSource;
 import io.tributary.testing.HeadlessChromium;
 import io.tributary.testing.Playlist;
@@ -49,31 +48,8 @@ class DvrChromiumTest {
         SyntheticAvSource source = new SyntheticAvSource(640, 360, 30, 30, 0, true);
         publisher = RtmpTestPublisher.publish(node.rtmpPort(), KEY);
         publisher.configs(source.avcDecoderConfigurationRecord(), source.audioSpecificConfig());
-        // live: one second of media a second, paced on one clock, bounded at 3 minutes
-        live = new Thread(() -> {
-            long start = System.nanoTime();
-            long firstDts = -1;
-            try (source) {
-                for (int i = 0; i < 180 && publishing.get(); i++) {
-                    for (MediaSample sample : source.next(1.0)) {
-                        if (firstDts < 0) {
-                            firstDts = sample.dts();
-                        }
-                        long wait = start + (sample.dts() - firstDts) * 1_000_000L - System.nanoTime();
-                        if (wait > 0) {
-                            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-                        }
-                        publisher.send(sample, 0);
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                // the socket closed at the end of the class
-            }
-        }, "dvr-browser-publisher");
-        live.setDaemon(true);
-        live.start();
+        // live: one second of media a second, bounded at 3 minutes
+        live = publisher.sendLive(source, 180, publishing, "dvr-browser-publisher");
         // more than 30 s behind the edge must be recorded: the seek-back list starts at msn 0
         TestNode.await("40 s of the seek-back window", Duration.ofSeconds(90), () -> {
             var r = TestNode.get(node, "/live/" + KEY + "/video/index.m3u8?dvr=5m");

@@ -61,6 +61,8 @@ class DockerFilesTest {
             }
             TributaryConfig config = TributaryConfig.load(null, env);
             assertTrue(config.cluster().enabled(), name);
+            // compose refuses to start without the operator's join secret: no default is written here
+            assertTrue(String.valueOf(env.get("TRIBUTARY_CLUSTER_SECRET")).startsWith("${TRIBUTARY_CLUSTER_SECRET:?"), name);
             String ip = (String) ((Map<?, ?>) ((Map<?, ?>) node.get("networks")).get("tributary")).get("ipv4_address");
             assertEquals(ip, config.cluster().host(), name + " binds the address compose gives it");
             addresses.add(ip + ":" + config.cluster().port());
@@ -92,7 +94,7 @@ class DockerFilesTest {
 
         String dockerfile = Files.readString(DOCKER.resolve("Dockerfile"));
         TributaryConfig defaults = TributaryConfig.load(null, Map.of());
-        assertEquals(EnumSet.allOf(Role.class), defaults.topology().roles());
+        assertEquals(EnumSet.of(Role.ORIGIN, Role.EDGE, Role.ROUTER), defaults.topology().roles());
         String expose = dockerfile.lines().filter(l -> l.startsWith("EXPOSE ")).findFirst().orElseThrow();
         assertEquals(new TreeSet<>(roleListeners(defaults)),
                 new TreeSet<>(List.of(expose.substring(7).trim().split("\\s+")).stream().map(Integer::valueOf).toList()),
@@ -138,9 +140,16 @@ class DockerFilesTest {
             for (Object o : (List<?>) container.get("env")) {
                 Map<?, ?> e = (Map<?, ?>) o;
                 String key = (String) e.get("name");
+                if (key.equals("DRAIN_API_KEY")) {
+                    continue; // read by preStop's drain, not by the node
+                }
                 assertTrue(known.contains(key), name + ": " + key + " is not a key of default.yaml");
                 Object value = e.get("value");
-                if (value == null) {
+                if (value == null && ((Map<?, ?>) e.get("valueFrom")).get("secretKeyRef") != null) {
+                    // the join secret and the JWT key, from Secrets the operator made (never written in the file)
+                    assertTrue(Set.of("TRIBUTARY_CLUSTER_SECRET", "TRIBUTARY_AUTH_JWT_SECRET").contains(key), name + ": " + key);
+                    value = "0123456789abcdef0123456789abcdef";
+                } else if (value == null) {
                     assertEquals("status.podIP", ((Map<?, ?>) ((Map<?, ?>) e.get("valueFrom")).get("fieldRef")).get("fieldPath"));
                     value = SAMPLE_POD_IP;
                 }
@@ -167,6 +176,8 @@ class DockerFilesTest {
             Set<Integer> expected = new TreeSet<>(roleListeners(config));
             expected.add(config.http().port());
             expected.add(config.cluster().port());
+            expected.add(config.cluster().eventBusPort());
+            assertEquals(config.cluster().eventBusPort(), ports.get("eventbus"), name + ": the event bus on a fixed port");
             assertEquals(expected, new TreeSet<>(ports.values()), name + ": container ports are the listeners of " + config.topology().roles());
             if (config.topology().has(Role.EDGE)) {
                 assertEquals(config.topology().edge().port(), ports.get("edge"), name);
@@ -233,6 +244,102 @@ class DockerFilesTest {
         assertEquals("tributary-edge", target.get("name"), "the HPA scales the edges, which serve the players");
         assertEquals(Set.of(Role.EDGE), configs.get("tributary-edge").topology().roles());
         assertNotNull(Files.readString(DOCKER.resolve("k8s/README.md")));
+    }
+
+    @Test
+    void workerPodsRunTheWorkerRoleAndKedaScalesThemOnTheQueueDepth() throws IOException {
+        List<Map<?, ?>> docs = documents("k8s/workers.yaml");
+        Map<String, Map<?, ?>> byKind = new HashMap<>();
+        for (Map<?, ?> d : docs) {
+            byKind.put((String) d.get("kind"), d);
+        }
+        assertEquals(Set.of("PersistentVolumeClaim", "Deployment", "ScaledObject"), byKind.keySet());
+        Map<?, ?> pvc = byKind.get("PersistentVolumeClaim");
+        String claim = (String) ((Map<?, ?>) pvc.get("metadata")).get("name");
+        assertEquals(List.of("ReadWriteMany"), ((Map<?, ?>) pvc.get("spec")).get("accessModes"), "origins and workers mount it at once");
+
+        Map<?, ?> d = byKind.get("Deployment");
+        String name = (String) ((Map<?, ?>) d.get("metadata")).get("name");
+        Map<?, ?> template = (Map<?, ?>) ((Map<?, ?>) d.get("spec")).get("template");
+        Map<?, ?> labels = (Map<?, ?>) ((Map<?, ?>) template.get("metadata")).get("labels");
+        assertTrue(subset((Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) d.get("spec")).get("selector")).get("matchLabels"), labels));
+        assertEquals("member", labels.get("tributary.io/hazelcast"), "workers are cluster members: their job events reach /ws/jobs everywhere");
+        Map<?, ?> podSpec = (Map<?, ?>) template.get("spec");
+        Map<?, ?> container = (Map<?, ?>) ((List<?>) podSpec.get("containers")).get(0);
+        Set<String> known = knownEnvKeys();
+        Map<String, String> env = new HashMap<>();
+        for (Object o : (List<?>) container.get("env")) {
+            Map<?, ?> e = (Map<?, ?>) o;
+            String key = (String) e.get("name");
+            assertTrue(known.contains(key), name + ": " + key + " is not a key of default.yaml");
+            Object value = e.get("value");
+            if (value == null && ((Map<?, ?>) e.get("valueFrom")).get("secretKeyRef") != null) {
+                value = "0123456789abcdef0123456789abcdef";
+            } else if (value == null) {
+                value = SAMPLE_POD_IP;
+            }
+            env.put(key, String.valueOf(value));
+        }
+        // the image sets data-dir (the Deployments keep it)
+        String imageDataDir = Files.readAllLines(DOCKER.resolve("Dockerfile")).stream().filter(l -> l.startsWith("ENV TRIBUTARY_DATA_DIR="))
+                .map(l -> l.substring("ENV TRIBUTARY_DATA_DIR=".length()).trim()).findFirst().orElseThrow();
+        env.putIfAbsent("TRIBUTARY_DATA_DIR", imageDataDir);
+        TributaryConfig config = TributaryConfig.load(null, env);
+        assertEquals(Set.of(Role.WORKER), config.topology().roles(), name + " is a worker-only node");
+        assertTrue(config.vod().enabled() && config.vod().workers() >= 1, name + " runs transcode workers");
+        assertFalse(config.pg().url().isEmpty(), name + ": the queue is a PostgreSQL the origins share");
+        Map<String, Integer> ports = new HashMap<>();
+        for (Object o : (List<?>) container.get("ports")) {
+            ports.put((String) ((Map<?, ?>) o).get("name"), (Integer) ((Map<?, ?>) o).get("containerPort"));
+        }
+        assertEquals(Map.of("http", config.http().port(), "hazelcast", config.cluster().port(), "eventbus", config.cluster().eventBusPort()),
+                ports, name + ": no ingest, no /live listener");
+        assertEquals("/health", ((Map<?, ?>) ((Map<?, ?>) container.get("readinessProbe")).get("httpGet")).get("path"));
+        // the shared VOD directory: the claim mounted at data-dir/vod, on the workers and on the origins
+        String vodDir = config.dataDir().resolve("vod").toString();
+        assertTrue(mounts(podSpec, container, claim).contains(vodDir), name + " mounts " + claim + " at " + vodDir);
+        for (Map<?, ?> o : documents("k8s/deployments.yaml")) {
+            if ("tributary-origin".equals(((Map<?, ?>) o.get("metadata")).get("name"))) {
+                Map<?, ?> spec = (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) o.get("spec")).get("template")).get("spec");
+                Map<?, ?> c = (Map<?, ?>) ((List<?>) spec.get("containers")).get(0);
+                assertTrue(mounts(spec, c, claim).contains(vodDir), "the origins mount " + claim + " at " + vodDir);
+                boolean samePg = ((List<?>) c.get("env")).stream().map(x -> (Map<?, ?>) x)
+                        .anyMatch(e -> "TRIBUTARY_PG_URL".equals(e.get("name")) && env.get("TRIBUTARY_PG_URL").equals(e.get("value")));
+                assertTrue(samePg, "the origins queue jobs in the PostgreSQL the workers claim them from");
+            }
+        }
+
+        Map<?, ?> scaled = (Map<?, ?>) byKind.get("ScaledObject").get("spec");
+        Map<?, ?> target = (Map<?, ?>) scaled.get("scaleTargetRef");
+        assertEquals(name, target.get("name"), "KEDA scales the worker Deployment");
+        assertTrue((Integer) scaled.get("minReplicaCount") >= 1 && (Integer) scaled.get("maxReplicaCount") > (Integer) scaled.get("minReplicaCount"));
+        Map<?, ?> trigger = (Map<?, ?>) ((List<?>) scaled.get("triggers")).get(0);
+        assertEquals("prometheus", trigger.get("type"));
+        Map<?, ?> meta = (Map<?, ?>) trigger.get("metadata");
+        assertEquals("max(tributary_vod_queue_depth)", meta.get("query"), "the queue depth, counted once (every VOD node reports the same)");
+        // the seed's rule: more than 100 queued jobs -> 10 more workers
+        int perPod = Integer.parseInt((String) meta.get("threshold"));
+        assertEquals(10, (int) Math.ceil(100.0 / perPod) * config.vod().workers(), "100 queued jobs ask for 10 workers");
+    }
+
+    /** Where {@code claim} is mounted in the container. */
+    private static List<String> mounts(Map<?, ?> podSpec, Map<?, ?> container, String claim) {
+        Set<String> volumes = new HashSet<>();
+        for (Object o : (List<?>) podSpec.get("volumes")) {
+            Map<?, ?> v = (Map<?, ?>) o;
+            Map<?, ?> pvc = (Map<?, ?>) v.get("persistentVolumeClaim");
+            if (pvc != null && claim.equals(pvc.get("claimName"))) {
+                volumes.add((String) v.get("name"));
+            }
+        }
+        List<String> out = new ArrayList<>();
+        for (Object o : (List<?>) container.get("volumeMounts")) {
+            Map<?, ?> m = (Map<?, ?>) o;
+            if (volumes.contains((String) m.get("name"))) {
+                out.add((String) m.get("mountPath"));
+            }
+        }
+        return out;
     }
 
     /** The ports a node with these roles serves to the outside: /live (per role) and RTMP ingest. */

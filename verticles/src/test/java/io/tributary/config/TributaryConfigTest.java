@@ -12,6 +12,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Start-up configuration: defaults, file, environment, and errors that name the key. */
@@ -25,7 +26,10 @@ class TributaryConfigTest {
         assertEquals(2.0, c.hls().segmentTarget());
         assertEquals(0.5, c.hls().partTarget());
         assertEquals(Duration.ofSeconds(10), c.publish().reconnectGrace());
-        assertTrue(c.publish().allows("anything"));
+        // publishing needs a secret unless a key is configured anonymous; accounts are on
+        assertFalse(c.publish().allows("anything"));
+        assertTrue(c.auth().enabled());
+        assertEquals(Duration.ofMinutes(15), c.auth().accessTtl());
         assertEquals(Path.of("data"), c.dataDir());
         // live ABR by default, within a budget that scales with the cores
         assertEquals(io.tributary.media.transcode.Ladder.SEED, c.transcode().ladder());

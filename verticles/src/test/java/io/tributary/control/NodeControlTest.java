@@ -71,7 +71,7 @@ class NodeControlTest {
     void scaleChangesTheSetAndDescribeShowsIt(Vertx vertx, VertxTestContext ctx) {
         ask(vertx, NodeControl.scale("idle", 3)).compose(scaled -> {
             ctx.verify(() -> assertEquals(new JsonObject().put("name", "idle").put("instances", 3).put("previous", 1)
-                    .put("node", SELF), scaled));
+                    .put("generation", 1).put("node", SELF), scaled));
             return ask(vertx, NodeControl.describe());
         }).onComplete(ctx.succeeding(d -> ctx.verify(() -> {
             assertEquals(SELF, d.getString("node"));
@@ -86,9 +86,9 @@ class NodeControlTest {
     void aBadCommandFailsWith400NamingTheProblem(Vertx vertx, VertxTestContext ctx) {
         Object[][] cases = {
                 {"drain", "a command is a JSON object"},
-                {new JsonObject(), "a command needs \"command\": one of scale, drain, undrain, describe"},
+                {new JsonObject(), "a command needs \"command\": one of scale, drain, undrain, describe, kick"},
                 {new JsonObject().put("command", 7), "a command needs \"command\""},
-                {new JsonObject().put("command", "reboot"), "unknown command 'reboot' (known: scale, drain, undrain, describe)"},
+                {new JsonObject().put("command", "reboot"), "unknown command 'reboot' (known: scale, drain, undrain, describe, kick)"},
                 {new JsonObject().put("command", "scale").put("instances", 2), "scale needs \"set\""},
                 {new JsonObject().put("command", "scale").put("set", "idle").put("instances", "2"), "scale needs \"instances\""},
                 {NodeControl.scale("idle", 65), "instances must be an integer from 1 to 64"},

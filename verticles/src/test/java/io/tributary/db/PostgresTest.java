@@ -107,7 +107,7 @@ class PostgresTest {
             Postgres pg = await(Postgres.start(vertx, new PgSettings("", 2), dataDir));
             try {
                 assertFalse(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false), "the orphan was stopped");
-                assertEquals(1, await(pg.pool().query("SELECT count(*) FROM schema_version").execute()).iterator().next().getLong(0));
+                assertEquals(Migrations.FILES.size(), await(pg.pool().query("SELECT count(*) FROM schema_version").execute()).iterator().next().getLong(0));
             } finally {
                 await(pg.close());
             }

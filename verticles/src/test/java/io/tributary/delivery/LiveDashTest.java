@@ -33,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -99,6 +100,28 @@ class LiveDashTest {
         HttpResponse<String> r = TestNode.get(node, "/live/" + KEY + "/manifest.mpd");
         assertEquals(200, r.statusCode(), r.body());
         return r;
+    }
+
+    /**
+     * dash.js takes a ProducerReferenceTime's presentation time net of presentationTimeOffset and
+     * plus the Period start (DVB A168 10.20.4), Shaka takes it as it is: with the first Period at 0 and
+     * no offset both read the same wall clock for media time 0, the availabilityStartTime.
+     */
+    @Test
+    void producerReferenceTimeReadsTheSameInEveryPlayer() throws Exception {
+        Element mpd = parse(mpdResponse().body());
+        long ast = Instant.parse(mpd.getAttribute("availabilityStartTime")).toEpochMilli();
+        assertEquals("PT0S", one(mpd, "Period").getAttribute("start"));
+        List<Element> prts = all(mpd, "ProducerReferenceTime");
+        assertFalse(prts.isEmpty(), "low-latency MPD carries ProducerReferenceTime");
+        for (Element prt : prts) {
+            Element template = children((Element) prt.getParentNode(), "SegmentTemplate").get(0);
+            assertFalse(template.hasAttribute("presentationTimeOffset"), "no offset in the first Period");
+            long wall = Instant.parse(prt.getAttribute("wallClockTime")).toEpochMilli();
+            double media = Long.parseLong(prt.getAttribute("presentationTime")) / Double.parseDouble(template.getAttribute("timescale"));
+            // audio dates are rounded to the ms while its frames are not
+            assertEquals(ast, wall - media * 1000, 1.5, "wall clock of media time 0 = availabilityStartTime");
+        }
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 class DvrFilesTest {
 
@@ -38,5 +39,17 @@ class DvrFilesTest {
         files.write(init, bytes("a"));
         assertEquals(2, files.write(init, bytes("bb")));
         assertArrayEquals("bb".getBytes(StandardCharsets.US_ASCII), Files.readAllBytes(files.resolve(init)));
+    }
+
+    @Test
+    void onlyASegmentsOwnNameIsTakenApart() {
+        String name = DvrFiles.segmentFile("cam", "720p", 1_796_605_200_000L);
+        assertEquals(new DvrFiles.SegmentName("cam", "720p", 1_796_605_200_000L), DvrFiles.segmentName(name));
+        // what another node may ask this one to delete: nothing but a segment's file, in its own hour directory
+        for (String other : List.of(DvrFiles.initFile("cam", "720p", 0), "node-id", "../pg/postgresql.conf",
+                "cam/720p/2026120823/1796605200000.m4s", "cam/../720p/2026120701/1796605200000.m4s",
+                "cam/720p/" + "2026120701/1796605200000.m4s.x.tmp")) {
+            assertNull(DvrFiles.segmentName(other), other);
+        }
     }
 }

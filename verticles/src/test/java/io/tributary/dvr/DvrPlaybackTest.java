@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tributary.Node;
 import io.tributary.media.testing.SyntheticAvSource;
 import io.tributary.testing.LiveNode;
+import io.tributary.testing.PgServers;
 import io.tributary.testing.Playlist;
 import io.tributary.testing.TestNode;
 import io.tributary.testing.TestPublication;
@@ -32,7 +33,8 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * DVR playback end to end on a real node: a 720p publish transcoded to the seed ladder
  * (720p passed through, 360p encoded) is recorded by the node's recorder into its embedded
- * PostgreSQL and data-dir; the publisher then reconnects for a few more seconds. FFmpeg
+ * PostgreSQL and data-dir; the publisher then reconnects for a few more seconds. The same suite
+ * runs on the external PostgreSQL in {@link DvrPlaybackExternalPgTest}. FFmpeg
  * (through JavaCV) plays the catch-up window as HLS and DASH and reads the export; ImageIO
  * decodes the thumbnail. Start-over and the live seek-back are watched while the stream is live.
  */
@@ -61,11 +63,8 @@ class DvrPlaybackTest {
         dataDir = Files.createTempDirectory("dvrplay");
         Map<String, String> env = new java.util.HashMap<>(Map.of("TRIBUTARY_DVR_ENABLED", "true",
                 "TRIBUTARY_DATA_DIR", dataDir.toString(), "TRIBUTARY_DVR_MAX_WINDOW", "10m"));
-        // the project machines' PostgreSQL when it listens (a database of this test's own); else the embedded one
-        if (externalPgListening()) {
-            pgUrl = "postgresql://postgres@127.0.0.1:5432/tributary_dvrplay_" + Long.toHexString(System.nanoTime());
-            env.put("TRIBUTARY_PG_URL", pgUrl);
-        }
+        env.putAll(pgEnv());
+        pgUrl = env.get("TRIBUTARY_PG_URL");
         live = LiveNode.start(env);
         node = live.node();
         SyntheticAvSource first = new SyntheticAvSource(1280, 720, 30, 60, 0, true);
@@ -117,35 +116,15 @@ class DvrPlaybackTest {
         if (live != null) {
             live.close();
         }
-        if (pgUrl != null) {
-            dropDatabase(pgUrl.substring(pgUrl.lastIndexOf('/') + 1));
-        }
+        PgServers.drop(pgUrl);
+    }
+
+    /** The node's embedded PostgreSQL; the external one in {@link DvrPlaybackExternalPgTest}. */
+    Map<String, String> pgEnv() {
+        return Map.of();
     }
 
     private String pgUrl;
-
-    private static boolean externalPgListening() {
-        try (java.net.Socket s = new java.net.Socket()) {
-            s.connect(new java.net.InetSocketAddress("127.0.0.1", 5432), 1000);
-            return true;
-        } catch (java.io.IOException e) {
-            return false;
-        }
-    }
-
-    private static void dropDatabase(String db) throws Exception {
-        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
-        try {
-            io.vertx.sqlclient.SqlClient c = io.vertx.pgclient.PgBuilder.client()
-                    .connectingTo(new io.vertx.pgclient.PgConnectOptions().setHost("127.0.0.1").setPort(5432)
-                            .setUser("postgres").setDatabase("postgres")).using(vertx).build();
-            c.query("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)").execute()
-                    .toCompletionStage().toCompletableFuture().get(20, java.util.concurrent.TimeUnit.SECONDS);
-            c.close();
-        } finally {
-            vertx.close();
-        }
-    }
 
     private String get(String path) {
         HttpResponse<String> r = TestNode.get(node, path);

@@ -145,7 +145,10 @@ class CorsAndProblemsTest {
             assertTrue(lower(header(pre, "access-control-allow-methods")).contains("post"), base);
             assertTrue(lower(header(pre, "access-control-allow-headers")).contains("content-type"), base);
         }
-        HttpResponse<String> ok = post(origin + "/api/v1/qoe", "{\"stream\":\"" + KEY + "\",\"events\":[{\"type\":\"rebuffer_start\"}]}");
+        // the player's session: opened by its media request (CMCD sid), then it beacons for it
+        assertEquals(200, crossOriginGet(origin + "/live/" + KEY + "/index.m3u8?CMCD=sid%3D%22cors-player%22").statusCode());
+        HttpResponse<String> ok = post(origin + "/api/v1/qoe", "{\"sid\":\"cors-player\",\"stream\":\"" + KEY
+                + "\",\"events\":[{\"type\":\"rebuffer_start\"}]}");
         assertEquals(202, ok.statusCode(), ok.body());
         assertEquals("*", header(ok, "access-control-allow-origin"));
         // a refused beacon: the player may read why, as problem details (it is an API route)

@@ -83,14 +83,14 @@ class AbrLadderTest {
             // per-rung transcoder gauges for the encoded rung only
             String metrics = TestNode.get(node, "/metrics").body();
             java.util.regex.Matcher rt = java.util.regex.Pattern
-                    .compile("transcode_realtime_factor\\{rendition=\"360p\",stream_id=\"abr\"} ([0-9.]+)").matcher(metrics);
+                    .compile("tributary_transcode_realtime_factor\\{rendition=\"360p\",stream_id=\"abr\"} ([0-9.]+)").matcher(metrics);
             assertTrue(rt.find(), "360p realtime factor gauge");
             assertTrue(Double.parseDouble(rt.group(1)) > 1.0, "a 360p encoder keeps up with a paced 720p source: " + rt.group(1));
-            assertTrue(metrics.contains("transcode_queue_depth{rendition=\"360p\",stream_id=\"abr\"}"));
-            assertFalse(metrics.contains("transcode_encode_fps{rendition=\"720p\""), "the bypassed rung does not encode");
+            assertTrue(metrics.contains("tributary_transcode_queue_depth{rendition=\"360p\",stream_id=\"abr\"}"));
+            assertFalse(metrics.contains("tributary_transcode_encode_fps{rendition=\"720p\""), "the bypassed rung does not encode");
             // the 360p rung's output bit rate: near its 600 kbit/s target, and near what its segments carry
             java.util.regex.Matcher br = java.util.regex.Pattern
-                    .compile("transcode_output_bitrate_bits_per_second\\{rendition=\"360p\",stream_id=\"abr\"} ([0-9.E]+)")
+                    .compile("tributary_transcode_output_bitrate_bits_per_second\\{rendition=\"360p\",stream_id=\"abr\"} ([0-9.E]+)")
                     .matcher(metrics);
             assertTrue(br.find(), "360p output bitrate gauge");
             double bitrate = Double.parseDouble(br.group(1));
@@ -104,7 +104,7 @@ class AbrLadderTest {
             double carried = segmentBits / segmentSeconds;
             assertTrue(bitrate > 100_000 && bitrate < 800_000, "360p at 600 kbit/s (maxrate 660): " + bitrate);
             assertTrue(bitrate > 0.6 * carried && bitrate < 1.4 * carried, bitrate + " bit/s vs its last segments' " + carried);
-            assertTrue(metrics.contains("transcode_pixel_rate_pixels_per_second " + (640 * 360 * 30) + ".0"),
+            assertTrue(metrics.contains("tributary_transcode_pixel_rate_pixels_per_second " + (640 * 360 * 30) + ".0"),
                     "the ladder holds 360p30's pixel rate");
 
             assertDecodes(node, "360p", 640, 360);

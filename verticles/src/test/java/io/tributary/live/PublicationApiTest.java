@@ -84,6 +84,27 @@ class PublicationApiTest {
         }
     }
 
+    /** An in-process source (a FAST channel's playout) is no broadcaster: the key list and secrets do not apply. */
+    @Test
+    void anInProcessSourceOpensAKeyNoBroadcasterMay() {
+        assertEquals("bad_key", refusal("channel-7").reason(), "not on rtmp.stream-keys, no secret: refused to a broadcaster");
+        CompletableFuture<Publication> opened = new CompletableFuture<>();
+        node.vertx().getOrCreateContext().runOnContext(v -> node.publications().openInProcess("channel-7", "playout", new NullSource())
+                .onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        opened.complete(ar.result());
+                    } else {
+                        opened.completeExceptionally(ar.cause());
+                    }
+                }));
+        Publication p = opened.join();
+        node.vertx().getOrCreateContext().runOnContext(v -> p.close());
+        CompletableFuture<Throwable> invalid = new CompletableFuture<>();
+        node.vertx().getOrCreateContext().runOnContext(v -> node.publications().openInProcess("no/slash", "playout", new NullSource())
+                .onComplete(ar -> invalid.complete(ar.cause())));
+        assertEquals("bad_key", assertInstanceOf(PublishException.class, invalid.join()).reason());
+    }
+
     @Test
     void operatorCuesReachTheTimeline() throws Exception {
         java.util.concurrent.LinkedBlockingQueue<TimelineEvent.Cue> cues = new java.util.concurrent.LinkedBlockingQueue<>();

@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
  * SCTE-35 in a transport stream reaches the live playlists: an FFmpeg-made TS with splice_insert
  * and time_signal sections injected on their own PID is demuxed and published in real time through
  * the publication API (as the SRT ingest does); the LL-HLS media playlists then carry
- * EXT-X-DATERANGE and EXT-X-CUE-OUT/IN at the part that starts at each cue's media time.
+ * EXT-X-DATERANGE and EXT-X-CUE-OUT/IN at the part that starts at each cue's media time; a
+ * time_signal that is no break (a programme start) becomes a date range with SCTE35-CMD only.
  */
 class Scte35PlaylistTest {
 
@@ -45,9 +46,11 @@ class Scte35PlaylistTest {
         byte[] in = Scte35Sections.spliceInsert(1001, false, firstPts + 7 * 90_000, 0);
         byte[] poStart = Scte35Sections.timeSignal(firstPts + 9 * 90_000 + 9_000, 42, 0x34, 135_000);
         byte[] poEnd = Scte35Sections.timeSignal(firstPts + 10 * 90_000 + 54_000, 42, 0x35, 0);
+        byte[] programStart = Scte35Sections.timeSignal(firstPts + 8 * 90_000, 77, 0x10, 0);
         byte[] withCues = TsFixtures.inject(ts, List.of(
                 new TsFixtures.Injection(firstPts + 2 * 90_000, out), // one second of pre-roll
                 new TsFixtures.Injection(firstPts + 6 * 90_000, in),
+                new TsFixtures.Injection(firstPts + 7 * 90_000 + 45_000, programStart),
                 new TsFixtures.Injection(firstPts + 9 * 90_000, poStart),
                 new TsFixtures.Injection(firstPts + 10 * 90_000, poEnd)));
         TsDemuxer demuxer = new TsDemuxer();
@@ -57,16 +60,17 @@ class Scte35PlaylistTest {
                 && s.sample().track() == Track.VIDEO).mapToLong(e -> ((MediaEvent.Sample) e).sample().dts())
                 .findFirst().orElseThrow();
         List<MediaEvent.Cue> cues = events.stream().filter(e -> e instanceof MediaEvent.Cue).map(e -> (MediaEvent.Cue) e).toList();
-        assertEquals(4, cues.size());
+        assertEquals(5, cues.size());
+        assertEquals(io.tributary.media.CueKind.CMD, cues.get(2).kind(), "the programme start is a command");
         // the splice at +3 s is the keyframe presented then, decoded its PTS - DTS earlier
         assertTrue(cues.get(0).mediaTimeMs() < Math.floorDiv(firstPts, 90) + 3000, "on the decode clock");
 
         Node node = TestNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none", "TRIBUTARY_RTMP_STREAM_KEYS", "scte"));
         try (Replay replay = new Replay(node, "scte", events)) {
             for (String rendition : List.of("video", "audio")) {
-                TestNode.await("four date ranges in the " + rendition + " playlist", Duration.ofSeconds(40), () -> {
+                TestNode.await("five date ranges in the " + rendition + " playlist", Duration.ofSeconds(40), () -> {
                     HttpResponse<String> r = TestNode.get(node, "/live/scte/" + rendition + "/index.m3u8");
-                    return r.statusCode() == 200 && r.body().split("#EXT-X-DATERANGE", -1).length - 1 >= 4;
+                    return r.statusCode() == 200 && r.body().split("#EXT-X-DATERANGE", -1).length - 1 >= 5;
                 });
             }
             String video = TestNode.get(node, "/live/scte/video/index.m3u8").body();
@@ -74,7 +78,7 @@ class Scte35PlaylistTest {
             long seg0 = firstPdt(video);
 
             List<String[]> ranges = dateRanges(video);
-            assertEquals(4, ranges.size(), video);
+            assertEquals(5, ranges.size(), video);
             // splice_insert out at +3 s (4 s break), in at +7 s; time_signal PO start at +9.1 s (1.5 s), end at +10.6 s
             String[] o = ranges.get(0);
             assertTrue(o[2].contains("PLANNED-DURATION=4.000"), o[2]);
@@ -88,13 +92,18 @@ class Scte35PlaylistTest {
             Matcher d = Pattern.compile("DURATION=([0-9.]+)").matcher(i[2]);
             assertTrue(d.find(), i[2]);
             assertEquals(4.0, Double.parseDouble(d.group(1)), 0.55, "measured break length");
-            String[] ps = ranges.get(2);
+            String[] cmd = ranges.get(2);
+            assertTrue(cmd[0].startsWith("77-"), cmd[0]);
+            assertEquals(",SCTE35-CMD=0x" + HexFormat.of().withUpperCase().formatHex(programStart), cmd[2],
+                    "a command: no duration, no OUT/IN");
+            assertAligned(seg0 + (cues.get(2).mediaTimeMs() - firstVideoDts), Instant.parse(cmd[1]).toEpochMilli(), "programme start");
+            String[] ps = ranges.get(3);
             assertTrue(ps[0].startsWith("42-"), ps[0]);
             assertTrue(ps[2].contains("PLANNED-DURATION=1.500"), ps[2]);
-            assertAligned(seg0 + (cues.get(2).mediaTimeMs() - firstVideoDts), Instant.parse(ps[1]).toEpochMilli(), "PO start");
+            assertAligned(seg0 + (cues.get(3).mediaTimeMs() - firstVideoDts), Instant.parse(ps[1]).toEpochMilli(), "PO start");
             assertAligned(seg0 + (cues.get(1).mediaTimeMs() - firstVideoDts), Instant.parse(i[1]).toEpochMilli()
                     + Math.round(Double.parseDouble(d.group(1)) * 1000), "splice in");
-            String[] pe = ranges.get(3);
+            String[] pe = ranges.get(4);
             assertEquals(ps[0], pe[0]);
             assertTrue(pe[2].contains("SCTE35-IN=0x"), pe[2]);
 
@@ -105,11 +114,12 @@ class Scte35PlaylistTest {
                     "the out is the keyframe at or after the splice time");
             long psDate = Instant.parse(ps[1]).toEpochMilli();
             assertTrue(segments.contains(psDate), "PO start on a segment start too\n" + video);
-            assertEquals(seg0 + keyframeFrom(events, cues.get(2).mediaTimeMs()) - firstVideoDts, psDate, 2.0);
+            assertEquals(seg0 + keyframeFrom(events, cues.get(3).mediaTimeMs()) - firstVideoDts, psDate, 2.0);
             assertTrue(video.contains("#EXT-X-CUE-OUT:DURATION=4.000\n"), video);
             assertTrue(video.contains("#EXT-X-CUE-OUT:DURATION=1.500\n"), video);
             assertEquals(2, video.split("#EXT-X-CUE-IN\n", -1).length - 1, video);
-            assertEquals(4, dateRanges(audio).size(), "the audio playlist carries them too:\n" + audio);
+            assertEquals(2, video.split("#EXT-X-CUE-OUT", -1).length - 1, "the command is no break:\n" + video);
+            assertEquals(5, dateRanges(audio).size(), "the audio playlist carries them too:\n" + audio);
             assertNotNull(replay);
         } finally {
             TestNode.stop(node);

@@ -48,7 +48,7 @@ class TranscodeAdmissionTest {
             assertTrue(second.failure().description().contains("transcoding capacity"), second.failure().description());
             second.close();
             String metrics = TestNode.get(node, "/metrics").body();
-            assertTrue(metrics.contains("transcode_admissions_total{result=\"rejected\"} 1.0"), "counted");
+            assertTrue(metrics.contains("tributary_transcode_admissions_total{result=\"rejected\"} 1.0"), "counted");
             assertTrue(metrics.contains("tributary_rtmp_rejected_total{reason=\"capacity\"} 1.0"), "counted");
             first.close();
         }
@@ -81,7 +81,7 @@ class TranscodeAdmissionTest {
             TestNode.await("both streams configured", Duration.ofSeconds(10),
                     () -> renditions(node, "first").contains("360p") && !renditions(node, "second").isEmpty());
             assertEquals(List.of("video", "audio"), renditions(node, "second"), "the source alone");
-            assertTrue(TestNode.get(node, "/metrics").body().contains("transcode_admissions_total{result=\"passthrough\"} 1.0"));
+            assertTrue(TestNode.get(node, "/metrics").body().contains("tributary_transcode_admissions_total{result=\"passthrough\"} 1.0"));
             first.close();
             second.close();
         }
@@ -105,7 +105,7 @@ class TranscodeAdmissionTest {
             Node node = live.node();
             RtmpTestPublisher first = publish(node, "first", hd);
             TestNode.await("first stream's ladder", Duration.ofSeconds(10), () -> renditions(node, "first").contains("360p"));
-            assertEquals(RUNG_360P30 + ".0", metric(node, "transcode_pixel_rate_pixels_per_second"));
+            assertEquals(RUNG_360P30 + ".0", metric(node, "tributary_transcode_pixel_rate_pixels_per_second"));
 
             // the publish itself is accepted (the cost is unknown until the video config), then refused
             RtmpTestPublisher second = publish(node, "second", hd);
@@ -114,22 +114,22 @@ class TranscodeAdmissionTest {
             String why = second.failure().description();
             assertTrue(why.contains("6.9 of 10.0 Mpixel/s") && why.contains("needs 6.9"), why);
             assertEquals("1.0", metric(node, "tributary_rtmp_rejected_total{reason=\"capacity\"}"), "disconnected, counted");
-            assertEquals("1.0", metric(node, "transcode_admissions_total{result=\"rejected\"}"));
-            assertEquals(RUNG_360P30 + ".0", metric(node, "transcode_pixel_rate_pixels_per_second"), "the refusal took nothing");
+            assertEquals("1.0", metric(node, "tributary_transcode_admissions_total{result=\"rejected\"}"));
+            assertEquals(RUNG_360P30 + ".0", metric(node, "tributary_transcode_pixel_rate_pixels_per_second"), "the refusal took nothing");
 
             // a source the ladder only passes through costs nothing and is not refused
             RtmpTestPublisher third = publish(node, "third", small);
             TestNode.await("third stream configured", Duration.ofSeconds(10), () -> !renditions(node, "third").isEmpty());
             assertEquals(List.of("360p", "audio"), renditions(node, "third"));
             assertTrue(third.publishing());
-            assertEquals("1.0", metric(node, "transcode_ladders"));
+            assertEquals("1.0", metric(node, "tributary_transcode_ladders"));
             assertEquals("2.0", metric(node, "tributary_publishers"), "first and third publish; second was cut off");
 
             // the first stream ends: its capacity comes back (after the reconnect grace)
             first.unpublish();
             TestNode.await("capacity released", Duration.ofSeconds(15),
-                    () -> metric(node, "transcode_ladders").equals("0.0"));
-            assertEquals("0.0", metric(node, "transcode_pixel_rate_pixels_per_second"));
+                    () -> metric(node, "tributary_transcode_ladders").equals("0.0"));
+            assertEquals("0.0", metric(node, "tributary_transcode_pixel_rate_pixels_per_second"));
             second.close();
             third.close();
         }
@@ -146,9 +146,9 @@ class TranscodeAdmissionTest {
             TestNode.await("second stream configured", Duration.ofSeconds(10), () -> !renditions(node, "second").isEmpty());
             assertEquals(List.of("video", "audio"), renditions(node, "second"), "the source alone");
             assertTrue(second.publishing());
-            assertEquals("1.0", metric(node, "transcode_admissions_total{result=\"admitted\"}"));
-            assertEquals("1.0", metric(node, "transcode_admissions_total{result=\"passthrough\"}"));
-            assertEquals(RUNG_360P30 + ".0", metric(node, "transcode_pixel_rate_pixels_per_second"));
+            assertEquals("1.0", metric(node, "tributary_transcode_admissions_total{result=\"admitted\"}"));
+            assertEquals("1.0", metric(node, "tributary_transcode_admissions_total{result=\"passthrough\"}"));
+            assertEquals(RUNG_360P30 + ".0", metric(node, "tributary_transcode_pixel_rate_pixels_per_second"));
             first.close();
             second.close();
         }

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TranscodePressureTest {
 
     private static final Pattern DROPPED =
-            Pattern.compile("transcode_dropped_frames_total\\{rendition=\"(\\w+)\",stream_id=\"flood\"} ([0-9.]+)");
+            Pattern.compile("tributary_transcode_dropped_frames_total\\{rendition=\"(\\w+)\",stream_id=\"flood\"} ([0-9.]+)");
 
     @Test
     void aLadderThatFallsBehindDropsRungFramesWhileTheSourceKeepsItsCadence() {

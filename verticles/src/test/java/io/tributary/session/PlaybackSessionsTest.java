@@ -121,11 +121,11 @@ class PlaybackSessionsTest {
             return rec != null && rec.getLong("requests") >= 3 && "360p".equals(rec.getString("rung"));
         });
         Scrape s = Scrape.of(node);
-        assertTrue(s.value("stream_buffer_length_seconds_count", "stream_id=\"cam1\"") >= 3);
-        assertTrue(s.value("stream_measured_throughput_bytes_per_second_count", "stream_id=\"cam1\"") >= 3);
+        assertTrue(s.value("tributary_stream_buffer_length_seconds_count", "stream_id=\"cam1\"") >= 3);
+        assertTrue(s.value("tributary_stream_measured_throughput_bytes_per_second_count", "stream_id=\"cam1\"") >= 3);
         // mtp is kbit/s: 25000 kbit/s = 3.125 MB/s lands in the 5 MB/s bucket, not in the 2.5 MB/s one
-        assertTrue(s.value("stream_measured_throughput_bytes_per_second_bucket", "stream_id=\"cam1\"", "le=\"5000000.0\"")
-                > s.value("stream_measured_throughput_bytes_per_second_bucket", "stream_id=\"cam1\"", "le=\"2500000.0\""));
+        assertTrue(s.value("tributary_stream_measured_throughput_bytes_per_second_bucket", "stream_id=\"cam1\"", "le=\"5000000.0\"")
+                > s.value("tributary_stream_measured_throughput_bytes_per_second_bucket", "stream_id=\"cam1\"", "le=\"2500000.0\""));
     }
 
     @Test
@@ -144,15 +144,15 @@ class PlaybackSessionsTest {
             return rec != null && rec.getInteger("switches") == 2 && "720p".equals(rec.getString("rung"));
         });
         Scrape after = Scrape.of(node);
-        assertEquals(1, delta(before, after, "stream_bitrate_switches_total", "direction=\"down\""));
-        assertEquals(1, delta(before, after, "stream_bitrate_switches_total", "direction=\"up\""));
+        assertEquals(1, delta(before, after, "tributary_stream_bitrate_switches_total", "direction=\"down\""));
+        assertEquals(1, delta(before, after, "tributary_stream_bitrate_switches_total", "direction=\"up\""));
         assertTrue(events.stream().anyMatch(e -> e.getString("type").equals("switch") && e.getString("sid").equals(sid)
                 && "down".equals(e.getString("direction")) && "720p".equals(e.getString("from"))));
     }
 
     @Test
     void malformedCmcdIsIgnoredAndCountedNeverA5xx() {
-        double before = Scrape.of(node).value("cmcd_malformed_total");
+        double before = Scrape.of(node).value("tributary_cmcd_malformed_total");
         List<HttpResponse<String>> rs = new ArrayList<>();
         rs.add(get("/live/cam1/360p/index.m3u8?CMCD=" + URLEncoder.encode("bl=abc,sid=\"x", StandardCharsets.UTF_8)));
         rs.add(get("/live/cam1/360p/index.m3u8?CMCD=%22%22%22"));
@@ -162,8 +162,8 @@ class PlaybackSessionsTest {
         for (HttpResponse<String> r : rs) {
             assertEquals(200, r.statusCode(), r.body());
         }
-        assertEquals(before + 5, Scrape.of(node).value("cmcd_malformed_total"));
-        assertTrue(Scrape.of(node).value("qoe_beacons_total", "source=\"cmcd\"", "result=\"malformed\"") >= 5);
+        assertEquals(before + 5, Scrape.of(node).value("tributary_cmcd_malformed_total"));
+        assertTrue(Scrape.of(node).value("tributary_qoe_beacons_total", "source=\"cmcd\"", "result=\"malformed\"") >= 5);
         // a forged sid query parameter is refused by name
         HttpResponse<String> forged = get("/live/cam1/360p/index.m3u8?sid=" + URLEncoder.encode("<x>", StandardCharsets.UTF_8));
         assertEquals(400, forged.statusCode());
@@ -172,6 +172,8 @@ class PlaybackSessionsTest {
 
     @Test
     void beaconsFeedTheQoeMetricsAndTheSummary() {
+        // a player beacons for the session its media requests opened (CMCD sid), as hls.js with CMCD does
+        assertEquals(200, get("/live/cam1/index.m3u8?CMCD=" + URLEncoder.encode("sid=\"beacon-player\"", StandardCharsets.UTF_8)).statusCode());
         Scrape before = Scrape.of(node);
         JsonObject beacon = new JsonObject().put("sid", "beacon-player").put("stream", "cam1").put("events", new JsonArray()
                 .add(new JsonObject().put("type", "startup").put("seconds", 1.2).put("codec", "avc1.64001f"))
@@ -189,17 +191,17 @@ class PlaybackSessionsTest {
         assertEquals(1, delta(before, after, "stream_startup_seconds_bucket", "codec=\"avc1\"", "le=\"2.0\""));
         assertEquals(0, delta(before, after, "stream_startup_seconds_bucket", "codec=\"avc1\"", "le=\"1.0\""));
         assertEquals(1, delta(before, after, "stream_rebuffer_events_total", "stream_id=\"cam1\"", "region=\"eu\""));
-        assertEquals(0.4, delta(before, after, "stream_rebuffer_seconds_total", "region=\"eu\""), 1e-9);
-        assertEquals(5.0, delta(before, after, "stream_play_seconds_total", "region=\"eu\""), 1e-9);
-        assertEquals(1, delta(before, after, "stream_playback_errors_total", "type=\"network\""));
-        assertEquals(1, delta(before, after, "stream_playback_errors_total", "type=\"other\""));
-        assertEquals(1, delta(before, after, "stream_live_latency_seconds_count", "stream_id=\"cam1\""));
-        // not a session of this node: its switch beacon is the only report of that switch
-        assertEquals(1, delta(before, after, "stream_bitrate_switches_total", "direction=\"down\""));
-        assertEquals(1, delta(before, after, "qoe_beacons_total", "source=\"http\"", "result=\"accepted\""));
+        assertEquals(0.4, delta(before, after, "tributary_stream_rebuffer_seconds_total", "region=\"eu\""), 1e-9);
+        assertEquals(5.0, delta(before, after, "tributary_stream_play_seconds_total", "region=\"eu\""), 1e-9);
+        assertEquals(1, delta(before, after, "tributary_stream_playback_errors_total", "type=\"network\""));
+        assertEquals(1, delta(before, after, "tributary_stream_playback_errors_total", "type=\"other\""));
+        assertEquals(1, delta(before, after, "tributary_stream_live_latency_seconds_count", "stream_id=\"cam1\""));
+        // the node counts the switches it serves itself (the media requests' rungs): a beacon's is not counted again
+        assertEquals(0, delta(before, after, "tributary_stream_bitrate_switches_total", "direction=\"down\""));
+        assertEquals(1, delta(before, after, "tributary_qoe_beacons_total", "source=\"http\"", "result=\"accepted\""));
 
         // an X-Region outside qoe.regions is "other", never a new label value
-        post("/api/v1/qoe", new JsonObject().put("stream", "cam1").put("events", new JsonArray()
+        post("/api/v1/qoe", new JsonObject().put("sid", "beacon-player").put("stream", "cam1").put("events", new JsonArray()
                 .add(new JsonObject().put("type", "rebuffer_start"))).encode(), Map.of("X-Region", "mars-1"));
         assertEquals(1, Scrape.of(node).value("stream_rebuffer_events_total", "region=\"other\""));
         assertFalse(Scrape.of(node).text.contains("mars-1"));
@@ -245,6 +247,48 @@ class PlaybackSessionsTest {
     }
 
     @Test
+    void forgedBeaconsChangeNoMetric() {
+        // a real viewer of cam1: its CMCD sid is a session this node served
+        assertEquals(200, get("/live/cam1/index.m3u8?CMCD=" + URLEncoder.encode("sid=\"real-viewer\"", StandardCharsets.UTF_8)).statusCode());
+        JsonArray storm = new JsonArray();
+        for (int i = 0; i < 20; i++) {
+            storm.add(new JsonObject().put("type", "rebuffer_start")).add(new JsonObject().put("type", "rebuffer_end").put("seconds", 30))
+                    .add(new JsonObject().put("type", "error").put("kind", "network").put("fatal", true));
+        }
+        storm.add(new JsonObject().put("type", "heartbeat").put("playing_seconds", 0.1));
+        Scrape before = Scrape.of(node);
+        // no sid, a sid this node never served, and the real sid named for another stream's beacons
+        List<JsonObject> forged = List.of(new JsonObject().put("stream", "cam1"),
+                new JsonObject().put("sid", "made-up-" + System.nanoTime()).put("stream", "cam1"),
+                new JsonObject().put("sid", "real-viewer").put("stream", "cam2"));
+        for (JsonObject f : forged) {
+            HttpResponse<String> r = post("/api/v1/qoe", f.put("events", storm).encode(), Map.of());
+            assertTrue(r.statusCode() == 403 || r.statusCode() == 404, f.getString("sid") + " -> " + r.statusCode() + " " + r.body());
+        }
+        Scrape after = Scrape.of(node);
+        for (String metric : List.of("stream_rebuffer_events_total", "tributary_stream_rebuffer_seconds_total",
+                "tributary_stream_play_seconds_total", "tributary_stream_playback_errors_total")) {
+            assertEquals(before.sum(metric), after.sum(metric), metric + " moved for forged beacons");
+        }
+        assertEquals(0, delta(before, after, "tributary_qoe_beacons_total", "result=\"accepted\""));
+        assertTrue(delta(before, after, "tributary_qoe_beacons_rejected_total", "reason=\"no_session\"") == 1);
+        assertTrue(delta(before, after, "tributary_qoe_beacons_rejected_total", "reason=\"unknown_session\"") == 1);
+        // cam2 is not live here (404 before any binding check) or, when it is, the sid is cam1's: wrong_stream
+
+        // the real session may report, but at its bounded rate: a flood is cut off after the burst
+        int accepted = 0;
+        int limited = 0;
+        for (int i = 0; i < 40; i++) {
+            int status = post("/api/v1/qoe", new JsonObject().put("sid", "real-viewer").put("stream", "cam1")
+                    .put("events", new JsonArray().add(new JsonObject().put("type", "latency").put("seconds", 1.0))).encode(), Map.of()).statusCode();
+            accepted += status == 202 ? 1 : 0;
+            limited += status == 429 ? 1 : 0;
+        }
+        assertTrue(accepted >= 1 && accepted <= 25, "accepted " + accepted);
+        assertTrue(limited >= 15, "limited " + limited);
+    }
+
+    @Test
     void cardinalityStaysBoundedUnderUnknownStreamIds() {
         Scrape before = Scrape.of(node);
         for (int i = 0; i < 200; i++) {
@@ -254,8 +298,8 @@ class PlaybackSessionsTest {
         }
         Scrape after = Scrape.of(node);
         assertEquals(before.streamIds(), after.streamIds());
-        assertTrue(delta(before, after, "qoe_unknown_stream_total") >= 400);
-        assertEquals(200, delta(before, after, "qoe_beacons_total", "source=\"http\"", "result=\"unknown_stream\""));
+        assertTrue(delta(before, after, "tributary_qoe_unknown_stream_total") >= 400);
+        assertEquals(200, delta(before, after, "tributary_qoe_beacons_total", "source=\"http\"", "result=\"unknown_stream\""));
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.tributary.cluster.SharedMaps;
 import io.tributary.testing.LiveNode;
 import io.tributary.testing.Scrape;
 import io.tributary.testing.TestNode;
+import io.tributary.testing.Tools;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,6 +19,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -74,8 +76,11 @@ class SessionLifecycleTest {
         TestNode.await("the session to end", Duration.ofSeconds(5),
                 () -> Scrape.of(node).value("active_stream_sessions", "stream_id=\"cam2\"") == 0.0);
         TestNode.await("the map entry to go", Duration.ofSeconds(3), () -> map().get(sid) == null);
-        JsonObject end = events.stream().filter(e -> e.getString("type").equals("session_end") && e.getString("sid").equals(sid))
-                .findFirst().orElseThrow();
+        // the event travels the event bus: it may arrive after the map entry went
+        java.util.function.Supplier<java.util.Optional<JsonObject>> ended = () -> events.stream()
+                .filter(e -> e.getString("type").equals("session_end") && e.getString("sid").equals(sid)).findFirst();
+        TestNode.await("the session_end event", Duration.ofSeconds(3), () -> ended.get().isPresent());
+        JsonObject end = ended.get().orElseThrow();
         assertEquals("cam2", end.getString("stream"));
         assertEquals("idle", end.getString("reason"));
         assertTrue(end.getLong("bytes") > 0);
@@ -101,6 +106,9 @@ class SessionLifecycleTest {
                         return null;
                     }
                 }).get(5, TimeUnit.SECONDS);
+        // the player's media request opened session w1 (CMCD sid): its beacons are accepted
+        assertEquals(200, TestNode.get(node, "/live/cam2/index.m3u8?CMCD=" + java.net.URLEncoder.encode("sid=\"w1\"",
+                StandardCharsets.UTF_8)).statusCode());
         Scrape before = Scrape.of(node);
         ws.sendText("{\"sid\":\"w1\",\"stream\":\"cam2\",\"events\":[{\"type\":\"startup\",\"seconds\":0.7,\"codec\":\"avc1.42c01e\"}]}", true).get();
         ws.sendText("{\"stream\":\"cam2\",\"events\":[{\"type\":\"switch\",\"bitrate\":\"fast\"}]}", true).get();
@@ -122,9 +130,9 @@ class SessionLifecycleTest {
         assertEquals(429, post.statusCode());
         assertEquals("1", post.headers().firstValue("Retry-After").orElse(""));
         Scrape after = Scrape.of(node);
-        double limited = after.value("qoe_beacons_total", "source=\"ws\"", "result=\"rate_limited\"");
+        double limited = after.value("tributary_qoe_beacons_total", "source=\"ws\"", "result=\"rate_limited\"");
         assertTrue(limited >= 14, "rate limited: " + limited);
-        assertTrue(after.value("stream_live_latency_seconds_count", "stream_id=\"cam2\"") <= 5);
+        assertTrue(after.value("tributary_stream_live_latency_seconds_count", "stream_id=\"cam2\"") <= 5);
 
         // oversized: the connection is closed with 1009
         sleep(2600); // refill a few tokens
@@ -139,17 +147,16 @@ class SessionLifecycleTest {
         TestNode.get(node, "/live/cam2/index.m3u8?CMCD=bl%3D1000%2Cmtp%3D5000%2Cbs");
         TestNode.get(node, "/live/cam2/video/seg-99999.m4s");
         String text = Scrape.of(node).text;
-        File promtool = new File("/usr/bin/promtool");
-        assertTrue(promtool.canExecute(), "promtool is needed (Debian package prometheus)");
-        Process p = new ProcessBuilder(promtool.getPath(), "check", "metrics").redirectErrorStream(true).start();
+        Path promtool = Tools.promtool();
+        Process p = new ProcessBuilder(promtool.toString(), "check", "metrics").redirectErrorStream(true).start();
         p.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), "promtool check metrics:\n" + out);
-        for (String family : List.of("active_stream_sessions", "stream_rebuffer_events_total", "stream_buffer_length_seconds_bucket",
-                "stream_measured_throughput_bytes_per_second_bucket", "cmcd_malformed_total", "qoe_beacons_total",
-                "stream_playback_errors_total")) {
+        for (String family : List.of("active_stream_sessions", "stream_rebuffer_events_total", "tributary_stream_buffer_length_seconds_bucket",
+                "tributary_stream_measured_throughput_bytes_per_second_bucket", "tributary_cmcd_malformed_total", "tributary_qoe_beacons_total",
+                "tributary_stream_playback_errors_total")) {
             assertTrue(text.contains("\n" + family), family);
         }
     }

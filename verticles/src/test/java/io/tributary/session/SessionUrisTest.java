@@ -15,17 +15,30 @@ class SessionUrisTest {
         SessionUris.Template t = SessionUris.template(7, q -> "#EXTM3U\nseg-1.m4s?" + q + "\n#EXT-X-MAP:URI=\"init-0.mp4?" + q + "\"\n");
         assertEquals(7, t.version());
         assertEquals("#EXTM3U\nseg-1.m4s?sid=abc\n#EXT-X-MAP:URI=\"init-0.mp4?sid=abc\"\n",
-                t.with("abc").toString(StandardCharsets.UTF_8));
+                t.with("sid=abc").toString(StandardCharsets.UTF_8));
         assertEquals("#EXTM3U\nseg-1.m4s?sid=x-2\n#EXT-X-MAP:URI=\"init-0.mp4?sid=x-2\"\n",
-                t.with("x-2").toString(StandardCharsets.UTF_8));
+                t.with("sid=x-2").toString(StandardCharsets.UTF_8));
     }
 
     @Test
     void mpdTemplatesGetTheSid() {
         String mpd = "<SegmentTemplate media=\"$RepresentationID$/seg-$Number$.m4s\" initialization=\"$RepresentationID$/init-0.mp4\"/>";
         assertEquals("<SegmentTemplate media=\"$RepresentationID$/seg-$Number$.m4s?sid=s1\" "
-                + "initialization=\"$RepresentationID$/init-0.mp4?sid=s1\"/>", SessionUris.tagMpd(mpd, "s1"));
+                + "initialization=\"$RepresentationID$/init-0.mp4?sid=s1\"/>", SessionUris.tagMpd(mpd, "sid=s1"));
         assertEquals(mpd, SessionUris.tagMpd(mpd, null));
+    }
+
+    @Test
+    void sidAndTokenTogetherAreEscapedInAnMpdOnly() {
+        String mpd = "<MPD><SegmentTemplate media=\"a/seg-$Number$.m4s\" initialization=\"a/init-0.mp4\"/></MPD>";
+        assertEquals("<MPD><SegmentTemplate media=\"a/seg-$Number$.m4s?sid=s&amp;token=t.x\" "
+                + "initialization=\"a/init-0.mp4?sid=s&amp;token=t.x\"/></MPD>",
+                SessionUris.tagged(mpd).with("sid=s&token=t.x").toString(StandardCharsets.UTF_8));
+        assertEquals(SessionUris.tagged(mpd).with("sid=s&token=t.x").toString(StandardCharsets.UTF_8),
+                SessionUris.tag(mpd, "sid=s&token=t.x"));
+        String hls = "#EXTM3U\n#EXT-X-MAP:URI=\"init-0.mp4\"\nseg-1.m4s?_HLS_x=1\n";
+        assertEquals("#EXTM3U\n#EXT-X-MAP:URI=\"init-0.mp4?sid=s&token=t\"\nseg-1.m4s?_HLS_x=1&sid=s&token=t\n",
+                SessionUris.tagged(hls).with("sid=s&token=t").toString(StandardCharsets.UTF_8));
     }
 
     @Test

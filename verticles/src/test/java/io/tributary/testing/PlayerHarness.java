@@ -77,7 +77,7 @@ public final class PlayerHarness implements AutoCloseable {
     public record Result(String player, String version, double firstPlayingMs, List<Double> latency, List<Double> wallLatency,
                          double targetLatency, int stalls, double stallMs, int seeksAfterStart, int gapsJumped,
                          String fatal, List<String> errors, int droppedFrames, int decodedFrames, int height,
-                         double currentTime) {
+                         double currentTime, String workaround) {
 
         public static Result of(JsonObject m, double currentTime) {
             return new Result(m.getString("player"), m.getString("version"), num(m, "firstPlayingMs"),
@@ -85,7 +85,8 @@ public final class PlayerHarness implements AutoCloseable {
                     m.getInteger("stalls", 0), num(m, "stallMs"), m.getInteger("seeksAfterStart", 0),
                     m.getInteger("gapsJumped", 0), m.getString("fatal"),
                     m.getJsonArray("errors").stream().map(String::valueOf).toList(),
-                    m.getInteger("droppedFrames", 0), m.getInteger("decodedFrames", 0), m.getInteger("height", 0), currentTime);
+                    m.getInteger("droppedFrames", 0), m.getInteger("decodedFrames", 0), m.getInteger("height", 0), currentTime,
+                    m.getString("workaround"));
         }
 
         private static double num(JsonObject m, String key) {
@@ -126,10 +127,11 @@ public final class PlayerHarness implements AutoCloseable {
         public String summary() {
             return String.format(java.util.Locale.ROOT,
                     "%s %s: startup %.0f ms, latency median %.2f s (held %.2f s) p90 %.2f s (wall median %.2f s, target %.2f s, %d samples), "
-                            + "stalls %d (%.0f ms), seeks %d, gaps jumped %d, dropped %d/%d frames, %dp, fatal %s, errors %s",
+                            + "stalls %d (%.0f ms), seeks %d, gaps jumped %d, dropped %d/%d frames, %dp, fatal %s, errors %s%s",
                     player, version, firstPlayingMs, median(), heldMedian(), p90(), percentile(wallLatency, 0.5), targetLatency,
                     latency.size(), stalls, stallMs, seeksAfterStart, gapsJumped, droppedFrames, decodedFrames, height, fatal,
-                    errors.size() > 8 ? errors.subList(0, 8) + "..." : errors);
+                    errors.size() > 8 ? errors.subList(0, 8) + "..." : errors,
+                    workaround == null ? "" : ", player setting " + workaround);
         }
     }
 }

@@ -1,7 +1,6 @@
 package io.tributary.testing;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -59,20 +58,16 @@ public final class PlayerLibraries {
     /** Skips (or fails in CI) when the environment lacks what the browser tests need. */
     public static void requireBrowserAndNpm() {
         List<String> missing = new ArrayList<>();
-        if (!Files.isExecutable(HeadlessChromium.BINARY)) {
-            missing.add(HeadlessChromium.BINARY + " (apt-get install chromium)");
+        if (Tools.onPath("chromium", "chromium-browser") == null) {
+            missing.add("chromium (apt-get install chromium)");
         }
-        if (which("npm") == null) {
+        if (Tools.onPath("npm") == null) {
             missing.add("npm (apt-get install npm)");
         }
         if (missing.isEmpty()) {
             return;
         }
-        String message = "player matrix needs " + String.join(" and ", missing);
-        if ("true".equals(System.getenv("CI"))) {
-            throw new AssertionError(message);
-        }
-        Assumptions.abort(message);
+        Tools.missing("player matrix needs " + String.join(" and ", missing) + " on the PATH");
     }
 
     /** Installs (or reuses) the three players; returns this. */
@@ -143,19 +138,5 @@ public final class PlayerLibraries {
             out.put(p, bundle(p));
         }
         return out;
-    }
-
-    private static Path which(String name) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return null;
-        }
-        for (String d : path.split(java.io.File.pathSeparator)) {
-            Path p = Path.of(d, name);
-            if (Files.isExecutable(p)) {
-                return p;
-            }
-        }
-        return null;
     }
 }

@@ -38,6 +38,40 @@ public final class RtmpTestPublisher implements AutoCloseable {
     }
 
     /** Connects and publishes; returns once the server said Publish.Start, or with {@link #failure()} set. */
+    /**
+     * Sends {@code source} live on a daemon thread: one second of media a second, paced on one clock
+     * (the time spent encoding each second does not add up to a lag), for at most {@code maxSeconds}
+     * or until {@code publishing} turns false; closes the source at the end. Started before returning.
+     */
+    public Thread sendLive(io.tributary.media.testing.SyntheticAvSource source, int maxSeconds,
+                           java.util.concurrent.atomic.AtomicBoolean publishing, String threadName) {
+        Thread live = new Thread(() -> {
+            long start = System.nanoTime();
+            long firstDts = -1;
+            try (source) {
+                for (int i = 0; i < maxSeconds && publishing.get(); i++) {
+                    for (MediaSample sample : source.next(1.0)) {
+                        if (firstDts < 0) {
+                            firstDts = sample.dts();
+                        }
+                        long wait = start + (sample.dts() - firstDts) * 1_000_000L - System.nanoTime();
+                        if (wait > 0) {
+                            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                        }
+                        send(sample, 0);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                // the socket closed at the end of the test
+            }
+        }, threadName);
+        live.setDaemon(true);
+        live.start();
+        return live;
+    }
+
     public static RtmpTestPublisher publish(int port, String key) {
         try {
             RtmpTestPublisher p = new RtmpTestPublisher(port, key);

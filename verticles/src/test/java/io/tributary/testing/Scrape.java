@@ -43,6 +43,17 @@ public final class Scrape {
         return Double.NaN;
     }
 
+    /** The sum of every sample of {@code name} (all label sets); 0 when there is none. */
+    public double sum(String name) {
+        double total = 0;
+        for (String line : text.split("\n")) {
+            if (!line.startsWith("#") && (line.startsWith(name + "{") || line.startsWith(name + " "))) {
+                total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return total;
+    }
+
     /** Every stream_id label value in the scrape. */
     public Set<String> streamIds() {
         Set<String> out = new LinkedHashSet<>();

@@ -13,6 +13,9 @@ import java.util.Map;
  */
 public final class TestCluster implements AutoCloseable {
 
+    /** The join secret of the test's members (a test may give one member another). */
+    public static final String SECRET = "test-cluster-join-secret";
+
     private final List<Integer> memberPorts = new ArrayList<>();
     private final List<Node> running = new ArrayList<>();
 
@@ -27,12 +30,27 @@ public final class TestCluster implements AutoCloseable {
     /** Starts member {@code i} with {@code env} (env-style keys) over the test defaults. */
     public Node start(int i, Map<String, String> env) {
         Map<String, String> all = new HashMap<>(env);
-        all.put("TRIBUTARY_CLUSTER", "true"); // the switch, an alias of TRIBUTARY_CLUSTER_ENABLED
-        all.put("TRIBUTARY_CLUSTER_PORT", Integer.toString(memberPorts.get(i)));
-        all.put("TRIBUTARY_CLUSTER_MEMBERS", String.join(",", memberPorts.stream().map(p -> "127.0.0.1:" + p).toList()));
+        // a test may give a member another secret; the rest is the member's own
+        memberEnv(i).forEach((k, v) -> {
+            if (k.equals("TRIBUTARY_CLUSTER_SECRET")) {
+                all.putIfAbsent(k, v);
+            } else {
+                all.put(k, v);
+            }
+        });
         Node n = TestNode.start(all);
         running.add(n);
         return n;
+    }
+
+    /** The cluster settings of member {@code i} (env-style keys), for a member the test launches as a process. */
+    public Map<String, String> memberEnv(int i) {
+        Map<String, String> env = new HashMap<>();
+        env.put("TRIBUTARY_CLUSTER", "true"); // the switch, an alias of TRIBUTARY_CLUSTER_ENABLED
+        env.put("TRIBUTARY_CLUSTER_SECRET", SECRET); // the deployment's join secret, the same on every member
+        env.put("TRIBUTARY_CLUSTER_PORT", Integer.toString(memberPorts.get(i)));
+        env.put("TRIBUTARY_CLUSTER_MEMBERS", String.join(",", memberPorts.stream().map(p -> "127.0.0.1:" + p).toList()));
+        return env;
     }
 
     /** A node the test stops or kills itself. */

@@ -41,6 +41,14 @@ public final class TestNode {
         env.put("TRIBUTARY_RTMP_ENDED_RETENTION", "30s");
         // no DVR (and no embedded PostgreSQL) unless a test asks for it, with a data-dir of its own
         env.put("TRIBUTARY_DVR_ENABLED", "false");
+        env.put("TRIBUTARY_VOD_ENABLED", "false");
+        // tests poll the API from one address far past a person's pace: limits stay on, out of their way
+        // (RateLimitTest sets its own)
+        env.put("TRIBUTARY_RATELIMIT_ANONYMOUS", "1000000");
+        // accounts off (no PostgreSQL) and anonymous publishing, unless a test is about them: see secured()
+        env.put("TRIBUTARY_AUTH_ENABLED", "false");
+        env.put("TRIBUTARY_GRPC_PORT", "0"); // the gRPC control plane on any free port (Node.grpcPort())
+        env.put("TRIBUTARY_RTMP_STREAM_KEYS", "any");
         // the edge and router roles (on by default) on free ports of their own; not 0: a verticle set
         // scaled up deploys its extra instances apart, and with port 0 they would listen elsewhere
         for (int attempt = 1; ; attempt++) {
@@ -60,6 +68,68 @@ public final class TestNode {
                 }
                 throw new IllegalStateException("node did not start", e);
             }
+        }
+    }
+
+    /** The admin every {@link #secured} node has. */
+    public static final String ADMIN = "admin";
+    public static final String ADMIN_PASSWORD = "test-admin-password";
+
+    /**
+     * A node as shipped: accounts on (embedded PostgreSQL in a data-dir of its own), publishing
+     * only with a secret, and an admin {@link #ADMIN} / {@link #ADMIN_PASSWORD}; {@code overrides} last.
+     * Password hashing is cheap here (10,000 rounds): tests sign in often.
+     */
+    public static Node secured(Map<String, String> overrides) {
+        Map<String, String> env = new HashMap<>();
+        try {
+            env.put("TRIBUTARY_DATA_DIR", java.nio.file.Files.createTempDirectory("tributary-auth-").toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        env.put("TRIBUTARY_AUTH_ENABLED", "true");
+        env.put("TRIBUTARY_RTMP_STREAM_KEYS", "");
+        env.put("TRIBUTARY_AUTH_ADMIN_PASSWORD", ADMIN_PASSWORD);
+        env.put("TRIBUTARY_AUTH_PASSWORD_ITERATIONS", "10000");
+        env.putAll(overrides);
+        return start(env);
+    }
+
+    /** Signs in as {@code name}: the login answer ({@code accessToken}, {@code refreshToken}, ...). */
+    public static io.vertx.core.json.JsonObject login(Node node, String name, String password) {
+        HttpResponse<String> r = send(node, "POST", "/api/v1/auth/login",
+                new io.vertx.core.json.JsonObject().put("name", name).put("password", password).encode(), null);
+        if (r.statusCode() != 200) {
+            throw new AssertionError("login of " + name + " refused: " + r.statusCode() + " " + r.body());
+        }
+        return new io.vertx.core.json.JsonObject(r.body());
+    }
+
+    /** An access token of the node's admin. */
+    public static String adminToken(Node node) {
+        return login(node, ADMIN, ADMIN_PASSWORD).getString("accessToken");
+    }
+
+    /**
+     * An API request as a client sends it: {@code body} (null: none) as JSON, {@code token}
+     * (null: none) as {@code Authorization: Bearer}.
+     */
+    public static HttpResponse<String> send(Node node, String method, String path, String body, String token) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(node.httpUrl(path))).timeout(Duration.ofSeconds(20))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        try {
+            return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 
@@ -111,6 +181,16 @@ public final class TestNode {
             return s.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** GET of an absolute URL (an edge's, a router's, a signed one): the response, or an AssertionError naming the URL. */
+    public static HttpResponse<String> getUrl(String url) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new AssertionError(url, e);
         }
     }
 

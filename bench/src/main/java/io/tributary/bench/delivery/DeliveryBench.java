@@ -29,7 +29,10 @@ import static io.tributary.bench.support.Report.f;
  * served from memory) and against nginx serving the very same bytes from disk with
  * sendfile, same machine, same run, same wrk parameters.
  *
- * <p>Args: [wrk seconds (default 15)] [connections (default 64)]
+ * <p>With {@code tls}: the same over HTTPS, both servers with one self-signed certificate (made by
+ * openssl) and TLS 1.3 only, Tributary's default; results in {@code delivery-tls.md}.
+ *
+ * <p>Args: [wrk seconds (default 15)] [connections (default 64)] [tls]
  */
 public final class DeliveryBench {
 
@@ -39,15 +42,23 @@ public final class DeliveryBench {
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
         int conns = args.length > 1 ? Integer.parseInt(args[1]) : 64;
+        boolean tls = args.length > 2 && args[2].equals("tls");
         int warmup = 5;
         int cores = Runtime.getRuntime().availableProcessors();
         // ~4.2 Mbit/s CBR (x264 filler keeps the rate up on a simple pattern): 2 s segments of ~1 MB
         EncodedMedia media = EncodedMedia.encode(1280, 720, 30, 60, true,
                 "nal-hrd=cbr:bitrate=4200:vbv-maxrate=4200:vbv-bufsize=4200", 9);
 
-        Report r = new Report("Delivery: cached segment and media playlist, Tributary vs nginx");
+        Report r = new Report("Delivery" + (tls ? " over HTTPS (TLS 1.3)" : "") + ": cached segment and media playlist, Tributary vs nginx");
         r.section("Machine").line(Machine.describe());
         Path work = ServerProcess.root().resolve("bench/target/delivery-nginx");
+        Path certs = ServerProcess.root().resolve("bench/target/delivery-tls");
+        Map<String, String> env = new java.util.HashMap<>(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none")); // the source alone
+        if (tls) {
+            selfSigned(certs);
+            env.put("TRIBUTARY_TLS_CERT", certs.resolve("tls.crt").toString());
+            env.put("TRIBUTARY_TLS_KEY", certs.resolve("tls.key").toString());
+        }
         Path docroot = work.resolve("root");
         Wrk tSeg;
         Wrk nSeg;
@@ -58,11 +69,11 @@ public final class DeliveryBench {
         String segPath;
         String plPath = "/live/" + KEY + "/video/index.m3u8";
         try (BenchLock lock = BenchLock.acquire("delivery")) {
-            try (ServerProcess server = ServerProcess.start("delivery", List.of("-Xmx2g"), Map.of("TRIBUTARY_TRANSCODE_LADDER", "none")); // the source alone
+            try (ServerProcess server = ServerProcess.start("delivery", List.of("-Xmx2g"), env);
                  RtmpPush push = RtmpPush.publish(server.rtmpPort(), KEY, media)) {
                 push.sendAll(media.samples());
                 Thread.sleep(500);
-                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                HttpClient http = server.client();
                 byte[] playlist = get(http, server.httpUrl(plPath));
                 String text = new String(playlist);
                 // the largest complete segment
@@ -116,14 +127,21 @@ public final class DeliveryBench {
             String conf = Files.readString(ServerProcess.root().resolve("bench/nginx/nginx.conf"))
                     .replace("WORKERS", Integer.toString(cores)).replace("PORT", Integer.toString(port))
                     .replace("PREFIX", work.toString()).replace("ROOT", docroot.toString());
+            if (tls) {
+                // the same certificate, TLS 1.3 only, as Tributary; session cache as a production nginx has
+                conf = conf.replace("listen 127.0.0.1:" + port + ";", "listen 127.0.0.1:" + port + " ssl;")
+                        .replace("# TLS_SETTINGS", "ssl_certificate " + certs.resolve("tls.crt") + ";\n        ssl_certificate_key "
+                                + certs.resolve("tls.key") + ";\n        ssl_protocols TLSv1.3;\n        ssl_session_cache shared:SSL:10m;");
+            }
             Path confFile = work.resolve("nginx.conf");
             Files.writeString(confFile, conf);
             Process nginx = new ProcessBuilder("nginx", "-p", work.toString(), "-c", confFile.toString())
                     .redirectErrorStream(true).redirectOutput(work.resolve("nginx.out").toFile()).start();
             Runtime.getRuntime().addShutdownHook(new Thread(nginx::destroyForcibly));
             try {
-                String base = "http://127.0.0.1:" + port;
-                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                String base = (tls ? "https" : "http") + "://127.0.0.1:" + port;
+                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                        .sslContext(ServerProcess.trustingAny()).build();
                 awaitUp(http, base + plPath);
                 if (get(http, base + segPath).length != segSize) {
                     throw new IllegalStateException("nginx serves a different segment");
@@ -156,7 +174,11 @@ public final class DeliveryBench {
         r.line("|---|---:|---:|---:|---:|---|");
         sum(r, "segment (" + segSize + " B)", tSeg, nSeg);
         sum(r, "media playlist (" + plSize + " B)", tPl, nPl);
-        r.write(ServerProcess.root().resolve("bench/results/delivery.md"));
+        if (tls) {
+            r.line("");
+            r.line("HTTPS: one self-signed P-256 certificate (openssl) for both servers, TLS 1.3 only (Tributary's default `tls.protocols`, nginx `ssl_protocols TLSv1.3`); wrk keeps its connections, so the figures are bulk encryption more than handshakes. Tributary encrypts with BoringSSL through netty-tcnative (`tls.engine: auto`; the node logs `OpenSSLEngineOptions`), nginx with OpenSSL " + opensslVersion() + ".");
+        }
+        r.write(ServerProcess.root().resolve(tls ? "bench/results/delivery-tls.md" : "bench/results/delivery.md"));
         System.exit(0);
     }
 
@@ -194,6 +216,27 @@ public final class DeliveryBench {
             }
         }
         throw new IllegalStateException("nginx did not come up: " + url);
+    }
+
+    /** A self-signed certificate for 127.0.0.1 in {@code dir}: tls.crt and tls.key. */
+    private static void selfSigned(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                "-keyout", dir.resolve("tls.key").toString(), "-out", dir.resolve("tls.crt").toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("openssl.out").toFile()).start();
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("openssl failed: " + Files.readString(dir.resolve("openssl.out")));
+        }
+    }
+
+    private static String opensslVersion() {
+        try {
+            Process p = new ProcessBuilder("openssl", "version").redirectErrorStream(true).start();
+            return new String(p.getInputStream().readAllBytes()).trim();
+        } catch (IOException e) {
+            return "?";
+        }
     }
 
     private static String nginxVersion() {

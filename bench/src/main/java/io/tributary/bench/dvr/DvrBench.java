@@ -148,6 +148,9 @@ public final class DvrBench {
             env.put("TRIBUTARY_HTTP_HOST", "127.0.0.1");
             env.put("TRIBUTARY_RTMP_HOST", "127.0.0.1");
             env.put("TRIBUTARY_DATA_DIR", dataDir.toString());
+            env.put("TRIBUTARY_RTMP_STREAM_KEYS", "any"); // a lab node: any key publishes, no accounts
+            env.put("TRIBUTARY_GRPC_PORT", "0"); // the gRPC control plane on any free port, not 50051
+            env.put("TRIBUTARY_AUTH_ENABLED", "false");
             env.put("TRIBUTARY_DVR_ENABLED", Boolean.toString(dvr));
             if (!pgUrl.isEmpty()) {
                 env.put("TRIBUTARY_PG_URL", pgUrl);

@@ -77,7 +77,7 @@ public final class EdgeBench {
             String members = "127.0.0.1:" + p0 + ",127.0.0.1:" + p1;
             List<String> jvm = List.of("-Xmx1g", "-Dhazelcast.wait.seconds.before.join=0");
             Map<String, String> common = new HashMap<>(Map.of("TRIBUTARY_CLUSTER", "true", "TRIBUTARY_CLUSTER_MEMBERS", members,
-                    "TRIBUTARY_TRANSCODE_LADDER", "none"));
+                    "TRIBUTARY_TRANSCODE_LADDER", "none", "TRIBUTARY_CLUSTER_SECRET", "edge-bench-join-secret"));
             Map<String, String> originEnv = new HashMap<>(common);
             originEnv.putAll(Map.of("TRIBUTARY_ROLES", "origin", "TRIBUTARY_CLUSTER_PORT", Integer.toString(p0)));
             Map<String, String> edgeEnv = new HashMap<>(common);

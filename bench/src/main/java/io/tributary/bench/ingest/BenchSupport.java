@@ -1,6 +1,8 @@
 package io.tributary.bench.ingest;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -9,7 +11,9 @@ import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Machine description, child processes and small helpers shared by the ingest and player benchmarks. */
@@ -118,6 +122,35 @@ public final class BenchSupport {
         List<String> all = new ArrayList<>(List.of("flock", LOCK));
         all.addAll(cmd);
         return all;
+    }
+
+    /**
+     * Runs a benchmark step as a child process under {@link #locked flock}, echoing its output with {@code label},
+     * and gives its {@code RESULT k=v ...} line as a map ({@code error} when it printed none).
+     */
+    public static Map<String, String> runStep(List<String> cmd, String label) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(locked(cmd)).redirectErrorStream(true).start();
+        Map<String, String> r = new LinkedHashMap<>();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                System.out.println("  [" + label + "] " + line);
+                if (line.startsWith("RESULT ")) {
+                    for (String kv : line.substring(7).split(" ")) {
+                        int eq = kv.indexOf('=');
+                        if (eq > 0) {
+                            r.put(kv.substring(0, eq), kv.substring(eq + 1));
+                        }
+                    }
+                }
+            }
+        }
+        if (!p.waitFor(15, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+        }
+        if (r.isEmpty()) {
+            r.put("error", "step_produced_no_result");
+        }
+        return r;
     }
 
     /** CPU seconds (user + system) a process has used, from /proc/PID/stat. */

@@ -1,8 +1,6 @@
 package io.tributary.bench.ingest;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -178,31 +176,9 @@ public final class IngestBench {
     /** Runs one step as a child process under flock, so the whole phase is exclusive. */
     static Map<String, String> runStep(String target, int n, Path flv, Path jar, int warmup, int measure)
             throws IOException, InterruptedException {
-        List<String> cmd = BenchSupport.locked(List.of(BenchSupport.javaBin(), "-cp", BenchSupport.classpath(),
+        return BenchSupport.runStep(List.of(BenchSupport.javaBin(), "-cp", BenchSupport.classpath(),
                 IngestBench.class.getName(), "step", target, Integer.toString(n), flv.toString(), jar.toString(),
-                Integer.toString(warmup), Integer.toString(measure), serverJvmOpts.isEmpty() ? "-" : serverJvmOpts));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        Map<String, String> r = new LinkedHashMap<>();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
-            for (String line = in.readLine(); line != null; line = in.readLine()) {
-                System.out.println("  [" + target + " " + n + "] " + line);
-                if (line.startsWith("RESULT ")) {
-                    for (String kv : line.substring(7).split(" ")) {
-                        int eq = kv.indexOf('=');
-                        if (eq > 0) {
-                            r.put(kv.substring(0, eq), kv.substring(eq + 1));
-                        }
-                    }
-                }
-            }
-        }
-        if (!p.waitFor(15, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-        }
-        if (r.isEmpty()) {
-            r.put("error", "step_produced_no_result");
-        }
-        return r;
+                Integer.toString(warmup), Integer.toString(measure), serverJvmOpts.isEmpty() ? "-" : serverJvmOpts), target + " " + n);
     }
 
     private static long serverStart;
@@ -237,6 +213,9 @@ public final class IngestBench {
             pb.environment().put("TRIBUTARY_HTTP_HOST", "127.0.0.1");
             pb.environment().put("TRIBUTARY_RTMP_HOST", "127.0.0.1");
             pb.environment().put("TRIBUTARY_DATA_DIR", runDir.resolve("data").toString());
+            pb.environment().put("TRIBUTARY_RTMP_STREAM_KEYS", "any"); // a lab node: any key publishes, no accounts
+            pb.environment().put("TRIBUTARY_GRPC_PORT", "0"); // the gRPC control plane on any free port, not 50051
+            pb.environment().put("TRIBUTARY_AUTH_ENABLED", "false");
             srv = pb.directory(runDir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             serverStart = System.nanoTime();
         } else {

@@ -469,16 +469,7 @@ public final class IngestLoad {
                 r.put("bytes_ratio", round(bytes / Math.max(1, b1 - b0)));
                 r.put("srv_publishers", (long) sum(m1, "tributary_publishers"));
                 r.put("srv_rejected", (long) sum(m1, "tributary_rtmp_rejected_total"));
-                Collections.sort(edgeLags);
-                r.put("edge_lag_samples", edgeLags.size());
-                r.put("edge_lag_median_s", edgeLags.isEmpty() ? Double.NaN : round(edgeLags.get(edgeLags.size() / 2)));
-                r.put("edge_lag_max_s", edgeLags.isEmpty() ? Double.NaN : round(edgeLags.get(edgeLags.size() - 1)));
-                long advanced = Long.MAX_VALUE;
-                for (String key : sampled) {
-                    advanced = Math.min(advanced, lastMsn.getOrDefault(key, 0L) - firstMsn.getOrDefault(key, 0L));
-                }
-                r.put("min_segments_advanced", advanced == Long.MAX_VALUE ? 0 : advanced);
-                r.put("playlist_errors", playlistErrors);
+                edgeFigures(r, edgeLags, sampled, firstMsn, lastMsn, playlistErrors);
             }
         } catch (Exception e) {
             r.put("monitor_error", e.toString().replace(' ', '_'));
@@ -507,8 +498,23 @@ public final class IngestLoad {
         return s;
     }
 
+    /** The window's LL-HLS edge figures, as both load generators report them: lag median and max, segments advanced. */
+    public static void edgeFigures(Map<String, Object> r, List<Double> edgeLags, List<String> sampled,
+                                   Map<String, Long> firstMsn, Map<String, Long> lastMsn, int playlistErrors) {
+        Collections.sort(edgeLags);
+        r.put("edge_lag_samples", edgeLags.size());
+        r.put("edge_lag_median_s", edgeLags.isEmpty() ? Double.NaN : round(edgeLags.get(edgeLags.size() / 2)));
+        r.put("edge_lag_max_s", edgeLags.isEmpty() ? Double.NaN : round(edgeLags.get(edgeLags.size() - 1)));
+        long advanced = Long.MAX_VALUE;
+        for (String key : sampled) {
+            advanced = Math.min(advanced, lastMsn.getOrDefault(key, 0L) - firstMsn.getOrDefault(key, 0L));
+        }
+        r.put("min_segments_advanced", advanced == Long.MAX_VALUE ? 0 : advanced);
+        r.put("playlist_errors", playlistErrors);
+    }
+
     /** The Prometheus text, as series name{labels} to value (only tributary_ series). */
-    private static Map<String, Double> metrics(HttpClient http, int port) throws IOException, InterruptedException {
+    public static Map<String, Double> metrics(HttpClient http, int port) throws IOException, InterruptedException {
         HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
                 .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
         Map<String, Double> m = new HashMap<>();
@@ -527,7 +533,7 @@ public final class IngestLoad {
      * or null. The server anchors PROGRAM-DATE-TIME to the first sample's arrival and advances
      * it with media time, so a server falling behind its publishers shows as a growing lag.
      */
-    private static double[] playlistEdge(HttpClient http, int port, String key) {
+    public static double[] playlistEdge(HttpClient http, int port, String key) {
         try {
             HttpResponse<String> res = http.send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + port + "/live/" + key + "/video/index.m3u8"))

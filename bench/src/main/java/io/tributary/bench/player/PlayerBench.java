@@ -43,6 +43,17 @@ public final class PlayerBench {
     private PlayerBench() {
     }
 
+    private static String loadAtStart = "?";
+
+    /** The 1-minute load average, as /proc/loadavg gives it. */
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (java.io.IOException e) {
+            return "?";
+        }
+    }
+
     record Pair(String player, String format) {
         String label() {
             return Map.of("hlsjs", "hls.js", "dashjs", "dash.js", "shaka", "Shaka").get(player) + " / "
@@ -72,6 +83,7 @@ public final class PlayerBench {
             throw new IllegalStateException(jar + " missing: build with mvn -q -B install -DskipTests");
         }
         String started = BenchSupport.now();
+        loadAtStart = loadAverage();
         List<JsonObject> results = new ArrayList<>();
         for (Pair pair : pairs) {
             System.out.println("== " + pair.label());
@@ -125,6 +137,9 @@ public final class PlayerBench {
         pb.environment().put("TRIBUTARY_HLS_PART_TARGET", Double.toString(partTarget));
         pb.environment().put("TRIBUTARY_TRANSCODE_LADDER", "none"); // the demo's source alone, as rendition "video"
         pb.environment().put("TRIBUTARY_DATA_DIR", work.resolve("data").toString());
+        pb.environment().put("TRIBUTARY_RTMP_STREAM_KEYS", "any"); // a lab node: any key publishes, no accounts
+        pb.environment().put("TRIBUTARY_GRPC_PORT", "0"); // the gRPC control plane on any free port, not 50051
+        pb.environment().put("TRIBUTARY_AUTH_ENABLED", "false");
         Path log = root.resolve("bench/work/player-server-" + player + "-" + format + ".log");
         Process srv = pb.directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         JsonObject res = new JsonObject();
@@ -272,9 +287,14 @@ public final class PlayerBench {
         b.append("- Chromium: ").append(BenchSupport.run("/usr/bin/chromium", "--version").trim())
                 .append(", node ").append(BenchSupport.run("node", "--version").trim()).append('\n');
         b.append("- started: ").append(started).append(", finished: ").append(BenchSupport.now()).append('\n');
-        b.append("- **shared machine**: other engineers' builds and tests ran on the same 2 cores during this run; "
-                + "the figures are one run, not a controlled measurement (the lead may rerun it alone)\n");
-        b.append("- per pair: a fresh `java -jar verticles/target/tributary.jar --demo` (built-in test pattern, 640x360 30 fps, "
+        b.append("- load average (1 min) at the start and the end: ").append(loadAtStart).append(", ").append(loadAverage())
+                .append(" (on two cores, anything much above 2 means other work shared the machine)\n");
+        String overrides = System.getenv().entrySet().stream().filter(e -> e.getKey().startsWith("TRIBUTARY_"))
+                .map(e -> "`" + e.getKey() + "=" + e.getValue() + "`").sorted().collect(java.util.stream.Collectors.joining(", "));
+        if (!overrides.isEmpty()) {
+            b.append("- node settings from the bench's environment (every node inherits them): ").append(overrides).append('\n');
+        }
+        b.append("- per pair: a fresh `java -jar verticles/target/tributary.jar --demo` (built-in test pattern, 1280x720 30 fps, "
                 + "1 s GOP, x264 zerolatency, AAC) with `TRIBUTARY_HLS_PART_TARGET=").append(part)
                 .append("` and `TRIBUTARY_TRANSCODE_LADDER=none`, other settings default (2 s segments; "
                 + "`dash.target-latency` derived: four parts); the page is opened (from its own origin) once the video "
@@ -284,11 +304,12 @@ public final class PlayerBench {
                 + "`getStats().liveLatency` (Shaka); \"wall\" is wall clock minus the PROGRAM-DATE-TIME / "
                 + "ProducerReferenceTime at the playhead where the player exposes it; a stall is a `waiting` event after "
                 + "the first frame; gaps are the player's own count (hls.js seek-over-hole/nudge errors, Shaka `gapsJumped`) "
-                + "and seeks are `seeking` events the page did not ask for\n\n");
+                + "and seeks are `seeking` events the page did not ask for; \"settings\" are the player settings the page "
+                + "applies for a player-side cause (Shaka: see the README and `player-shaka-notes.md`)\n\n");
         b.append("## Figures\n\n");
         b.append("| pair | version | latency median s | p90 s | wall median s | player target s | samples | startup ms | "
-                + "stalls | gaps | seeks | dropped / decoded frames | fatal |\n");
-        b.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + "stalls | gaps | seeks | dropped / decoded frames | settings | fatal |\n");
+        b.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         double reference = Double.NaN;
         for (JsonObject r : results) {
             JsonObject m = matrix(r);
@@ -309,6 +330,7 @@ public final class PlayerBench {
                     .append(" | ").append(m.getValue("gapsJumped", "-"))
                     .append(" | ").append(m.getValue("seeksAfterStart", "-"))
                     .append(" | ").append(m.getValue("droppedFrames", "-")).append(" / ").append(m.getValue("decodedFrames", "-"))
+                    .append(" | ").append(m.getString("workaround") == null ? "defaults" : "`" + m.getString("workaround") + "`")
                     .append(" | ").append(r.containsKey("failure") ? "FAILED: " + r.getString("failure")
                             : m.getString("fatal") == null ? "none" : m.getString("fatal"))
                     .append(" |\n");

@@ -172,14 +172,14 @@ public final class QoeBench {
             Thread.sleep(firstPhase ? 25_000 : 8000);
             firstPhase = false;
             load.reset();
-            double accepted0 = metric(jdk, server, "qoe_beacons_total{result=\"accepted\",source=\"ws\"}");
+            double accepted0 = metric(jdk, server, "tributary_qoe_beacons_total{result=\"accepted\",source=\"ws\"}");
             double cpu0 = server.cpuSeconds();
             long t0 = System.nanoTime();
             Thread.sleep(seconds * 1000L);
             double elapsed = (System.nanoTime() - t0) / 1e9;
             Phase phase = new Phase(name + (soakMinutes > 0 ? " (round 2)" : ""), new Stats(load.latenciesMs()), load.sent.get(),
                     load.ok.get(), load.failed.get(), load.ok.get() / elapsed, load.beaconsSent.get() / elapsed,
-                    metric(jdk, server, "qoe_beacons_total{result=\"accepted\",source=\"ws\"}") - accepted0,
+                    metric(jdk, server, "tributary_qoe_beacons_total{result=\"accepted\",source=\"ws\"}") - accepted0,
                     (server.cpuSeconds() - cpu0) / elapsed);
             if (load.beaconErrors.get() > 0) {
                 System.out.println("[qoe] the node answered " + load.beaconErrors.get() + " beacons with an error");
@@ -193,7 +193,7 @@ public final class QoeBench {
                 while (true) {
                     long at = System.currentTimeMillis() - soakStart;
                     long used = server.heapUsedAfterGc();
-                    long sessions = (long) metric(jdk, server, "playback_sessions");
+                    long sessions = (long) metric(jdk, server, "tributary_playback_sessions");
                     heap.add(new long[]{at, used, sessions, load.ok.get(), load.failed.get()});
                     System.out.printf("[qoe] soak %.1f min: heap after GC %.1f MiB, %d sessions, %d ok / %d failed since the last sample%n",
                             at / 60_000.0, used / 1048576.0, sessions, load.ok.get(), load.failed.get());

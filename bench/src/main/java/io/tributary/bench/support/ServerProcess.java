@@ -24,8 +24,11 @@ public final class ServerProcess implements AutoCloseable {
     private final int httpPort;
     private final int rtmpPort;
     private final Path log;
+    /** With {@code TRIBUTARY_TLS_CERT}: the server speaks HTTPS, checked by a client trusting any certificate. */
+    private final boolean tls;
 
-    private ServerProcess(Process process, int httpPort, int rtmpPort, Path log) {
+    private ServerProcess(Process process, int httpPort, int rtmpPort, Path log, boolean tls) {
+        this.tls = tls;
         this.process = process;
         this.httpPort = httpPort;
         this.rtmpPort = rtmpPort;
@@ -68,11 +71,16 @@ public final class ServerProcess implements AutoCloseable {
         pb.environment().put("TRIBUTARY_EDGE_PORT", "0");
         pb.environment().put("TRIBUTARY_ROUTER_PORT", "0");
         pb.environment().put("TRIBUTARY_DATA_DIR", target.resolve(name + "-data").toString());
+        // a lab node: the benchmarks' publishers use any key, with no account or publish secret
+        // (a benchmark about auth passes its own settings in env, which win)
+        pb.environment().put("TRIBUTARY_RTMP_STREAM_KEYS", "any");
+        pb.environment().put("TRIBUTARY_GRPC_PORT", "0"); // the gRPC control plane on any free port, not 50051
+        pb.environment().put("TRIBUTARY_AUTH_ENABLED", "false");
         pb.environment().putAll(env);
         try {
             Files.createDirectories(target);
             Process p = pb.start();
-            ServerProcess sp = new ServerProcess(p, http, rtmp, log);
+            ServerProcess sp = new ServerProcess(p, http, rtmp, log, env.containsKey("TRIBUTARY_TLS_CERT"));
             Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly));
             sp.awaitHealthy(Duration.ofSeconds(30));
             System.out.println("[server] " + name + " pid " + p.pid() + " http " + http + " rtmp " + rtmp + " env " + env);
@@ -83,7 +91,7 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     private void awaitHealthy(Duration limit) {
-        HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpClient c = client();
         long deadline = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -116,7 +124,40 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     public String httpUrl(String path) {
-        return "http://127.0.0.1:" + httpPort + path;
+        return (tls ? "https" : "http") + "://127.0.0.1:" + httpPort + path;
+    }
+
+    /** An HTTP/1.1 client for this server: over TLS, one that trusts any certificate (a benchmark on loopback). */
+    public HttpClient client() {
+        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1);
+        if (tls) {
+            b.sslContext(trustingAny());
+        }
+        return b.build();
+    }
+
+    /** A TLS context that accepts any server certificate: only for the benchmark's own servers on loopback. */
+    public static javax.net.ssl.SSLContext trustingAny() {
+        try {
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, new javax.net.ssl.TrustManager[]{new javax.net.ssl.X509TrustManager() {
+                @Override
+                public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                    return new java.security.cert.X509Certificate[0];
+                }
+            }}, null);
+            return ctx;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public String rtmpUrl(String key) {

@@ -156,6 +156,28 @@ public final class DashManifest {
         return new Placed(open, last.session(), predicted);
     }
 
+    /**
+     * The wall-clock ms of media time 0 in the stream's first publisher session (its segments'
+     * program date-time minus their decode time), or -1 once that session has left the main
+     * rendition's timeline. Used as availabilityStartTime, the first Period starts at 0 with no
+     * presentationTimeOffset, so a ProducerReferenceTime reads the same whether a player subtracts
+     * the Period start and offset (DVB A168 10.20.4, dash.js) or not (Shaka): its wall clock minus
+     * its presentation time is this origin either way.
+     */
+    public static long firstSessionOrigin(Input in) {
+        Rendition main = main(in);
+        if (main == null) {
+            return -1;
+        }
+        for (Placed p : place(main.snapshot(), true)) {
+            if (p.session() == 0) {
+                MediaSegment seg = p.segment();
+                return seg.programDateTime() - Math.round(seg.startTime() * 1000.0 / main.timescale());
+            }
+        }
+        return -1;
+    }
+
     /** Whether {@link #render} has something to say: the main rendition has a complete segment with a known start. */
     public static boolean renderable(Input in) {
         return main(in) != null;

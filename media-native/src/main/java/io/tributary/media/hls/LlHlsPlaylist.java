@@ -1,5 +1,6 @@
 package io.tributary.media.hls;
 
+import io.tributary.media.CueKind;
 import io.tributary.media.timeline.RenditionSnapshot;
 import io.tributary.media.timeline.MediaPart;
 import io.tributary.media.timeline.MediaSegment;
@@ -53,7 +54,7 @@ public final class LlHlsPlaylist {
     public static String render(RenditionSnapshot s, boolean skip, String query, List<RenditionReport> reports, Past past) {
         StringBuilder b = new StringBuilder(1024 + 160 * s.listed().size() + past.lines().length());
         String q = query == null || query.isEmpty() ? "" : "?" + query;
-        double partHoldBack = 3.0 * s.partTarget();
+        double partHoldBack = s.partHoldBack();
         b.append("#EXTM3U\n#EXT-X-VERSION:9\n");
         b.append("#EXT-X-TARGETDURATION:").append(s.targetDuration()).append('\n');
         b.append("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=").append(num(skipUntil(s)))
@@ -180,6 +181,9 @@ public final class LlHlsPlaylist {
                 continue;
             }
             dateRange(b, c);
+            if (c.kind() == CueKind.CMD) {
+                continue; // no break: nothing for players that only know EXT-X-CUE-OUT/-IN
+            }
             if (c.out()) {
                 b.append(c.duration() > 0 ? "#EXT-X-CUE-OUT:DURATION=" + num(c.duration()) : "#EXT-X-CUE-OUT").append('\n');
             } else {
@@ -194,11 +198,15 @@ public final class LlHlsPlaylist {
                 .append(PDT.format(Instant.ofEpochMilli(c.rangeDate()))).append('"');
         if (c.out() && c.duration() > 0) {
             b.append(",PLANNED-DURATION=").append(num(c.duration()));
-        } else if (!c.out() && c.duration() > 0) {
+        } else if (c.kind() == CueKind.IN && c.duration() > 0) {
             b.append(",DURATION=").append(num(c.duration()));
         }
         if (c.scte35() != null) {
-            b.append(c.out() ? ",SCTE35-OUT=0x" : ",SCTE35-IN=0x").append(HexFormat.of().withUpperCase().formatHex(c.scte35()));
+            b.append(switch (c.kind()) {
+                case OUT -> ",SCTE35-OUT=0x";
+                case IN -> ",SCTE35-IN=0x";
+                case CMD -> ",SCTE35-CMD=0x";
+            }).append(HexFormat.of().withUpperCase().formatHex(c.scte35()));
         }
         b.append('\n');
     }

@@ -24,6 +24,10 @@ public final class SrtConnection {
     static final long MAX_AHEAD = 2_000_000;
     /** A KMREQ with a new salt (a new PBKDF2) is taken at most this often; in between it is ignored, the peer repeats it. */
     static final long KEK_DERIVATION_INTERVAL = 5_000_000;
+    /** Samples averaged before the time base moves (as libsrt does: about 10 s of ACKACKs). */
+    static final int DRIFT_SAMPLES = 1000;
+    /** Drift within this is jitter; beyond it the time base moves by the excess (µs). */
+    static final long DRIFT_TOLERANCE = 5_000;
     /** A NAK fits one datagram. */
     private static final int MAX_NAK_WORDS = 300;
     private static final byte[] SKIPPED = new byte[0];
@@ -39,16 +43,30 @@ public final class SrtConnection {
     private final long latency;
     /** Our clock when the connection began: outgoing timestamps count from it. */
     private final long start;
-    /** The peer's time zero on our clock: a packet stamped t is due at timeBase + t + latency. */
-    private final long timeBase;
+    /**
+     * The peer's time zero on our clock: a packet stamped t is due at timeBase + t + latency. Moved by
+     * the drift tracer when the two clocks run apart, so that hours of a stream neither pile up
+     * delay nor start dropping packets as too late.
+     */
+    private long timeBase;
+    // clock drift, sampled on each ACKACK (every ~10 ms) and applied per DRIFT_SAMPLES
+    private long driftSum;
+    private int driftSamples;
+    private int firstRtt = -1;
+    private long driftCorrection;
     private final SrtCrypto decryption;
     byte[] conclusionAnswer;
     State state = State.PENDING;
     private Object attachment;
 
-    // receive window: slot i holds sequence head + (i - headSlot) mod capacity
+    // receive window: slot i holds sequence head + (i - headSlot) mod capacity; a payload is
+    // slots[i][offsets[i] .. offsets[i] + lengths[i]) (the datagram itself when the owner handed it over)
     private final byte[][] slots;
+    private final int[] offsets;
+    private final int[] lengths;
     private final long[] stamps;
+    /** Slots in [head, next) still empty: 0 is the common case, and spares the ACK and NAK scans. */
+    private int missing;
     private final int capacity;
     private int headSlot;
     /** Next sequence to deliver. */
@@ -110,6 +128,8 @@ public final class SrtConnection {
         this.decryption = decryption;
         this.capacity = capacity;
         this.slots = new byte[capacity][];
+        this.offsets = new int[capacity];
+        this.lengths = new int[capacity];
         this.stamps = new long[capacity];
         this.head = initialSequence;
         this.next = initialSequence;
@@ -177,12 +197,13 @@ public final class SrtConnection {
 
     public SrtStats stats() {
         return new SrtStats(received, bytes, lost, retransmitted, droppedTooLate, duplicates, belated, undecryptable, delivered,
-                rtt, rttVar, latencyMs);
+                rtt, rttVar, latencyMs, driftCorrection);
     }
 
     // ---- input ----
 
-    void data(byte[] buf, int off, int len, long now) {
+    /** A data packet; {@code owned}: the datagram's array is ours to keep (no copy), else it is copied. */
+    void data(byte[] buf, int off, int len, long now, boolean owned) {
         if (len - SrtPacket.HEADER > MAX_PAYLOAD) {
             throw new SrtProtocolException("data payload of " + (len - SrtPacket.HEADER) + " bytes, at most " + MAX_PAYLOAD);
         }
@@ -217,23 +238,40 @@ public final class SrtConnection {
             tooEarly++; // held, it would pin a window slot (and 1.5 KB) until then: the sender's clock is not ours
             return;
         }
-        byte[] payload = Arrays.copyOfRange(buf, off + SrtPacket.HEADER, off + len);
+        if (!listener.hold(payloadLen)) {
+            return; // left missing: a NAK asks for it again, by when the windows may have room
+        }
+        byte[] payload;
+        int payloadOff;
+        if (owned) {
+            payload = buf;
+            payloadOff = off + SrtPacket.HEADER;
+        } else {
+            payload = Arrays.copyOfRange(buf, off + SrtPacket.HEADER, off + len);
+            payloadOff = 0;
+        }
         int keyFlags = SrtPacket.keyFlags(buf, off);
         if (keyFlags != 0) {
-            if (decryption == null || !decryption.decrypt(payload, 0, payload.length, seq, keyFlags)) {
+            if (decryption == null || !decryption.decrypt(payload, payloadOff, payloadLen, seq, keyFlags)) {
+                listener.release(payloadLen);
                 undecryptable++;
                 return; // left missing: a later packet's deadline skips it
             }
         }
         slots[slot] = payload;
+        offsets[slot] = payloadOff;
+        lengths[slot] = payloadLen;
         stamps[slot] = extend(stamp);
         int gap = SrtSeq.offset(next, seq);
         if (gap >= 0) {
             if (gap > 0) {
                 lost += gap;
+                missing += gap;
                 sendNak(new int[]{next, SrtSeq.add(seq, -1)}, 1, now);
             }
             next = SrtSeq.next(seq);
+        } else {
+            missing--; // a hole filled (a retransmission, or reordering)
         }
         deliver(now);
     }
@@ -242,7 +280,7 @@ public final class SrtConnection {
         lastHeard = now;
         int type = SrtPacket.controlType(buf, off);
         switch (type) {
-            case SrtPacket.ACKACK -> ackAcked(SrtPacket.typeInfo(buf, off), now);
+            case SrtPacket.ACKACK -> ackAcked(SrtPacket.typeInfo(buf, off), SrtPacket.timestamp(buf, off), now);
             case SrtPacket.KEEPALIVE, SrtPacket.CONGESTION_WARNING, SrtPacket.PEERERROR, SrtPacket.ACK, SrtPacket.NAK -> {
                 // a caller that only sends gets nothing to acknowledge from us
             }
@@ -288,20 +326,30 @@ public final class SrtConnection {
         if (to < 0 || to - Math.max(from, 0) >= capacity || to >= capacity) {
             return;
         }
+        int window = SrtSeq.offset(head, next);
         for (int d = Math.max(from, 0); d <= to; d++) {
             int slot = (headSlot + d) % capacity;
             if (slots[slot] == null) {
                 slots[slot] = SKIPPED;
                 droppedTooLate++;
+                if (d < window) {
+                    missing--;
+                }
             }
         }
         if (SrtSeq.offset(next, last) >= 0) {
+            // between the old end of the window and the dropped range: gaps, as a data packet past them would make
+            for (int d = window; d < Math.max(from, 0); d++) {
+                if (slots[(headSlot + d) % capacity] == null) {
+                    missing++;
+                }
+            }
             next = SrtSeq.next(last);
         }
         deliver(now);
     }
 
-    private void ackAcked(int number, long now) {
+    private void ackAcked(int number, int peerStamp, long now) {
         int i = number & 63;
         if (ackNumbers[i] != number || ackTimes[i] == 0) {
             return;
@@ -319,6 +367,32 @@ public final class SrtConnection {
             rtt = (7 * rtt + sample) / 8;
         }
         lastAckAcked = ackSeqs[i];
+        trackDrift(extension(peerStamp), sample, now);
+    }
+
+    /**
+     * The ACKACK left the peer at {@code stamp} on its clock and arrived {@code now} on ours: against
+     * the time base, that is the one-way delay's change plus how far the clocks drifted apart since
+     * the handshake. Half the RTT's change since the first sample is the path's share; the rest is
+     * drift. Averaged over {@link #DRIFT_SAMPLES}, an excess over {@link #DRIFT_TOLERANCE} moves the
+     * time base, so packets keep being due latency after they were sent by the peer's clock.
+     */
+    private void trackDrift(long stamp, int rttSample, long now) {
+        if (firstRtt < 0) {
+            firstRtt = rttSample;
+        }
+        driftSum += now - (timeBase + stamp) - (rttSample - firstRtt) / 2;
+        if (++driftSamples < DRIFT_SAMPLES) {
+            return;
+        }
+        long average = driftSum / driftSamples;
+        driftSum = 0;
+        driftSamples = 0;
+        if (Math.abs(average) > DRIFT_TOLERANCE) {
+            long excess = average - Long.signum(average) * DRIFT_TOLERANCE;
+            timeBase += excess;
+            driftCorrection += excess;
+        }
     }
 
     /** A new salt's KEK: at most one derivation per {@link #KEK_DERIVATION_INTERVAL}, within the listener's ration. */
@@ -429,7 +503,7 @@ public final class SrtConnection {
                     return;
                 }
                 delivered++;
-                listener.delivered(this, p);
+                listener.delivered(this, p, offsets[headSlot], lengths[headSlot]);
             }
             advance();
         }
@@ -443,7 +517,7 @@ public final class SrtConnection {
                 droppedTooLate++;
             } else if (p != SKIPPED) {
                 delivered++;
-                listener.delivered(this, p);
+                listener.delivered(this, p, offsets[headSlot], lengths[headSlot]);
             }
             advance();
         }
@@ -453,7 +527,35 @@ public final class SrtConnection {
         return timeBase + stamp + latency;
     }
 
+    /** Payload bytes this connection's window holds now (a count over the window: for tests and checks). */
+    long heldBytes() {
+        long n = 0;
+        for (int i = 0; i < capacity; i++) {
+            if (slots[i] != null && slots[i] != SKIPPED) {
+                n += lengths[i];
+            }
+        }
+        return n;
+    }
+
+    /** The connection closed: what its window still holds goes back to the listener's budget. */
+    void releaseWindow() {
+        for (int i = 0; i < capacity; i++) {
+            byte[] p = slots[i];
+            if (p != null && p != SKIPPED) {
+                listener.release(lengths[i]);
+            }
+            slots[i] = null;
+        }
+    }
+
     private void advance() {
+        byte[] p = slots[headSlot];
+        if (p == null) {
+            missing--;
+        } else if (p != SKIPPED) {
+            listener.release(lengths[headSlot]);
+        }
         slots[headSlot] = null;
         headSlot = (headSlot + 1) % capacity;
         head = SrtSeq.next(head);
@@ -472,6 +574,9 @@ public final class SrtConnection {
 
     /** Sequence of the first packet not received: everything before it is acknowledged. */
     private int ackSequence() {
+        if (missing == 0) {
+            return next;
+        }
         int n = SrtSeq.offset(head, next);
         for (int d = 0; d < n; d++) {
             if (slots[(headSlot + d) % capacity] == null) {
@@ -499,6 +604,9 @@ public final class SrtConnection {
     }
 
     private void nakReport(long now) {
+        if (missing == 0) {
+            return;
+        }
         int[] ranges = new int[MAX_NAK_WORDS];
         int count = 0;
         int n = SrtSeq.offset(head, next);

@@ -37,6 +37,14 @@ public final class SrtListener {
         /** A payload (MPEG-TS in live mode) at its delivery time. */
         void delivered(SrtConnection connection, byte[] payload);
 
+        /**
+         * A payload at its delivery time, as {@code buf[off .. off + len)}: a copy, or the array handed over with
+         * {@link #receiveOwned}. Valid during the call only. By default copied into {@link #delivered(SrtConnection, byte[])}.
+         */
+        default void delivered(SrtConnection connection, byte[] buf, int off, int len) {
+            delivered(connection, off == 0 && len == buf.length ? buf : java.util.Arrays.copyOfRange(buf, off, off + len));
+        }
+
         /** The connection ended; {@code reason} for logs. Not called for a rejected pending one. */
         void closed(SrtConnection connection, String reason);
 
@@ -54,7 +62,7 @@ public final class SrtListener {
 
     private final SrtListenerSettings settings;
     private final Function<String, String> passphrases;
-    private final Predicate<String> keyAllowed;
+    private final java.util.function.ToIntFunction<SrtStreamId> admission;
     private final SrtKekRation keks = new SrtKekRation();
     /** Connections (pending and established) per caller host. */
     private final Map<String, Integer> byHost = new HashMap<>();
@@ -67,12 +75,15 @@ public final class SrtListener {
     private long rejected;
     private long inductions;
     private long conclusionsDropped;
+    /** Payload bytes every connection's receive window holds now, against {@code settings.maxHeldBytes()}. */
+    private long heldBytes;
+    private long overBudget;
 
     /**
      * @param passphrases the passphrase a stream key requires, or null for none
      */
     public SrtListener(SrtListenerSettings settings, Function<String, String> passphrases, Output out, Random random) {
-        this(settings, passphrases, key -> true, out, random);
+        this(settings, passphrases, (Predicate<String>) key -> true, out, random);
     }
 
     /**
@@ -82,9 +93,21 @@ public final class SrtListener {
      */
     public SrtListener(SrtListenerSettings settings, Function<String, String> passphrases, Predicate<String> keyAllowed,
                        Output out, Random random) {
+        this(settings, passphrases, (java.util.function.ToIntFunction<SrtStreamId>) id -> keyAllowed.test(id.key()) ? 0
+                : SrtReject.FORBIDDEN, out, random);
+    }
+
+    /**
+     * @param passphrases the passphrase a stream key requires, or null for none
+     * @param admission   0 when the Stream ID (key and publish secret) may publish, else the reject reason
+     *                    ({@link SrtReject}): checked before any key derivation (the owner still decides in
+     *                    {@link Output#connecting})
+     */
+    public SrtListener(SrtListenerSettings settings, Function<String, String> passphrases,
+                       java.util.function.ToIntFunction<SrtStreamId> admission, Output out, Random random) {
         this.settings = settings;
         this.passphrases = passphrases;
-        this.keyAllowed = keyAllowed;
+        this.admission = admission;
         this.out = out;
         this.random = random;
         try {
@@ -128,6 +151,30 @@ public final class SrtListener {
         return inductions;
     }
 
+    /** Payload bytes the connections' receive windows hold now. */
+    public long heldBytes() {
+        return heldBytes;
+    }
+
+    /** Data packets dropped because the windows together held {@code maxHeldBytes} already. */
+    public long overBudget() {
+        return overBudget;
+    }
+
+    /** Room for {@code bytes} more in the windows, or false (and the packet is dropped) when they are full. */
+    boolean hold(int bytes) {
+        if (heldBytes + bytes > settings.maxHeldBytes()) {
+            overBudget++;
+            return false;
+        }
+        heldBytes += bytes;
+        return true;
+    }
+
+    void release(int bytes) {
+        heldBytes -= bytes;
+    }
+
     /** PBKDF2 key derivations run (each 1-2 ms of this listener's thread). */
     public long keyDerivations() {
         return keks.derivations();
@@ -138,8 +185,21 @@ public final class SrtListener {
         return keks.refused();
     }
 
-    /** One datagram from {@code peer}. Malformed input is counted and dropped; nothing throws. */
+    /** One datagram from {@code peer}. Malformed input is counted and dropped; nothing throws. {@code buf} is not kept. */
     public void receive(SrtPeer peer, byte[] buf, int off, int len, long now) {
+        receive(peer, buf, off, len, now, false);
+    }
+
+    /**
+     * As {@link #receive}, but {@code buf} is handed over: a data packet's payload stays in it until delivered, with
+     * no copy. The caller must not reuse the array, and should pass arrays about the datagram's size (each is held
+     * whole while its packet waits for delivery).
+     */
+    public void receiveOwned(SrtPeer peer, byte[] buf, int off, int len, long now) {
+        receive(peer, buf, off, len, now, true);
+    }
+
+    private void receive(SrtPeer peer, byte[] buf, int off, int len, long now, boolean owned) {
         SrtConnection c = null;
         try {
             SrtPacket.requireHeader(buf, off, len);
@@ -153,14 +213,14 @@ public final class SrtListener {
                 return;
             }
             c = bySocket.get(destination);
-            if (c == null || !c.peer().equals(peer)) {
+            if (c == null || (c.peer() != peer && !c.peer().equals(peer))) {
                 malformed++; // another caller's socket id, or one closed: not ours to act on
                 return;
             }
             if (SrtPacket.isControl(buf, off)) {
                 c.control(buf, off, len, now);
             } else if (c.state == SrtConnection.State.CONNECTED) {
-                c.data(buf, off, len, now);
+                c.data(buf, off, len, now, owned);
             }
         } catch (SrtProtocolException e) {
             malformed++;
@@ -283,8 +343,9 @@ public final class SrtListener {
                 || byHost.getOrDefault(peer.host(), 0) >= settings.maxConnectionsPerAddress()) {
             return SrtReject.OVERLOAD;
         }
-        if (!keyAllowed.test(streamId.key())) {
-            return SrtReject.FORBIDDEN;
+        int refused = admission.applyAsInt(streamId);
+        if (refused != 0) {
+            return refused;
         }
         String passphrase = passphrases.apply(streamId.key());
         SrtHandshake.Extension kmreq = hs.extension(SrtHandshake.CMD_KMREQ);
@@ -396,6 +457,7 @@ public final class SrtListener {
     }
 
     private void forget(SrtConnection c) {
+        c.releaseWindow();
         if (bySocket.remove(c.socketId(), c)) {
             byHost.computeIfPresent(c.peer().host(), (h, n) -> n > 1 ? n - 1 : null);
         }
@@ -417,8 +479,8 @@ public final class SrtListener {
         out.send(peer, datagram);
     }
 
-    void delivered(SrtConnection c, byte[] payload) {
-        out.delivered(c, payload);
+    void delivered(SrtConnection c, byte[] buf, int off, int len) {
+        out.delivered(c, buf, off, len);
     }
 
     void closed(SrtConnection c, String reason, boolean notifyPeer, long now) {

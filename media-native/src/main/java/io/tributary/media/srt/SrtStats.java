@@ -8,8 +8,9 @@ package io.tributary.media.srt;
  * @param droppedTooLate   packets skipped because their delivery time passed before they arrived (or the sender dropped them)
  * @param belated          packets that arrived after their place was already delivered or skipped
  * @param undecryptable    packets dropped because their key was unknown
+ * @param driftMicros      how far the drift tracer moved the peer's time base so far (+: the peer's clock runs slow)
  */
 public record SrtStats(long packetsReceived, long bytesReceived, long lost, long retransmitted, long droppedTooLate,
                        long duplicates, long belated, long undecryptable, long delivered, int rttMicros, int rttVarMicros,
-                       int latencyMs) {
+                       int latencyMs, long driftMicros) {
 }

@@ -2,12 +2,14 @@ package io.tributary.media.srt;
 
 /**
  * What a caller asks for in its Stream ID: the access-control syntax
- * {@code #!::r=live/KEY,m=publish} or a plain {@code live/KEY} (or just {@code KEY}).
+ * {@code #!::r=live/KEY,m=publish,s=SECRET} or a plain {@code live/KEY} (or just {@code KEY}); a key
+ * may carry its publish secret after a '.' ({@code live/KEY.SECRET}), as OBS's single field holds it.
  *
- * @param key     the stream key (the resource without its {@code live/} application)
+ * @param key     the stream key (the resource without its {@code live/} application, nor a secret)
  * @param publish whether the caller publishes ({@code m=publish}, or no mode given in the plain form)
+ * @param secret  the publish secret ({@code s=}, or after the key's '.'), null when none
  */
-public record SrtStreamId(String key, boolean publish, String mode) {
+public record SrtStreamId(String key, boolean publish, String mode, String secret) {
 
     /** Parses a Stream ID; a malformed one throws with the reason. */
     public static SrtStreamId parse(String id) {
@@ -16,6 +18,7 @@ public record SrtStreamId(String key, boolean publish, String mode) {
         }
         String resource;
         String mode = "publish";
+        String secret = null;
         if (id.startsWith("#!::")) {
             resource = null;
             mode = null;
@@ -30,6 +33,8 @@ public record SrtStreamId(String key, boolean publish, String mode) {
                     resource = v;
                 } else if (k.equals("m")) {
                     mode = v;
+                } else if (k.equals("s")) {
+                    secret = v;
                 }
             }
             if (resource == null) {
@@ -42,9 +47,16 @@ public record SrtStreamId(String key, boolean publish, String mode) {
             resource = id;
         }
         String key = resource.startsWith("live/") ? resource.substring(5) : resource;
+        int dot = key.indexOf('.');
+        if (dot >= 0) {
+            if (secret == null) {
+                secret = key.substring(dot + 1);
+            }
+            key = key.substring(0, dot);
+        }
         if (key.isEmpty()) {
             throw new SrtProtocolException("Stream ID names no stream key");
         }
-        return new SrtStreamId(key, mode.equals("publish"), mode);
+        return new SrtStreamId(key, mode.equals("publish"), mode, secret);
     }
 }

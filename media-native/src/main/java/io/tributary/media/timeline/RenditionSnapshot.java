@@ -13,11 +13,25 @@ import java.util.Map;
  * @param discontinuitySequence discontinuities that slid out of the window
  * @param inits     init segments by version
  * @param cues      ad-break cues placed on the listed and open segments, oldest first
+ * @param partHoldBack seconds a low-latency player should stay behind the newest part (PART-HOLD-BACK)
  */
 public record RenditionSnapshot(String name, long version, int targetDuration, double partTarget,
                                 List<MediaSegment> listed, MediaSegment open, List<MediaSegment> retired,
                                 long discontinuitySequence, Map<Integer, byte[]> inits, boolean ended,
-                                List<PlaylistCue> cues) {
+                                List<PlaylistCue> cues, double partHoldBack) {
+
+    /** The hold-back RFC 8216bis recommends: three part targets. */
+    public static double defaultPartHoldBack(double partTarget) {
+        return 3.0 * partTarget;
+    }
+
+    public RenditionSnapshot(String name, long version, int targetDuration, double partTarget,
+                             List<MediaSegment> listed, MediaSegment open, List<MediaSegment> retired,
+                             long discontinuitySequence, Map<Integer, byte[]> inits, boolean ended,
+                             List<PlaylistCue> cues) {
+        this(name, version, targetDuration, partTarget, listed, open, retired, discontinuitySequence, inits, ended,
+                cues, defaultPartHoldBack(partTarget));
+    }
 
     public RenditionSnapshot(String name, long version, int targetDuration, double partTarget,
                              List<MediaSegment> listed, MediaSegment open, List<MediaSegment> retired,
@@ -27,7 +41,12 @@ public record RenditionSnapshot(String name, long version, int targetDuration, d
     }
 
     public static RenditionSnapshot empty(String name, int targetDuration, double partTarget) {
-        return new RenditionSnapshot(name, 0, targetDuration, partTarget, List.of(), null, List.of(), 0, Map.of(), false);
+        return empty(name, targetDuration, partTarget, defaultPartHoldBack(partTarget));
+    }
+
+    public static RenditionSnapshot empty(String name, int targetDuration, double partTarget, double partHoldBack) {
+        return new RenditionSnapshot(name, 0, targetDuration, partTarget, List.of(), null, List.of(), 0, Map.of(), false,
+                List.of(), partHoldBack);
     }
 
     /** Media sequence number of the first listed segment (or of the open one). */

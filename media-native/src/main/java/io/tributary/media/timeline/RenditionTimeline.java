@@ -1,5 +1,6 @@
 package io.tributary.media.timeline;
 
+import io.tributary.media.CueKind;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,6 +19,7 @@ public final class RenditionTimeline {
     private final int windowSegments;
     private final int retainSegments;
     private final double partTarget;
+    private final double partHoldBack;
     private final TimelineListener listener;
     private int targetDuration;
 
@@ -40,7 +42,7 @@ public final class RenditionTimeline {
     static final int MAX_CUES = 64;
     /** A part starting this close after a cue's time still takes it (ms rounding of the two clocks). */
     static final long CUE_TOLERANCE_MS = 5;
-    private record PendingCue(String id, boolean out, long date, double duration, byte[] scte35) {
+    private record PendingCue(String id, CueKind kind, long date, double duration, byte[] scte35) {
     }
     private final ArrayDeque<PendingCue> pendingCues = new ArrayDeque<>();
     private final ArrayDeque<PlaylistCue> cues = new ArrayDeque<>();
@@ -58,13 +60,24 @@ public final class RenditionTimeline {
 
     public RenditionTimeline(String name, int targetDuration, double partTarget, int windowSegments, int retainSegments,
                              TimelineListener listener) {
+        this(name, targetDuration, partTarget, RenditionSnapshot.defaultPartHoldBack(partTarget), windowSegments,
+                retainSegments, listener);
+    }
+
+    /** @param partHoldBack seconds, the PART-HOLD-BACK the playlists give (at least two part targets) */
+    public RenditionTimeline(String name, int targetDuration, double partTarget, double partHoldBack, int windowSegments,
+                             int retainSegments, TimelineListener listener) {
+        if (partHoldBack < 2 * partTarget - 1e-9) {
+            throw new IllegalArgumentException("PART-HOLD-BACK " + partHoldBack + " under twice the part target " + partTarget);
+        }
         this.name = name;
+        this.partHoldBack = partHoldBack;
         this.listener = listener;
         this.targetDuration = targetDuration;
         this.partTarget = partTarget;
         this.windowSegments = windowSegments;
         this.retainSegments = retainSegments;
-        this.snapshot = RenditionSnapshot.empty(name, targetDuration, partTarget);
+        this.snapshot = RenditionSnapshot.empty(name, targetDuration, partTarget, partHoldBack);
     }
 
     public String name() {
@@ -101,10 +114,15 @@ public final class RenditionTimeline {
      * @param scte35 the splice_info_section it came in, or null
      */
     public void cue(String id, boolean out, long date, double durationSeconds, byte[] scte35) {
+        cue(id, CueKind.of(out), date, durationSeconds, scte35);
+    }
+
+    /** The same for any kind of cue: a {@link CueKind#CMD} is placed like the others and touches no break. */
+    public void cue(String id, CueKind kind, long date, double durationSeconds, byte[] scte35) {
         if (pendingCues.size() == MAX_PENDING_CUES) {
             pendingCues.removeFirst();
         }
-        pendingCues.addLast(new PendingCue(id, out, date, Math.max(0, durationSeconds), scte35));
+        pendingCues.addLast(new PendingCue(id, kind, date, Math.max(0, durationSeconds), scte35));
         // only parts published from now on can take it: never one players may already have passed
         MediaSegment newest = open != null && !open.parts().isEmpty() ? open : listed.peekLast();
         if (newest != null && !newest.parts().isEmpty()) {
@@ -151,17 +169,20 @@ public final class RenditionTimeline {
             }
             it.remove();
             PlaylistCue placed;
-            if (c.out()) {
+            if (c.kind() == CueKind.CMD) {
+                placed = new PlaylistCue(rangeId(c.id(), partDate), CueKind.CMD, part.msn(), part.index(), partDate,
+                        partDate, 0, c.scte35());
+            } else if (c.kind() == CueKind.OUT) {
                 openBreak = c;
                 openBreakDate = partDate;
-                placed = new PlaylistCue(rangeId(c.id(), partDate), true, part.msn(), part.index(), partDate, partDate,
+                placed = new PlaylistCue(rangeId(c.id(), partDate), CueKind.OUT, part.msn(), part.index(), partDate, partDate,
                         c.duration(), c.scte35());
             } else if (openBreak != null && (c.id() == null || c.id().equals(openBreak.id()))) {
-                placed = new PlaylistCue(rangeId(openBreak.id(), openBreakDate), false, part.msn(), part.index(),
+                placed = new PlaylistCue(rangeId(openBreak.id(), openBreakDate), CueKind.IN, part.msn(), part.index(),
                         partDate, openBreakDate, Math.max(0, partDate - openBreakDate) / 1000.0, c.scte35());
                 openBreak = null;
             } else {
-                placed = new PlaylistCue(rangeId(c.id(), partDate), false, part.msn(), part.index(), partDate,
+                placed = new PlaylistCue(rangeId(c.id(), partDate), CueKind.IN, part.msn(), part.index(), partDate,
                         partDate, 0, c.scte35());
             }
             if (cues.size() == MAX_CUES) {
@@ -305,7 +326,7 @@ public final class RenditionTimeline {
         }
         snapshot = new RenditionSnapshot(name, ++version, targetDuration, partTarget,
                 new ArrayList<>(listed), open, new ArrayList<>(retired), discontinuitySequence,
-                Map.copyOf(inits), ended, List.copyOf(cues));
+                Map.copyOf(inits), ended, List.copyOf(cues), partHoldBack);
         if (completed != null) {
             MediaSegment done = completed;
             completed = null;

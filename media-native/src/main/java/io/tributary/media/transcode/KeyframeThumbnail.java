@@ -50,11 +50,12 @@ public final class KeyframeThumbnail {
             gr.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
             gr.drawImage(picture, 0, 0, width, height, null);
             gr.dispose();
-            return encode(scaled, quality);
+            return jpeg(scaled, quality);
         }
     }
 
-    private static byte[] encode(BufferedImage image, float quality) throws IOException {
+    /** {@code image} as a JPEG of {@code quality} (0-1). */
+    static byte[] jpeg(BufferedImage image, float quality) throws IOException {
         ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
         ByteArrayOutputStream out = new ByteArrayOutputStream(32 * 1024);
         try (MemoryCacheImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {

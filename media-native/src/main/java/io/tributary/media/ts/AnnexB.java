@@ -1,7 +1,5 @@
 package io.tributary.media.ts;
 
-import java.io.ByteArrayOutputStream;
-
 /** Walks the NAL units of an Annex B byte stream (H.264 / H.265 elementary stream in a PES). */
 final class AnnexB {
 
@@ -42,14 +40,6 @@ final class AnnexB {
         if (to > from) {
             v.nal(b, from, to - from);
         }
-    }
-
-    static void writeLengthPrefixed(ByteArrayOutputStream out, byte[] b, int off, int len) {
-        out.write(len >>> 24);
-        out.write(len >>> 16);
-        out.write(len >>> 8);
-        out.write(len);
-        out.write(b, off, len);
     }
 
     /** Exp-Golomb reader over an RBSP (emulation prevention removed on the fly). */

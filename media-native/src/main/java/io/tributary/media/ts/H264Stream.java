@@ -24,6 +24,7 @@ final class H264Stream implements EsHandler {
     private List<byte[]> pps = new ArrayList<>();
     private byte[] record;
     private boolean started;
+    private final AccessUnitBuffer sample = new AccessUnitBuffer();
 
     H264Stream(TsDemuxer.Counters counters) {
         this.counters = counters;
@@ -31,7 +32,7 @@ final class H264Stream implements EsHandler {
 
     @Override
     public void pes(long pts, long dts, byte[] b, int off, int len, List<MediaEvent> out) {
-        ByteArrayOutputStream sample = new ByteArrayOutputStream(len + 64);
+        sample.clear();
         List<byte[]> auSps = new ArrayList<>(1);
         List<byte[]> auPps = new ArrayList<>(1);
         boolean[] idr = {false};
@@ -45,7 +46,7 @@ final class H264Stream implements EsHandler {
                     if (type == 5) {
                         idr[0] = true;
                     }
-                    AnnexB.writeLengthPrefixed(sample, buf, o, n);
+                    sample.addLengthPrefixed(buf, o, n);
                 }
             }
         });

@@ -5,7 +5,6 @@ import io.tributary.media.VideoCodec;
 import io.tributary.media.codec.HevcConfig;
 import io.tributary.media.codec.MediaFormatException;
 
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,6 +29,7 @@ final class H265Stream implements EsHandler {
     private List<byte[]> pps = new ArrayList<>();
     private byte[] record;
     private boolean started;
+    private final AccessUnitBuffer sample = new AccessUnitBuffer();
 
     H265Stream(TsDemuxer.Counters counters) {
         this.counters = counters;
@@ -37,7 +37,7 @@ final class H265Stream implements EsHandler {
 
     @Override
     public void pes(long pts, long dts, byte[] b, int off, int len, List<MediaEvent> out) {
-        ByteArrayOutputStream sample = new ByteArrayOutputStream(len + 64);
+        sample.clear();
         List<byte[]> auVps = new ArrayList<>(1);
         List<byte[]> auSps = new ArrayList<>(1);
         List<byte[]> auPps = new ArrayList<>(1);
@@ -56,7 +56,7 @@ final class H265Stream implements EsHandler {
                     if (type >= 16 && type <= 21) {
                         irap[0] = true;
                     }
-                    AnnexB.writeLengthPrefixed(sample, buf, o, n);
+                    sample.addLengthPrefixed(buf, o, n);
                 }
             }
         });

@@ -65,6 +65,8 @@ public final class TsDemuxer {
     private final Counters counters = new Counters();
     private final PtsClock clock = new PtsClock();
     private final Map<Integer, Pid> pids = new HashMap<>();
+    /** {@link #pids} by PID number, for the per-packet lookup (no boxing); rebuilt when the PAT or PMT changes them. */
+    private final Pid[] byPid = new Pid[NULL_PID + 1];
     private final byte[] leftover = new byte[PACKET];
     private int leftoverLen;
     private int unsynced;
@@ -83,6 +85,7 @@ public final class TsDemuxer {
         }
         this.maxPesBytes = maxPesBytes;
         pids.put(PAT_PID, new SectionPid(this::patSection));
+        reindex();
     }
 
     /**
@@ -145,14 +148,23 @@ public final class TsDemuxer {
                 c.pcrCount, c.lastPcr, c.samples, c.cues);
     }
 
+    /**
+     * Packets are taken where a sync byte starts them and, to acquire sync, the next one follows; once in sync, a
+     * feed's last whole packet is taken at once (SRT and UDP carry 7 whole packets a datagram: nothing is held back
+     * and copied again with the next).
+     */
     private void scan(byte[] b, int p, int end, boolean last) {
-        while (end - p > PACKET || (end - p == PACKET && last)) {
-            if ((b[p] & 0xFF) == SYNC && (end - p == PACKET || (b[p + PACKET] & 0xFF) == SYNC)) {
+        while (end - p > PACKET || (end - p == PACKET && (last || synced))) {
+            boolean whole = end - p == PACKET;
+            if ((b[p] & 0xFF) == SYNC && (whole || (b[p + PACKET] & 0xFF) == SYNC)) {
                 synced = true;
                 unsynced = 0;
                 packet(b, p);
                 p += PACKET;
                 continue;
+            }
+            if (whole && !last) {
+                break; // a feed's last packet out of step: what follows tells where sync is
             }
             if (synced) {
                 synced = false;
@@ -174,7 +186,7 @@ public final class TsDemuxer {
         if (pid == NULL_PID) {
             return;
         }
-        Pid s = pids.get(pid);
+        Pid s = byPid[pid];
         if (s == null) {
             return; // not a PID of the programme we follow
         }
@@ -258,6 +270,12 @@ public final class TsDemuxer {
         }
         pmtPid = firstPmt;
         pids.put(pmtPid, new SectionPid(this::pmtSection));
+        reindex();
+    }
+
+    private void reindex() {
+        Arrays.fill(byPid, null);
+        pids.forEach((pid, state) -> byPid[pid] = state);
     }
 
     private void pmtSection(byte[] s, int len) {
@@ -324,6 +342,7 @@ public final class TsDemuxer {
             pid.streamType = w.getValue();
             pids.put(w.getKey(), pid);
         }
+        reindex();
     }
 
     /** A codec the node cannot take, reported once, and only when no stream of that kind can replace it. */

@@ -4,7 +4,6 @@ import io.tributary.media.MediaEvent;
 import io.tributary.media.MediaSample;
 import io.tributary.media.Track;
 
-import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.List;
 
@@ -20,7 +19,7 @@ final class VideoAccessUnits {
      *
      * @return whether the stream has started (its first keyframe went out)
      */
-    static boolean emit(ByteArrayOutputStream sample, long dts, long pts, boolean key, boolean haveConfig, boolean started,
+    static boolean emit(AccessUnitBuffer sample, long dts, long pts, boolean key, boolean haveConfig, boolean started,
                         TsDemuxer.Counters counters, List<MediaEvent> out) {
         if (sample.size() == 0) {
             return started;
@@ -38,7 +37,7 @@ final class VideoAccessUnits {
             counters.keyframeDelay = pts - dts;
         }
         out.add(new MediaEvent.Sample(new MediaSample(Track.VIDEO, PtsClock.toMs(dts),
-                (int) (PtsClock.toMs(pts) - PtsClock.toMs(dts)), key, sample.toByteArray())));
+                (int) (PtsClock.toMs(pts) - PtsClock.toMs(dts)), key, sample.toArray())));
         return true;
     }
 

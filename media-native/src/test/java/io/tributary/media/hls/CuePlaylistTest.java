@@ -67,6 +67,38 @@ class CuePlaylistTest {
     }
 
     @Test
+    void aCommandInsideABreakIsItsOwnDateRangeAndLeavesTheBreakOpen() {
+        RenditionTimeline t = new RenditionTimeline("video", 2, 0.5, 10, 2);
+        t.init(new byte[] {1});
+        for (int p = 0; p < 12; p++) {
+            if (p % 4 == 0) {
+                t.startSegment(T0 + p * 500L);
+            }
+            if (p == 0) {
+                t.cue("9", true, T0 + 1000, 3, SECTION);
+                t.cue("p", io.tributary.media.CueKind.CMD, T0 + 2000, 0, SECTION); // a programme start mid-break
+                t.cue("9", false, T0 + 4000, 0, SECTION);
+            }
+            t.addPart(0.5, true, new byte[] {(byte) p});
+        }
+        List<PlaylistCue> cues = t.snapshot().cues();
+        assertEquals(3, cues.size(), cues.toString());
+        PlaylistCue cmd = cues.get(1);
+        assertEquals(io.tributary.media.CueKind.CMD, cmd.kind());
+        assertEquals(T0 + 2000, cmd.date());
+        PlaylistCue in = cues.get(2);
+        assertEquals(cues.get(0).rangeId(), in.rangeId(), "the command did not close the break");
+        assertEquals(3.0, in.duration(), 1e-9);
+
+        String text = LlHlsPlaylist.render(t.snapshot(), false, "", List.of());
+        String cmdLine = "#EXT-X-DATERANGE:ID=\"" + cmd.rangeId() + "\",START-DATE=\"2023-11-14T22:13:22.000Z\","
+                + "SCTE35-CMD=0xFC302F0000\n";
+        assertTrue(text.contains(cmdLine) && !text.contains(cmdLine + "#EXT-X-CUE"), "a command carries no EXT-X-CUE tag:\n" + text);
+        assertEquals(1, text.split("#EXT-X-CUE-OUT", -1).length - 1, text);
+        assertEquals(1, text.split("#EXT-X-CUE-IN", -1).length - 1, text);
+    }
+
+    @Test
     void videoCueWaitsForAPartStartingWithAKeyframe() {
         RenditionTimeline t = new RenditionTimeline("video", 2, 0.5, 10, 2);
         t.init(new byte[] {1});

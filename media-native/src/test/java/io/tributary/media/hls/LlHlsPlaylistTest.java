@@ -2,6 +2,7 @@ package io.tributary.media.hls;
 
 import io.tributary.media.timeline.RenditionTimeline;
 import io.tributary.media.timeline.RenditionSnapshot;
+import io.tributary.media.timeline.TimelineListener;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -9,6 +10,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Media playlist text for hand-made timelines: exact lines, where the tags go. */
@@ -30,6 +32,19 @@ class LlHlsPlaylistTest {
             t.addPart(0.5, p == 0, new byte[]{(byte) p});
         }
         return t;
+    }
+
+    @Test
+    void thePartHoldBackIsTheTimelines() {
+        RenditionTimeline t = new RenditionTimeline("video", 2, 0.5, 1.0, 10, 2,
+                TimelineListener.NONE);
+        t.init(new byte[]{1});
+        t.startSegment(1_700_000_000_000L);
+        t.addPart(0.5, true, new byte[]{0});
+        String text = LlHlsPlaylist.render(t.snapshot(), false, "", List.of());
+        assertTrue(text.contains(",PART-HOLD-BACK=1.000,"), text);
+        assertThrows(IllegalArgumentException.class, () -> new RenditionTimeline("video", 2, 0.5, 0.9, 10, 2,
+                TimelineListener.NONE), "under two part targets breaks RFC 8216bis");
     }
 
     @Test

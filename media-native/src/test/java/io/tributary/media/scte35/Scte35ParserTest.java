@@ -84,6 +84,34 @@ class Scte35ParserTest {
     }
 
     @Test
+    void timeSignalOfAnotherSegmentationTypeIsOneCommand() {
+        byte[] programStart = Scte35Sections.timeSignal(900_000, 5, 0x10, 0);
+        List<MediaEvent.Cue> cues = SpliceCues.of(Scte35Parser.parse(programStart), pts -> pts / 90, 0);
+        assertEquals(1, cues.size());
+        MediaEvent.Cue c = cues.get(0);
+        assertEquals(io.tributary.media.CueKind.CMD, c.kind());
+        assertFalse(c.out());
+        assertEquals(10_000, c.mediaTimeMs());
+        assertEquals("5", c.id());
+        assertArrayEquals(programStart, c.scte35(), "the whole section is carried");
+        // a cancelled descriptor signals nothing at all
+        byte[] cancelled = programStart.clone();
+        int at = indexOfCuei(cancelled) + 8; // segmentation_event_cancel_indicator follows the event id
+        cancelled[at] |= (byte) 0x80;
+        recrc(cancelled);
+        assertTrue(SpliceCues.of(Scte35Parser.parse(cancelled), pts -> pts / 90, 0).isEmpty());
+    }
+
+    private static int indexOfCuei(byte[] s) {
+        for (int i = 0; i + 4 <= s.length; i++) {
+            if (s[i] == 'C' && s[i + 1] == 'U' && s[i + 2] == 'E' && s[i + 3] == 'I') {
+                return i;
+            }
+        }
+        throw new AssertionError("no CUEI");
+    }
+
+    @Test
     void ptsAdjustmentIsAddedModulo33Bits() {
         byte[] s = SPLICE_INSERT_OUT.clone();
         // pts_adjustment = 2^33 - 1000: the splice time wraps to 1936310318 - 1000

@@ -68,6 +68,9 @@ class SrtFuzzTest {
         }
         assertTrue(net.listener.malformed() > 0);
         assertTrue(net.listener.connections() <= 50, "bounded by max connections");
+        // the window accounting stays exact under garbage: what is held is what the windows hold
+        long held = net.listener.all().stream().mapToLong(SrtConnection::heldBytes).sum();
+        assertEquals(held, net.listener.heldBytes());
         // the good caller is still served
         net.toCaller.clear();
         int before = net.payloads.size();

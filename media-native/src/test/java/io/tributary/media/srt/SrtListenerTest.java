@@ -28,6 +28,13 @@ class SrtListenerTest {
         final List<String> closed = new ArrayList<>();
         Predicate<byte[]> dropToListener = p -> false;
         int acceptOrReason = -1;
+        /** Hand each datagram over ({@link SrtListener#receiveOwned}, a fresh array each) instead of lending it. */
+        boolean owned;
+        /** Arrays handed over, and those payloads were delivered from (identity: no copy in between). */
+        final java.util.Set<byte[]> handedOver = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        int deliveredFromHandedOver;
+        /** The caller's clock against ours (a drifting crystal in the drift test). */
+        java.util.function.LongUnaryOperator callerClock = t -> t;
 
         Net(SrtListenerSettings settings, String passphrase) {
             this(settings, passphrase, key -> true);
@@ -54,13 +61,28 @@ class SrtListenerTest {
         }
 
         @Override
+        public void delivered(SrtConnection connection, byte[] buf, int off, int len) {
+            if (handedOver.contains(buf)) {
+                deliveredFromHandedOver++;
+            }
+            delivered(connection, java.util.Arrays.copyOfRange(buf, off, off + len));
+        }
+
+        @Override
         public void closed(SrtConnection connection, String reason) {
             closed.add(reason);
         }
 
         void toListener(byte[] datagram) {
             if (!dropToListener.test(datagram)) {
-                listener.receive(CALLER, datagram, 0, datagram.length, now);
+                if (owned) {
+                    byte[] mine = new byte[datagram.length + 10]; // at an offset, as a read buffer may have it
+                    System.arraycopy(datagram, 0, mine, 5, datagram.length);
+                    handedOver.add(mine);
+                    listener.receiveOwned(CALLER, mine, 5, datagram.length, now);
+                } else {
+                    listener.receive(CALLER, datagram, 0, datagram.length, now);
+                }
             }
         }
 
@@ -81,7 +103,7 @@ class SrtListenerTest {
                 List<byte[]> batch = new ArrayList<>(toCaller);
                 toCaller.clear();
                 for (byte[] d : batch) {
-                    for (byte[] reply : caller.receive(d, 0, d.length, now)) {
+                    for (byte[] reply : caller.receive(d, 0, d.length, callerClock.applyAsLong(now))) {
                         toListener(reply);
                     }
                 }
@@ -100,7 +122,7 @@ class SrtListenerTest {
             while (now < end) {
                 now = Math.min(end, now + 1000);
                 listener.tick(now);
-                for (byte[] d : caller.tick(now)) {
+                for (byte[] d : caller.tick(callerClock.applyAsLong(now))) {
                     toListener(d);
                 }
                 pump();
@@ -171,6 +193,56 @@ class SrtListenerTest {
     }
 
     @Test
+    void handedOverDatagramsAreDeliveredUncopiedAndRandomLossIsRepairedByNakReports() {
+        Net net = new Net(SrtListenerSettings.defaults(), null);
+        net.owned = true;
+        SrtCaller caller = net.connect("live/k", 120, null);
+        // 10 % of data packets lost at random, retransmissions too: what the immediate NAK misses, the NAK reports repair
+        Random loss = new Random(5);
+        net.dropToListener = d -> !SrtPacket.isControl(d, 0) && loss.nextInt(10) == 0;
+        for (int i = 0; i < 400; i++) {
+            net.toListener(caller.data(payload(i), 0, 1316, net.now));
+            net.pump();
+            net.advance(4_000);
+        }
+        net.advance(500_000);
+        SrtStats s = net.connection().stats();
+        assertEquals(400, net.payloads.size(), "all delivered; " + s);
+        for (int i = 0; i < 400; i++) {
+            assertArrayEquals(payload(i), net.payloads.get(i), "payload " + i + " in order");
+        }
+        assertEquals(400, net.deliveredFromHandedOver, "every payload delivered from the array handed over");
+        assertTrue(s.lost() >= 20, "lost " + s.lost());
+        assertTrue(caller.retransmitted() > s.lost(), "some retransmissions were lost and asked for again: "
+                + caller.retransmitted() + " sent for " + s.lost() + " lost");
+        assertEquals(0, s.droppedTooLate());
+        assertEquals(0, net.connection().held());
+    }
+
+    @Test
+    void handedOverEncryptedDatagramsAreDecryptedInPlaceAndDelivered() {
+        String secret = "a passphrase for the owned path";
+        Net net = new Net(SrtListenerSettings.defaults(), secret);
+        net.owned = true;
+        SrtCaller caller = net.connect("live/k", 120, secret);
+        assertEquals(SrtCaller.State.CONNECTED, caller.state());
+        Random loss = new Random(9);
+        net.dropToListener = d -> !SrtPacket.isControl(d, 0) && loss.nextInt(20) == 0;
+        for (int i = 0; i < 100; i++) {
+            net.toListener(caller.data(payload(i), 0, 1316, net.now));
+            net.pump();
+            net.advance(4_000);
+        }
+        net.advance(500_000);
+        assertEquals(100, net.payloads.size(), "all delivered; " + net.connection().stats());
+        for (int i = 0; i < 100; i++) {
+            assertArrayEquals(payload(i), net.payloads.get(i), "payload " + i + " decrypted, in order");
+        }
+        assertEquals(100, net.deliveredFromHandedOver);
+        assertEquals(0, net.connection().stats().undecryptable());
+    }
+
+    @Test
     void ackAckGivesTheRoundTripTime() {
         Net net = new Net(SrtListenerSettings.defaults(), null);
         SrtCaller caller = net.connect("live/k", 120, null);
@@ -206,6 +278,67 @@ class SrtListenerTest {
         }
         int rtt = net.connection().stats().rttMicros();
         assertTrue(Math.abs(rtt - 30_000) < 3_000, "rtt " + rtt);
+    }
+
+    /**
+     * A caller whose clock runs 1000 ppm slow or fast (far more than a real crystal, to see it in a
+     * minute): uncorrected, its packets would be due 60 ms early (eating the latency until they
+     * arrive too late) or 60 ms late by the end. The drift tracer moves the time base on ACKACKs, so
+     * the last 20 s are still delivered within a few ms of the negotiated latency after sending.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(doubles = {0.999, 1.001})
+    void aDriftingCallerClockIsFollowed(double rate) {
+        Net net = new Net(SrtListenerSettings.defaults(), null);
+        long origin = net.now;
+        net.callerClock = t -> origin + Math.round((t - origin) * rate);
+        SrtCaller caller = net.connect("live/drift", 120, null);
+        assertEquals(SrtCaller.State.CONNECTED, caller.state());
+        List<long[]> sent = new ArrayList<>(); // {payload index, our send time}
+        int packets = 6000; // 60 s, one every 10 ms
+        for (int i = 0; i < packets; i++) {
+            net.toListener(caller.data(payload(i), 0, 1316, net.callerClock.applyAsLong(net.now)));
+            sent.add(new long[]{i, net.now});
+            net.advance(10_000);
+        }
+        net.advance(500_000);
+        assertEquals(packets, net.payloads.size(), "every packet delivered, none too late");
+        long worst = 0;
+        for (int k = packets - 2000; k < packets; k++) {
+            long delay = net.deliveries.get(k)[1] - sent.get(k)[1];
+            worst = Math.max(worst, Math.abs(delay - 120_000));
+        }
+        assertTrue(worst <= 25_000, "the last 20 s within 25 ms of the latency, worst " + worst + " us off");
+        long drift = net.connection().stats().driftMicros();
+        assertTrue(rate < 1 ? drift > 30_000 : drift < -30_000, "the time base moved by " + drift + " us");
+    }
+
+    /**
+     * The receive windows of all connections together hold at most maxHeldBytes: a caller that keeps
+     * its first packet back (everything after it waits for its delivery time) fills its share and
+     * the rest is dropped and counted, not held; delivery and closing give every byte back.
+     */
+    @Test
+    void theWindowsTogetherHoldNoMoreThanTheBudget() {
+        long budget = 50L * 1316;
+        Net net = new Net(new SrtListenerSettings(120, 10, 5_000_000, 8192, 0, 16, budget), null);
+        SrtCaller caller = net.connect("live/full", 120, null);
+        caller.data(payload(0), 0, 1316, net.now); // sent, lost on the way: the window waits for it
+        for (int i = 1; i <= 200; i++) {
+            net.toListener(caller.data(payload(i), 0, 1316, net.now));
+        }
+        assertEquals(budget, net.listener.heldBytes(), "the budget, full");
+        assertEquals(150, net.listener.overBudget());
+        net.advance(200_000);
+        assertEquals(0, net.listener.heldBytes(), "delivered: given back");
+        assertTrue(net.payloads.size() >= 50, "what was held is delivered: " + net.payloads.size());
+        for (int i = 201; i <= 230; i++) {
+            net.toListener(caller.data(payload(i), 0, 1316, net.now));
+        }
+        assertTrue(net.listener.heldBytes() > 0);
+        net.toListener(caller.shutdown(net.now));
+        assertEquals(0, net.listener.heldBytes(), "closed: given back");
+        assertEquals(0, net.listener.connections());
     }
 
     private static byte[] withDue(byte[] d, long due) {

@@ -25,7 +25,16 @@ public final class SrtFfmpegPublisher {
 
     /** Publishes {@code frames} video frames (and the matching audio) paced at the frame rate. */
     public static void publish(String url, int frames) throws Exception {
+        publish(url, frames, "libx264");
+    }
+
+    /** As {@link #publish(String, int)} with a named video encoder: {@code libx264} or {@code libx265}. */
+    public static void publish(String url, int frames, String videoEncoder) throws Exception {
         try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(url, WIDTH, HEIGHT, 1)) {
+            if (videoEncoder.equals("libx265")) {
+                recorder.setVideoCodecName("libx265");
+                recorder.setVideoOption("x265-params", "log-level=error:keyint=" + FPS);
+            }
             encode(recorder, frames, true);
         }
     }
@@ -42,7 +51,9 @@ public final class SrtFfmpegPublisher {
     private static void encode(FFmpegFrameRecorder recorder, int frames, boolean paced) throws Exception {
         avutil.av_log_set_level(avutil.AV_LOG_ERROR);
         recorder.setFormat("mpegts");
-        recorder.setVideoCodec(avcodec.AV_CODEC_ID_H264);
+        if (recorder.getVideoCodecName() == null) {
+            recorder.setVideoCodec(avcodec.AV_CODEC_ID_H264);
+        }
         recorder.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
         recorder.setFrameRate(FPS);
         recorder.setGopSize(FPS);

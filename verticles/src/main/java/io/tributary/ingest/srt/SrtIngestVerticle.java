@@ -12,6 +12,15 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.datagram.DatagramPacket;
 import io.vertx.core.datagram.DatagramSocket;
 import io.vertx.core.datagram.DatagramSocketOptions;
+import io.vertx.core.internal.buffer.BufferInternal;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DatagramChannel;
+import io.vertx.core.internal.ContextInternal;
+
+import java.net.InetSocketAddress;
 
 import java.security.SecureRandom;
 import java.util.HashMap;
@@ -25,6 +34,14 @@ import java.util.logging.Logger;
  * {@link SrtListener}, a 5 ms timer drives its ACKs, NAK reports, TSBPD delivery and
  * timeouts, and each accepted caller publishes through the publication API
  * ({@link SrtPublisher}). One instance: a UDP port is one socket.
+ *
+ * <p>Per datagram, at tens of thousands a second: datagrams are taken off the Netty pipeline
+ * ahead of Vert.x's handler (no Vert.x packet, buffer and address objects, and a connection's
+ * caller address is matched to its {@link SrtPeer} without making a host string), copied once
+ * from the pooled read buffer into an array the listener keeps until delivery, and run on
+ * this verticle's context as Vert.x would run them. What the listener sends is written
+ * straight to the channel, to the connection's resolved address, and flushed once per
+ * received datagram or timer tick rather than through a Future per datagram.
  */
 public final class SrtIngestVerticle extends VerticleBase implements SrtListener.Output {
 
@@ -35,13 +52,28 @@ public final class SrtIngestVerticle extends VerticleBase implements SrtListener
     private final Publications publications;
     private final NodeMetrics metrics;
     private final Map<SrtConnection, SrtPublisher> publishers = new HashMap<>();
+    /** Resolved addresses of connections' peers, both ways (not of strangers: one per connection held, so bounded). */
+    private final Map<SrtPeer, InetSocketAddress> addresses = new HashMap<>();
+    private final Map<InetSocketAddress, SrtPeer> peers = new HashMap<>();
+    /** Largest array taken over from a read: Vert.x's exact-size copy of a datagram; anything larger is copied. */
+    static final int MAX_OWNED_ARRAY = UdpSocketTuning.READ_BUFFER;
+    private DatagramChannel channel;
+    private boolean batching;
+    private boolean unflushed;
     private SrtListener listener;
     private DatagramSocket socket;
-    /** 8 MiB of datagrams (about 5,700: 0.1 s of 200 publishers at 2.5 Mbit/s) while the loop is busy; the kernel caps it at net.core.rmem_max. */
-    static final int RECEIVE_BUFFER = 8 << 20;
+    /**
+     * 32 MiB of datagrams (about 0.25 s of 200 publishers at 2.5 Mbit/s, at the kernel's ~2x bookkeeping per datagram)
+     * while the loop is busy or the JVM pauses: unlike TCP, nothing holds a caller back, a full buffer drops. The
+     * kernel caps it at net.core.rmem_max (often 208 KiB to 4 MiB), which is said at start-up when it does.
+     */
+    static final int RECEIVE_BUFFER = 32 << 20;
     private long timer = -1;
     private volatile int actualPort = -1;
     private volatile int connections;
+    /** The listener's held bytes and over-budget drops, as of the last tick (read by the metrics scrape). */
+    private volatile long heldBytes;
+    private volatile long overBudget;
 
     public SrtIngestVerticle(SrtSettings config, Publications publications, NodeMetrics metrics) {
         this.config = config;
@@ -55,20 +87,44 @@ public final class SrtIngestVerticle extends VerticleBase implements SrtListener
 
     @Override
     public Future<?> start() {
-        listener = new SrtListener(config.listenerSettings(), config::passphraseFor, publications::allows, this,
+        // a stream's key without its secret: 1401 (unauthorized); a wrong secret, or a key not allowed: 1403 (forbidden)
+        listener = new SrtListener(config.listenerSettings(), config::passphraseFor,
+                (java.util.function.ToIntFunction<io.tributary.media.srt.SrtStreamId>) id -> publications.refusal(id.key(), id.secret()) == null ? 0
+                        : id.secret() == null && publications.needsSecret(id.key()) ? SrtReject.UNAUTHORIZED : SrtReject.FORBIDDEN, this,
                 new SecureRandom());
         // no receive buffer size in the options: Vert.x would also make it the size of the buffer allocated (and
         // zeroed) for every datagram read; UdpSocketTuning sets SO_RCVBUF and the reads apart
         socket = vertx.createDatagramSocket(new DatagramSocketOptions().setSendBufferSize(1 << 20));
-        UdpSocketTuning.apply(socket, RECEIVE_BUFFER);
+        channel = UdpSocketTuning.apply(socket, RECEIVE_BUFFER);
         socket.handler(this::received);
+        if (channel != null) {
+            ContextInternal ctx = (ContextInternal) context;
+            channel.pipeline().addFirst("srt-datagrams", new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(ChannelHandlerContext handlerContext, Object msg) {
+                    if (msg instanceof io.netty.channel.socket.DatagramPacket packet) {
+                        ctx.emit(packet, SrtIngestVerticle.this::received);
+                    } else {
+                        handlerContext.fireChannelRead(msg);
+                    }
+                }
+            });
+        }
         socket.exceptionHandler(e -> LOG.log(Level.FINE, "srt socket: " + e));
         return socket.listen(config.port(), config.host()).onSuccess(s -> {
             actualPort = s.localAddress().port();
             metrics.srtConnections(() -> connections);
+            metrics.srtWindows(() -> heldBytes, () -> overBudget);
             timer = vertx.setPeriodic(TICK_MILLIS, id -> {
-                listener.tick(now());
+                batching = true;
+                try {
+                    listener.tick(now());
+                } finally {
+                    endBatch();
+                }
                 connections = listener.connections();
+                heldBytes = listener.heldBytes();
+                overBudget = listener.overBudget();
             });
             LOG.info(() -> "SRT listener on udp " + config.host() + ":" + actualPort);
         });
@@ -92,35 +148,101 @@ public final class SrtIngestVerticle extends VerticleBase implements SrtListener
 
     private void received(DatagramPacket packet) {
         Buffer data = packet.data();
-        byte[] bytes = data.getBytes();
-        listener.receive(new SrtPeer(packet.sender().host(), packet.sender().port()), bytes, 0, bytes.length, now());
+        SrtPeer peer = new SrtPeer(packet.sender().host(), packet.sender().port());
+        batching = true;
+        try {
+            if (data instanceof BufferInternal internal) {
+                ByteBuf buf = internal.getByteBuf();
+                if (buf.hasArray() && buf.array().length <= MAX_OWNED_ARRAY) {
+                    // Vert.x made this array for this datagram alone and keeps no use of it: the listener may hold it
+                    listener.receiveOwned(peer, buf.array(), buf.arrayOffset() + buf.readerIndex(), buf.readableBytes(), now());
+                    return;
+                }
+            }
+            byte[] bytes = data.getBytes();
+            listener.receiveOwned(peer, bytes, 0, bytes.length, now());
+        } finally {
+            endBatch();
+        }
+    }
+
+    /** A datagram off the pipeline: copied out of the pooled read buffer (then released), handed to the listener. */
+    private void received(io.netty.channel.socket.DatagramPacket packet) {
+        ByteBuf content = packet.content();
+        try {
+            InetSocketAddress sender = packet.sender();
+            SrtPeer peer = peers.get(sender);
+            if (peer == null) {
+                peer = new SrtPeer(sender.getAddress().getHostAddress(), sender.getPort());
+            }
+            byte[] bytes = new byte[content.readableBytes()];
+            content.getBytes(content.readerIndex(), bytes);
+            batching = true;
+            try {
+                listener.receiveOwned(peer, bytes, 0, bytes.length, now());
+            } finally {
+                endBatch();
+            }
+        } finally {
+            content.release();
+        }
+    }
+
+    private void endBatch() {
+        batching = false;
+        if (unflushed) {
+            unflushed = false;
+            channel.flush();
+        }
     }
 
     // ---- SrtListener.Output ----
 
     @Override
     public void send(SrtPeer peer, byte[] datagram) {
-        socket.send(Buffer.buffer(datagram), peer.port(), peer.host());
+        if (channel == null) {
+            socket.send(Buffer.buffer(datagram), peer.port(), peer.host());
+            return;
+        }
+        InetSocketAddress to = addresses.get(peer);
+        if (to == null) {
+            to = new InetSocketAddress(peer.host(), peer.port()); // an IP literal: parsed, never looked up
+        }
+        channel.write(new io.netty.channel.socket.DatagramPacket(Unpooled.wrappedBuffer(datagram), to), channel.voidPromise());
+        if (batching) {
+            unflushed = true;
+        } else {
+            channel.flush();
+        }
     }
 
     @Override
     public void connecting(SrtConnection connection) {
         SrtPublisher p = new SrtPublisher(connection, listener, publications, metrics, this::forget);
         publishers.put(connection, p);
+        connection.attach(p);
+        InetSocketAddress address = new InetSocketAddress(connection.peer().host(), connection.peer().port());
+        addresses.put(connection.peer(), address);
+        peers.put(address, connection.peer());
         p.open();
     }
 
     @Override
     public void delivered(SrtConnection connection, byte[] payload) {
-        SrtPublisher p = publishers.get(connection);
-        if (p != null) {
-            p.payload(payload);
+        delivered(connection, payload, 0, payload.length);
+    }
+
+    @Override
+    public void delivered(SrtConnection connection, byte[] buf, int off, int len) {
+        if (connection.attachment() instanceof SrtPublisher p) {
+            p.payload(buf, off, len);
         }
     }
 
     @Override
     public void closed(SrtConnection connection, String reason) {
         SrtPublisher p = publishers.remove(connection);
+        unaddress(connection);
         if (p != null) {
             p.closed(reason);
         }
@@ -133,6 +255,15 @@ public final class SrtIngestVerticle extends VerticleBase implements SrtListener
 
     private void forget(SrtConnection connection) {
         publishers.remove(connection);
+        unaddress(connection);
+    }
+
+    private void unaddress(SrtConnection connection) {
+        InetSocketAddress address = addresses.remove(connection.peer());
+        if (address != null) {
+            peers.remove(address, connection.peer());
+        }
+        connection.attach(null);
     }
 
     /** The publishers now (tests, metrics). */

@@ -1,10 +1,12 @@
 package io.tributary.ingest.srt;
 
+import io.tributary.log.LogContext;
 import io.tributary.live.Publication;
 import io.tributary.live.PublishException;
 import io.tributary.live.PublishSource;
 import io.tributary.live.Publications;
 import io.tributary.media.MediaEvent;
+import io.tributary.media.Track;
 import io.tributary.media.srt.SrtConnection;
 import io.tributary.media.srt.SrtListener;
 import io.tributary.media.srt.SrtReject;
@@ -48,7 +50,7 @@ final class SrtPublisher implements PublishSource {
 
     void open() {
         String key = connection.streamId().key();
-        publications.open(key, "srt", this).onComplete(ar -> {
+        publications.open(key, connection.streamId().secret(), "srt", this).onComplete(ar -> {
             long now = SrtIngestVerticle.now();
             if (ar.failed()) {
                 int reason = rejectReason(ar.cause());
@@ -66,8 +68,10 @@ final class SrtPublisher implements PublishSource {
             }
             publication = p;
             metrics.srtConnection(key, () -> figures());
-            LOG.info(() -> "srt publish: " + key + " from " + connection.peer() + ", latency " + connection.latencyMs() + " ms"
-                    + (connection.encrypted() ? ", encrypted" : ""));
+            try (LogContext c = LogContext.stream(key)) {
+                LOG.info(() -> "srt publish: " + key + " from " + connection.peer() + ", latency " + connection.latencyMs() + " ms"
+                        + (connection.encrypted() ? ", encrypted" : ""));
+            }
         });
     }
 
@@ -88,14 +92,18 @@ final class SrtPublisher implements PublishSource {
         return connection.stats();
     }
 
-    void payload(byte[] ts) {
+    /** Delivered MPEG-TS, {@code ts[off .. off + len)}, valid during the call only. */
+    void payload(byte[] ts, int off, int len) {
         if (publication == null) {
             return;
         }
-        publication.countBytes(ts.length);
+        publication.countBytes(len);
         try {
-            for (MediaEvent e : demuxer.feed(ts, 0, ts.length)) {
+            for (MediaEvent e : demuxer.feed(ts, off, len)) {
                 publication.accept(e);
+                if (e instanceof MediaEvent.Sample s && s.sample().track() == Track.VIDEO) {
+                    traceFrame(s.sample().dts());
+                }
             }
         } catch (TsFormatException e) {
             fail("bad_media", "MPEG-TS: " + e.getMessage());
@@ -107,11 +115,23 @@ final class SrtPublisher implements PublishSource {
         }
     }
 
+    private void traceFrame(long dtsMs) {
+        SrtFrameEvent e = new SrtFrameEvent();
+        if (e.isEnabled() && publication != null) {
+            e.nanoTime = System.nanoTime();
+            e.stream = publication.key();
+            e.dtsMs = dtsMs;
+            e.commit();
+        }
+    }
+
     /** The listener closed the connection (shutdown, timeout). */
     void closed(String reason) {
         closed = true;
-        LOG.info(() -> "srt connection of '" + connection.streamId().key() + "' from " + connection.peer() + " closed: " + reason
-                + "; " + connection.stats() + ", " + demuxer.stats());
+        try (LogContext c = LogContext.stream(connection.streamId().key())) {
+            LOG.info(() -> "srt connection of '" + connection.streamId().key() + "' from " + connection.peer() + " closed: " + reason
+                    + "; " + connection.stats() + ", " + demuxer.stats());
+        }
         if (publication != null) {
             try {
                 // the last access unit has no successor to end it: the stream's end does
@@ -165,6 +185,18 @@ final class SrtPublisher implements PublishSource {
         closed = true;
         listener.close(connection, "taken over", SrtIngestVerticle.now());
         forget.accept(connection);
+    }
+
+    /** SRT has no status message: the caller sees its connection closed (a shutdown message in the close). */
+    @Override
+    public void shutdown(String why) {
+        if (closed) {
+            return;
+        }
+        LOG.info(() -> "closing srt connection of '" + connection.streamId().key() + "': " + why);
+        closed = true;
+        listener.close(connection, why, SrtIngestVerticle.now());
+        release();
     }
 
     @Override

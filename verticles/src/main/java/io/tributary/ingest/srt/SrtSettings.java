@@ -20,9 +20,11 @@ import java.util.Map;
  * @param streamPassphrases  per stream key, replacing {@code passphrase} ({@code key=passphrase} items)
  * @param maxConnections     callers held at once (handshaking or publishing); more are refused
  * @param maxConnectionsPerAddress callers held at once from one host; more are refused (overload)
+ * @param memoryBudget       bytes all callers' receive windows hold together ({@code srt.memory-budget} MiB)
  */
 public record SrtSettings(boolean enabled, String host, int port, int latencyMs, String passphrase, int pbkeylen,
-                          Map<String, String> streamPassphrases, int maxConnections, int maxConnectionsPerAddress) {
+                          Map<String, String> streamPassphrases, int maxConnections, int maxConnectionsPerAddress,
+                          long memoryBudget) {
 
     public static SrtSettings from(Settings s) {
         String passphrase = s.string("srt.passphrase");
@@ -45,7 +47,7 @@ public record SrtSettings(boolean enabled, String host, int port, int latencyMs,
         Duration latency = s.duration("srt.latency", Duration.ZERO, Duration.ofMillis(0xFFFF));
         return new SrtSettings(s.bool("srt.enabled"), s.string("srt.host"), s.integer("srt.port", 0, 65535), (int) latency.toMillis(),
                 passphrase, pbkeylen, Map.copyOf(perKey), s.integer("srt.max-connections", 1, 100_000),
-                s.integer("srt.max-connections-per-address", 1, 100_000));
+                s.integer("srt.max-connections-per-address", 1, 100_000), s.integer("srt.memory-budget", 1, 1 << 20) * (1L << 20));
     }
 
     private static void checkPassphrase(String key, String value) {
@@ -62,11 +64,12 @@ public record SrtSettings(boolean enabled, String host, int port, int latencyMs,
     }
 
     public SrtListenerSettings listenerSettings() {
-        return new SrtListenerSettings(latencyMs, maxConnections, 5_000_000, 8192, pbkeylen, maxConnectionsPerAddress);
+        return new SrtListenerSettings(latencyMs, maxConnections, 5_000_000, 8192, pbkeylen, maxConnectionsPerAddress, memoryBudget);
     }
 
     /** Port 0 means "any free port" (tests). */
     public SrtSettings withPort(int port) {
-        return new SrtSettings(enabled, host, port, latencyMs, passphrase, pbkeylen, streamPassphrases, maxConnections, maxConnectionsPerAddress);
+        return new SrtSettings(enabled, host, port, latencyMs, passphrase, pbkeylen, streamPassphrases, maxConnections,
+                maxConnectionsPerAddress, memoryBudget);
     }
 }

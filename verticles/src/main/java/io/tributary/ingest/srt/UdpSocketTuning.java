@@ -1,5 +1,6 @@
 package io.tributary.ingest.srt;
 
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.socket.DatagramChannel;
 import io.vertx.core.datagram.DatagramSocket;
@@ -14,8 +15,10 @@ import java.util.logging.Logger;
  * also sizes the buffer allocated and zeroed for every read. At tens of thousands of datagrams a
  * second (200 publishers at 2.5 Mbit/s) the loop then fell behind and the 212 KiB default
  * SO_RCVBUF overflowed. Set here on the Netty channel: a kernel receive buffer as large as
- * {@code net.core.rmem_max} allows, datagram-sized read buffers, many datagrams per turn. If
- * the internals move in another Vert.x release, the socket keeps Vert.x's defaults and says so.
+ * {@code net.core.rmem_max} allows, datagram-sized read buffers, many datagrams per turn, and
+ * pooled read buffers (Vert.x then hands each datagram on in a heap array of exactly its size,
+ * instead of a fresh 2 KiB array per read). If the internals move in another Vert.x release,
+ * the socket keeps Vert.x's defaults and says so.
  */
 final class UdpSocketTuning {
 
@@ -27,16 +30,28 @@ final class UdpSocketTuning {
     private UdpSocketTuning() {
     }
 
-    static void apply(DatagramSocket socket, int receiveBufferBytes) {
+    /** Tunes the socket; gives its Netty channel (for direct writes), or null when Vert.x's internals were not found. */
+    static DatagramChannel apply(DatagramSocket socket, int receiveBufferBytes) {
         try {
             Field f = socket.getClass().getDeclaredField("channel");
             f.setAccessible(true);
             DatagramChannel channel = (DatagramChannel) f.get(socket);
             channel.config().setReceiveBufferSize(receiveBufferBytes);
             channel.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(READ_BUFFER).maxMessagesPerRead(DATAGRAMS_PER_READ));
-            LOG.fine(() -> "srt socket: SO_RCVBUF " + channel.config().getReceiveBufferSize() + " bytes");
+            channel.config().setAllocator(PooledByteBufAllocator.DEFAULT);
+            int granted = channel.config().getReceiveBufferSize();
+            if (granted < receiveBufferBytes) {
+                // said, not warned: it is every default Linux, and a few SRT callers need no more
+                LOG.info("srt socket: receive buffer " + granted + " bytes (asked " + receiveBufferBytes
+                        + ", capped by net.core.rmem_max); for many SRT callers raise it, e.g. sysctl -w net.core.rmem_max="
+                        + receiveBufferBytes + ", or datagrams are dropped whenever the node pauses");
+            } else {
+                LOG.fine(() -> "srt socket: SO_RCVBUF " + granted + " bytes");
+            }
+            return channel;
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOG.log(Level.WARNING, "srt socket left at Vert.x's defaults (one datagram per read, OS receive buffer): " + e);
+            return null;
         }
     }
 }

@@ -78,6 +78,11 @@ class SrtIngestTest {
             assertTrue(scrape.value("tributary_srt_packets_received_total", "stream_id=\"srt-e2e\"") > 10);
             assertEquals(0.15, scrape.value("tributary_srt_latency_seconds", "stream_id=\"srt-e2e\""), 1e-9);
             assertTrue(scrape.value("tributary_srt_rtt_seconds", "stream_id=\"srt-e2e\"") >= 0);
+            // one machine, one clock: the drift tracer has nothing to follow (and must not run away)
+            assertTrue(Math.abs(srt.getDouble("clockDriftMs")) < 20, srt.encode());
+            assertTrue(Math.abs(scrape.value("tributary_srt_clock_drift_seconds", "stream_id=\"srt-e2e\"")) < 0.02);
+            assertEquals(0.0, scrape.value("tributary_srt_packets_over_budget_total"), "a real stream is far within the budget");
+            assertTrue(scrape.value("tributary_srt_buffered_bytes") < 4 << 20, "a 120 ms window holds little");
 
             publisher.join(30_000);
             assertNull(failure.get());

@@ -1,0 +1,270 @@
+package io.tributary.bench.fast;
+
+import io.tributary.Node;
+import io.tributary.bench.ingest.BenchSupport;
+import io.tributary.bench.support.BenchLock;
+import io.tributary.bench.support.Report;
+import io.tributary.bench.support.Stats;
+import io.tributary.config.TributaryConfig;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.bytedeco.ffmpeg.global.avcodec;
+import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacv.FFmpegFrameRecorder;
+import org.bytedeco.javacv.Frame;
+
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ShortBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * FAST playout per node: N channels (loops over a few short VOD assets, each transcoded by the
+ * node's own pipeline into the 360p and 240p rungs) airing on one in-process node, then viewers'
+ * media playlist requests spread over every channel. Per step: the playlist fetch time over
+ * loopback (an upper bound of the render time: it includes HTTP), p50/p99/max; the heap each
+ * channel takes (after a full GC, against the heap before any channel); channels on air; the
+ * playout's programme starts (a channel that falls behind starts fewer).
+ *
+ * <p>The target: p99 <= 5 ms at 1,000 channels. Usage: {@code FastPlayoutBench [--steps 100,500,1000]
+ * [--requests 20000] [--clients 8] [--settle-s 20]}; writes bench/results/fast-playout.md. Run with
+ * {@code bench/run.sh fast}.
+ */
+public final class FastPlayoutBench {
+
+    static final double TARGET_P99_MS = 5.0;
+    static final int ASSET_SECONDS = 6;
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private FastPlayoutBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opt = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        List<Integer> steps = new ArrayList<>();
+        for (String s : opt.getOrDefault("steps", "100,500,1000").split(",")) {
+            steps.add(Integer.parseInt(s.trim()));
+        }
+        int requests = Integer.parseInt(opt.getOrDefault("requests", "20000"));
+        int clients = Integer.parseInt(opt.getOrDefault("clients", "8"));
+        int settle = Integer.parseInt(opt.getOrDefault("settle-s", "20"));
+        Path root = BenchSupport.root();
+        Path work = root.resolve("bench/work/fast");
+        deleteTree(work);
+        Files.createDirectories(work);
+        int max = Collections.max(steps);
+
+        Map<String, String> env = new HashMap<>();
+        env.put("TRIBUTARY_HTTP_HOST", "127.0.0.1");
+        env.put("TRIBUTARY_RTMP_HOST", "127.0.0.1");
+        env.put("TRIBUTARY_SRT_HOST", "127.0.0.1");
+        env.put("TRIBUTARY_SRT_PORT", "0");
+        env.put("TRIBUTARY_ROLES", "origin");
+        env.put("TRIBUTARY_DATA_DIR", work.resolve("data").toString());
+        env.put("TRIBUTARY_RTMP_STREAM_KEYS", "any"); // a lab node: any key publishes, no accounts
+        env.put("TRIBUTARY_GRPC_PORT", "0"); // the gRPC control plane on any free port, not 50051
+        env.put("TRIBUTARY_AUTH_ENABLED", "false");
+        env.put("TRIBUTARY_DVR_ENABLED", "false");
+        env.put("TRIBUTARY_VOD_ENABLED", "true");
+        env.put("TRIBUTARY_VOD_SEGMENT_TARGET", "2s");
+        env.put("TRIBUTARY_TRANSCODE_LADDER", "none");
+        env.put("TRIBUTARY_CHANNELS_MAX_CHANNELS", Integer.toString(max));
+        TributaryConfig config = TributaryConfig.load(null, env).withPorts(0, 0);
+        Node node = Node.start(config).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+        String base = "http://127.0.0.1:" + node.httpPort();
+        Report report = new Report("FAST playout: channels per node");
+        report.line("Run " + BenchSupport.now() + " on " + BenchSupport.machine() + ".").line("")
+                .line("One in-process node (origin role, embedded PostgreSQL); each channel a loop of three "
+                        + ASSET_SECONDS + " s assets transcoded by the VOD pipeline into 360p and 240p (2 s GOPs), "
+                        + "so a channel starts a programme every " + ASSET_SECONDS + " s. " + requests + " media playlist GETs per step from "
+                        + clients + " keep-alive clients over loopback, channels and rungs chosen at random.");
+        try {
+            List<String> assets = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                assets.add(upload(base, source(work.resolve("asset" + i + ".mp4"), i)));
+            }
+            long baseline = heapAfterGc();
+            report.section("Steps").line("| channels | on air | playlist p50 ms | p99 ms | max ms | heap per channel KiB | programmes/s | verdict |")
+                    .line("|---:|---:|---:|---:|---:|---:|---:|---|");
+            int created = 0;
+            for (int n : steps) {
+                for (; created < n; created++) {
+                    JsonArray loop = new JsonArray();
+                    for (int k = 0; k < assets.size(); k++) {
+                        loop.add(new JsonObject().put("asset", assets.get((created + k) % assets.size())));
+                    }
+                    HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/api/v1/channels"))
+                            .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("id", "ch" + created).put("loop", loop).encode()))
+                            .header("Content-Type", "application/json"));
+                    if (r.statusCode() != 201) {
+                        throw new IllegalStateException("channel ch" + created + ": " + r.statusCode() + " " + r.body());
+                    }
+                }
+                Thread.sleep(settle * 1000L);
+                double programmesBefore = programmes(base);
+                long t0 = System.nanoTime();
+                Step step;
+                try (BenchLock lock = BenchLock.acquire("fast " + n)) {
+                    step = measure(base, n, requests, clients);
+                }
+                double programmesRate = (programmes(base) - programmesBefore) / ((System.nanoTime() - t0) / 1e9);
+                long heap = heapAfterGc();
+                Stats s = new Stats(step.millis());
+                boolean ok = s.p(99) <= TARGET_P99_MS && step.onAir() == n;
+                report.line(Report.f("| %d | %d | %.2f | %.2f | %.2f | %.0f | %.1f | %s |", n, step.onAir(), s.p(50), s.p(99), s.max(),
+                        (heap - baseline) / 1024.0 / n, programmesRate, ok ? "meets" : "misses"));
+            }
+            report.line("").line("Heap per channel: (heap after a full GC with N channels on air - heap before the first) / N. "
+                    + "Expected programmes/s with every channel keeping up: N / " + ASSET_SECONDS + ".");
+        } finally {
+            node.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+        report.write(root.resolve("bench/results/fast-playout.md"));
+        System.exit(0);
+    }
+
+    record Step(List<Double> millis, int onAir) {
+    }
+
+    static Step measure(String base, int channels, int requests, int clients) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        List<Future<List<Double>>> parts = new ArrayList<>();
+        int[] onAir = new int[1];
+        for (int c = 0; c < clients; c++) {
+            int share = requests / clients;
+            parts.add(pool.submit(() -> {
+                List<Double> out = new ArrayList<>(share);
+                for (int i = 0; i < share; i++) {
+                    int ch = ThreadLocalRandom.current().nextInt(channels);
+                    String rung = ThreadLocalRandom.current().nextBoolean() ? "360p" : "240p";
+                    long t = System.nanoTime();
+                    HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/live/ch" + ch + "/" + rung + "/index.m3u8")));
+                    double ms = (System.nanoTime() - t) / 1e6;
+                    if (r.statusCode() == 200) {
+                        out.add(ms);
+                    }
+                }
+                return out;
+            }));
+        }
+        List<Double> all = new ArrayList<>();
+        for (Future<List<Double>> f : parts) {
+            all.addAll(f.get(10, TimeUnit.MINUTES));
+        }
+        pool.shutdown();
+        for (int ch = 0; ch < channels; ch++) {
+            if (send(HttpRequest.newBuilder(URI.create(base + "/live/ch" + ch + "/360p/index.m3u8"))).statusCode() == 200) {
+                onAir[0]++;
+            }
+        }
+        return new Step(all, onAir[0]);
+    }
+
+    static double programmes(String base) throws Exception {
+        for (String line : send(HttpRequest.newBuilder(URI.create(base + "/metrics"))).body().split("\n")) {
+            if (line.startsWith("tributary_channel_programmes_total")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return 0;
+    }
+
+    static long heapAfterGc() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(200);
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    static HttpResponse<String> send(HttpRequest.Builder b) throws Exception {
+        return HTTP.send(b.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Uploads a source and waits for its transcode: the asset id. */
+    static String upload(String base, Path file) throws Exception {
+        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/api/v1/assets?title=" + file.getFileName()))
+                .POST(HttpRequest.BodyPublishers.ofFile(file)).header("Content-Type", "application/octet-stream"));
+        JsonObject created = new JsonObject(r.body());
+        long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (System.nanoTime() < until) {
+            JsonObject job = new JsonObject(send(HttpRequest.newBuilder(URI.create(base + "/api/v1/jobs/" + created.getLong("job")))).body());
+            if (job.getString("state").equals("done")) {
+                return created.getString("id");
+            }
+            if (job.getString("state").equals("failed")) {
+                throw new IllegalStateException("transcode failed: " + job.encode());
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("transcode of " + file + " did not finish");
+    }
+
+    /** A 640x360 25 fps source with a moving bar and a tone, {@link #ASSET_SECONDS} long. */
+    static Path source(Path file, int shade) throws Exception {
+        int w = 640;
+        int h = 360;
+        try (FFmpegFrameRecorder rec = new FFmpegFrameRecorder(file.toString(), w, h, 1)) {
+            rec.setFormat("mp4");
+            rec.setVideoCodec(avcodec.AV_CODEC_ID_H264);
+            rec.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
+            rec.setFrameRate(25);
+            rec.setVideoOption("preset", "ultrafast");
+            rec.setAudioCodec(avcodec.AV_CODEC_ID_AAC);
+            rec.setSampleRate(48000);
+            rec.start();
+            Frame frame = new Frame(w, h, Frame.DEPTH_UBYTE, 3);
+            ByteBuffer px = (ByteBuffer) frame.image[0];
+            long tone = 0;
+            for (int i = 0; i < ASSET_SECONDS * 25; i++) {
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        int v = Math.abs(x - (i * 8) % w) < 20 ? 255 : 40 * shade + 30;
+                        int at = y * frame.imageStride + 3 * x;
+                        px.put(at, (byte) v).put(at + 1, (byte) (y / 2)).put(at + 2, (byte) (255 - v));
+                    }
+                }
+                rec.record(frame);
+                ShortBuffer pcm = ShortBuffer.allocate(1920);
+                for (int k = 0; k < 1920; k++, tone++) {
+                    pcm.put(k, (short) (6000 * Math.sin(2 * Math.PI * (330 + 110 * shade) * tone / 48000.0)));
+                }
+                rec.recordSamples(48000, 1, pcm);
+            }
+            rec.stop();
+        }
+        return file;
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

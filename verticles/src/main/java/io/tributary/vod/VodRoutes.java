@@ -1,0 +1,135 @@
+package io.tributary.vod;
+
+import io.tributary.StatusException;
+import io.tributary.playback.PlaybackAccess;
+import io.tributary.session.SessionUris;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.regex.Pattern;
+
+/**
+ * Playback of published assets (player routes, CORS by path): {@code /vod/{id}/index.m3u8},
+ * {@code /vod/{id}/manifest.mpd}, {@code /vod/{id}/poster.jpg}, {@code /vod/{id}/thumbnails.vtt} (with its
+ * {@code sprite.jpg}) and {@code /vod/{id}/{rendition}/{file}},
+ * each read from {@code data-dir/vod/{id}/} and nowhere else. A published asset never changes
+ * (a new upload is a new id): everything is immutable with a long TTL, or, when the asset's
+ * availability window ends, a TTL that ends with it. Outside its window an asset is a 403.
+ */
+final class VodRoutes {
+
+    static final long MAX_AGE = 31_536_000;
+    static final String IMMUTABLE = "public, max-age=" + MAX_AGE + ", immutable";
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,32}\\.(m3u8|mpd|mp4|m4s|jpg|vtt)");
+    private static final Pattern RENDITION = Pattern.compile("[A-Za-z0-9_-]{1,32}");
+
+    private final VodFiles files;
+    private final AvailabilityCache windows;
+
+    VodRoutes(VodFiles files, AvailabilityCache windows) {
+        this.files = files;
+        this.windows = windows;
+    }
+
+    void mount(Router router) {
+        router.get("/vod/:id/:file").handler(ctx -> send(ctx, null, ctx.pathParam("file")));
+        router.get("/vod/:id/:rendition/:file").handler(ctx -> send(ctx, ctx.pathParam("rendition"), ctx.pathParam("file")));
+    }
+
+    private void send(RoutingContext ctx, String rendition, String file) {
+        String id = ctx.pathParam("id");
+        if (!VodFiles.ID.matcher(id).matches() || rendition != null && !RENDITION.matcher(rendition).matches()
+                || !NAME.matcher(file).matches()) {
+            throw StatusException.notFound("no such VOD object");
+        }
+        Path dir = files.published(id);
+        Path p = (rendition == null ? dir : dir.resolve(rendition)).resolve(file).normalize();
+        if (!p.startsWith(dir)) {
+            throw StatusException.notFound("no such VOD object");
+        }
+        windows.window(id).onSuccess(w -> {
+            if (w.isEmpty()) {
+                ctx.fail(StatusException.notFound("no such VOD object"));
+                return;
+            }
+            Instant now = Instant.now();
+            AvailabilityWindow window = w.get();
+            if (!window.openAt(now)) {
+                ctx.fail(new StatusException(403, window.from() != null && now.isBefore(window.from())
+                        ? "asset " + id + " is available from " + window.from() : "asset " + id + " is no longer available"));
+                return;
+            }
+            Duration left = window.leftAt(now);
+            send(ctx, rendition, file, p, left == null ? IMMUTABLE
+                    : "public, max-age=" + Math.max(0, Math.min(MAX_AGE, left.toSeconds())));
+        }).onFailure(ctx::fail);
+    }
+
+    private void send(RoutingContext ctx, String rendition, String file, Path p, String cacheControl) {
+        String ext = file.substring(file.lastIndexOf('.') + 1);
+        String type = switch (ext) {
+            case "m3u8" -> "application/vnd.apple.mpegurl";
+            case "mpd" -> "application/dash+xml";
+            case "jpg" -> "image/jpeg";
+            case "vtt" -> "text/vtt; charset=utf-8";
+            default -> "audio".equals(rendition) ? "audio/mp4" : "video/mp4";
+        };
+        ctx.vertx().fileSystem().exists(p.toString()).onSuccess(there -> {
+            if (!there) {
+                ctx.fail(StatusException.notFound("no such VOD object"));
+                return;
+            }
+            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, type).putHeader(HttpHeaders.CACHE_CONTROL, cacheControl);
+            String token = PlaybackAccess.query(ctx);
+            if (!token.isEmpty() && ext.equals("vtt")) {
+                // the thumbnail map names the sprite: a signed viewer fetches it with the token too
+                ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, cacheControl.replace("public", "private"));
+                ctx.vertx().fileSystem().readFile(p.toString()).onSuccess(b -> ctx.response()
+                        .end(b.toString(StandardCharsets.UTF_8).replace("sprite.jpg#", "sprite.jpg?" + token + "#")))
+                        .onFailure(ctx::fail);
+                return;
+            }
+            if (!token.isEmpty() && (ext.equals("m3u8") || ext.equals("mpd"))) {
+                // one viewer's copy: no shared cache keeps it for others
+                ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, cacheControl.replace("public", "private"));
+                // a signed viewer's token on every URI the playlist names (small files: read whole)
+                ctx.vertx().fileSystem().readFile(p.toString()).onSuccess(b -> ctx.response()
+                        .end(SessionUris.tag(b.toString(StandardCharsets.UTF_8), token))).onFailure(ctx::fail);
+                return;
+            }
+            // Range requests (the I-frame playlists' byte ranges) are answered by sendFile's offset/length
+            String range = ctx.request().getHeader("Range");
+            long[] r = range == null ? null : range(range);
+            if (r == null) {
+                ctx.response().sendFile(p.toString()).onFailure(ctx::fail);
+                return;
+            }
+            ctx.vertx().fileSystem().props(p.toString()).onSuccess(props -> {
+                long size = props.size();
+                long start = r[0];
+                long end = r[1] < 0 ? size - 1 : Math.min(r[1], size - 1);
+                if (start >= size || end < start) {
+                    ctx.response().putHeader("Content-Range", "bytes */" + size);
+                    ctx.fail(new StatusException(416, "range outside the file"));
+                    return;
+                }
+                ctx.response().setStatusCode(206).putHeader("Content-Range", "bytes " + start + "-" + end + "/" + size)
+                        .putHeader("Accept-Ranges", "bytes").sendFile(p.toString(), start, end - start + 1).onFailure(ctx::fail);
+            }).onFailure(ctx::fail);
+        }).onFailure(ctx::fail);
+    }
+
+    /** {@code bytes=A-B} or {@code bytes=A-}: {A, B or -1}; anything else (suffix, several ranges) is served whole. */
+    static long[] range(String header) {
+        var m = Pattern.compile("bytes=(\\d{1,15})-(\\d{0,15})").matcher(header.trim());
+        if (!m.matches()) {
+            return null;
+        }
+        return new long[] {Long.parseLong(m.group(1)), m.group(2).isEmpty() ? -1 : Long.parseLong(m.group(2))};
+    }
+}

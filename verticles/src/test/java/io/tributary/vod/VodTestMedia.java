@@ -1,0 +1,57 @@
+package io.tributary.vod;
+
+import org.bytedeco.ffmpeg.global.avcodec;
+import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacv.FFmpegFrameRecorder;
+import org.bytedeco.javacv.Frame;
+
+import java.nio.ByteBuffer;
+import java.nio.ShortBuffer;
+import java.nio.file.Path;
+
+/** Source files made by the tests with JavaCV: moving pictures and a tone, in an MP4. */
+public final class VodTestMedia {
+
+    private VodTestMedia() {
+    }
+
+    /** An H.264 + AAC MP4 of {@code seconds} at {@code fps}; keyframes every 2 s (the pipeline picks its own). */
+    public static Path write(Path file, int width, int height, double seconds, int fps) throws Exception {
+        try (FFmpegFrameRecorder rec = new FFmpegFrameRecorder(file.toString(), width, height, 1)) {
+            rec.setFormat("mp4");
+            rec.setVideoCodec(avcodec.AV_CODEC_ID_H264);
+            rec.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
+            rec.setFrameRate(fps);
+            rec.setGopSize(2 * fps);
+            rec.setVideoOption("preset", "ultrafast");
+            rec.setAudioCodec(avcodec.AV_CODEC_ID_AAC);
+            rec.setSampleRate(48000);
+            rec.setAudioBitrate(64000);
+            rec.start();
+            int frames = (int) Math.round(seconds * fps);
+            Frame picture = new Frame(width, height, Frame.DEPTH_UBYTE, 3);
+            int samplesPerFrame = 48000 / fps;
+            long sample = 0;
+            for (int i = 0; i < frames; i++) {
+                ByteBuffer px = (ByteBuffer) picture.image[0];
+                int stride = picture.imageStride;
+                for (int y = 0; y < height; y++) {
+                    for (int x = 0; x < width; x++) {
+                        int at = y * stride + 3 * x;
+                        px.put(at, (byte) (x + 3 * i));
+                        px.put(at + 1, (byte) (y + 2 * i));
+                        px.put(at + 2, (byte) ((x ^ y) + i));
+                    }
+                }
+                rec.record(picture);
+                ShortBuffer tone = ShortBuffer.allocate(samplesPerFrame);
+                for (int s = 0; s < samplesPerFrame; s++, sample++) {
+                    tone.put(s, (short) (8000 * Math.sin(2 * Math.PI * 440 * sample / 48000.0)));
+                }
+                rec.recordSamples(48000, 1, tone);
+            }
+            rec.stop();
+        }
+        return file;
+    }
+}
