@@ -137,7 +137,7 @@ public final class Node {
                     joined.clustered() ? "clustered" : "local", joined.vertxMillis()));
             io.tributary.transport.NetTransport.report(joined.vertx(), config.net(), metrics.registry());
             TearDown teardown = new TearDown();
-            teardown.add(() -> ClusterJoin.leave(joined.vertx(), joined.hazelcast()));
+            teardown.add("cluster leave (Vert.x, Hazelcast)", () -> ClusterJoin.leave(joined.vertx(), joined.hazelcast()));
             tls.start(joined.vertx(), metrics.registry()); // every listener and client of the node finds it on its Vert.x
             teardown.add(() -> {
                 tls.close();
@@ -205,7 +205,7 @@ public final class Node {
             });
             return ClusterTopology.start(vertx, hz);
         }).compose(cluster -> {
-            teardown.add(cluster::close);
+            teardown.add("cluster topology", cluster::close);
             // an edge's viewers watch any stream of the cluster, in the rendition order the edge learns
             EdgeRungs edgeRungs = new EdgeRungs();
             StreamCatalog catalog = topo.has(Role.EDGE)
@@ -226,18 +226,18 @@ public final class Node {
                 api.closing(); // stopping verticles need not wait long
                 return Future.succeededFuture();
             });
-            teardown.add(sessions::close);
+            teardown.add("playback sessions", sessions::close);
             teardown.add(hotness::close);
             // SSAI: breaks from the cues, per-session playlists for the delivery verticles, /ads routes
             io.tributary.ssai.SsaiModule ssai = io.tributary.ssai.SsaiModule.start(vertx, config.ssai(), streams,
                     config.dataDir(), metrics.registry());
             if (ssai != null) {
                 api.with(ssai::mount);
-                teardown.add(ssai::close);
+                teardown.add("ssai", ssai::close);
             }
             // API rate limits: buckets in Redis (redis.url) or in this cluster's Hazelcast
             RateLimiter limits = RateLimiter.create(vertx, config.rateLimit(), hz, metrics.registry());
-            teardown.add(limits::close);
+            teardown.add("rate limits", limits::close);
             // every listener's request rate per address spares the cluster's members (edges, proxying routers)
             PeerAddresses peers = PeerAddresses.follow(hz);
             teardown.add(() -> {
@@ -249,7 +249,7 @@ public final class Node {
             io.tributary.http.TrustedProxies.install(vertx, http.trustedProxies());
 
             // each stage starts when the one before it is up; once the last is, every earlier result is there
-            teardown.add(control::close);
+            teardown.add("control plane", control::close);
             // the DVR's PostgreSQL and index before delivery: playback and the recordings API read them
             Future<DvrModule> dvr = control.start()
                     .compose(x -> sessions.start())
@@ -258,7 +258,7 @@ public final class Node {
                     .compose(x -> !config.dvr().enabled() ? Future.<DvrModule>succeededFuture()
                             : DvrModule.start(vertx, config.dvr(), config.pg(), config.dataDir(), metrics.registry(), pg)
                                     .onSuccess(d -> {
-                                        teardown.add(d::close);
+                                        teardown.add("dvr", d::close);
                                         api.with(d::mount);
                                         // playback of the recordings: /dvr/{key}/... (player routes, CORS by path)
                                         DvrRoutes playback = new DvrRoutes(d.index(), d.settings().maxWindow().toMillis(),
@@ -271,13 +271,13 @@ public final class Node {
             // VOD and accounts share the DVR's PostgreSQL, or the node starts its own when the DVR is off
             Future<Postgres> postgres = dvr.compose(d -> d != null ? Future.succeededFuture(d.postgres())
                     : !config.vod().enabled() && !config.auth().enabled() ? Future.<Postgres>succeededFuture()
-                    : Postgres.start(vertx, config.pg(), config.dataDir(), pg).onSuccess(p -> teardown.add(p::close)));
+                    : Postgres.start(vertx, config.pg(), config.dataDir(), pg).onSuccess(p -> teardown.add("postgres", p::close)));
             Future<VodModule> vod = postgres.compose(p -> !config.vod().enabled() ? Future.<VodModule>succeededFuture()
                     : VodModule.start(vertx, config.vod(), p, false, config.dataDir(),
                                     metrics.registry(), scaler, hz.getCluster().getLocalMember().getUuid().toString().substring(0, 8),
                                     config.kafka())
                             .onSuccess(v -> {
-                                teardown.add(v::close);
+                                teardown.add("vod", v::close);
                                 api.with(v::mount);
                             }));
             // FAST channels: their API beside the catalog's; their playout once publications exist (origins only)
@@ -286,7 +286,7 @@ public final class Node {
                     return null;
                 }
                 ChannelModule c = new ChannelModule(vertx, config.channels(), v, metrics.registry());
-                teardown.add(c::close);
+                teardown.add("channels", c::close);
                 // a channel publishes in-process: any valid key (no publish secret or key list applies to it)
                 api.with(router -> c.mount(router, StreamKeys::valid));
                 return c;
@@ -296,7 +296,7 @@ public final class Node {
                     : AdDecisionModule.create(vertx, config.adDecisions(), vod.result(), metrics.registry(),
                     config.transcode().ladder().stream().mapToInt(r -> r.height()).max().orElse(720))).onSuccess(a -> {
                         if (a != null) {
-                            teardown.add(a::close);
+                            teardown.add("ad decisions", a::close);
                             api.with(a::mount);
                         }
                     });
@@ -305,7 +305,7 @@ public final class Node {
                     ? Future.succeededFuture(AuthModule.disabled(vertx, config.auth()))
                     : AuthModule.start(vertx, config.auth(), postgres.result(), config.dataDir(), metrics.registry(),
                             joined.clustered(), hz)
-                            .onSuccess(a -> teardown.add(a::close)))
+                            .onSuccess(a -> teardown.add("accounts", a::close)))
                     .onSuccess(a -> {
                         io.tributary.ops.OpsLogin.install(vertx, a); // /ws/ops needs an admin's token
                         api.guardedBy(a::guard).with(a::mount);
@@ -326,7 +326,7 @@ public final class Node {
                                     d.settings().window().toMillis(), d.settings().maxWindow().toMillis()), limits));
             Future<Integer> adminPort = httpPort.compose(x -> !config.admin().enabled() ? Future.succeededFuture(-1)
                     : io.tributary.ops.AdminListener.start(vertx, config.admin(), api, metrics).map(server -> {
-                        teardown.add(server::close);
+                        teardown.add("admin listener", server::close);
                         return server.actualPort();
                     }));
             Future<String> originUrl = adminPort.compose(x -> httpPort).map(port -> NodeTls.of(vertx).scheme() + "://" + topo.advertiseHost() + ":" + port)
@@ -352,13 +352,13 @@ public final class Node {
                 }
                 return !config.grpc().enabled() ? Future.succeededFuture(-1)
                         : GrpcControl.start(vertx, config.grpc(), auth.result(), control, cluster.registry()).map(server -> {
-                            teardown.add(server::close);
+                            teardown.add("grpc", server::close);
                             return server.actualPort();
                         });
             });
             Future<IngestModule.Ports> rtmpPort = grpcPort.map(x -> airing.result()).compose(p -> p == null ? Future.succeededFuture(new IngestModule.Ports(-1, -1))
                     : IngestModule.deployListeners(config.rtmp(), p, metrics, api::ingestStopGraceMillis, scaler, rtmpInstances)
-                            .onSuccess(x -> teardown.add(() -> {
+                            .onSuccess(x -> teardown.add("rtmp ingest", () -> {
                                 // ingest stops before the registrations are withdrawn: no publish claims a key after
                                 api.closing();
                                 streams.drain();
@@ -369,7 +369,7 @@ public final class Node {
                         if (v == null) {
                             return -1;
                         }
-                        teardown.add(() -> vertx.undeploy(v.deploymentID()).otherwiseEmpty());
+                        teardown.add("srt ingest", () -> vertx.undeploy(v.deploymentID()).otherwiseEmpty());
                         return v.actualPort();
                     }));
             Future<EdgeModule> edge = srtPort.compose(x -> !topo.has(Role.EDGE) ? Future.succeededFuture()
@@ -378,11 +378,11 @@ public final class Node {
                                 if (streams.get(key) == null) { // an origin's own stream is forgotten when it ends here
                                     forgotten.accept(key);
                                 }
-                            }, http.limits(), cluster.directory(), api.retiring(streams::draining)).onSuccess(e -> teardown.add(e::close)));
+                            }, http.limits(), cluster.directory(), api.retiring(streams::draining)).onSuccess(e -> teardown.add("edge", e::close)));
             Future<RouterModule> router = edge.compose(x -> !topo.has(Role.ROUTER) ? Future.succeededFuture()
                     : RouterModule.start(vertx, topo.router(), cluster.directory(), scaler, httpInstances,
                             http.limits(), metrics.registry(), api.retiring(streams::draining))
-                            .onSuccess(r -> teardown.add(r::close)));
+                            .onSuccess(r -> teardown.add("router", r::close)));
             return router.compose(x -> {
                 NodeRoles roles = new NodeRoles(topo.roles(), topo.advertiseHost(), cluster, originUrl.result(),
                         edge.result() == null ? -1 : edge.result().port(),

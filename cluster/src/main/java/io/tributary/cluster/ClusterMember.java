@@ -46,6 +46,9 @@ public final class ClusterMember {
         c.setProperty("hazelcast.socket.bind.any", "false");
         c.setProperty("hazelcast.logging.type", "slf4j"); // the node's Logback, like everything else
         c.setProperty("hazelcast.shutdownhook.enabled", "false");
+        // a leaving member hands its partitions over, but not for Hazelcast's default ten minutes: every map
+        // has a backup on another member, and a stopping node (SIGTERM, a test) must not hang on a peer
+        c.setProperty("hazelcast.graceful.shutdown.max.wait", "10");
         if (!s.enabled()) {
             // nobody to wait for
             c.setProperty("hazelcast.wait.seconds.before.join", "0");

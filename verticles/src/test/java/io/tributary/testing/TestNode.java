@@ -169,7 +169,8 @@ public final class TestNode {
     public static void stop(Node node) {
         if (node != null) {
             try {
-                node.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+                // each teardown step is bounded (15 s, TearDown) and logged by name when slow
+                node.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
