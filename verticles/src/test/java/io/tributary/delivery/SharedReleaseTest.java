@@ -43,7 +43,9 @@ class SharedReleaseTest {
 
     @Test
     void releasedTogetherEachGetsTheRightSharedPlaylist() throws Exception {
-        try (LiveNode live = LiveNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none"));
+        // one delivery verticle: each verticle renders its own releases, and a second one may render a
+        // moment later, after the audio rendition's next part (its rendition report differs)
+        try (LiveNode live = LiveNode.start(Map.of("TRIBUTARY_TRANSCODE_LADDER", "none", "TRIBUTARY_HTTP_INSTANCES", "1"));
              SyntheticAvSource src = LiveNode.smallSource()) {
             RtmpTestPublisher pub = RtmpTestPublisher.publish(live.node().rtmpPort(), "shared");
             assertTrue(pub.publishing(), "publish refused: " + pub.failure());
