@@ -171,7 +171,8 @@ final class LiveHls {
             fail(ctx, StatusException.notFound("stream '" + key + "' has no media"));
             return;
         }
-        String body = MultivariantPlaylist.render(variants(s), audio(s), query);
+        // captions only ever come from a source that showed them (the rungs are re-encoded without)
+        String body = MultivariantPlaylist.render(variants(s), audio(s), query, !s.captionsSeen());
         sendPlaylist(ctx, DeliveryKind.MULTIVARIANT, "public, max-age=1", Buffer.buffer(body), null);
     }
 

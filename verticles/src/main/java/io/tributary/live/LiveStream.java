@@ -86,6 +86,10 @@ public final class LiveStream {
     private volatile double metaFrameRate;
     /** Video frames and the dts span they cover, this publisher session: the measured rate. */
     private volatile long rateFrames;
+    /** Frames of the source probed for closed captions (the first few seconds; captions come with every frame). */
+    private static final int CAPTION_PROBE_FRAMES = 300;
+    private int captionProbes;
+    private volatile boolean captionsSeen;
     private volatile long rateSpanMs;
     private long rateFirstDts = Long.MIN_VALUE;
     private volatile long publishedAt = System.currentTimeMillis();
@@ -212,6 +216,14 @@ public final class LiveStream {
 
     public AacConfig audioConfig() {
         return aac;
+    }
+
+    /**
+     * Whether the source showed CEA-608/708 captions in its first frames. Only a source's samples are
+     * probed: the ladder's rungs and a FAST channel's prepared renditions are the node's own encodes.
+     */
+    public boolean captionsSeen() {
+        return captionsSeen;
     }
 
     /** The publisher's declared frame rate, else the measured one (0 before two frames). */
@@ -645,6 +657,10 @@ public final class LiveStream {
                     packVideo(v, shifted);
                 }
                 return jumped;
+            }
+            if (!captionsSeen && captionProbes < CAPTION_PROBE_FRAMES) {
+                captionProbes++;
+                captionsSeen = io.tributary.media.codec.CaptionProbe.hasCaptions(avc, s.data());
             }
             if (transcoder != null) {
                 transcoder.offer(shifted); // never blocks: the rungs come back through RungOutput

@@ -239,7 +239,7 @@ final class VodPackage {
                 audio = new MultivariantPlaylist.Audio(r.name() + "/index.m3u8", "audio", p.codec(), r.channels(), p.peakBps());
             }
         }
-        return MultivariantPlaylist.render(variants, audio, null) + iframes;
+        return MultivariantPlaylist.render(variants, audio, null, true) + iframes; // the node's own encodes: no captions
     }
 
     static String mpd(List<Packaged> packaged, double segmentTarget) {

@@ -20,7 +20,16 @@ public final class MultivariantPlaylist {
     private MultivariantPlaylist() {
     }
 
+    /** Without a CLOSED-CAPTIONS attribute: the variants may carry captions (a source's, passed through). */
     public static String render(List<Variant> variants, Audio audio, String query) {
+        return render(variants, audio, query, false);
+    }
+
+    /**
+     * With {@code noCaptions}, every variant says {@code CLOSED-CAPTIONS=NONE} (RFC 8216bis: NONE on one
+     * means NONE on all): the node's own encodes and a source that showed none carry no captions.
+     */
+    public static String render(List<Variant> variants, Audio audio, String query, boolean noCaptions) {
         String q = query == null || query.isEmpty() ? "" : "?" + query;
         StringBuilder b = new StringBuilder(512);
         b.append("#EXTM3U\n#EXT-X-VERSION:9\n#EXT-X-INDEPENDENT-SEGMENTS\n");
@@ -46,6 +55,9 @@ public final class MultivariantPlaylist {
             }
             if (audio != null) {
                 b.append(",AUDIO=\"").append(AUDIO_GROUP).append('"');
+            }
+            if (noCaptions) {
+                b.append(",CLOSED-CAPTIONS=NONE");
             }
             b.append('\n').append(v.uri()).append(q).append('\n');
         }

@@ -129,4 +129,14 @@ class LlHlsPlaylistTest {
                 video/index.m3u8
                 """, text);
     }
+
+    @Test
+    void multivariantSaysNoneOnEveryVariantWithoutCaptions() {
+        List<MultivariantPlaylist.Variant> variants = List.of(
+                new MultivariantPlaylist.Variant("720p/index.m3u8", "avc1.64001f", 1280, 720, 30, 3_000_000, 2_500_000),
+                new MultivariantPlaylist.Variant("360p/index.m3u8", "avc1.64001e", 640, 360, 30, 900_000, 800_000));
+        String text = MultivariantPlaylist.render(variants, null, "", true);
+        assertEquals(2, text.lines().filter(l -> l.startsWith("#EXT-X-STREAM-INF:") && l.endsWith(",CLOSED-CAPTIONS=NONE")).count(), text);
+        assertFalse(MultivariantPlaylist.render(variants, null, "", false).contains("CLOSED-CAPTIONS"));
+    }
 }
