@@ -32,6 +32,7 @@ public final class RtmpIngestVerticle extends VerticleBase {
     private NetServer secure;
     private Runnable forgetSecure = () -> { };
     private final IngestBudget budget;
+    private IdleSweep idle;
 
     public RtmpIngestVerticle(RtmpSettings config, Publications publications, NodeMetrics metrics,
                               java.util.function.LongSupplier stopGraceMillis, IngestBudget budget) {
@@ -46,6 +47,7 @@ public final class RtmpIngestVerticle extends VerticleBase {
     public Future<?> stop() {
         // stop accepting; publishers connected here stream on until they leave or the grace ends
         forgetSecure.run();
+        // publishers streaming on through the grace are still swept: the timer ends with this context
         Future<Void> rtmps = secure == null ? Future.succeededFuture()
                 : secure.shutdown(stopGraceMillis.getAsLong(), java.util.concurrent.TimeUnit.MILLISECONDS).otherwiseEmpty();
         return Future.join(rtmps, server.shutdown(stopGraceMillis.getAsLong(), java.util.concurrent.TimeUnit.MILLISECONDS).otherwiseEmpty());
@@ -53,12 +55,13 @@ public final class RtmpIngestVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
+        idle = new IdleSweep(vertx, config.idleTimeout());
         server = vertx.createNetServer(new NetServerOptions()
                 .setHost(config.host())
                 .setPort(config.port())
                 .setTcpNoDelay(true)
                 .setIdleTimeout(0)); // RtmpPublisher times out idle peers, not publishers it holds back
-        server.connectHandler(socket -> new RtmpPublisher(CONNECTION_IDS.incrementAndGet(), socket, config.limits(budget), publications, metrics).start());
+        server.connectHandler(socket -> new RtmpPublisher(CONNECTION_IDS.incrementAndGet(), socket, config.limits(budget), publications, metrics, idle).start());
         NodeTls tls = NodeTls.of(vertx);
         if (!tls.enabled() || tls.settings().rtmpsPort() < 0) {
             return server.listen();
@@ -69,7 +72,7 @@ public final class RtmpIngestVerticle extends VerticleBase {
                 .setTcpNoDelay(true)
                 .setIdleTimeout(0)); // RtmpPublisher times out idle peers, not publishers it holds back
         secure = vertx.createNetServer(options);
-        secure.connectHandler(socket -> new RtmpPublisher(CONNECTION_IDS.incrementAndGet(), socket, config.limits(budget), publications, metrics).start());
+        secure.connectHandler(socket -> new RtmpPublisher(CONNECTION_IDS.incrementAndGet(), socket, config.limits(budget), publications, metrics, idle).start());
         return server.listen().compose(x -> secure.listen()).onSuccess(x -> forgetSecure = tls.serving(secure::updateSSLOptions, options));
     }
 

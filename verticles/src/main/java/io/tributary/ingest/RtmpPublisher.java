@@ -51,18 +51,18 @@ final class RtmpPublisher implements PublishSource {
     /** The peer or the network closed the connection. */
     private boolean closed;
     /**
-     * A peer that sends nothing for this long is closed. Counted only while the node reads: a
-     * publisher the node holds back (its stream's writer is behind, or its publish is opening) is
-     * not idle, however long the hold (a socket idle timeout would count the hold and cut it).
+     * A peer that sends nothing for {@code rtmp.idle-timeout} is closed ({@link IdleSweep}). Counted only
+     * while the node reads: a publisher the node holds back (its stream's writer is behind, or its publish
+     * is opening) is not idle, however long the hold (a socket idle timeout would count the hold and cut it).
      */
-    static final long IDLE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
     private long lastReadNanos = System.nanoTime();
     /** The publication asked this connection to stop reading (its writer is behind). */
     private boolean pausedForWriter;
-    private long idleCheck = -1;
+    private final IdleSweep idle;
 
-    RtmpPublisher(long id, NetSocket socket, RtmpLimits limits, Publications publications, NodeMetrics metrics) {
+    RtmpPublisher(long id, NetSocket socket, RtmpLimits limits, Publications publications, NodeMetrics metrics, IdleSweep idle) {
         this.id = id;
+        this.idle = idle;
         this.socket = socket;
         this.publications = publications;
         this.metrics = metrics;
@@ -72,22 +72,23 @@ final class RtmpPublisher implements PublishSource {
     void start() {
         metrics.rtmpConnection();
         socket.handler(this::received);
-        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.currentContext().owner();
-        idleCheck = vertx.setPeriodic(5000, t -> {
-            if (!closing && !closed && !pausedForWriter && !heldBack && !opening
-                    && System.nanoTime() - lastReadNanos > IDLE_NANOS) {
-                LOG.info("closing rtmp connection " + id + ": nothing received for " + IDLE_NANOS / 1_000_000_000 + " s");
-                closing = true;
-                socket.close();
-            }
-        });
+        idle.add(this);
         socket.closeHandler(v -> {
-            vertx.cancelTimer(idleCheck);
+            idle.remove(this);
             closed = true;
             session.close();
             released();
         });
         socket.exceptionHandler(e -> LOG.log(Level.FINE, "rtmp connection " + id + ": " + e));
+    }
+
+    /** Closes the connection when it is read and has been silent for {@code idleNanos} (the sweep's call). */
+    void closeIfIdle(long now, long idleNanos) {
+        if (!closing && !closed && !pausedForWriter && !heldBack && !opening && now - lastReadNanos > idleNanos) {
+            LOG.info("closing rtmp connection " + id + ": nothing received for " + idleNanos / 1_000_000_000 + " s");
+            closing = true;
+            socket.close();
+        }
     }
 
     private void received(Buffer buffer) {

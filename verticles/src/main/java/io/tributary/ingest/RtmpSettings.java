@@ -13,9 +13,10 @@ import io.tributary.media.rtmp.RtmpLimits;
  * @param maxBufferedBytes unfinished messages one connection may hold at once
  * @param memoryBudget     bytes all RTMP connections of the node may hold together
  *                         ({@code rtmp.memory-budget} MiB, 0 = a quarter of the heap)
+ * @param idleTimeout      a connection the node reads and that sends nothing this long is closed
  */
 public record RtmpSettings(String host, int port, int instances, int maxMessageBytes, int maxBufferedBytes,
-                           long memoryBudget) {
+                           long memoryBudget, java.time.Duration idleTimeout) {
 
     public static RtmpSettings from(Settings s) {
         int maxMessage = s.integer("rtmp.max-message-bytes", 1024, 64 << 20);
@@ -27,7 +28,8 @@ public record RtmpSettings(String host, int port, int instances, int maxMessageB
         int budgetMib = s.integer("rtmp.memory-budget", 0, 1 << 20);
         long budget = budgetMib == 0 ? Runtime.getRuntime().maxMemory() / 4 : budgetMib * (1L << 20);
         return new RtmpSettings(s.string("rtmp.host"), s.integer("rtmp.port", 0, 65535), s.integer("rtmp.instances", 0, 256),
-                maxMessage, maxBuffered, budget);
+                maxMessage, maxBuffered, budget,
+                s.duration("rtmp.idle-timeout", java.time.Duration.ofSeconds(1), java.time.Duration.ofHours(1)));
     }
 
     /** What one connection may make the node hold; every connection draws on the node's {@code budget}. */
@@ -39,6 +41,6 @@ public record RtmpSettings(String host, int port, int instances, int maxMessageB
 
     /** Ports of 0 mean "any free port" (tests). */
     public RtmpSettings withPort(int port) {
-        return new RtmpSettings(host, port, instances, maxMessageBytes, maxBufferedBytes, memoryBudget);
+        return new RtmpSettings(host, port, instances, maxMessageBytes, maxBufferedBytes, memoryBudget, idleTimeout);
     }
 }
