@@ -8,7 +8,8 @@ import java.util.function.LongSupplier;
 /**
  * The edge's object cache: bounded by bytes, least recently used evicted first, and every
  * entry with its own freshness: an entry past it is never served (a live playlist is only
- * good for its max-age) and is dropped when met. Keys are normalised cache keys (see
+ * good for its max-age) and is dropped when met, or by the sweep a put runs at most once a
+ * second (a live part nobody asks for again would otherwise sit there until the byte bound). Keys are normalised cache keys (see
  * {@code ContentKey#cacheKey}). Thread-safe (one lock: gets and puts are map operations).
  */
 public final class EdgeCache {
@@ -19,6 +20,8 @@ public final class EdgeCache {
     private final LinkedHashMap<String, EdgeObject> entries = new LinkedHashMap<>(1024, 0.75f, true);
     private long bytes;
     private long evictions;
+    private long lastSweep;
+    private static final long SWEEP_NANOS = 1_000_000_000L;
 
     /**
      * @param maxBytes       bound on the bytes held
@@ -32,6 +35,7 @@ public final class EdgeCache {
         this.maxBytes = maxBytes;
         this.maxObjectBytes = Math.min(maxObjectBytes, maxBytes);
         this.clock = nanoClock;
+        this.lastSweep = nanoClock.getAsLong();
     }
 
     /** The fresh entry for {@code key}, or null (a stale one is dropped). */
@@ -52,6 +56,11 @@ public final class EdgeCache {
     public synchronized void put(String key, EdgeObject object) {
         if (!object.cacheable() || object.weight() > maxObjectBytes || !object.freshAt(clock.getAsLong())) {
             return;
+        }
+        long now = clock.getAsLong();
+        if (now - lastSweep >= SWEEP_NANOS) {
+            lastSweep = now;
+            dropStale(now);
         }
         EdgeObject old = entries.put(key, object);
         if (old != null) {
@@ -77,6 +86,16 @@ public final class EdgeCache {
 
     public synchronized int size() {
         return entries.size();
+    }
+
+    private void dropStale(long now) {
+        for (Iterator<EdgeObject> it = entries.values().iterator(); it.hasNext(); ) {
+            EdgeObject o = it.next();
+            if (!o.freshAt(now)) {
+                it.remove();
+                bytes -= o.weight();
+            }
+        }
     }
 
     /** Fresh entries evicted to make room, since start. */

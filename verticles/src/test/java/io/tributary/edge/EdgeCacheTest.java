@@ -67,4 +67,18 @@ class EdgeCacheTest {
         assertSame(second, cache.get("k"));
         assertEquals(456, cache.bytes(), "a replaced entry's bytes are released");
     }
+
+    @Test
+    void staleEntriesNobodyAsksForAgainAreSweptByLaterPuts() {
+        EdgeCache cache = new EdgeCache(1 << 20, 1 << 20, now::get);
+        for (int i = 0; i < 10; i++) {
+            cache.put("part-" + i, object(1000, 2 * S)); // live parts: fetched once, never asked for again
+        }
+        assertEquals(10 * 1256, cache.bytes());
+        now.addAndGet(3 * S);
+        cache.put("part-10", object(1000, 2 * S));
+        assertEquals(1, cache.size(), "the ten stale parts went with the first put a second later");
+        assertEquals(1256, cache.bytes());
+        assertEquals(0, cache.evictions(), "not evictions: nothing fresh made room");
+    }
 }
