@@ -34,7 +34,8 @@ case "$NAME" in
   jwt)                MAIN=io.tributary.bench.auth.JwtBench ;;
   ssai-decisions)     MAIN=io.tributary.bench.ssai.AdDecisionBench ;;
   idle-connections)   MAIN=io.tributary.bench.idle.IdleConnectionsBench ;;
-  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency|transcode-cycles|qoe|ring|edge|ts-demux|srt|dvr|dvr-playback|ratelimit|fast|vod-transcode|signed-delivery|jwt|ssai-decisions|ssai-playlist|idle-connections [args...]" >&2; exit 2 ;;
+  soak)               MAIN=io.tributary.bench.soak.SoakBench ;;
+  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency|transcode-cycles|qoe|ring|edge|ts-demux|srt|dvr|dvr-playback|ratelimit|fast|vod-transcode|signed-delivery|jwt|ssai-decisions|ssai-playlist|idle-connections|soak [args...]" >&2; exit 2 ;;
 esac
 
 if [ "${BENCH_NO_BUILD:-0}" != 1 ] || [ ! -f bench/target/classpath.txt ]; then
