@@ -173,6 +173,10 @@ public final class SplicedManifest {
         Set<String> emitted = new HashSet<>();
         for (Piece piece : content) {
             Map<String, Rep> reps = repsOf.get(piece.source());
+            if (main(reps) == null) {
+                out.add((Element) piece.source().cloneNode(true)); // nothing addressed in it: as it was
+                continue;
+            }
             String mainId = main(reps).id;
             Piece cur = piece;
             for (AdPeriods pod : adPeriods) {
