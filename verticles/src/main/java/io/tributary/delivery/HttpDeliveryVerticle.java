@@ -102,7 +102,7 @@ public final class HttpDeliveryVerticle extends VerticleBase {
         StreamEncryption encryption = StreamEncryption.of(vertx);
         LiveHls hls = new LiveHls(streams, held, metrics, hotness, dvr).withEncryption(encryption)
                 .withSsai(io.tributary.ssai.SessionPlaylists.of(vertx));
-        LiveDash dash = new LiveDash(streams, held, config.dash());
+        LiveDash dash = new LiveDash(streams, held, config.dash()).withSsai(io.tributary.ssai.SessionPlaylists.of(vertx));
         // held LL-HLS requests are released by the streams' timeline events, on this verticle's event loop
         timeline = streams.events().subscribe("delivery", context, hls::changed);
 

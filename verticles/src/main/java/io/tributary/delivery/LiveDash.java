@@ -31,6 +31,7 @@ import java.util.Map;
 public final class LiveDash {
 
     public static final String TIME_PATH = "/api/v1/time";
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(LiveDash.class.getName());
     /** host, [v6] or host:port; nothing that could break out of an attribute or a URL. */
     private static final java.util.regex.Pattern FORWARDED_HOST =
             java.util.regex.Pattern.compile("(\\[[0-9A-Fa-f:.]{2,45}]|[A-Za-z0-9.-]{1,253})(:[0-9]{1,5})?");
@@ -64,6 +65,14 @@ public final class LiveDash {
         this.settings = settings;
     }
 
+    /** Per-session MPDs with ad Periods (SSAI); null when off. */
+    private io.tributary.ssai.SessionPlaylists ssai;
+
+    LiveDash withSsai(io.tributary.ssai.SessionPlaylists ssai) {
+        this.ssai = ssai;
+        return this;
+    }
+
     void manifest(RoutingContext ctx) {
         String key = ctx.pathParam("key");
         if (!StreamKeys.valid(key)) {
@@ -78,6 +87,17 @@ public final class LiveDash {
             throw StatusException.notFound("stream '" + key + "' is AES-128 encrypted: play it over HLS (index.m3u8)");
         }
         String timeUrl = origin(ctx.request()) + TIME_PATH;
+        if (ssai != null && ssai.fills(key)) {
+            // the session's pods first (a decision at most ssai.decision-wait away), then on this event loop again
+            io.vertx.core.Context here = ctx.vertx().getOrCreateContext();
+            ssai.manifestView(ctx, streams.get(key)).otherwiseEmpty()
+                    .onComplete(ar -> here.runOnContext(v -> answer(ctx, key, timeUrl, ar.result())));
+            return;
+        }
+        answer(ctx, key, timeUrl, null);
+    }
+
+    private void answer(RoutingContext ctx, String key, String timeUrl, io.tributary.ssai.SessionManifestView view) {
         held.hold(key, ctx.response(), FIRST_SEGMENT_WAIT_MS,
                 s -> s == null || s.state() == LiveStream.State.ENDED || DashManifest.renderable(input(s, null, settings)),
                 s -> {
@@ -86,7 +106,16 @@ public final class LiveDash {
                         LiveHls.fail(ctx, StatusException.notFound("stream '" + key + "' has no media"));
                         return;
                     }
-                    send(ctx.response(), SessionUris.tag(DashManifest.render(in), SessionUris.carried(ctx)));
+                    String mpd = DashManifest.render(in);
+                    if (view != null) {
+                        try {
+                            mpd = ssai.splice(view, mpd);
+                        } catch (RuntimeException e) {
+                            // a creative's MPD that cannot be read: the shared MPD (content or slate), never a 5xx
+                            LOG.warning("session " + view.session() + " of " + key + " gets the shared MPD: " + e.getMessage());
+                        }
+                    }
+                    send(ctx.response(), SessionUris.tag(mpd, SessionUris.carried(ctx)));
                 },
                 () -> LiveHls.fail(ctx, new StatusException(503, "stream '" + key + "' has not produced a segment yet")));
     }

@@ -65,6 +65,14 @@ final class AdSegmentCatalog {
         }
     };
 
+    /** The creatives' static VOD MPDs (for the DASH splice), read once; bounded like {@link #assets}. */
+    private final Map<String, Future<String>> manifests = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Future<String>> eldest) {
+            return size() > MAX_ASSETS;
+        }
+    };
+
     AdSegmentCatalog(Vertx vertx, Path dataDir) {
         this.vertx = vertx;
         this.vodRoot = dataDir.resolve("vod").toAbsolutePath().normalize();
@@ -83,6 +91,21 @@ final class AdSegmentCatalog {
             if (f == null || f.failed()) {
                 f = read(id);
                 assets.put(id, f);
+            }
+            return f;
+        }
+    }
+
+    /** The asset's own DASH MPD ({@code data-dir/vod/{id}/manifest.mpd}), the source of its ad Periods. */
+    Future<String> manifest(String id) {
+        if (id == null || !ASSET.matcher(id).matches()) {
+            return Future.failedFuture("ad asset id '" + id + "' is not a VOD asset id");
+        }
+        synchronized (manifests) {
+            Future<String> f = manifests.get(id);
+            if (f == null || f.failed()) {
+                f = vertx.fileSystem().readFile(vodRoot.resolve(id).resolve("manifest.mpd").toString()).map(b -> b.toString());
+                manifests.put(id, f);
             }
             return f;
         }

@@ -8,6 +8,7 @@ import io.tributary.media.codec.VideoTrackConfig;
 import io.tributary.media.hls.AdRun;
 import io.tributary.media.hls.PodPlacement;
 import io.tributary.media.hls.SplicedPlaylist;
+import io.tributary.media.dash.SplicedManifest;
 import io.tributary.media.timeline.PlaylistCue;
 import io.tributary.media.timeline.RenditionSnapshot;
 import io.tributary.session.SessionUris;
@@ -29,8 +30,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
- * Per-session media playlists for server-side ad insertion, as the live HLS delivery asks for them:
- * which session a request is (CMCD {@code sid}, else the node-issued {@code sid}), its pod for every
+ * Per-session media playlists (and live MPDs) for server-side ad insertion, as the live HLS and DASH
+ * delivery ask for them: which session a request is (CMCD {@code sid}, else the node-issued {@code sid}), its pod for every
  * break in the playlist (one decision per session per break over the event bus, waited for at most
  * {@code ssai.decision-wait}; a failed or empty one plays the break as the shared playlist), and the
  * shared playlist's text with those pods spliced in. One instance per node, shared by the delivery
@@ -121,26 +122,17 @@ public final class SessionPlaylists implements Shareable {
             return Future.succeededFuture();
         }
         List<PlaylistCue> cues = breaks(s);
-        SessionPods pods = sessions.get(sid);
-        if (pods == null && cues.isEmpty()) {
+        SessionPods pods = pods(sid, s, cues);
+        if (pods == null) {
             return Future.succeededFuture(); // nothing to splice: no state for this session
         }
-        long now = System.currentTimeMillis();
-        if (pods == null) {
-            pods = sessions.computeIfAbsent(sid, k -> new SessionPods(k, s.key(), now));
-            bound();
-        }
-        if (!pods.stream.equals(s.key())) {
-            return Future.succeededFuture(); // a sid of another stream's session
-        }
-        pods.lastSeen = now;
-        if (settings.mode() == SsaiSettings.Mode.INTERSTITIALS) {
+        if (settings.modeOf(s.key()) == SsaiSettings.Mode.INTERSTITIALS) {
             List<SessionPlaylistView.InterstitialBreak> list = new ArrayList<>();
             for (PlaylistCue c : cues) {
                 list.add(new SessionPlaylistView.InterstitialBreak(c.rangeId(), c.date(), Math.round(c.duration() * 1000),
                         "/ads/" + sid + "/" + c.rangeId() + "/assets.json"));
             }
-            return Future.succeededFuture(new SessionPlaylistView(sid, settings.mode(), List.of(), new long[2], list));
+            return Future.succeededFuture(new SessionPlaylistView(sid, SsaiSettings.Mode.INTERSTITIALS, List.of(), new long[2], list));
         }
         for (PlaylistCue c : cues) {
             pod(pods, s.key(), c.rangeId(), c.date(), Math.round(c.duration() * 1000), throughput(ctx));
@@ -164,8 +156,121 @@ public final class SessionPlaylists implements Shareable {
             }
             long[] base = owner.base(rendition);
             return Future.succeededFuture(list.isEmpty() && base[0] == 0 && base[1] == 0
-                    ? null : new SessionPlaylistView(sid, settings.mode(), list, base, List.of()));
+                    ? null : new SessionPlaylistView(sid, SsaiSettings.Mode.STITCH, list, base, List.of()));
         });
+    }
+
+    /**
+     * The request's session and its pods, created when it first shows up with a break in view (its
+     * join point: the stream's live edge then); null when there is nothing to splice or the sid is
+     * another stream's session.
+     */
+    private SessionPods pods(String sid, LiveStream s, List<PlaylistCue> cues) {
+        SessionPods pods = sessions.get(sid);
+        if (pods == null && cues.isEmpty()) {
+            return null;
+        }
+        long now = System.currentTimeMillis();
+        if (pods == null) {
+            RenditionSnapshot lead = lead(s);
+            // a watching player reloads at least once a target duration, and sees a break's first
+            // segment within a target duration of its start: up to two target durations is on time
+            long grace = lead == null ? 4000 : Math.max(2000, 2000L * lead.targetDuration());
+            long joined = edge(lead, now);
+            pods = sessions.computeIfAbsent(sid, k -> new SessionPods(k, s.key(), now, joined, grace));
+            bound();
+        }
+        if (!pods.stream.equals(s.key())) {
+            return null;
+        }
+        pods.lastSeen = now;
+        return pods;
+    }
+
+    private static RenditionSnapshot lead(LiveStream s) {
+        List<String> videos = s.videoRenditions();
+        return s.snapshot(videos.isEmpty() ? LiveStream.AUDIO : videos.get(0));
+    }
+
+    /** Wall-clock ms of the newest media of a rendition (its PDT clock), or {@code now} when it has none. */
+    static long edge(RenditionSnapshot snap, long now) {
+        if (snap == null) {
+            return now;
+        }
+        long edge = Long.MIN_VALUE;
+        List<io.tributary.media.timeline.MediaSegment> listed = snap.listed();
+        if (!listed.isEmpty()) {
+            var last = listed.get(listed.size() - 1);
+            edge = last.programDateTime() + Math.round(last.duration() * 1000);
+        }
+        var open = snap.open();
+        if (open != null && !open.parts().isEmpty()) {
+            edge = Math.max(edge, open.programDateTime() + Math.round(open.duration() * 1000));
+        }
+        return edge == Long.MIN_VALUE ? now : edge;
+    }
+
+    /**
+     * What this request's session gets in the live MPD: its pods as DASH Periods (stitched whatever
+     * {@code ssai.mode} says: DASH has no interstitials); null (as a result) for the shared MPD.
+     */
+    public Future<SessionManifestView> manifestView(RoutingContext ctx, LiveStream s) {
+        String sid = session(ctx);
+        if (s == null || sid == null || !settings.fills(s.key())) {
+            return Future.succeededFuture();
+        }
+        List<PlaylistCue> cues = breaks(s);
+        SessionPods pods = pods(sid, s, cues);
+        if (pods == null) {
+            return Future.succeededFuture();
+        }
+        for (PlaylistCue c : cues) {
+            pod(pods, s.key(), c.rangeId(), c.date(), Math.round(c.duration() * 1000), throughput(ctx));
+        }
+        RenditionSnapshot lead = lead(s);
+        long tolerance = lead == null ? 250 : Math.min(500, Math.round(lead.targetDuration() * 1000 * 0.4));
+        List<Future<SplicedManifest.Pod>> all = new ArrayList<>();
+        for (SessionPod p : pods.all()) {
+            all.add(p.decision.compose(pod -> dashPod(p, pod)).otherwise((SplicedManifest.Pod) null));
+        }
+        return Future.join(all).transform(x -> {
+            List<SplicedManifest.Pod> list = new ArrayList<>();
+            for (Future<SplicedManifest.Pod> f : all) {
+                if (f.succeeded() && f.result() != null) {
+                    list.add(f.result());
+                }
+            }
+            return Future.succeededFuture(list.isEmpty() ? null : new SessionManifestView(sid, list, tolerance));
+        });
+    }
+
+    /** A pod as the MPD splice takes it: each ad with its creative's VOD MPD, under the session's /ads path. */
+    private Future<SplicedManifest.Pod> dashPod(SessionPod p, AdPod pod) {
+        List<Future<String>> mpds = new ArrayList<>();
+        for (AdPod.Ad ad : pod.ads()) {
+            mpds.add(catalog.manifest(ad.assetId()));
+        }
+        int skip = p.skipped(pod);
+        return Future.join(mpds).transform(x -> {
+            List<SplicedManifest.Ad> ads = new ArrayList<>();
+            int skipped = 0;
+            for (int i = 0; i < mpds.size(); i++) {
+                if (mpds.get(i).failed()) {
+                    continue; // its media is not there: left out, as in HLS
+                }
+                ads.add(new SplicedManifest.Ad("ad-" + p.breakId + "-" + i, mpds.get(i).result(),
+                        "/ads/" + p.session + "/" + p.breakId + "/" + i + "/"));
+                if (i < skip) {
+                    skipped++;
+                }
+            }
+            return Future.succeededFuture(ads.size() == skipped ? null : new SplicedManifest.Pod(p.breakId, p.startDate, ads, skipped));
+        });
+    }
+
+    /** The session's live MPD: the shared one with its pods as Periods. */
+    public String splice(SessionManifestView view, String shared) {
+        return SplicedManifest.render(shared, view.pods(), view.toleranceMs());
     }
 
     /** The session's pod for a break: asked for once, the answer (or failure) kept with the session. */
@@ -178,7 +283,7 @@ public final class SessionPlaylists implements Shareable {
                     .map(m -> AdPod.fromJson(m.body()))
                     .andThen(ar -> metrics.decided(pods.session, stream, breakId, breakMs, ar.result(), ar.cause(),
                             System.nanoTime() - t0));
-            return new SessionPod(pods.session, stream, breakId, startDate, breakMs, decision);
+            return new SessionPod(pods.session, stream, breakId, startDate, breakMs, pods.joinedInto(startDate), decision);
         });
     }
 
@@ -199,7 +304,8 @@ public final class SessionPlaylists implements Shareable {
                 Future<AdSegmentCatalog.Asset> f = assets.get(i);
                 AdSegmentCatalog.Rendition r = f.succeeded() ? f.result().nearest(audio, height) : null;
                 if (r == null || r.files().isEmpty()) {
-                    continue; // its media is not there: left out (the ad's error is sent when its segment is asked for)
+                    runs.add(null); // its media is not there: left out (the ad's error is sent when its segment is asked for)
+                    continue;
                 }
                 String base = "/ads/" + p.session + "/" + p.breakId + "/" + i + "/" + r.name() + "/";
                 List<String> uris = new ArrayList<>(r.files().size());

@@ -89,14 +89,17 @@ class SsaiStitchTest {
                 m.fail(500, "ad server down");
                 return;
             }
-            String asset = r.session().startsWith("s-red") ? red : blue;
             Map<String, List<String>> tracking = new LinkedHashMap<>();
             for (String e : AdSegmentProgress.EVENTS) {
                 tracking.put(e, List.of("http://127.0.0.1:" + tracker.actualPort() + "/t?sid=" + r.session() + "&e=" + e + "&cb=[CACHEBUSTING]"));
             }
-            AdPod pod = new AdPod(r.breakId(), r.durationMs(), List.of(new AdPod.Ad("ad-" + asset, "cr-" + asset, asset, 8000,
-                    tracking, List.of())));
-            m.reply(pod.toJson());
+            // s-two sessions: red then blue, 16 s; the others one creative, 8 s
+            List<String> assets = r.session().startsWith("s-two") ? List.of(red, blue) : List.of(r.session().startsWith("s-red") ? red : blue);
+            List<AdPod.Ad> ads = new ArrayList<>();
+            for (String asset : assets) {
+                ads.add(new AdPod.Ad("ad-" + asset, "cr-" + asset, asset, 8000, tracking, List.of()));
+            }
+            m.reply(new AdPod(r.breakId(), r.durationMs(), ads).toJson());
         });
     }
 
@@ -374,6 +377,229 @@ class SsaiStitchTest {
         } finally {
             publishing.set(false);
         }
+    }
+
+    /** A Period of a session's MPD: its wall-clock start and, per Representation, the segments it addresses. */
+    record MpdPeriod(String id, long start, Map<String, List<String>> media, Map<String, String> init, Map<String, List<Long>> walls) {
+    }
+
+    /** The Periods of an MPD, in order, with every segment URL resolved and its wall-clock start. */
+    static List<MpdPeriod> periods(String xml) throws Exception {
+        javax.xml.parsers.DocumentBuilderFactory f = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+        f.setNamespaceAware(true);
+        org.w3c.dom.Element mpd = f.newDocumentBuilder().parse(new java.io.ByteArrayInputStream(xml.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .getDocumentElement();
+        long ast = Instant.parse(mpd.getAttribute("availabilityStartTime")).toEpochMilli();
+        List<MpdPeriod> out = new ArrayList<>();
+        for (org.w3c.dom.Element p : elements(mpd, "Period")) {
+            long start = ast + Duration.parse(p.getAttribute("start")).toMillis();
+            Map<String, List<String>> media = new LinkedHashMap<>();
+            Map<String, String> init = new LinkedHashMap<>();
+            Map<String, List<Long>> walls = new LinkedHashMap<>();
+            for (org.w3c.dom.Element set : elements(p, "AdaptationSet")) {
+                for (org.w3c.dom.Element rep : elements(set, "Representation")) {
+                    String id = rep.getAttribute("id");
+                    org.w3c.dom.Element t = elements(rep, "SegmentTemplate").get(0);
+                    long ts = Long.parseLong(t.getAttribute("timescale"));
+                    long pto = t.hasAttribute("presentationTimeOffset") ? Long.parseLong(t.getAttribute("presentationTimeOffset")) : 0;
+                    long number = Long.parseLong(t.getAttribute("startNumber"));
+                    long at = 0;
+                    List<String> urls = new ArrayList<>();
+                    List<Long> starts = new ArrayList<>();
+                    for (org.w3c.dom.Element seg : elements(elements(t, "SegmentTimeline").get(0), "S")) {
+                        at = seg.hasAttribute("t") ? Long.parseLong(seg.getAttribute("t")) : at;
+                        int r = seg.hasAttribute("r") ? Integer.parseInt(seg.getAttribute("r")) : 0;
+                        for (int k = 0; k <= r; k++) {
+                            urls.add(t.getAttribute("media").replace("$RepresentationID$", id).replace("$Number$", Long.toString(number++)));
+                            starts.add(start + Math.round((at - pto) * 1000.0 / ts));
+                            at += Long.parseLong(seg.getAttribute("d"));
+                        }
+                    }
+                    media.put(id, urls);
+                    walls.put(id, starts);
+                    init.put(id, t.getAttribute("initialization").replace("$RepresentationID$", id));
+                }
+            }
+            out.add(new MpdPeriod(p.getAttribute("id"), start, media, init, walls));
+        }
+        return out;
+    }
+
+    static List<org.w3c.dom.Element> elements(org.w3c.dom.Element e, String name) {
+        List<org.w3c.dom.Element> out = new ArrayList<>();
+        for (org.w3c.dom.Node n = e.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof org.w3c.dom.Element c && c.getLocalName().equals(name)) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /** A URL of the MPD at {@code /live/{channel}/manifest.mpd} as a path on the node. */
+    static String resolve(String channel, String url) {
+        return url.startsWith("/") ? url : "/live/" + channel + "/" + url;
+    }
+
+    static HttpRequest.Builder created(String id, int breakSeconds) {
+        return req("/api/v1/channels").POST(HttpRequest.BodyPublishers.ofString(new JsonObject()
+                .put("id", id).put("slate", slate).put("loop", new JsonArray().add(new JsonObject().put("asset", content))
+                        .add(new JsonObject().put("break", breakSeconds))).encode())).header("Content-Type", "application/json");
+    }
+
+    @Test
+    void aDashSessionGetsOnePeriodPerAdWithItsOwnSegmentsAndContentResumesAtTheBreaksEnd() throws Exception {
+        assertEquals(201, send(created("dashch", 8)).statusCode());
+        String sid = "s-red-dash";
+        Map<String, Long> starts = new LinkedHashMap<>(); // Period id -> start, over every reload
+        List<MpdPeriod> last = List.of();
+        String text = "";
+        long until = System.nanoTime() + 40_000_000_000L;
+        MpdPeriod ad = null;
+        MpdPeriod after = null;
+        Map<String, Long> hlsAdStarts = new LinkedHashMap<>(); // break id -> PDT of its first ad segment in HLS
+        while (System.nanoTime() < until) {
+            HttpResponse<String> r = send(req("/live/dashch/manifest.mpd?sid=" + sid));
+            if (r.statusCode() == 200) {
+                text = r.body();
+                last = periods(text);
+                for (MpdPeriod p : last) {
+                    Long before = starts.putIfAbsent(p.id(), p.start());
+                    if (before != null) {
+                        assertEquals(before, p.start(), "Period " + p.id() + " keeps its start across reloads\n" + text);
+                    }
+                }
+                for (int i = 0; i + 1 < last.size(); i++) {
+                    if (last.get(i).id().startsWith("ad-") && last.get(i).media().get("360p") != null
+                            && last.get(i).media().get("360p").size() == 8 && !last.get(i + 1).id().startsWith("ad-")) {
+                        ad = last.get(i);
+                        after = last.get(i + 1);
+                    }
+                }
+                if (ad != null) {
+                    break;
+                }
+            }
+            // the session's HLS playlist of the same break, for its program date-times
+            for (Seg x : segments(send(req("/live/dashch/360p/index.m3u8?sid=" + sid)).body())) {
+                if (x.uri().startsWith("/ads/" + sid + "/") && x.uri().contains("/0/360p/seg_0.m4s") && !hlsAdStarts.containsKey(x.uri().split("/")[3])) {
+                    hlsAdStarts.put(x.uri().split("/")[3], x.pdt()); // the first segment of the break's first ad
+                }
+            }
+            Thread.sleep(400);
+        }
+        assertTrue(ad != null, "the session's MPD showed the whole ad and content after it:\n" + text);
+        String breakId = ad.id().substring(3, ad.id().lastIndexOf('-'));
+        assertEquals("ad-" + breakId + "-0", ad.id());
+        assertEquals(ad.start() + 8000, after.start(), 300, "content resumes at the break's end\n" + text);
+        // (the channel's slate was its own Period, under the pod whole: the content after keeps its own id)
+        assertFalse(starts.keySet().stream().anyMatch(id -> id.startsWith("ad-" + breakId + "-1")), "one ad, one Period");
+        MpdPeriod before = last.get(last.indexOf(ad) - 1);
+        assertFalse(before.id().startsWith("ad-"), "content before the pod\n" + text);
+        for (int i = 0; i < 8; i++) {
+            assertEquals(ad.start() + i * 1000, ad.walls().get("360p").get(i), 5, "ad segment " + i + " in time");
+        }
+        // the same instant as the session's HLS playlist gives the ad (its program date-time)
+        assertTrue(hlsAdStarts.containsKey(breakId), "the same session's HLS playlist showed the ad: " + hlsAdStarts);
+        assertEquals(hlsAdStarts.get(breakId), ad.start(), 2, "DASH Period start = HLS program date-time of the ad");
+
+        // every object the ad Period names: 200, decodable, the red creative; the segments earn the beacons
+        for (String rep : ad.media().keySet()) {
+            byte[] init = bytes(resolve("dashch", ad.init().get(rep)));
+            assertTrue(ad.init().get(rep).startsWith("/ads/" + sid + "/" + breakId + "/0/" + rep + "/"), ad.init().get(rep));
+            for (String url : ad.media().get(rep)) {
+                byte[] seg = bytes(resolve("dashch", url));
+                if (rep.equals("360p") && url.equals(ad.media().get(rep).get(0))) {
+                    double[] c = AdTestMedia.meanColour(init, seg);
+                    assertTrue(c[0] > 150 && c[2] < 80, "the red creative: " + java.util.Arrays.toString(c));
+                }
+            }
+        }
+        TestNode.await(sid + "'s six beacons", Duration.ofSeconds(10), () -> tracked.stream().filter(t -> t.startsWith(sid + ":")).count() >= 6);
+        assertEquals(List.of(sid + ":impression", sid + ":start", sid + ":firstQuartile", sid + ":midpoint", sid + ":thirdQuartile",
+                sid + ":complete"), tracked.stream().filter(t -> t.startsWith(sid + ":")).toList());
+        // content after: the live segments themselves
+        assertEquals(200, TestNode.HTTP.send(req(resolve("dashch", after.init().get("360p"))).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode());
+
+        // a failed decision: the shared MPD's Periods (content or slate), no ad
+        List<MpdPeriod> failed = periods(send(req("/live/dashch/manifest.mpd?sid=s-fail-dash")).body());
+        assertTrue(failed.stream().noneMatch(p -> p.id().startsWith("ad-")), "no ad Period for a failed decision");
+        assertTrue(failed.stream().allMatch(p -> p.media().values().stream().flatMap(List::stream).noneMatch(u -> u.contains("/ads/"))));
+    }
+
+    @Test
+    void aSessionJoiningDuringABreakGetsTheAdsThatStartAfterItJoinedInHlsAndDash() throws Exception {
+        assertEquals(201, send(created("latech", 16)).statusCode());
+        String early = "s-two-early";
+        String late = "s-two-late";
+        String lateDash = "s-two-late-dash";
+        Map<Long, Seg> earlySeen = new LinkedHashMap<>();
+        Map<Long, Seg> lateSeen = new LinkedHashMap<>();
+        long breakDate = -1;
+        String breakId = null;
+        long joinedAt = -1;
+        List<MpdPeriod> dash = List.of();
+        String lastLate = "";
+        long until = System.nanoTime() + 60_000_000_000L;
+        java.util.regex.Pattern range = java.util.regex.Pattern.compile("#EXT-X-DATERANGE:ID=\"([^\"]*)\",START-DATE=\"([^\"]+)\"");
+        while (System.nanoTime() < until) {
+            HttpResponse<String> r = send(req("/live/latech/360p/index.m3u8?sid=" + early));
+            if (r.statusCode() != 200) {
+                Thread.sleep(300);
+                continue;
+            }
+            segments(r.body()).forEach(x -> earlySeen.putIfAbsent(x.msn(), x));
+            java.util.regex.Matcher m = range.matcher(r.body());
+            if (breakDate < 0 && m.find()) {
+                breakId = m.group(1);
+                breakDate = Instant.parse(m.group(2)).toEpochMilli();
+            }
+            List<Seg> tail = segments(r.body());
+            long edge = tail.isEmpty() ? 0 : tail.get(tail.size() - 1).pdt();
+            if (breakDate > 0 && joinedAt < 0 && edge >= breakDate + 5000) {
+                joinedAt = edge; // five seconds of the first 8 s ad have aired: the late sessions show up now
+            }
+            if (joinedAt > 0) {
+                HttpResponse<String> l = send(req("/live/latech/360p/index.m3u8?sid=" + late));
+                lastLate = l.body();
+                for (Seg x : segments(lastLate)) {
+                    Seg before = lateSeen.putIfAbsent(x.msn(), x);
+                    if (before != null) {
+                        assertEquals(strip(before.uri()), strip(x.uri()), "late: msn " + x.msn() + " renamed\n" + lastLate);
+                    }
+                }
+                dash = periods(send(req("/live/latech/manifest.mpd?sid=" + lateDash)).body());
+                Seg newest = segments(lastLate).get(segments(lastLate).size() - 1);
+                long resume = breakDate + 16_000 - 300;
+                if (newest.pdt() >= resume + 1000 && dash.stream().anyMatch(p -> !p.id().startsWith("ad-") && p.start() >= resume)) {
+                    break;
+                }
+            }
+            Thread.sleep(400);
+        }
+        assertTrue(joinedAt > 0, "the break aired");
+        final long b = breakDate;
+        final String id = breakId;
+        // the session there from the start: red then blue, 16 s from the break's start
+        List<Seg> earlyAds = earlySeen.values().stream().filter(x -> x.uri().startsWith("/ads/" + early + "/" + id + "/")).toList();
+        assertEquals(16, earlyAds.size(), "the early session's whole pod: " + earlySeen.values());
+        assertEquals(b, earlyAds.get(0).pdt(), 50);
+        // the late one: no part of the red ad, the blue ad at 8 s into the break, content (the slate) before it
+        List<Seg> lateAds = lateSeen.values().stream().filter(x -> x.uri().startsWith("/ads/")).toList();
+        assertTrue(lateAds.stream().noneMatch(x -> x.uri().startsWith("/ads/" + late + "/" + id + "/0/")), "the ad begun before the join is skipped");
+        assertEquals(8, lateAds.size(), "the blue ad whole: " + lateSeen.values());
+        assertTrue(lateAds.get(0).uri().startsWith("/ads/" + late + "/" + id + "/1/"), lateAds.get(0).uri());
+        assertEquals(b + 8000, lateAds.get(0).pdt(), 50, "the blue ad at its place in the break");
+        Seg beforeBlue = lateSeen.get(lateAds.get(0).msn() - 1);
+        assertTrue(beforeBlue != null && beforeBlue.uri().startsWith("seg-") && beforeBlue.pdt() >= b, "the elapsed part plays as content: " + beforeBlue);
+        Seg afterBlue = lateSeen.get(lateAds.get(lateAds.size() - 1).msn() + 1);
+        assertTrue(afterBlue != null && afterBlue.uri().startsWith("seg-"), "content after the pod\n" + lastLate);
+        assertEquals(b + 16_000, afterBlue.pdt(), 300, "content resumes where it does for everyone");
+        // DASH: the same choice, one Period for the blue ad
+        List<String> adPeriods = dash.stream().map(MpdPeriod::id).filter(x -> x.startsWith("ad-" + id + "-")).toList();
+        assertEquals(List.of("ad-" + id + "-1"), adPeriods, "the late DASH session's ad Periods: " + dash);
+        MpdPeriod blue = dash.stream().filter(p -> p.id().equals("ad-" + id + "-1")).findFirst().orElseThrow();
+        assertEquals(b + 8000, blue.start(), 50);
     }
 
     @Test
