@@ -116,14 +116,25 @@ class GrpcCatalogTest {
             p.send(6.2);
             TestNode.await("recorded segments listed over gRPC", Duration.ofSeconds(30), () -> segments(ctl(viewer, "recordings", "list", "harbour")) > 0);
         }
-        // once the stream's last segment is in, gRPC lists what the REST route lists
+        // the stream ends once the reconnect grace has passed, and its last segments are written then: once the
+        // count holds still, gRPC lists what the REST route lists
+        TestNode.await("the stream ended", Duration.ofSeconds(30), () -> ctl(viewer, "streams", "get", "harbour").out().contains("\nended true"));
         long[] restSegments = new long[1];
+        long[] before = {-2};
         Run[] listed = new Run[1];
-        TestNode.await("the same segments over gRPC and REST", Duration.ofSeconds(20), () -> {
+        TestNode.await("the same segments over gRPC and REST, twice a second apart", Duration.ofSeconds(30), () -> {
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
             JsonObject rest = new JsonObject(TestNode.send(node, "GET", "/api/v1/recordings?stream=harbour", null, viewer).body());
             restSegments[0] = rest.getJsonArray("renditions").stream().mapToLong(o -> ((JsonObject) o).getLong("segments")).sum();
             listed[0] = ctl(viewer, "recordings", "list", "harbour");
-            return segments(listed[0]) == restSegments[0];
+            long now = segments(listed[0]);
+            boolean still = now == before[0] && now == restSegments[0];
+            before[0] = now;
+            return still;
         });
         assertEquals("RENDITION\tFROM\tTO\tSECONDS\tSEGMENTS\tBYTES", listed[0].out().lines().findFirst().orElseThrow());
         assertTrue(ranges(listed[0]).stream().anyMatch(f -> f[0].equals("video")), listed[0].out());
