@@ -27,3 +27,13 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 {{- printf "%s:%s" .Values.image.repository $tag -}}
 {{- end -}}
+
+{{/* The probes' scheme: HTTPS when the pods serve the certificate of tls.secretName. */}}
+{{- define "tributary.probeScheme" -}}
+{{- if .Values.tls.secretName -}}HTTPS{{- else -}}HTTP{{- end -}}
+{{- end -}}
+
+{{/* The jar's probe command (a small JVM): HTTPS when tls.cert is set, the admin listener for a drain when there is one. */}}
+{{- define "tributary.probeCommand" -}}
+java -Xmx64m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar /opt/tributary/tributary.jar probe
+{{- end -}}

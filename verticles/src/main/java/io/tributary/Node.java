@@ -351,7 +351,8 @@ public final class Node {
                     control.local().kicksWith(key -> p.kick(key, "disconnected by an operator"));
                 }
                 return !config.grpc().enabled() ? Future.succeededFuture(-1)
-                        : GrpcControl.start(vertx, config.grpc(), auth.result(), control, cluster.registry()).map(server -> {
+                        : GrpcControl.start(vertx, config.grpc(), auth.result(), control, cluster.registry(),
+                                config.rateLimit().enabled() ? limits : null, new GrpcControl.Catalogs(dvr.result(), vod.result(), channels.result())).map(server -> {
                             teardown.add("grpc", server::close);
                             return server.actualPort();
                         });

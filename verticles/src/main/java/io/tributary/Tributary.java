@@ -27,6 +27,10 @@ public final class Tributary {
             io.tributary.grpc.Ctl.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             return;
         }
+        if (args.length > 0 && args[0].equals("probe")) { // a health check or preStop drain of the node in this container
+            io.tributary.ops.NodeProbe.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         LogbackSetup.install();
         Path configFile = null;
         boolean demo = false;
@@ -113,6 +117,7 @@ public final class Tributary {
 
                   run              start the node (the default)
                   ctl ...          the gRPC control plane's client (java -jar tributary.jar ctl --help)
+                  probe [live|ready|drain]  ask the node in this container (HTTPS with tls.cert): exit 0 on 2xx
                   demo, --demo     also publish a built-in test pattern as stream 'demo'
                   --config FILE    merge FILE over the bundled defaults (default: conf/default.yaml if present)
                   --version        print the version and exit

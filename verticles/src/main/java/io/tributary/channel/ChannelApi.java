@@ -55,9 +55,7 @@ final class ChannelApi {
         // writes need an editor, reads are public: auth.ApiPolicy.RULES
         router.route("/api/v1/channels*").handler(BodyHandler.create().setBodyLimit(MAX_BODY));
         router.post("/api/v1/channels").handler(this::create);
-        router.get("/api/v1/channels").handler(ctx -> store.all()
-                .onSuccess(list -> ctx.json(new JsonObject().put("channels", new JsonArray(list.stream().map(c -> (Object) c.summary()).toList()))))
-                .onFailure(ctx::fail));
+        router.get("/api/v1/channels").handler(ctx -> list().onSuccess(ctx::json).onFailure(ctx::fail));
         router.get("/api/v1/channels/:id").handler(ctx -> channel(ctx).onSuccess(c -> ctx.json(c.json())).onFailure(ctx::fail));
         router.patch("/api/v1/channels/:id").handler(this::patch);
         router.delete("/api/v1/channels/:id").handler(ctx -> {
@@ -75,8 +73,16 @@ final class ChannelApi {
         router.get("/api/v1/channels/:id/xmltv").handler(ctx -> epg(ctx, true));
     }
 
+    /** {@code GET /api/v1/channels}'s answer: every channel's summary. */
+    Future<JsonObject> list() {
+        return store.all().map(list -> new JsonObject().put("channels", new JsonArray(list.stream().map(c -> (Object) c.summary()).toList())));
+    }
+
     private static String id(RoutingContext ctx) {
-        String id = ctx.pathParam("id");
+        return id(ctx.pathParam("id"));
+    }
+
+    private static String id(String id) {
         if (!StreamKeys.valid(id) || id.length() > 64) {
             throw StatusException.notFound("no channel " + id);
         }
@@ -84,7 +90,10 @@ final class ChannelApi {
     }
 
     private Future<ChannelStore.Channel> channel(RoutingContext ctx) {
-        String id = id(ctx);
+        return channel(id(ctx));
+    }
+
+    private Future<ChannelStore.Channel> channel(String id) {
         return store.get(id).compose(c -> c.isPresent() ? Future.succeededFuture(c.get())
                 : Future.failedFuture(StatusException.notFound("no channel " + id)));
     }
@@ -202,42 +211,62 @@ final class ChannelApi {
     }
 
     private void epg(RoutingContext ctx, boolean xmltv) {
-        long now = System.currentTimeMillis();
-        long from = ctx.queryParam("from").isEmpty() ? now : time("from", ctx.queryParam("from").get(0));
+        String from = ctx.queryParam("from").isEmpty() ? null : ctx.queryParam("from").get(0);
+        String hours = ctx.queryParam("hours").isEmpty() ? null : ctx.queryParam("hours").get(0);
+        epg(id(ctx), from, hours).onSuccess(e -> {
+            if (xmltv) {
+                ctx.response().putHeader("Content-Type", "application/xml; charset=utf-8").end(xmltv(e.channel(), e.slots()));
+            } else {
+                ctx.json(e.json());
+            }
+        }).onFailure(ctx::fail);
+    }
+
+    /** {@code GET /api/v1/channels/{id}/schedule}'s answer; {@code from} (ISO 8601) and {@code hours} null: now, 24. */
+    Future<JsonObject> schedule(String id, String from, String hours) {
+        try {
+            return epg(id(id), from, hours).map(Epg::json);
+        } catch (StatusException e) {
+            return Future.failedFuture(e);
+        }
+    }
+
+    /** A channel's programmes in a window. */
+    record Epg(ChannelStore.Channel channel, long from, long to, List<Slot> slots) {
+        JsonObject json() {
+            JsonArray list = new JsonArray();
+            for (Slot s : slots) {
+                JsonObject o = new JsonObject().put("start", Instant.ofEpochMilli(s.start()).toString())
+                        .put("end", Instant.ofEpochMilli(s.end()).toString()).put("kind", s.kind()).put("title", s.title());
+                if (s.asset() != null) {
+                    o.put("asset", s.asset());
+                }
+                if (s.entry() >= 0) {
+                    o.put("entry", s.entry());
+                }
+                list.add(o);
+            }
+            return new JsonObject().put("channel", channel.id()).put("title", channel.title())
+                    .put("from", Instant.ofEpochMilli(from).toString()).put("to", Instant.ofEpochMilli(to).toString())
+                    .put("programmes", list);
+        }
+    }
+
+    private Future<Epg> epg(String id, String rawFrom, String rawHours) {
+        long from = rawFrom == null ? System.currentTimeMillis() : time("from", rawFrom);
         long hours = 24;
-        if (!ctx.queryParam("hours").isEmpty()) {
-            String h = ctx.queryParam("hours").get(0);
-            if (!h.matches("[0-9]{1,4}") || Long.parseLong(h) < 1 || Long.parseLong(h) > MAX_EPG_HOURS) {
+        if (rawHours != null) {
+            if (!rawHours.matches("[0-9]{1,4}") || Long.parseLong(rawHours) < 1 || Long.parseLong(rawHours) > MAX_EPG_HOURS) {
                 throw StatusException.badRequest("hours: a whole number from 1 to " + MAX_EPG_HOURS);
             }
-            hours = Long.parseLong(h);
+            hours = Long.parseLong(rawHours);
         }
         long to = from + hours * 3_600_000;
-        channel(ctx).compose(c -> store.assets(c.schedule().assets()).map(assets -> {
+        return channel(id).compose(c -> store.assets(c.schedule().assets()).map(assets -> {
             Map<String, Long> durations = new HashMap<>();
             assets.forEach((k, a) -> durations.put(k, a.durationMs()));
-            List<Slot> slots = slots(c.schedule(), from, to, durations, assets);
-            if (xmltv) {
-                ctx.response().putHeader("Content-Type", "application/xml; charset=utf-8").end(xmltv(c, slots));
-            } else {
-                JsonArray list = new JsonArray();
-                for (Slot s : slots) {
-                    JsonObject o = new JsonObject().put("start", Instant.ofEpochMilli(s.start()).toString())
-                            .put("end", Instant.ofEpochMilli(s.end()).toString()).put("kind", s.kind()).put("title", s.title());
-                    if (s.asset() != null) {
-                        o.put("asset", s.asset());
-                    }
-                    if (s.entry() >= 0) {
-                        o.put("entry", s.entry());
-                    }
-                    list.add(o);
-                }
-                ctx.json(new JsonObject().put("channel", c.id()).put("title", c.title())
-                        .put("from", Instant.ofEpochMilli(from).toString()).put("to", Instant.ofEpochMilli(to).toString())
-                        .put("programmes", list));
-            }
-            return null;
-        })).onFailure(ctx::fail);
+            return new Epg(c, from, to, slots(c.schedule(), from, to, durations, assets));
+        }));
     }
 
     /** One EPG line: an asset's airing, an ad break, or the slate filling a gap (its repeats as one). */

@@ -40,6 +40,20 @@ public final class ChannelModule {
         new ChannelApi(vertx, settings, store, keyAllowed).mount(router);
     }
 
+    /** {@code GET /api/v1/channels}'s answer, for the other door (gRPC). */
+    public Future<io.vertx.core.json.JsonObject> channels() {
+        return api().list();
+    }
+
+    /** {@code GET /api/v1/channels/{id}/schedule}'s answer; {@code from} (ISO 8601) and {@code hours} null: now, 24. */
+    public Future<io.vertx.core.json.JsonObject> schedule(String id, String from, String hours) {
+        return api().schedule(id, from, hours);
+    }
+
+    private ChannelApi api() {
+        return new ChannelApi(vertx, settings, store, id -> false); // reads only: no key is asked about
+    }
+
     /** Deploys the playout: every channel publishes through {@code publications}. */
     public Future<Void> startPlayout(Publications publications) {
         readers = vertx.createSharedWorkerExecutor("tributary-playout", 4);

@@ -62,7 +62,7 @@ public final class DvrModule {
             JsonObject b = m.body();
             deletedListeners.forEach(l -> l.deleted(b.getString("stream"), b.getLong("from"), b.getLong("to")));
         });
-        this.api = new RecordingsApi(index, retention, deletions);
+        this.api = new RecordingsApi(vertx, index, retention, deletions);
         this.peers = new DvrPeers(vertx, index);
     }
 
@@ -160,6 +160,19 @@ public final class DvrModule {
     /** The operator routes: {@code GET} and {@code DELETE /api/v1/recordings}. */
     public void mount(Router router) {
         api.mount(router);
+    }
+
+    /**
+     * The recorded ranges of {@code stream} as {@code GET /api/v1/recordings} lists them, for the
+     * other door (gRPC); {@code from}/{@code to} as that route takes them, null for open ends.
+     */
+    public Future<JsonObject> recordings(String stream, String from, String to) {
+        return api.list(stream, from, to);
+    }
+
+    /** Deletes as {@code DELETE /api/v1/recordings} does (its answer); the caller has checked the admin role. */
+    public Future<JsonObject> deleteRecordings(String stream, String from, String to) {
+        return api.delete(stream, from, to);
     }
 
     /** Stops recording (the segments in hand are written), the retention job, then PostgreSQL. */

@@ -3,10 +3,10 @@ package io.tributary.dvr;
 import io.tributary.StatusException;
 import io.tributary.config.StreamKeys;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,55 +28,74 @@ final class RecordingsApi {
     /** Ranges listed in one answer at most. */
     static final int MAX_RANGES = 10_000;
 
+    private final Vertx vertx;
     private final PgDvrIndex index;
     private final DvrRetention deleter;
     private final DvrDeletions elsewhere;
 
-    RecordingsApi(PgDvrIndex index, DvrRetention deleter, DvrDeletions elsewhere) {
+    RecordingsApi(Vertx vertx, PgDvrIndex index, DvrRetention deleter, DvrDeletions elsewhere) {
+        this.vertx = vertx;
         this.index = index;
         this.deleter = deleter;
         this.elsewhere = elsewhere;
     }
 
     void mount(Router router) {
-        router.get("/api/v1/recordings").handler(this::list);
-        router.delete("/api/v1/recordings").handler(this::delete);
+        router.get("/api/v1/recordings").handler(ctx -> list(ctx.queryParams().get("stream"), ctx.queryParams().get("from"),
+                ctx.queryParams().get("to")).onSuccess(ctx::json).onFailure(ctx::fail));
+        router.delete("/api/v1/recordings").handler(ctx -> delete(ctx.queryParams().get("stream"), ctx.queryParams().get("from"),
+                ctx.queryParams().get("to")).onSuccess(ctx::json).onFailure(ctx::fail));
     }
 
-    private void list(RoutingContext ctx) {
-        String stream = stream(ctx);
-        long from = time(ctx, "from", 0);
-        long to = time(ctx, "to", Long.MAX_VALUE / 2);
-        window(from, to);
-        index.knows(stream).compose(known -> {
+    /** What {@code GET /api/v1/recordings} answers; the parameters as a query gives them (null: absent). */
+    Future<JsonObject> list(String rawStream, String rawFrom, String rawTo) {
+        String stream;
+        long from;
+        long to;
+        try {
+            stream = stream(rawStream);
+            from = time("from", rawFrom, 0);
+            to = time("to", rawTo, Long.MAX_VALUE / 2);
+            window(from, to);
+        } catch (StatusException e) {
+            return Future.failedFuture(e);
+        }
+        return index.knows(stream).compose(known -> {
             if (!known) {
                 return Future.failedFuture(StatusException.notFound("no recordings of stream '" + stream + "'"));
             }
             return index.ranges(stream, from, to, GAP_TOLERANCE_MS, MAX_RANGES + 1);
-        }).onSuccess(ranges -> ctx.json(describe(stream, from, to, ranges))).onFailure(ctx::fail);
+        }).map(ranges -> describe(stream, from, to, ranges));
     }
 
-    private void delete(RoutingContext ctx) {
-        String stream = stream(ctx);
-        if (ctx.queryParams().get("from") == null || ctx.queryParams().get("to") == null) {
-            throw StatusException.badRequest("from and to are required: the window to delete");
+    /** What {@code DELETE /api/v1/recordings} does and answers; from and to are required. */
+    Future<JsonObject> delete(String rawStream, String rawFrom, String rawTo) {
+        String stream;
+        long from;
+        long to;
+        try {
+            stream = stream(rawStream);
+            if (rawFrom == null || rawTo == null) {
+                throw StatusException.badRequest("from and to are required: the window to delete");
+            }
+            from = time("from", rawFrom, 0);
+            to = time("to", rawTo, 0);
+            window(from, to);
+        } catch (StatusException e) {
+            return Future.failedFuture(e);
         }
-        long from = time(ctx, "from", 0);
-        long to = time(ctx, "to", 0);
-        window(from, to);
         // rows first (playback stops listing them), then this node's files and, side by side, the other nodes'
-        index.deleteRange(stream, from, to).compose(removed -> {
-                    DvrModule.deleted(ctx.vertx(), stream, from - PgDvrIndex.MAX_SEGMENT_MS, to);
-                    return Future.all(deleter.deleteFiles(removed),
-                                elsewhere.elsewhere(removed))
-                        .map(all -> new JsonObject()
-                                .put("stream", stream).put("from", iso(from)).put("to", iso(to))
-                                .put("segments", removed.size())
-                                .put("bytes", removed.stream().mapToLong(PgDvrIndex.Removed::size).sum())
-                                .put("otherNodes", new JsonArray(all.<List<DvrDeletions.Outcome>>resultAt(1).stream()
-                                        .map(DvrDeletions.Outcome::toJson).toList())));
-                })
-                .onSuccess(ctx::json).onFailure(ctx::fail);
+        return index.deleteRange(stream, from, to).compose(removed -> {
+            DvrModule.deleted(vertx, stream, from - PgDvrIndex.MAX_SEGMENT_MS, to);
+            return Future.all(deleter.deleteFiles(removed),
+                            elsewhere.elsewhere(removed))
+                    .map(all -> new JsonObject()
+                            .put("stream", stream).put("from", iso(from)).put("to", iso(to))
+                            .put("segments", removed.size())
+                            .put("bytes", removed.stream().mapToLong(PgDvrIndex.Removed::size).sum())
+                            .put("otherNodes", new JsonArray(all.<List<DvrDeletions.Outcome>>resultAt(1).stream()
+                                    .map(DvrDeletions.Outcome::toJson).toList())));
+        });
     }
 
     static JsonObject describe(String stream, long from, long to, List<PgDvrIndex.Range> ranges) {
@@ -114,8 +133,7 @@ final class RecordingsApi {
         return out;
     }
 
-    private static String stream(RoutingContext ctx) {
-        String stream = ctx.queryParams().get("stream");
+    private static String stream(String stream) {
         if (stream == null) {
             throw StatusException.badRequest("stream is required");
         }
@@ -132,8 +150,7 @@ final class RecordingsApi {
     }
 
     /** Epoch milliseconds of a parameter (the DVR time grammar, years 2000 to 2200); {@code absent} when not given. */
-    static long time(RoutingContext ctx, String name, long absent) {
-        String v = ctx.queryParams().get(name);
+    static long time(String name, String v, long absent) {
         return v == null ? absent : DvrTimes.time(name, v.trim());
     }
 

@@ -4,8 +4,8 @@ import io.tributary.config.ConfigException;
 import io.tributary.config.Settings;
 
 /**
- * The gRPC control plane's listener ({@code grpc.*}): HTTP/2 cleartext on loopback by default, as
- * the admin listener; every call needs a token all the same.
+ * The gRPC control plane's listener ({@code grpc.*}): on loopback by default, as the admin listener
+ * (every call needs a token all the same); cleartext HTTP/2, or over TLS when {@code tls.cert} is set.
  *
  * @param enabled false: no gRPC listener
  * @param host    the address it binds (127.0.0.1: the node's host only)

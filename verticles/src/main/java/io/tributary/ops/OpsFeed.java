@@ -80,52 +80,13 @@ public final class OpsFeed {
                 ConnectionGate.closed(ctx);
             });
             if (login != null) {
-                awaitLogin(ws, login);
+                login.await(vertx, ws, OpsLogin.ROLE, "/ws/ops", () -> feed(ws));
                 return;
             }
             // the feed only talks; anything a client sends is dropped
             ws.handler(ignored -> { });
             feed(ws);
         }).onFailure(e -> ctx.fail(StatusException.badRequest("WebSocket handshake failed: " + e.getMessage())));
-    }
-
-    /** The first message must be {@code {"token": "ACCESS_TOKEN"}} within the login timeout; else the socket closes (1008). */
-    private void awaitLogin(ServerWebSocket ws, OpsLogin login) {
-        boolean[] answered = new boolean[1];
-        long timeout = vertx.setTimer(OpsLogin.LOGIN_TIMEOUT_MS, id -> {
-            if (!answered[0]) {
-                answered[0] = true;
-                ws.close((short) 1008, "login required: send {\"token\": ACCESS_TOKEN} first");
-            }
-        });
-        ws.frameHandler(frame -> {
-            if (answered[0]) {
-                return; // after the login the feed only talks; anything a client sends is dropped
-            }
-            answered[0] = true;
-            vertx.cancelTimer(timeout);
-            String token = null;
-            if (frame.isText() && frame.isFinal() && frame.binaryData().length() <= OpsLogin.MAX_LOGIN_MESSAGE) {
-                try {
-                    Object t = new JsonObject(frame.textData()).getValue("token");
-                    token = t instanceof String s && !s.isEmpty() ? s : null;
-                } catch (RuntimeException e) {
-                    token = null;
-                }
-            }
-            if (token == null) {
-                ws.close((short) 1008, "login required: the first message is {\"token\": ACCESS_TOKEN}");
-                return;
-            }
-            login.check("Bearer " + token).onComplete(ar -> {
-                if (ar.succeeded()) {
-                    feed(ws);
-                } else {
-                    String why = ar.cause() instanceof StatusException s ? s.status() + " " + s.detail() : "login failed";
-                    ws.close((short) 1008, why.length() > 120 ? why.substring(0, 120) : why);
-                }
-            });
-        });
     }
 
     private void feed(ServerWebSocket ws) {

@@ -1,10 +1,13 @@
 package io.tributary.vod;
 
 import io.tributary.StatusException;
+import io.tributary.auth.Role;
 import io.tributary.http.ConnectionGate;
+import io.tributary.ops.OpsLogin;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -23,7 +26,8 @@ import java.util.logging.Logger;
  * ({@code job.queued}, {@code job.started}, {@code job.progress} with percent, media time done,
  * speed and ETA, {@code job.done}, {@code job.failed}). A socket that cannot keep up skips events and
  * gets a fresh list once it drains. The content events are heard only while a socket is open, on the
- * event loop that accepted it (one feed per HTTP router, so per delivery verticle instance).
+ * event loop that accepted it (one feed per HTTP router, so per delivery verticle instance). With
+ * accounts, a socket is fed only once an editor or admin signed in on it, as on {@code /ws/ops}.
  */
 final class JobFeed {
 
@@ -36,6 +40,9 @@ final class JobFeed {
     static final int MAX_SKIPPED = 200;
     private static final int WRITE_QUEUE_BYTES = 256 * 1024;
     private static final Set<String> JOB_EVENTS = Set.of("job.queued", "job.started", "job.progress", "job.done", "job.failed");
+
+    /** Jobs are catalog work: who may watch them (admins too). */
+    static final Role ROLE = Role.EDITOR;
 
     private final VodCatalog catalog;
     /** socket -> events skipped since its queue filled (it gets the list again when it drains) */
@@ -50,7 +57,11 @@ final class JobFeed {
         this.catalog = catalog;
     }
 
-    /** The {@code GET /ws/jobs} route. */
+    /**
+     * The {@code GET /ws/jobs} route. On a node with accounts, a socket is fed once its first message
+     * carried the token of an editor or admin ({@link OpsLogin}, as {@code /ws/ops}), or the upgrade
+     * carried it as {@code Authorization: Bearer}.
+     */
     void accept(RoutingContext ctx) {
         if (!ctx.request().canUpgradeToWebSocket()) {
             throw StatusException.badRequest("/ws/jobs is a WebSocket endpoint: send an Upgrade: websocket request");
@@ -59,26 +70,61 @@ final class JobFeed {
             throw new StatusException(503, "too many job feeds open on this node (" + MAX_SOCKETS + ")");
         }
         vertx = ctx.vertx();
+        OpsLogin login = OpsLogin.of(vertx);
+        String authorization = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+        if (login != null && authorization != null) {
+            // credentials with the upgrade (tools): checked before it, refused as on any route
+            ctx.request().pause();
+            login.check(authorization, ROLE, "/ws/jobs").onComplete(ar -> {
+                ctx.request().resume();
+                if (ar.succeeded()) {
+                    upgrade(ctx, null);
+                } else {
+                    ctx.fail(ar.cause());
+                }
+            });
+            return;
+        }
+        upgrade(ctx, login);
+    }
+
+    /** Upgrades; with {@code login}, the socket is fed once its first message carried an editor's token. */
+    private void upgrade(RoutingContext ctx, OpsLogin login) {
         ctx.request().toWebSocket().onSuccess(ws -> {
             ws.setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
-            ws.handler(ignored -> { }); // the feed only talks
             ws.exceptionHandler(e -> forget(ws));
             ws.closeHandler(v -> {
                 forget(ws);
                 ConnectionGate.closed(ctx);
             });
-            sockets.put(ws, 0);
-            if (events == null) {
-                events = vertx.eventBus().consumer(ContentEvents.ADDRESS, m -> event(m.body()));
-                // no job may move for a long while: a ping keeps the sockets past http.idle-timeout
-                pings = vertx.setPeriodic(PING_MS, t -> sockets.keySet().forEach(s -> {
-                    if (!s.isClosed() && !s.writeQueueFull()) {
-                        s.writePing(Buffer.buffer());
-                    }
-                }));
+            if (login != null) {
+                login.await(vertx, ws, ROLE, "/ws/jobs", () -> feed(ws));
+                return;
             }
-            snapshot(ws);
+            ws.handler(ignored -> { }); // the feed only talks
+            feed(ws);
         }).onFailure(e -> ctx.fail(StatusException.badRequest("WebSocket handshake failed: " + e.getMessage())));
+    }
+
+    private void feed(ServerWebSocket ws) {
+        if (ws.isClosed()) {
+            return;
+        }
+        if (sockets.size() >= MAX_SOCKETS) {
+            ws.close((short) 1013, "too many job feeds open on this node");
+            return;
+        }
+        sockets.put(ws, 0);
+        if (events == null) {
+            events = vertx.eventBus().consumer(ContentEvents.ADDRESS, m -> event(m.body()));
+            // no job may move for a long while: a ping keeps the sockets past http.idle-timeout
+            pings = vertx.setPeriodic(PING_MS, t -> sockets.keySet().forEach(s -> {
+                if (!s.isClosed() && !s.writeQueueFull()) {
+                    s.writePing(Buffer.buffer());
+                }
+            }));
+        }
+        snapshot(ws);
     }
 
     private void forget(ServerWebSocket ws) {

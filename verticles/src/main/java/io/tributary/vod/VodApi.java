@@ -318,28 +318,43 @@ final class VodApi {
     // ---- read, edit, delete
 
     private void search(RoutingContext ctx) {
-        String q = ctx.queryParams().get("q");
-        if (q != null && (q.isBlank() || q.length() > MAX_QUERY)) {
-            q = q.isBlank() ? null : fail("q: at most " + MAX_QUERY + " characters");
-        }
-        String tag = ctx.queryParams().get("tag");
-        if (tag != null && !AssetMetadata.TAG.matcher(tag).matches()) {
-            fail("tag: 1 to 40 letters, digits, spaces, _ . -");
-        }
-        String p = ctx.queryParams().get("page");
+        search(ctx.queryParams().get("q"), ctx.queryParams().get("tag"), ctx.queryParams().get("page"),
+                ctx.queryParams().get("available")).onSuccess(ctx::json).onFailure(ctx::fail);
+    }
+
+    /** {@code GET /api/v1/assets}'s answer; the parameters as a query gives them (null: absent). */
+    Future<JsonObject> search(String q, String tag, String p, String rawAvailable) {
         int page = 1;
-        if (p != null) {
-            if (!p.matches("[0-9]{1,5}") || Integer.parseInt(p) < 1 || Integer.parseInt(p) > MAX_PAGE) {
-                fail("page: an integer from 1 to " + MAX_PAGE);
+        try {
+            if (q != null && (q.isBlank() || q.length() > MAX_QUERY)) {
+                q = q.isBlank() ? null : fail("q: at most " + MAX_QUERY + " characters");
             }
-            page = Integer.parseInt(p);
-        }
-        String rawAvailable = ctx.queryParams().get("available");
-        if (rawAvailable != null && !rawAvailable.equals("true") && !rawAvailable.equals("false")) {
-            fail("available: true (the window is open now) or false");
+            if (tag != null && !AssetMetadata.TAG.matcher(tag).matches()) {
+                fail("tag: 1 to 40 letters, digits, spaces, _ . -");
+            }
+            if (p != null) {
+                if (!p.matches("[0-9]{1,5}") || Integer.parseInt(p) < 1 || Integer.parseInt(p) > MAX_PAGE) {
+                    fail("page: an integer from 1 to " + MAX_PAGE);
+                }
+                page = Integer.parseInt(p);
+            }
+            if (rawAvailable != null && !rawAvailable.equals("true") && !rawAvailable.equals("false")) {
+                fail("available: true (the window is open now) or false");
+            }
+        } catch (StatusException e) {
+            return Future.failedFuture(e);
         }
         Boolean available = rawAvailable == null ? null : Boolean.valueOf(rawAvailable);
-        catalog.search(q, tag, available, page).onSuccess(ctx::json).onFailure(ctx::fail);
+        return catalog.search(q, tag, available, page);
+    }
+
+    /** {@code GET /api/v1/assets/{id}}'s answer: 404 for an unknown id. */
+    Future<JsonObject> asset(String id) {
+        if (!VodFiles.ID.matcher(id).matches()) {
+            return Future.failedFuture(StatusException.notFound("no asset " + id)); // not an id this node ever gives
+        }
+        return catalog.asset(id).compose(a -> a.isPresent() ? Future.succeededFuture(a.get())
+                : Future.failedFuture(StatusException.notFound("no asset " + id)));
     }
 
     private void patch(RoutingContext ctx) {
@@ -355,19 +370,23 @@ final class VodApi {
     }
 
     private void delete(RoutingContext ctx) {
-        String id = id(ctx);
-        catalog.delete(id).onSuccess(x -> windows.forget(id)).compose(source -> {
+        delete(id(ctx)).onSuccess(x -> ctx.response().setStatusCode(204).end()).onFailure(ctx::fail);
+    }
+
+    /** {@code DELETE /api/v1/assets/{id}}: the row, then the files; channels and playback hear of it. */
+    Future<Void> delete(String id) {
+        if (!VodFiles.ID.matcher(id).matches()) {
+            return Future.failedFuture(StatusException.notFound("no asset " + id));
+        }
+        return catalog.delete(id).onSuccess(x -> windows.forget(id)).compose(source -> {
             if (source.isEmpty()) {
                 return Future.failedFuture(StatusException.notFound("no asset " + id));
             }
-            return vertx.executeBlocking(() -> {
+            return vertx.<Void>executeBlocking(() -> {
                 files.deleteAll(id);
                 return null;
             }, false);
-        }).onSuccess(x -> {
-            events.publish("deleted", id, null, null);
-            ctx.response().setStatusCode(204).end();
-        }).onFailure(ctx::fail);
+        }).onSuccess(x -> events.publish("deleted", id, null, null));
     }
 
     // ---- validation

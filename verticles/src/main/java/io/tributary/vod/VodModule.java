@@ -6,6 +6,7 @@ import io.tributary.ops.VerticleScaler;
 import io.tributary.session.KafkaSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -114,14 +115,35 @@ public final class VodModule {
         return files.published(id);
     }
 
+    private VodApi api() {
+        return new VodApi(vertx, settings, catalog, files, events, kafka, windows, fetcher);
+    }
+
     /** The catalog API and the playback routes. */
     public void mount(Router router) {
-        new VodApi(vertx, settings, catalog, files, events, kafka, windows, fetcher).mount(router);
+        api().mount(router);
         new VodRoutes(files, windows).mount(router);
         // after the delivery router's /ws/* gate (a cap of sockets per address), which it mounts after the node's routes
         router.get("/ws/jobs").order(AFTER_THE_GATE).handler(SameOrigin::require).handler(new JobFeed(catalog)::accept);
         router.get("/catalog").handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache").end(CATALOG_PAGE));
+    }
+
+    // the catalog for the other door (gRPC): the REST routes' validation, answers and effects; roles are the caller's
+
+    /** {@code GET /api/v1/assets?q=&tag=&page=&available=}: a page of assets; null parameters are absent. */
+    public Future<JsonObject> searchAssets(String q, String tag, String page, String available) {
+        return api().search(q, tag, page, available);
+    }
+
+    /** {@code GET /api/v1/assets/{id}}. */
+    public Future<JsonObject> asset(String id) {
+        return api().asset(id);
+    }
+
+    /** {@code DELETE /api/v1/assets/{id}} (an editor's). */
+    public Future<Void> deleteAsset(String id) {
+        return api().delete(id);
     }
 
     /** A route order past every route mounted in sequence, before the routers' last (404) ones. */

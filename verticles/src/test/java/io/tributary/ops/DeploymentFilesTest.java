@@ -63,8 +63,9 @@ class DeploymentFilesTest {
             Duration grace = TributaryConfig.load(null, env).shutdown().grace();
             assertEquals(Duration.ofSeconds(30), grace, name + ": the node's default grace");
             String preStop = String.join(" ", strings(at(c, "lifecycle.preStop.exec.command")));
-            assertTrue(preStop.contains("POST /api/v1/node/drain HTTP/1.1"), name + ": preStop drains: " + preStop);
-            assertTrue(preStop.contains("/dev/tcp/127.0.0.1/8080"), name + ": on the http port");
+            // the jar's probe drains as JSON (a bare POST is a 415 with accounts on) and over HTTPS with a certificate
+            assertTrue(preStop.contains("-jar /opt/tributary/tributary.jar probe drain;"), name + ": preStop drains: " + preStop);
+            assertTrue(env.containsKey("DRAIN_API_KEY"), name + ": with the admin API key");
             int preStopSleep = sleepSeconds(preStop);
             int termination = (Integer) pod.get("terminationGracePeriodSeconds");
             assertTrue(termination > preStopSleep + grace.toSeconds(),
@@ -142,7 +143,9 @@ class DeploymentFilesTest {
     void imageHasHealthCheckLabelsAndRoomForNativeMemory() throws IOException {
         String dockerfile = Files.readString(DOCKER.resolve("Dockerfile")).replace("\\\n", " ");
         String health = line(dockerfile, "HEALTHCHECK ");
-        assertTrue(health.contains("/dev/tcp/127.0.0.1/8080") && health.contains("GET /health/live"), health);
+        // the jar's probe: GET /health/live, over HTTPS when tls.cert is set
+        assertTrue(health.contains("\"-jar\", \"/opt/tributary/tributary.jar\", \"probe\", \"live\"]"), health);
+        assertTrue(dockerfile.contains("COPY --from=build /src/verticles/target/tributary.jar /opt/tributary/tributary.jar"), "the jar it runs");
         for (String label : List.of("title", "description", "version", "revision", "licenses")) {
             assertTrue(dockerfile.contains("org.opencontainers.image." + label + "="), "OCI label " + label);
         }
@@ -233,17 +236,75 @@ class DeploymentFilesTest {
         });
         String deployments = templates.get("deployments.yaml");
         for (String piece : List.of("kind: Deployment", "startupProbe:", "readinessProbe:", "livenessProbe:", "preStop:",
-                "POST /api/v1/node/drain", "terminationGracePeriodSeconds: {{ add $.Values.shutdown.preStopSeconds $.Values.shutdown.graceSeconds $.Values.shutdown.marginSeconds }}",
+                "{{ include \"tributary.probeCommand\" $ }} drain;", "terminationGracePeriodSeconds: {{ add $.Values.shutdown.preStopSeconds $.Values.shutdown.graceSeconds $.Values.shutdown.marginSeconds }}",
                 "TRIBUTARY_SHUTDOWN_GRACE, value: \"{{ $.Values.shutdown.graceSeconds }}s\"",
                 "toYaml $.Values.podSecurityContext", "toYaml $.Values.securityContext", "include \"tributary.image\"",
                 "mountPath: /var/lib/tributary}", "mountPath: /tmp}")) {
             assertTrue(deployments.contains(piece), "deployments.yaml: " + piece);
         }
         assertTrue(templates.get("_helpers.tpl").contains("(eq $tag \"latest\")"), "the chart refuses latest");
+        // with tls.secretName, every probe of every pod is HTTPS and the certificate is the node's
+        assertEquals("", at(values, "tls.secretName"), "plain HTTP unless a certificate is given");
+        assertTrue(templates.get("_helpers.tpl").contains("{{- if .Values.tls.secretName -}}HTTPS{{- else -}}HTTP{{- end -}}"));
+        assertTrue(templates.get("_helpers.tpl").contains("-jar /opt/tributary/tributary.jar probe"));
+        for (String file : List.of("deployments.yaml", "workers.yaml")) {
+            String t = templates.get(file);
+            assertEquals(3, count(t, "httpGet: {path:"), file);
+            assertEquals(3, count(t, "port: http, scheme: {{ include \"tributary.probeScheme\""), file + ": every probe takes the scheme");
+            assertTrue(t.contains("name: TRIBUTARY_TLS_CERT, value: \"{{ ") && t.contains("tls.mountPath }}/tls.crt\"}")
+                    && t.contains("secret: {secretName: {{ "), file + ": the Secret's certificate and key, mounted");
+        }
         assertTrue(templates.get("pdb.yaml").contains("kind: PodDisruptionBudget") && templates.get("pdb.yaml").contains("maxUnavailable:")
                 && !templates.get("pdb.yaml").contains("minAvailable:"));
         assertTrue(templates.get("hpa.yaml").contains("kind: HorizontalPodAutoscaler") && templates.get("hpa.yaml").contains("$r.autoscaling.metric"));
         assertTrue(templates.get("services.yaml").contains("publishNotReadyAddresses: true"), "starting members find each other");
+    }
+
+    @Test
+    void theTlsPatchTurnsEveryPodToHttpsProbes() throws Exception {
+        Map<?, ?> patch = documents(DOCKER.resolve("k8s/tls/pods-patch.yaml")).get(0);
+        Map<?, ?> container = (Map<?, ?>) ((List<?>) at(patch, "spec.template.spec.containers")).get(0);
+        Map<String, String> env = env(container);
+        String mount = (String) ((Map<?, ?>) ((List<?>) container.get("volumeMounts")).get(0)).get("mountPath");
+        assertEquals(mount + "/tls.crt", env.get("TRIBUTARY_TLS_CERT"), "kubernetes.io/tls Secret keys");
+        assertEquals(mount + "/tls.key", env.get("TRIBUTARY_TLS_KEY"));
+        List<Map<?, ?>> deployments = new ArrayList<>(documents(DOCKER.resolve("k8s/deployments.yaml")));
+        documents(DOCKER.resolve("k8s/workers.yaml")).stream().filter(d -> "Deployment".equals(d.get("kind"))).forEach(deployments::add);
+        assertEquals(4, deployments.size());
+        for (Map<?, ?> d : deployments) {
+            Map<?, ?> c = (Map<?, ?>) ((List<?>) at(d, "spec.template.spec.containers")).get(0);
+            assertEquals(container.get("name"), c.get("name"), at(d, "metadata.name") + ": the patch merges into its container by name");
+        }
+        // rendered by kubectl itself (offline) where it is installed: the merge a cluster would apply
+        Path kubectl = java.util.stream.Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+                .map(dir -> Path.of(dir, "kubectl")).filter(Files::isExecutable).findFirst().orElse(null);
+        org.junit.jupiter.api.Assumptions.assumeTrue(kubectl != null, "no kubectl on PATH: the patch is checked as data only");
+        Path tmp = Files.createTempDirectory("tributary-k8s-");
+        for (Map<?, ?> d : deployments) {
+            String name = (String) at(d, "metadata.name");
+            Path one = tmp.resolve(name + ".yaml");
+            Files.writeString(one, new Yaml().dump(d));
+            Process p = new ProcessBuilder(kubectl.toString(), "patch", "--local", "-f", one.toString(), "--type", "strategic",
+                    "--patch-file", DOCKER.resolve("k8s/tls/pods-patch.yaml").toString(), "-o", "yaml")
+                    .redirectErrorStream(true).start();
+            String rendered = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0, name + ": " + rendered);
+            Map<?, ?> patched = (Map<?, ?>) new Yaml(new SafeConstructor(new LoaderOptions())).load(rendered);
+            Map<?, ?> before = (Map<?, ?>) ((List<?>) at(d, "spec.template.spec.containers")).get(0);
+            Map<?, ?> after = (Map<?, ?>) ((List<?>) at(patched, "spec.template.spec.containers")).get(0);
+            for (String probe : List.of("readinessProbe", "livenessProbe", "startupProbe")) {
+                assertEquals("HTTPS", at(after, probe + ".httpGet.scheme"), name + " " + probe);
+                assertEquals(at(before, probe + ".httpGet.path"), at(after, probe + ".httpGet.path"), name + " " + probe + " keeps its path");
+                assertEquals("http", at(after, probe + ".httpGet.port"), name + " " + probe);
+            }
+            Map<String, String> envAfter = env(after);
+            assertTrue(envAfter.keySet().containsAll(env(before).keySet()), name + ": every variable kept");
+            assertEquals(mount + "/tls.crt", envAfter.get("TRIBUTARY_TLS_CERT"), name);
+            assertEquals(((List<?>) before.get("volumeMounts")).size() + 1, ((List<?>) after.get("volumeMounts")).size(), name);
+            assertTrue(((List<?>) at(patched, "spec.template.spec.volumes")).stream()
+                    .anyMatch(v -> "tributary-tls".equals(at((Map<?, ?>) v, "secret.secretName"))), name + ": the Secret as a volume");
+            assertWritable(name, (Map<?, ?>) at(patched, "spec.template.spec"), after);
+        }
     }
 
     // ---- helpers ----
