@@ -70,7 +70,7 @@ final class VodApi {
             if (a.isEmpty()) {
                 ctx.fail(StatusException.notFound("no asset " + ctx.pathParam("id")));
             } else {
-                ctx.json(a.get());
+                withoutMissingThumbnails(a.get()).onSuccess(ctx::json).onFailure(ctx::fail);
             }
         }).onFailure(ctx::fail));
         router.patch("/api/v1/assets/:id").handler(BodyHandler.create().setBodyLimit(MAX_JSON)).handler(this::patch);
@@ -90,6 +90,25 @@ final class VodApi {
                 }
             }).onFailure(ctx::fail);
         });
+    }
+
+    /**
+     * Assets published before the pipeline made sprites have none: their {@code thumbnails} URL is
+     * listed only when the map and its sprite are on disk (the catalog row cannot tell).
+     */
+    private Future<JsonObject> withoutMissingThumbnails(JsonObject asset) {
+        if (!asset.containsKey("thumbnails")) {
+            return Future.succeededFuture(asset);
+        }
+        Path dir = files.published(asset.getString("id"));
+        var fs = vertx.fileSystem();
+        return Future.all(fs.exists(dir.resolve("thumbnails.vtt").toString()), fs.exists(dir.resolve("sprite.jpg").toString()))
+                .map(both -> {
+                    if (!both.<Boolean>resultAt(0) || !both.<Boolean>resultAt(1)) {
+                        asset.remove("thumbnails");
+                    }
+                    return asset;
+                });
     }
 
     private static String id(RoutingContext ctx) {
@@ -339,7 +358,13 @@ final class VodApi {
             fail("available: true (the window is open now) or false");
         }
         Boolean available = rawAvailable == null ? null : Boolean.valueOf(rawAvailable);
-        catalog.search(q, tag, available, page).onSuccess(ctx::json).onFailure(ctx::fail);
+        catalog.search(q, tag, available, page).compose(result -> {
+            List<Future<JsonObject>> items = new java.util.ArrayList<>();
+            for (Object item : result.getJsonArray("items")) {
+                items.add(withoutMissingThumbnails((JsonObject) item));
+            }
+            return Future.all(items).map(result);
+        }).onSuccess(ctx::json).onFailure(ctx::fail);
     }
 
     private void patch(RoutingContext ctx) {
@@ -350,7 +375,7 @@ final class VodApi {
                 .onSuccess(a -> {
                     // channels airing it hear of a new window at once
                     events.publish("updated", id, null, null);
-                    ctx.json(a.orElseThrow());
+                    withoutMissingThumbnails(a.orElseThrow()).onSuccess(ctx::json).onFailure(ctx::fail);
                 }).onFailure(ctx::fail);
     }
 
