@@ -87,6 +87,7 @@ public final class FastPlayoutBench {
         env.put("TRIBUTARY_RTMP_STREAM_KEYS", "any"); // a lab node: any key publishes, no accounts
         env.put("TRIBUTARY_GRPC_PORT", "0"); // the gRPC control plane on any free port, not 50051
         env.put("TRIBUTARY_AUTH_ENABLED", "false");
+        env.put("TRIBUTARY_RATELIMIT_ANONYMOUS", "1000000"); // one address makes every channel and every request
         env.put("TRIBUTARY_DVR_ENABLED", "false");
         env.put("TRIBUTARY_VOD_ENABLED", "true");
         env.put("TRIBUTARY_VOD_SEGMENT_TARGET", "2s");
