@@ -71,6 +71,18 @@ final class ChannelFeed implements PublishSource {
     private long airedUntil = Long.MIN_VALUE;
     /** Bumped whenever the programme state is reset: a late load for an old one is dropped. */
     private int generation;
+    /**
+     * The grid's programme that the slate (or nothing) airs in place of because its asset may not air
+     * yet; null when what airs is what the grid says. Its window opening cuts back to it ({@link #rejoin}).
+     */
+    private Schedule.Programme standIn;
+    /** A rejoin is reading the asset's segment starts. */
+    private boolean rejoining;
+    /** The programme whose asset's segment starts (media ms) {@link #starts} holds. */
+    private Schedule.Programme startsOf;
+    private long[] starts;
+    /** Where a rejoin cut the slate: the programme airs from this segment boundary. */
+    private long rejoinAt = Long.MIN_VALUE;
 
     ChannelFeed(ChannelPlayout playout, String id) {
         this.playout = playout;
@@ -144,9 +156,14 @@ final class ChannelFeed implements PublishSource {
         loading = false;
         dark = false;
         airedUntil = Long.MIN_VALUE;
+        standIn = null;
+        startsOf = null;
+        starts = null;
+        rejoinAt = Long.MIN_VALUE;
     }
 
     private void feed(long until) {
+        rejoin(until);
         for (int n = 0; n < MAX_SAMPLES_PER_TICK; n++) {
             if (current == null) {
                 long now = until - LEAD_MS;
@@ -238,6 +255,9 @@ final class ChannelFeed implements PublishSource {
     }
 
     private void begin(Schedule.Programme p, Long at) {
+        Schedule.Programme before = standIn;
+        long cutTo = rejoinAt;
+        rejoinAt = Long.MIN_VALUE;
         generation++;
         buffer.clear();
         media = null;
@@ -246,6 +266,16 @@ final class ChannelFeed implements PublishSource {
         // a join (at == null) starts at the chunk holding "now"; a continuation at the programme's start
         long t = at == null ? Math.max(p.startMs(), System.currentTimeMillis()) : Math.max(p.startMs(), at);
         Schedule.Programme airs = airable(p, t);
+        if (airs != null && airs.asset().equals(p.asset()) && at != null && t > p.startMs() && t != cutTo && p.sameAiring(before)) {
+            // its window opened while the slate stood in, and this is not one of its segment boundaries: the
+            // slate goes on to one (rejoin) rather than air the asset from inside a segment
+            Schedule.Programme slate = schedule.slateInstead(p, t, durations);
+            ChannelStore.Listing s = slate == null ? null : catalog.get(slate.asset());
+            if (s != null && s.openAt(t)) {
+                airs = slate;
+            }
+        }
+        standIn = airs == p || airs != null && airs.asset().equals(p.asset()) ? null : p;
         dark = airs == null;
         if (airs == null) {
             current = new Schedule.Programme(p.asset(), p.zeroMs(), t, p.endMs(), p.entry(), p.breakId(), p.breakEndMs());
@@ -257,6 +287,67 @@ final class ChannelFeed implements PublishSource {
             current = new Schedule.Programme(airs.asset(), airs.zeroMs(), Math.max(airs.startMs(), at), airs.endMs(), airs.entry(),
                     airs.breakId(), airs.breakEndMs());
         }
+    }
+
+    /**
+     * The asset of the programme the slate stands in for became airable (its window opened mid-programme):
+     * the slate airing ends at the asset's first segment boundary from now on and the programme joins
+     * there at its offset, so a viewer sees what the grid says for that time, with no gap in the
+     * program date-times. When this slate airing ends first, the next one stands in and ends there.
+     * The asset's segment starts are read once per programme, on a worker; the slate goes on meanwhile.
+     */
+    private void rejoin(long until) {
+        Schedule.Programme p = standIn;
+        if (p == null || rejoining || current == null) {
+            return;
+        }
+        ChannelStore.Listing listing = catalog.get(p.asset());
+        if (listing == null || !listing.openAt(until)) {
+            return;
+        }
+        if (p.sameAiring(startsOf)) {
+            cutOver(p, starts, until);
+            return;
+        }
+        rejoining = true;
+        int gen = generation;
+        List<String> rungs = renditions;
+        playout.read(() -> playout.asset(p.asset(), rungs).lead().startsMs()).onComplete(ar -> {
+            rejoining = false;
+            if (gen != generation || stopped || standIn != p) {
+                return; // another programme began meanwhile: it decided for itself
+            }
+            if (ar.failed()) {
+                standIn = null; // this airing stays on the slate
+                LOG.warning(() -> "channel " + id + ": cannot read asset " + p.asset() + " (" + ar.cause() + "), the slate stays");
+                return;
+            }
+            startsOf = p;
+            starts = ar.result();
+            cutOver(p, starts, System.currentTimeMillis() + LEAD_MS);
+        });
+    }
+
+    private void cutOver(Schedule.Programme p, long[] segmentStarts, long until) {
+        // not before what already aired (samples go out LEAD_MS ahead of their time)
+        long from = Math.max(Math.max(until, airedUntil + 1), p.startMs());
+        for (long start : segmentStarts) {
+            long wall = p.zeroMs() + start;
+            if (wall < from) {
+                continue;
+            }
+            if (wall >= p.endMs()) {
+                break;
+            }
+            if (wall <= current.endMs()) {
+                current = new Schedule.Programme(current.asset(), current.zeroMs(), current.startMs(), wall, current.entry(),
+                        current.breakId(), current.breakEndMs());
+                rejoinAt = wall;
+                standIn = null;
+            }
+            return; // else this slate airing ends first: the next one stands in and cuts over
+        }
+        standIn = null; // no boundary left in the programme: the slate fills it
     }
 
     /**

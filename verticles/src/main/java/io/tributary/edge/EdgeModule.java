@@ -19,6 +19,7 @@ import java.util.function.Consumer;
 
 /**
  * The edge role: a cache in front of the cluster's origins serving {@code /live} and {@code /dvr} for any stream
+ * and {@code /vod} for any asset
  * on its own port, as the verticle set {@code edge}. It takes segment TTLs from hotness, counts
  * its requests there and pre-warms S1, and attributes its viewers to the sessions.
  */
@@ -65,10 +66,11 @@ public final class EdgeModule {
         });
         ConnectionGate gate = new ConnectionGate(limits).register(meters, "edge");
         EdgeDvr dvr = new EdgeDvr(fetcher, directory);
+        EdgeVod vod = new EdgeVod(fetcher, directory, hotness);
         FirstInstance<EdgeVerticle> verticles = new FirstInstance<>(() -> new EdgeVerticle(settings, fetcher, hotness, sessions,
-                rungs, gate).withRecordings(dvr).retiring(retiring));
+                rungs, gate).withRecordings(dvr).withAssets(vod).retiring(retiring));
         return scaler.deploy("edge", verticles, instances).map(id -> {
-            EdgePrewarm prewarm = new EdgePrewarm(vertx, fetcher, hotness::hottest, hotnessConfig.prewarmRenditions());
+            EdgePrewarm prewarm = new EdgePrewarm(vertx, fetcher, () -> EdgeVod.liveOnly(hotness.hottest()), hotnessConfig.prewarmRenditions());
             prewarm.start(hotnessConfig.mergeInterval().toMillis());
             if (localStreams != null) {
                 // an origin on this node says when a segment completes: S1 segments are fetched then, not a round later

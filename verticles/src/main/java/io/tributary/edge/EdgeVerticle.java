@@ -47,6 +47,8 @@ public final class EdgeVerticle extends VerticleBase {
     private final EdgeRungs rungs;
     /** The recordings ({@code /dvr/...}); null: this edge serves live only. */
     private EdgeDvr dvr;
+    /** Published assets ({@code /vod/...}); null: this edge serves no VOD. */
+    private EdgeVod vod;
     private io.tributary.ops.Retiring retiring;
     private HttpServer server;
     private Runnable forgetTls = () -> { };
@@ -79,6 +81,12 @@ public final class EdgeVerticle extends VerticleBase {
     /** Serves {@code /dvr/...} too, through {@code dvr}. */
     EdgeVerticle withRecordings(EdgeDvr dvr) {
         this.dvr = dvr;
+        return this;
+    }
+
+    /** Serves {@code /vod/...} too, through {@code vod}. */
+    EdgeVerticle withAssets(EdgeVod vod) {
+        this.vod = vod;
         return this;
     }
 
@@ -119,6 +127,9 @@ public final class EdgeVerticle extends VerticleBase {
         router.get("/live/*").handler(retiring).handler(this::live);
         if (dvr != null) {
             router.get("/dvr/*").handler(retiring).handler(dvr::handle);
+        }
+        if (vod != null) {
+            router.get("/vod/*").handler(retiring).handler(vod::handle);
         }
         router.get(LiveDash.TIME_PATH).handler(LiveDash::time);
         NodeTls tls = NodeTls.of(vertx);

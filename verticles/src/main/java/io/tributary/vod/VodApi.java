@@ -66,13 +66,8 @@ final class VodApi {
     void mount(Router router) {
         router.post("/api/v1/assets").handler(this::create);
         router.get("/api/v1/assets").handler(this::search);
-        router.get("/api/v1/assets/:id").handler(ctx -> catalog.asset(id(ctx)).onSuccess(a -> {
-            if (a.isEmpty()) {
-                ctx.fail(StatusException.notFound("no asset " + ctx.pathParam("id")));
-            } else {
-                ctx.json(a.get());
-            }
-        }).onFailure(ctx::fail));
+        // the route and the gRPC door share one answer (thumbnails listed only where the sprite exists)
+        router.get("/api/v1/assets/:id").handler(ctx -> asset(ctx.pathParam("id")).onSuccess(ctx::json).onFailure(ctx::fail));
         router.patch("/api/v1/assets/:id").handler(BodyHandler.create().setBodyLimit(MAX_JSON)).handler(this::patch);
         router.delete("/api/v1/assets/:id").handler(this::delete);
         router.get("/api/v1/jobs").handler(ctx -> catalog.queued().onSuccess(n -> ctx.json(new JsonObject().put("queued", n)))
@@ -90,6 +85,25 @@ final class VodApi {
                 }
             }).onFailure(ctx::fail);
         });
+    }
+
+    /**
+     * Assets published before the pipeline made sprites have none: their {@code thumbnails} URL is
+     * listed only when the map and its sprite are on disk (the catalog row cannot tell).
+     */
+    private Future<JsonObject> withoutMissingThumbnails(JsonObject asset) {
+        if (!asset.containsKey("thumbnails")) {
+            return Future.succeededFuture(asset);
+        }
+        Path dir = files.published(asset.getString("id"));
+        var fs = vertx.fileSystem();
+        return Future.all(fs.exists(dir.resolve("thumbnails.vtt").toString()), fs.exists(dir.resolve("sprite.jpg").toString()))
+                .map(both -> {
+                    if (!both.<Boolean>resultAt(0) || !both.<Boolean>resultAt(1)) {
+                        asset.remove("thumbnails");
+                    }
+                    return asset;
+                });
     }
 
     private static String id(RoutingContext ctx) {
@@ -345,7 +359,13 @@ final class VodApi {
             return Future.failedFuture(e);
         }
         Boolean available = rawAvailable == null ? null : Boolean.valueOf(rawAvailable);
-        return catalog.search(q, tag, available, page);
+        return catalog.search(q, tag, available, page).compose(result -> {
+            List<Future<JsonObject>> items = new java.util.ArrayList<>();
+            for (Object item : result.getJsonArray("items")) {
+                items.add(withoutMissingThumbnails((JsonObject) item));
+            }
+            return Future.all(items).map(result);
+        });
     }
 
     /** {@code GET /api/v1/assets/{id}}'s answer: 404 for an unknown id. */
@@ -353,7 +373,7 @@ final class VodApi {
         if (!VodFiles.ID.matcher(id).matches()) {
             return Future.failedFuture(StatusException.notFound("no asset " + id)); // not an id this node ever gives
         }
-        return catalog.asset(id).compose(a -> a.isPresent() ? Future.succeededFuture(a.get())
+        return catalog.asset(id).compose(a -> a.isPresent() ? withoutMissingThumbnails(a.get())
                 : Future.failedFuture(StatusException.notFound("no asset " + id)));
     }
 
@@ -365,7 +385,7 @@ final class VodApi {
                 .onSuccess(a -> {
                     // channels airing it hear of a new window at once
                     events.publish("updated", id, null, null);
-                    ctx.json(a.orElseThrow());
+                    withoutMissingThumbnails(a.orElseThrow()).onSuccess(ctx::json).onFailure(ctx::fail);
                 }).onFailure(ctx::fail);
     }
 

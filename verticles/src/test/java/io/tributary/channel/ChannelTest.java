@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -308,6 +309,90 @@ class ChannelTest {
         assertTrue(metric("tributary_channel_skipped_programmes_total{reason=\"deleted\"}") > skippedDeleted,
                 "the deleted asset's skip is counted");
         assertEquals(204, send(req("/api/v1/channels/skips").DELETE()).statusCode());
+    }
+
+    static long durationMs(String asset) throws Exception {
+        return Math.round(new JsonObject(send(req("/api/v1/assets/" + asset)).body()).getDouble("duration") * 1000);
+    }
+
+    static HttpResponse<String> patchAsset(String asset, JsonObject body) throws Exception {
+        return send(req("/api/v1/assets/" + asset).method("PATCH", HttpRequest.BodyPublishers.ofString(body.encode()))
+                .header("Content-Type", "application/json"));
+    }
+
+    /**
+     * An asset whose availability window opens in the middle of its programme: the slate airs in its
+     * place until then; from the asset's first segment boundary after the window opens, the programme
+     * airs at its offset (what the grid says for that time, not its start), to its end, the program
+     * date-times running on without a gap.
+     */
+    @Test
+    void aWindowThatOpensMidProgrammeJoinsTheProgrammeAtItsOffset() throws Exception {
+        String late = ready("late", 12);
+        String slate = assets.get(2);
+        long lateMs = durationMs(late);
+        long slateMs = durationMs(slate);
+        // the asset's segment starts (ms of media time), as its VOD playlist lists them
+        List<Long> starts = new ArrayList<>();
+        double at = 0;
+        for (Seg s : segments(send(req("/vod/" + late + "/360p/index.m3u8")).body())) {
+            starts.add(Math.round(at * 1000));
+            at += s.duration();
+        }
+        assertTrue(starts.size() >= 10, "1 s segments: " + starts);
+        HttpResponse<String> closed = patchAsset(late, new JsonObject().put("availableFrom", Instant.now().plusSeconds(3600).toString()));
+        assertEquals(200, closed.statusCode(), closed.body());
+        HttpResponse<String> created = post("/api/v1/channels", new JsonObject().put("id", "opens").put("slate", slate)
+                .put("loop", new JsonArray().add(new JsonObject().put("asset", late))));
+        assertEquals(201, created.statusCode(), created.body());
+        long s0 = Instant.parse(new JsonObject(created.body()).getString("start")).toEpochMilli();
+        TestNode.await("the channel airs", Duration.ofSeconds(10), () -> {
+            try {
+                return send(req("/live/opens/360p/index.m3u8")).statusCode() == 200;
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        // the window opens 1.5 s into a slate airing, a little ahead, with a programme's 3 s still to go after it
+        long now = System.currentTimeMillis();
+        long opens = -1;
+        long programme = -1;
+        for (long p = s0; opens < 0 && p < s0 + 10 * lateMs; p += lateMs) {
+            for (long a = p; opens < 0 && a < p + lateMs; a += slateMs) {
+                if (a + 1500 >= now + 2000 && a + 1500 + 3000 <= p + lateMs) {
+                    opens = a + 1500;
+                    programme = p;
+                }
+            }
+        }
+        long w = opens;
+        HttpResponse<String> opened = patchAsset(late, new JsonObject().put("availableFrom", Instant.ofEpochMilli(w).toString()));
+        assertEquals(200, opened.statusCode(), opened.body());
+        long end = programme + lateMs;
+        // until the next programme's first segment is listed (once it is complete)
+        Map<Long, Seg> seen = watch("/live/opens/", "360p", (Math.max(w + 5000, end + 5000) - System.currentTimeMillis()) / 1000.0);
+        List<Seg> list = new ArrayList<>(seen.values());
+        Seg cut = list.stream().filter(s -> s.discontinuity() && s.pdt() >= w && s.pdt() < w + 3000).findFirst()
+                .orElseThrow(() -> new AssertionError("no programme began within 3 s of the window opening at "
+                        + Instant.ofEpochMilli(w) + ": " + seen.values()));
+        long offset = cut.pdt() - programme;
+        assertTrue(starts.stream().anyMatch(st -> Math.abs(st - offset) <= 60),
+                "the programme joined at one of its segment boundaries: " + offset + " ms in, boundaries " + starts);
+        assertTrue(Math.abs(offset % slateMs) > 100 && slateMs - offset % slateMs > 100,
+                "not a slate airing's boundary (" + slateMs + " ms each): " + offset + " ms in");
+        assertTrue(cut.pdt() - opens <= 2500, "joined " + (cut.pdt() - opens) + " ms after the window opened");
+        // the programme airs on to its end, and the program date-times ran on across the cut
+        int i = list.indexOf(cut);
+        Seg before = list.get(i - 1);
+        assertEquals(cut.pdt(), before.pdt() + Math.round(before.duration() * 1000), 50, "no gap before the cut: " + list);
+        for (Seg s : list.subList(i + 1, list.size())) {
+            if (s.pdt() < end - 100) {
+                assertFalse(s.discontinuity(), "the asset airs to its programme's end: " + list);
+            }
+        }
+        assertTrue(list.stream().anyMatch(s -> s.discontinuity() && Math.abs(s.pdt() - end) <= 50),
+                "the next programme at " + Instant.ofEpochMilli(end) + ": " + list);
+        assertEquals(204, send(req("/api/v1/channels/opens").DELETE()).statusCode());
     }
 
     @Test

@@ -26,7 +26,10 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A VOD asset under {@code playback.vod-access: signed}: 403 without an asset token, FFmpeg plays it with one. */
+/**
+ * A VOD asset under {@code playback.vod-access: signed}: 403 without an asset token, FFmpeg plays it with one, at
+ * the origin and through the edge (whose cache holds one copy for every viewer, yet answers none without a token).
+ */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class SignedVodTest {
 
@@ -81,6 +84,32 @@ class SignedVodTest {
             g.stop();
         }
         assertEquals(75, pictures, "FFmpeg plays the whole signed asset");
+
+        // through the node's edge alike: refused without the token, the token carried into what it lists
+        String edge = "http://127.0.0.1:" + node.roles().edgePort();
+        assertEquals(403, TestNode.getUrl(edge + "/vod/" + id + "/index.m3u8").statusCode());
+        HttpResponse<String> edgeMv = TestNode.getUrl(edge + "/vod/" + id + "/index.m3u8?token=" + t);
+        assertEquals(200, edgeMv.statusCode(), edgeMv.body());
+        assertTrue(edgeMv.body().contains("index.m3u8?token=" + t), edgeMv.body());
+        assertTrue(edgeMv.headers().firstValue("Cache-Control").orElse("").startsWith("private"), "one viewer's copy");
+        assertTrue(TestNode.getUrl(edge + "/vod/" + id + "/thumbnails.vtt?token=" + t).body().contains("sprite.jpg?token=" + t + "#"));
+        pictures = 0;
+        try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(edge + "/vod/" + id + "/index.m3u8?token=" + t)) {
+            g.start();
+            for (Frame f = g.grab(); f != null && pictures < 75; f = g.grab()) {
+                pictures += f.image != null ? 1 : 0;
+            }
+            g.stop();
+        }
+        assertEquals(75, pictures, "FFmpeg plays the whole signed asset through the edge");
+        // a segment the edge has cached: still 403 without the token, 200 with it
+        String rung = java.util.Arrays.stream(edgeMv.body().split("\n")).filter(l -> l.endsWith("/index.m3u8?token=" + t))
+                .findFirst().orElseThrow().split("/")[0];
+        String media = TestNode.getUrl(edge + "/vod/" + id + "/" + rung + "/index.m3u8?token=" + t).body();
+        String segment = java.util.Arrays.stream(media.split("\n")).filter(l -> !l.isBlank() && !l.startsWith("#")).findFirst()
+                .orElseThrow().split("\\?")[0];
+        assertEquals(200, TestNode.getUrl(edge + "/vod/" + id + "/" + rung + "/" + segment + "?token=" + t).statusCode());
+        assertEquals(403, TestNode.getUrl(edge + "/vod/" + id + "/" + rung + "/" + segment).statusCode(), "cached media stays signed");
     }
 
     private static HttpResponse<String> get(String path) throws Exception {

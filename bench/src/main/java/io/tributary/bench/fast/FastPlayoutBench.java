@@ -44,8 +44,9 @@ import java.util.concurrent.TimeUnit;
  * playout's programme starts (a channel that falls behind starts fewer).
  *
  * <p>The target: p99 <= 5 ms at 1,000 channels. Usage: {@code FastPlayoutBench [--steps 100,500,1000]
- * [--requests 20000] [--clients 8] [--settle-s 20]}; writes bench/results/fast-playout.md. Run with
- * {@code bench/run.sh fast}.
+ * [--requests 20000] [--clients 8] [--settle-s 20] [--note "loaded smoke: ..."]}; writes
+ * bench/results/fast-channels.md, with the load average at each step (figures taken while other work
+ * runs on the machine are smoke figures: say so with {@code --note}). Run with {@code bench/run.sh fast}.
  */
 public final class FastPlayoutBench {
 
@@ -69,6 +70,7 @@ public final class FastPlayoutBench {
         int requests = Integer.parseInt(opt.getOrDefault("requests", "20000"));
         int clients = Integer.parseInt(opt.getOrDefault("clients", "8"));
         int settle = Integer.parseInt(opt.getOrDefault("settle-s", "20"));
+        String note = opt.get("note");
         Path root = BenchSupport.root();
         Path work = root.resolve("bench/work/fast");
         deleteTree(work);
@@ -85,6 +87,7 @@ public final class FastPlayoutBench {
         env.put("TRIBUTARY_RTMP_STREAM_KEYS", "any"); // a lab node: any key publishes, no accounts
         env.put("TRIBUTARY_GRPC_PORT", "0"); // the gRPC control plane on any free port, not 50051
         env.put("TRIBUTARY_AUTH_ENABLED", "false");
+        env.put("TRIBUTARY_RATELIMIT_ANONYMOUS", "1000000"); // one address makes every channel and every request
         env.put("TRIBUTARY_DVR_ENABLED", "false");
         env.put("TRIBUTARY_VOD_ENABLED", "true");
         env.put("TRIBUTARY_VOD_SEGMENT_TARGET", "2s");
@@ -99,14 +102,17 @@ public final class FastPlayoutBench {
                         + ASSET_SECONDS + " s assets transcoded by the VOD pipeline into 360p and 240p (2 s GOPs), "
                         + "so a channel starts a programme every " + ASSET_SECONDS + " s. " + requests + " media playlist GETs per step from "
                         + clients + " keep-alive clients over loopback, channels and rungs chosen at random.");
+        if (note != null) {
+            report.line("").line("**" + note + "**");
+        }
         try {
             List<String> assets = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 assets.add(upload(base, source(work.resolve("asset" + i + ".mp4"), i)));
             }
             long baseline = heapAfterGc();
-            report.section("Steps").line("| channels | on air | playlist p50 ms | p99 ms | max ms | heap per channel KiB | programmes/s | verdict |")
-                    .line("|---:|---:|---:|---:|---:|---:|---:|---|");
+            report.section("Steps").line("| channels | on air | playlist p50 ms | p99 ms | max ms | heap per channel KiB | programmes/s | load avg (1 min) | verdict |")
+                    .line("|---:|---:|---:|---:|---:|---:|---:|---:|---|");
             int created = 0;
             for (int n : steps) {
                 for (; created < n; created++) {
@@ -132,15 +138,17 @@ public final class FastPlayoutBench {
                 long heap = heapAfterGc();
                 Stats s = new Stats(step.millis());
                 boolean ok = s.p(99) <= TARGET_P99_MS && step.onAir() == n;
-                report.line(Report.f("| %d | %d | %.2f | %.2f | %.2f | %.0f | %.1f | %s |", n, step.onAir(), s.p(50), s.p(99), s.max(),
-                        (heap - baseline) / 1024.0 / n, programmesRate, ok ? "meets" : "misses"));
+                report.line(Report.f("| %d | %d | %.2f | %.2f | %.2f | %.0f | %.1f | %s | %s |", n, step.onAir(), s.p(50), s.p(99), s.max(),
+                        (heap - baseline) / 1024.0 / n, programmesRate, load(), ok ? "meets" : "misses"));
+                System.out.println("step " + n + " done, load " + load());
+                report.write(root.resolve("bench/results/fast-channels.md")); // a run stopped later keeps its steps
             }
             report.line("").line("Heap per channel: (heap after a full GC with N channels on air - heap before the first) / N. "
                     + "Expected programmes/s with every channel keeping up: N / " + ASSET_SECONDS + ".");
         } finally {
             node.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         }
-        report.write(root.resolve("bench/results/fast-playout.md"));
+        report.write(root.resolve("bench/results/fast-channels.md"));
         System.exit(0);
     }
 
@@ -179,6 +187,15 @@ public final class FastPlayoutBench {
             }
         }
         return new Step(all, onAir[0]);
+    }
+
+    /** The machine's 1-minute load average (other work running skews every figure). */
+    static String load() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+")[0];
+        } catch (java.io.IOException e) {
+            return "?";
+        }
     }
 
     static double programmes(String base) throws Exception {
