@@ -76,8 +76,9 @@ public final class EdgeModule {
                 // an origin on this node says when a segment completes: S1 segments are fetched then, not a round later
                 TimelineEvents.Subscription completions = localStreams.subscribe("edge-prewarm", vertx.getOrCreateContext(),
                         TimelineEvents.DEFAULT_CAPACITY, e -> e instanceof TimelineEvent.SegmentCompleted, e -> {
-                            TimelineEvent.SegmentCompleted s = (TimelineEvent.SegmentCompleted) e;
-                            prewarm.segmentCompleted(s.stream(), s.rendition(), s.msn());
+                            if (e instanceof TimelineEvent.SegmentCompleted s) { // not Lagged, delivered whatever the filter
+                                prewarm.segmentCompleted(s.stream(), s.rendition(), s.msn());
+                            }
                         });
                 prewarm.onStop(completions::close);
             }

@@ -75,7 +75,9 @@ public final class StreamEncryption implements Shareable {
                         }
                         return;
                     }
-                    TimelineEvent.SegmentCompleted c = (TimelineEvent.SegmentCompleted) e;
+                    if (!(e instanceof TimelineEvent.SegmentCompleted c)) {
+                        return; // Lagged (delivered whatever the filter): a skipped segment is encrypted when first asked for
+                    }
                     LiveStream s = streams.get(c.stream());
                     if (s == null || !encrypted(c.stream())) {
                         return;
