@@ -77,6 +77,19 @@ public final class SessionPlaylists implements Shareable {
         return sid == null ? null : sessions.get(sid);
     }
 
+    /**
+     * The session's pods, made now when it is new (an edge asking for a viewer this node has never
+     * served); null when the sid already belongs to another stream's session.
+     */
+    SessionPods sessionFor(String sid, String stream) {
+        SessionPods pods = sessions.get(sid);
+        if (pods == null) {
+            pods = sessions.computeIfAbsent(sid, k -> new SessionPods(k, stream, System.currentTimeMillis()));
+            bound();
+        }
+        return pods.stream.equals(stream) ? pods : null;
+    }
+
     /** The viewing session of a player request: CMCD {@code sid}, the node-issued sid, or the {@code sid} query. */
     static String session(RoutingContext ctx) {
         String issued = SessionUris.sid(ctx);
