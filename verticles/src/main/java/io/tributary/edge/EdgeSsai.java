@@ -67,7 +67,10 @@ final class EdgeSsai {
     private final EdgeFetcher fetcher;
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
     private final AtomicInteger reporting = new AtomicInteger();
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(EdgeSsai.class.getName());
     private final Counter podFetches;
+    private final Counter podFailures;
+    private final java.util.concurrent.atomic.AtomicLong lastFailureLog = new java.util.concurrent.atomic.AtomicLong();
     private final Counter reportsSent;
     private final Counter reportsFailed;
     private final Counter reportsDropped;
@@ -76,14 +79,20 @@ final class EdgeSsai {
     EdgeSsai(Vertx vertx, EdgeFetcher fetcher, MeterRegistry meters) {
         this.vertx = vertx;
         this.fetcher = fetcher;
-        this.podFetches = Counter.builder("tributary_edge_ad_pod_fetches_total")
-                .description("session pods the edge asked its origins for (one per session per break)").register(meters);
+        this.podFetches = pods(meters, "ok");
+        this.podFailures = pods(meters, "failed");
         this.reportsSent = report(meters, "sent");
         this.reportsFailed = report(meters, "failed");
         this.reportsDropped = report(meters, "dropped");
         Gauge.builder("tributary_edge_ad_sessions", sessions, Map::size)
                 .description("viewing sessions the edge splices ad pods for").register(meters);
         this.sweep = vertx.setPeriodic(30_000, t -> sweep(System.currentTimeMillis()));
+    }
+
+    private static Counter pods(MeterRegistry meters, String result) {
+        return Counter.builder("tributary_edge_ad_pod_fetches_total")
+                .description("session pods the edge asked its origins for (one per session per break), by result; a failed one plays the break as the shared playlist")
+                .tag("result", result).register(meters);
     }
 
     private static Counter report(MeterRegistry meters, String outcome) {
@@ -96,25 +105,30 @@ final class EdgeSsai {
         vertx.cancelTimer(sweep);
     }
 
-    /** The viewing session of a player request: the issued sid, CMCD {@code sid}, or the {@code sid} query; else null. */
+    /** The viewing session of a player request: the issued sid, the {@code sid} query, or CMCD {@code sid}; else null. */
     static String session(RoutingContext ctx) {
         String issued = SessionUris.sid(ctx);
         if (issued != null) {
             return issued;
         }
-        String q = ctx.request().getParam("CMCD");
-        Cmcd c = q != null ? CmcdParser.parse(q) : CmcdParser.parseHeaders(ctx.request().getHeader("CMCD-Request"),
-                ctx.request().getHeader("CMCD-Object"), ctx.request().getHeader("CMCD-Status"),
-                ctx.request().getHeader("CMCD-Session"));
-        String sid = !c.malformed() && c.sessionId() != null ? c.sessionId() : ctx.request().getParam(SessionUris.PARAM);
+        String sid = ctx.request().getParam(SessionUris.PARAM); // as the origin: the sid in the URIs first, then CMCD's
+        if (sid == null) {
+            String q = ctx.request().getParam("CMCD");
+            Cmcd c = q != null ? CmcdParser.parse(q) : CmcdParser.parseHeaders(ctx.request().getHeader("CMCD-Request"),
+                    ctx.request().getHeader("CMCD-Object"), ctx.request().getHeader("CMCD-Status"),
+                    ctx.request().getHeader("CMCD-Session"));
+            sid = c.malformed() ? null : c.sessionId();
+        }
         return sid != null && SESSION.matcher(sid).matches() ? sid : null;
     }
 
     /**
      * What to fetch for a session's playlist request: as asked when the edge splices nothing for it; else
      * never a delta update (the splice needs the whole playlist), and a blocking reload's msn, which counts
-     * the session's segments, turned into the content's. Inside a pod (or before content resumed after one)
-     * the reload is answered at once: the content numbers it would wait for are not known yet.
+     * the session's segments, turned into the content's. Inside a pod it waits for the content segment under
+     * the ad segment asked for (as long as the ad's, near enough: a splice that does not reveal it yet makes
+     * the player ask again); after a pod whose end is not known yet, as if the pod replaced as many segments
+     * as it has.
      */
     ContentKey upstreamKey(String sid, ContentKey key) {
         Session s = sessions.get(sid);
@@ -142,8 +156,11 @@ final class EdgeSsai {
             if (msn < first) {
                 break;
             }
-            if (msn - first < p.adSegments() || !p.settled()) {
-                return new ContentKey(key.stream(), key.rendition(), key.object(), "");
+            if (msn - first < p.adSegments()) {
+                return new ContentKey(key.stream(), key.rendition(), key.object(), "_HLS_msn=" + (p.firstMsn() + msn - first));
+            }
+            if (!p.settled()) {
+                break;
             }
             offset += p.adSegments() - (p.resumeMsn() - p.firstMsn());
         }
@@ -210,7 +227,6 @@ final class EdgeSsai {
 
     /** The session's pod, asked of the stream's origin (which asks the cluster's ad decision service). */
     private Future<Spec> spec(String sid, String stream, String breakId) {
-        podFetches.increment();
         return fetcher.liveOrigin(stream)
                 .compose(origin -> fetcher.fetchUncached(origin, "/ads/" + sid + "/" + breakId + "/pod.json?stream=" + stream))
                 .map(o -> {
@@ -218,6 +234,19 @@ final class EdgeSsai {
                         throw new IllegalStateException("origin answered " + o.status() + " for the pod of " + sid);
                     }
                     return Spec.parse(new JsonObject(o.body()));
+                })
+                .andThen(ar -> {
+                    if (ar.succeeded()) {
+                        podFetches.increment();
+                        return;
+                    }
+                    podFailures.increment();
+                    long now = System.nanoTime();
+                    long last = lastFailureLog.get();
+                    if (now - last > 10_000_000_000L && lastFailureLog.compareAndSet(last, now)) { // at most one line in 10 s
+                        LOG.warning("edge SSAI: the pod of session " + sid + " for break " + breakId + " of " + stream + " failed ("
+                                + ar.cause().getMessage() + "); the break plays as the shared playlist");
+                    }
                 });
     }
 

@@ -90,14 +90,16 @@ public final class SessionPlaylists implements Shareable {
         return pods.stream.equals(stream) ? pods : null;
     }
 
-    /** The viewing session of a player request: CMCD {@code sid}, the node-issued sid, or the {@code sid} query. */
+    /** The viewing session of a player request: the node-issued sid, the {@code sid} query, or CMCD {@code sid}. */
     static String session(RoutingContext ctx) {
         String issued = SessionUris.sid(ctx);
         if (issued != null) {
             return issued;
         }
-        Cmcd cmcd = cmcd(ctx);
-        String sid = cmcd.sessionId() != null ? cmcd.sessionId() : ctx.request().getParam(SessionUris.PARAM);
+        // the sid this node put in the player's URIs comes back on every reload; CMCD's may be missing from the
+        // first ones (hls.js sets CMCD up after its first requests): the query first keeps one session per player
+        String query = ctx.request().getParam(SessionUris.PARAM);
+        String sid = query != null ? query : cmcd(ctx).sessionId();
         return sid != null && SESSION.matcher(sid).matches() ? sid : null;
     }
 

@@ -125,11 +125,19 @@ class InterstitialsChromiumTest {
             String errors = String.valueOf(tab.eval("JSON.stringify(window.playerStats.errors)"));
             assertFalse(errors.contains("fatal"), "no fatal error: " + errors);
 
-            // what the page fetched: the session's asset list from the node, and the creative's VOD playlist
-            String sid = (String) tab.eval("window.playerStats.sid");
-            List<JsonObject> lists = tab.requests(r -> r.getString("url").contains("/ads/" + sid + "/")
-                    && r.getString("url").contains("/assets.json"));
-            assertFalse(lists.isEmpty(), "the page asked for its session's asset list");
+            // what the page fetched: its session's asset list from the node, and the creative's VOD playlist
+            List<String> lists = tab.requests(r -> r.getString("url").contains("/assets.json")).stream()
+                    .map(r -> r.getString("url")).toList();
+            assertFalse(lists.isEmpty(), "the page asked for its session's asset list; it asked for "
+                    + tab.requests(r -> !r.getString("url").contains("/live/")).stream().map(r -> r.getString("url")).toList());
+            assertTrue(lists.stream().allMatch(u -> u.matches("https?://[^/]+/ads/[A-Za-z0-9._-]+/[A-Za-z0-9._-]+/assets\\.json.*")), lists.toString());
+            // one session for the player throughout: the sid the node put in its URIs (CMCD's is missing from hls.js's first requests)
+            assertEquals(1, lists.stream().map(u -> u.split("/")[4]).distinct().count(), "one session's asset lists: " + lists);
+            String sid = lists.get(0).split("/")[4];
+            List<String> reloads = tab.requests(r -> r.getString("url").contains("/live/itv/") && r.getString("url").contains(".m3u8"))
+                    .stream().map(r -> r.getString("url")).toList();
+            assertTrue(reloads.stream().skip(1).allMatch(u -> u.contains("sid=" + sid)
+                    || java.net.URLDecoder.decode(u, java.nio.charset.StandardCharsets.UTF_8).contains("sid=\"" + sid + "\"")), "the player's playlist requests carry " + sid + ": " + reloads);
             assertFalse(tab.requests(r -> r.getString("url").contains("/vod/" + ad + "/")).isEmpty(), "the page played the creative");
         } finally {
             tab.close();

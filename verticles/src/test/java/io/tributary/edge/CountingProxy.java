@@ -84,11 +84,10 @@ public final class CountingProxy {
         if (accept != null) { // the origin answers what the edge asked for: gzip if it asked for that
             upstream.putHeader(HttpHeaders.ACCEPT_ENCODING, accept);
         }
-        req.headers().forEach((name, value) -> {
-            if (name.regionMatches(true, 0, "X-Tributary-", 0, 12)) { // an edge's marks: a cache fill, an ad report
-                upstream.putHeader(name, value);
-            }
-        });
+        String report = req.getHeader(io.tributary.ssai.SsaiModule.EDGE_SERVED_HEADER);
+        if (report != null) { // an edge's report of an ad segment it served (the origin answers it without the file)
+            upstream.putHeader(io.tributary.ssai.SsaiModule.EDGE_SERVED_HEADER, report);
+        }
         client.request(upstream)
                 .compose(r -> r.send())
                 .compose(resp -> resp.body().map(body -> {

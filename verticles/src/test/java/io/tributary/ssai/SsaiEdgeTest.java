@@ -211,7 +211,9 @@ class SsaiEdgeTest {
             assertTrue(after != null && after.discontinuity() && after.uri().startsWith("seg-"), sid + ": content resumes: " + after);
             String b = pod.get(0).uri().substring(("/ads/" + sid).length(), pod.get(0).uri().indexOf("/0/360p/"));
             breakPath = breakPath == null ? b : breakPath;
-            assertEquals(breakPath, b, "every session's first pod is for the same break");
+            assertEquals(breakPath, b, sid + ": every session's first pod is for the same break (failed pod requests at the edge: "
+                    + edgeMeters.get("tributary_edge_ad_pod_fetches_total").tag("result", "failed").counter().count() + "; "
+                    + sid + "'s pod requests: " + proxy.counts().entrySet().stream().filter(e -> e.getKey().startsWith("/ads/" + sid + "/")).toList() + ")");
         }
         String breakId = breakPath.substring(1);
 
@@ -297,8 +299,28 @@ class SsaiEdgeTest {
         assertFalse(tracked.contains("s-blue-0:complete"), "no complete for a session that fetched one segment");
         long podRequests = proxy.counts().keySet().stream().filter(t -> t.endsWith("/pod.json?stream=edgech")).count();
         assertTrue(podRequests >= SESSIONS, "at least one break's pods: " + podRequests);
-        assertEquals((double) podRequests, edgeMeters.get("tributary_edge_ad_pod_fetches_total").counter().count(),
-                "the edge's count of pods asked: per session per break, not per reload");
+        assertEquals((double) podRequests, edgeMeters.get("tributary_edge_ad_pod_fetches_total").counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum(), "the edge's count of pods asked: per session per break, not per reload");
+
+        // a blocking reload in the session's numbering waits at the edge for the session's next segment
+        String now = TestNode.HTTP.send(edge(playlist + "?sid=s-red-0").build(), HttpResponse.BodyHandlers.ofString()).body();
+        List<Seg> listed = segments(now);
+        long next = listed.get(listed.size() - 1).msn() + 1;
+        long t0 = System.nanoTime();
+        HttpResponse<String> blocked = TestNode.HTTP.send(edge(playlist + "?sid=s-red-0&_HLS_msn=" + next).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, blocked.statusCode(), blocked.body());
+        List<Seg> then = segments(blocked.body());
+        assertTrue(then.get(then.size() - 1).msn() >= next, "the answer lists session msn " + next + ":\n" + blocked.body());
+        assertTrue(System.nanoTime() - t0 < 6_000_000_000L, "answered when the segment completed");
+        for (Seg x : then) {
+            Seg before = seen.get("s-red-0").get(x.msn());
+            if (before != null) {
+                assertEquals(strip(before.uri()), strip(x.uri()), "numbers hold in blocking answers: msn " + x.msn());
+            }
+        }
+        assertTrue(proxy.counts().keySet().stream().anyMatch(t -> t.startsWith(playlist + "?_HLS_msn=")),
+                "the edge asked the origin for a blocking reload: " + proxy.counts().keySet());
 
         // a stranger's ad URL: 404 naming the problem, never a fetch
         HttpResponse<String> unknown = TestNode.HTTP.send(edge("/ads/nobody/" + breakId + "/0/360p/seg_0.m4s").build(),
