@@ -61,6 +61,7 @@ public final class EdgeFetcher {
     private final HotnessCounter hotness;
     private final EnumMap<Outcome, Counter> requests = new EnumMap<>(Outcome.class);
     private final EnumMap<OriginResult, Counter> originRequests = new EnumMap<>(OriginResult.class);
+    private final EdgeSsai ssai;
 
     /**
      * @param mediaTtl how long a media object stays cached (the hotness tier's TTL hint), at most
@@ -95,6 +96,22 @@ public final class EdgeFetcher {
                 .baseUnit("bytes").register(meters);
         FunctionCounter.builder("tributary_edge_cache_evictions_total", cache, EdgeCache::evictions)
                 .description("fresh objects evicted from the edge cache to make room").register(meters);
+        this.ssai = new EdgeSsai(vertx, this, meters);
+    }
+
+    /** Per-session ad playlists and ad objects, shared by every edge verticle like the cache. */
+    EdgeSsai ssai() {
+        return ssai;
+    }
+
+    /** One uncached GET of a per-viewer object (a session's pod), bounded like any origin fetch. */
+    Future<EdgeObject> fetchUncached(String origin, String target) {
+        return upstream(origin, target, target, false, false, () -> Duration.ZERO, null);
+    }
+
+    /** One uncached GET carrying {@code header: 1} (a report to the origin); its answer's status. */
+    Future<Integer> report(String origin, String target, String header) {
+        return upstream(origin, target, target, false, false, () -> Duration.ZERO, header).map(EdgeObject::status);
     }
 
     private static final String PASS = io.tributary.playback.PlaybackAccess.PASS_HEADER;
@@ -139,7 +156,7 @@ public final class EdgeFetcher {
                     .recover(e -> Future.failedFuture(lookupFailure(key, e)))
                     .compose(origin -> upstream(origin, key.cacheKey(), key.path(),
                             key.blocking() || !key.manifest() && !key.object().startsWith("init-"), key.manifest(),
-                            () -> mediaTtl.apply(key)))
+                            () -> mediaTtl.apply(key), null))
                     .andThen(ar -> {
                         if (ar.succeeded()) {
                             cache.put(ck, ar.result());
@@ -181,7 +198,7 @@ public final class EdgeFetcher {
             if (again != null) {
                 return Future.succeededFuture(again);
             }
-            return origin.get().compose(o -> upstream(o, target, target, false, manifest, () -> recordedTtl))
+            return origin.get().compose(o -> upstream(o, target, target, false, manifest, () -> recordedTtl, null))
                     .andThen(ar -> {
                         if (ar.succeeded()) {
                             cache.put(target, ar.result());
@@ -234,7 +251,7 @@ public final class EdgeFetcher {
 
     /** One GET to the origin, bounded as a whole (connect, wait, body) by the timeout for its kind. */
     private Future<EdgeObject> upstream(String origin, String target, String path, boolean mayHold, boolean manifest,
-                                        java.util.function.Supplier<Duration> mediaTtlHint) {
+                                        java.util.function.Supplier<Duration> mediaTtlHint, String flag) {
         long timeoutMs = (mayHold ? settings.holdTimeout() : settings.originTimeout()).toMillis();
         Promise<EdgeObject> result = Promise.promise();
         AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
@@ -248,8 +265,12 @@ public final class EdgeFetcher {
                 }
             }
         });
-        client.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(origin + target)
-                        .setConnectTimeout(settings.connectTimeout().toMillis())
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(origin + target)
+                .setConnectTimeout(settings.connectTimeout().toMillis());
+        if (flag != null) {
+            options.putHeader(flag, "1");
+        }
+        client.request(options
                         .putHeader(PlaybackSessions.EDGE_FETCH_HEADER, "1") // a cache fill, not a viewer
                         .putHeader(PASS, pass()) // signed streams: the token stays with the viewer, the cache key has none
                         // the cache holds identity bytes: the edge compresses per viewer itself
@@ -353,6 +374,7 @@ public final class EdgeFetcher {
     }
 
     public Future<Void> close() {
+        ssai.close();
         return client.close();
     }
 }

@@ -27,7 +27,8 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * An edge's HTTP face: serves {@code /live/...} for any stream from its cache or its origin
- * (through the shared {@link EdgeFetcher}), {@code /dvr/...} the same way ({@link EdgeDvr}), {@code /health} for routers' active checks, and
+ * (through the shared {@link EdgeFetcher}; a session's media playlist with its ad pods spliced in by {@link EdgeSsai}),
+ * {@code /ads/...} the ad objects of those playlists, {@code /dvr/...} the same way ({@link EdgeDvr}), {@code /health} for routers' active checks, and
  * {@code /api/v1/time}, the clock its MPDs name (see {@link EdgeManifests}).
  * One instance per event loop, all on one port.
  */
@@ -125,6 +126,8 @@ public final class EdgeVerticle extends VerticleBase {
             sessions.mount(router); // before /live/*: the session hook runs first, then this edge serves
         }
         router.get("/live/*").handler(retiring).handler(this::live);
+        // the ad objects of the sessions' spliced playlists (SSAI), from the creatives' shared cached media
+        router.get("/ads/:session/:break/:ad/:rendition/:file").handler(retiring).handler(fetcher.ssai()::adObject);
         if (dvr != null) {
             router.get("/dvr/*").handler(retiring).handler(dvr::handle);
         }
@@ -158,13 +161,44 @@ public final class EdgeVerticle extends VerticleBase {
         }
         String tierCacheControl = hotness == null || key.rendition() == null || key.manifest() || key.object().startsWith("init-")
                 ? null : hotness.mediaCacheControl(key.stream(), key.rendition());
-        fetcher.get(key).onComplete(ar -> {
+        // a session's media playlist may get its ad pods spliced in here, from the one cached shared playlist
+        String sid = key.rendition() != null && key.object().endsWith(".m3u8") ? EdgeSsai.session(ctx) : null;
+        ContentKey upstream = sid == null ? key : fetcher.ssai().upstreamKey(sid, key);
+        fetcher.get(upstream).onComplete(ar -> {
             if (ar.failed()) {
                 ctx.fail(ar.cause() instanceof StatusException s ? s : new StatusException(502, String.valueOf(ar.cause().getMessage())));
                 return;
             }
-            send(ctx, key, ar.result(), tierCacheControl);
+            if (sid == null || ar.result().object().status() != 200) {
+                send(ctx, key, ar.result(), tierCacheControl);
+                return;
+            }
+            fetcher.ssai().playlist(sid, key, EdgeSsai.text(ar.result().object().body())).onComplete(spliced -> {
+                if (spliced.succeeded() && spliced.result() != null) {
+                    sendSpliced(ctx, ar.result(), spliced.result());
+                } else {
+                    send(ctx, key, ar.result(), tierCacheControl);
+                }
+            });
         });
+    }
+
+    /** A session's own playlist: never kept by a shared cache downstream, its sid and token on every URI it carries. */
+    private void sendSpliced(RoutingContext ctx, EdgeFetcher.Served served, String text) {
+        HttpServerResponse res = ctx.response();
+        if (res.closed() || res.ended()) {
+            return;
+        }
+        EdgeObject o = served.object();
+        res.setStatusCode(200).putHeader(X_CACHE, served.outcome().name());
+        if (o.contentType() != null) {
+            res.putHeader(HttpHeaders.CONTENT_TYPE, o.contentType());
+        }
+        String cc = o.cacheControl();
+        res.putHeader(HttpHeaders.CACHE_CONTROL, cc == null ? "private, no-cache"
+                : cc.contains("public") ? cc.replace("public", "private") : cc.contains("private") ? cc : "private, " + cc);
+        res.putHeader(AGE, Long.toString((System.nanoTime() - o.fetchedAt()) / 1_000_000_000L));
+        res.end(SessionUris.tag(text, SessionUris.carried(ctx)));
     }
 
     private void send(RoutingContext ctx, ContentKey key, EdgeFetcher.Served served, String tierCacheControl) {

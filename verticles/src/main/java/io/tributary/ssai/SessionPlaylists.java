@@ -78,14 +78,29 @@ public final class SessionPlaylists implements Shareable {
         return sid == null ? null : sessions.get(sid);
     }
 
-    /** The viewing session of a player request: CMCD {@code sid}, the node-issued sid, or the {@code sid} query. */
+    /**
+     * The session's pods, made now when it is new (an edge asking for a viewer this node has never
+     * served); null when the sid already belongs to another stream's session.
+     */
+    SessionPods sessionFor(String sid, String stream) {
+        SessionPods pods = sessions.get(sid);
+        if (pods == null) {
+            pods = sessions.computeIfAbsent(sid, k -> new SessionPods(k, stream, System.currentTimeMillis()));
+            bound();
+        }
+        return pods.stream.equals(stream) ? pods : null;
+    }
+
+    /** The viewing session of a player request: the node-issued sid, the {@code sid} query, or CMCD {@code sid}. */
     static String session(RoutingContext ctx) {
         String issued = SessionUris.sid(ctx);
         if (issued != null) {
             return issued;
         }
-        Cmcd cmcd = cmcd(ctx);
-        String sid = cmcd.sessionId() != null ? cmcd.sessionId() : ctx.request().getParam(SessionUris.PARAM);
+        // the sid this node put in the player's URIs comes back on every reload; CMCD's may be missing from the
+        // first ones (hls.js sets CMCD up after its first requests): the query first keeps one session per player
+        String query = ctx.request().getParam(SessionUris.PARAM);
+        String sid = query != null ? query : cmcd(ctx).sessionId();
         return sid != null && SESSION.matcher(sid).matches() ? sid : null;
     }
 

@@ -25,11 +25,18 @@ import java.util.regex.Pattern;
  * routes: {@code POST /api/v1/streams/{key}/breaks} (an operator's break, onto the cue path),
  * {@code GET /api/v1/streams/{key}/breaks}, the session's ad segments
  * {@code /ads/{session}/{break}/{ad}/{rendition}/{file}} (the creative's VOD files; requesting them
- * is what sends the VAST beacons) and, for HLS Interstitials, {@code /ads/{session}/{break}/assets.json}.
+ * is what sends the VAST beacons), for HLS Interstitials {@code /ads/{session}/{break}/assets.json}, and
+ * for edges {@code /ads/{session}/{break}/pod.json?stream=...}: the session's pod as media lists per rendition,
+ * which an edge splices into the shared playlist it caches.
  */
 public final class SsaiModule {
 
     private static final String BEACONS_MAP = "tributary.ssai.beacons-override";
+    /**
+     * On an ad segment request: an edge served this session the segment from its shared cache and
+     * reports it, so the beacons it earns are sent; answered 204 without the file.
+     */
+    public static final String EDGE_SERVED_HEADER = "X-Tributary-Ad-Served";
     private static final Pattern BREAK = Pattern.compile("[A-Za-z0-9._-]{1,96}");
     private static final Pattern RENDITION = Pattern.compile("[A-Za-z0-9_-]{1,32}");
     private static final Pattern FILE = Pattern.compile("init\\.mp4|seg_\\d{1,9}\\.m4s");
@@ -88,6 +95,7 @@ public final class SsaiModule {
         router.post("/api/v1/streams/:key/breaks").handler(BodyHandler.create().setBodyLimit(4096)).handler(this::postBreak);
         router.get("/api/v1/streams/:key/breaks").handler(this::listBreaks);
         router.get("/ads/:session/:break/assets.json").handler(this::assetList);
+        router.get("/ads/:session/:break/pod.json").handler(this::podForEdge);
         router.get("/ads/:session/:break/:ad/:rendition/:file").handler(this::adObject);
     }
 
@@ -171,6 +179,89 @@ public final class SsaiModule {
         });
     }
 
+    /**
+     * The session's pod for an edge: the decision (asked for now if not yet, as for a playlist here) and,
+     * for each rendition of the stream, the ads' nearest rendition with its files and durations, so the
+     * edge builds the same splice and ad URIs this node would. Failed or empty decisions answer no ads.
+     */
+    private void podForEdge(RoutingContext ctx) {
+        String session = ctx.pathParam("session");
+        String breakId = ctx.pathParam("break");
+        String key = ctx.request().getParam("stream");
+        if (!SessionPlaylists.SESSION.matcher(session).matches() || !BREAK.matcher(breakId).matches()) {
+            throw StatusException.notFound("no such session or break");
+        }
+        if (key == null || key.isEmpty()) {
+            throw StatusException.badRequest("the stream query parameter is required");
+        }
+        io.tributary.live.LiveStream stream = streams.get(key);
+        if (stream == null) {
+            throw StatusException.notFound("stream '" + key + "' is not live on this node");
+        }
+        if (!playlists.fills(key) || playlists.settings().mode() != SsaiSettings.Mode.STITCH) {
+            throw StatusException.notFound("stream '" + key + "' has no stitched ads");
+        }
+        SessionPods pods = playlists.sessionFor(session, key);
+        if (pods == null) {
+            throw StatusException.notFound("session " + session + " watches another stream");
+        }
+        pods.lastSeen = System.currentTimeMillis();
+        SessionPod pod = pods.find(breakId);
+        if (pod == null) {
+            for (var c : SessionPlaylists.breaks(stream)) {
+                if (c.rangeId().equals(breakId)) {
+                    pod = playlists.pod(pods, key, breakId, c.date(), Math.round(c.duration() * 1000), 0);
+                }
+            }
+        }
+        if (pod == null) {
+            throw StatusException.notFound("stream '" + key + "' has no break " + breakId);
+        }
+        SessionPod found = pod;
+        found.decision.transform(ar -> ar.succeeded() ? edgeRuns(stream, ar.result()) : Future.succeededFuture(new JsonObject()))
+                .onComplete(ar -> {
+                    JsonObject body = new JsonObject().put("stream", key).put("break", breakId)
+                            .put("startDate", found.startDate).put("durationMs", found.breakMs)
+                            .put("ads", ar.succeeded() ? ar.result().getJsonArray("ads", new JsonArray()) : new JsonArray())
+                            .put("renditions", ar.succeeded() ? ar.result().getJsonObject("renditions", new JsonObject()) : new JsonObject());
+                    if (!ctx.response().ended()) {
+                        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                                .putHeader(HttpHeaders.CACHE_CONTROL, "private, no-store").end(body.encode());
+                    }
+                });
+    }
+
+    /** {ads: [{asset}], renditions: {name: [{ad, rendition, files, durations}]}}: each ad's nearest rendition. */
+    private Future<JsonObject> edgeRuns(io.tributary.live.LiveStream stream, AdPod pod) {
+        List<Future<AdSegmentCatalog.Asset>> assets = new java.util.ArrayList<>();
+        for (AdPod.Ad ad : pod.ads()) {
+            assets.add(catalog.asset(ad.assetId()));
+        }
+        return Future.join(assets).transform(x -> {
+            JsonArray ads = new JsonArray();
+            for (AdPod.Ad ad : pod.ads()) {
+                ads.add(new JsonObject().put("asset", ad.assetId()));
+            }
+            JsonObject renditions = new JsonObject();
+            for (String name : stream.renditions()) {
+                boolean audio = name.equals(io.tributary.live.LiveStream.AUDIO);
+                var video = audio ? null : stream.videoConfig(name);
+                int height = video == null ? 0 : video.height();
+                JsonArray runs = new JsonArray();
+                for (int i = 0; i < assets.size(); i++) {
+                    Future<AdSegmentCatalog.Asset> f = assets.get(i);
+                    AdSegmentCatalog.Rendition r = f.succeeded() ? f.result().nearest(audio, height) : null;
+                    if (r != null && !r.files().isEmpty()) {
+                        runs.add(new JsonObject().put("ad", i).put("rendition", r.name())
+                                .put("files", new JsonArray(r.files())).put("durations", new JsonArray(r.durations())));
+                    }
+                }
+                renditions.put(name, runs);
+            }
+            return Future.succeededFuture(new JsonObject().put("ads", ads).put("renditions", renditions));
+        });
+    }
+
     /** An ad's init or segment for a session: the creative's VOD file; a segment request earns its beacons. */
     private void adObject(RoutingContext ctx) {
         SessionPod pod = pod(ctx);
@@ -194,6 +285,14 @@ public final class SsaiModule {
                 metrics.error(pod.session, pod.stream, pod.breakId, "creative " + ad.creativeId() + " has no " + rendition + "/" + file);
                 send(pod, ad, List.copyOf(ad.errorUrls()), "error:401"); // VAST 401: media file not found
                 ctx.fail(StatusException.notFound("no such ad object"));
+                return;
+            }
+            if (ctx.request().getHeader(EDGE_SERVED_HEADER) != null) {
+                // an edge sent the viewer its shared copy: the request earns what the file would have
+                if (segment >= 0 && !r.audio()) {
+                    earned(pod, index, ad, r, segment);
+                }
+                ctx.response().setStatusCode(204).end();
                 return;
             }
             Path p = catalog.file(ad.assetId(), rendition, file);

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * target, and can add latency so concurrent edge misses overlap. Not a mock: every answer is
  * the origin's own.
  */
-final class CountingProxy {
+public final class CountingProxy {
 
     private final Vertx vertx;
     private final String origin;
@@ -36,7 +36,7 @@ final class CountingProxy {
         this.client = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(64));
     }
 
-    static Future<CountingProxy> start(Vertx vertx, String origin) {
+    public static Future<CountingProxy> start(Vertx vertx, String origin) {
         CountingProxy p = new CountingProxy(vertx, origin);
         return vertx.createHttpServer().requestHandler(p::forward).listen(0, "127.0.0.1").map(s -> {
             p.server = s;
@@ -44,18 +44,25 @@ final class CountingProxy {
         });
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + server.actualPort();
     }
 
     /** Requests that reached the origin for exactly this target (path and query). */
-    int count(String target) {
+    public int count(String target) {
         AtomicInteger c = counts.get(target);
         return c == null ? 0 : c.get();
     }
 
+    /** Every target that reached the origin, with its count. */
+    public java.util.Map<String, Integer> counts() {
+        java.util.Map<String, Integer> out = new java.util.TreeMap<>();
+        counts.forEach((k, v) -> out.put(k, v.get()));
+        return out;
+    }
+
     /** Requests that reached the origin for any target starting with {@code prefix}. */
-    int countPrefix(String prefix) {
+    public int countPrefix(String prefix) {
         return counts.entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).mapToInt(e -> e.getValue().get()).sum();
     }
 
@@ -76,6 +83,10 @@ final class CountingProxy {
         String accept = req.getHeader(HttpHeaders.ACCEPT_ENCODING);
         if (accept != null) { // the origin answers what the edge asked for: gzip if it asked for that
             upstream.putHeader(HttpHeaders.ACCEPT_ENCODING, accept);
+        }
+        String report = req.getHeader(io.tributary.ssai.SsaiModule.EDGE_SERVED_HEADER);
+        if (report != null) { // an edge's report of an ad segment it served (the origin answers it without the file)
+            upstream.putHeader(io.tributary.ssai.SsaiModule.EDGE_SERVED_HEADER, report);
         }
         client.request(upstream)
                 .compose(r -> r.send())
