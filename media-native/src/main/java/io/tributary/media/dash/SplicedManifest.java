@@ -44,8 +44,12 @@ import java.util.Set;
  * id {@code {content id}-{break id}}, its start at that segment and the offsets moved with it.</li>
  * </ol>
  * Period ids depend only on the break and the ad, so a player matches them across reloads. As in
- * HLS an ad segment is listed once the live content has reached its end, and the content after the
- * pod once it has resumed in every Representation. A static MPD (the stream ended) is left as it is.
+ * HLS an ad segment is listed once the live content (or the wall clock, the MPD's publishTime) has
+ * reached its end, and the content after the pod once it has resumed in every Representation. A static MPD (the stream ended) is left as it is.
+ * An ad's segments are whole files from the start, so its Period states the content's
+ * {@code availabilityTimeOffset} (complete segments, that much early) and is listed that much early:
+ * without it a low-latency player, which follows the content's parts ATO ahead, asks for the first ad
+ * segment only when it has ended on the wall clock, after its buffer ran dry at the Period's end.
  *
  * <p>Pure function of its input; no I/O.
  */
@@ -159,8 +163,15 @@ public final class SplicedManifest {
             return mpd;
         }
         Seg newest = lastMain.segs.get(lastMain.segs.size() - 1);
+        String ato = availabilityTimeOffset(last.source(), lastMain.id);
         double edge = lastMain.wall(ast + last.startMs(), newest.t() + newest.d());
         double windowStart = firstMain.wall(ast + first.startMs(), firstMain.segs.get(0).t());
+        // ad segments are files: listed by the wall clock (publishTime) as DASH makes them available,
+        // also while the break's own content (a slate's Period, out with its first part) is not listed
+        double adEdge = edge;
+        if (!root.getAttribute("publishTime").isEmpty()) {
+            adEdge = Math.max(edge, Instant.parse(root.getAttribute("publishTime")).toEpochMilli());
+        }
 
         List<Pod> ordered = new ArrayList<>(pods);
         ordered.sort(Comparator.comparingLong(Pod::startDate));
@@ -193,8 +204,20 @@ public final class SplicedManifest {
                 Rep main = reps.get(mainId);
                 double firstWall = wallOf(main, cur, wallZero, mainSegs.get(0));
                 int at = firstAtOrAfter(main, cur, wallZero, mainSegs, begin - toleranceMs, -1);
-                if (at < 0 || firstWall >= end - toleranceMs) {
-                    continue; // the pod is after this piece's segments, or over before them
+                if (firstWall >= end - toleranceMs) {
+                    continue; // the pod is over before this piece's segments
+                }
+                if (at < 0) {
+                    // the newest content ends at the break and nothing after it is listed yet (a
+                    // slate's Period comes with its first part): the ads follow it as soon as they are
+                    // available, or a player that has buffered up to the break finds no next Period
+                    if (piece == content.get(content.size() - 1) && adEdge + toleranceMs >= begin && emitted.add(pod.pod.breakId())) {
+                        out.add(period(doc, cur, reps));
+                        out.addAll(pod.periods(doc, ast, adEdge + toleranceMs, windowStart, heights, setIds, ato));
+                        cur = null;
+                        break;
+                    }
+                    continue; // the pod is after this piece's segments
                 }
                 // the content before the break
                 Map<String, List<Seg>> before = new LinkedHashMap<>();
@@ -217,7 +240,7 @@ public final class SplicedManifest {
                     out.add(period(doc, new Piece(cur.source(), cur.id(), cur.startMs(), before, cur.ptos()), reps));
                 }
                 if (emitted.add(pod.pod.breakId())) {
-                    out.addAll(pod.periods(doc, ast, edge + toleranceMs, windowStart, heights, setIds));
+                    out.addAll(pod.periods(doc, ast, adEdge + toleranceMs, windowStart, heights, setIds, ato));
                 }
                 if (!resumed) {
                     cur = null;
@@ -295,7 +318,8 @@ public final class SplicedManifest {
 
         /** The ads' Periods with the segments revealed by {@code edge} and not yet out of the window. */
         List<Element> periods(Document into, long ast, double edge, double windowStart, Set<Integer> heights,
-                              Map<String, String> setIds) {
+                              Map<String, String> setIds, String ato) {
+            double early = ato == null ? 0 : atoMillis(ato);
             List<Element> out = new ArrayList<>();
             for (int i = pod.skipped(); i < pod.ads().size(); i++) {
                 Ad ad = pod.ads().get(i);
@@ -327,7 +351,7 @@ public final class SplicedManifest {
                         List<Seg> shown = new ArrayList<>();
                         for (Seg s : r.segs) {
                             double endWall = r.wall(start, s.t() + s.d());
-                            if (endWall <= edge && endWall > windowStart) {
+                            if (endWall - early <= edge && endWall > windowStart) {
                                 shown.add(s);
                             }
                         }
@@ -341,6 +365,10 @@ public final class SplicedManifest {
                             }
                         }
                         timeline(template, shown, r.pto);
+                        if (ato != null) {
+                            template.setAttribute("availabilityTimeOffset", ato);
+                            template.removeAttribute("availabilityTimeComplete"); // whole files: complete when available
+                        }
                         listed++;
                     }
                     if (!children(copy, "Representation").isEmpty()) {
@@ -370,6 +398,40 @@ public final class SplicedManifest {
                 ticks += s.d();
             }
             return ticks / (double) main.timescale;
+        }
+    }
+
+    /**
+     * The content's availabilityTimeOffset (on the main Representation's SegmentTemplate, where
+     * {@link DashManifest} puts it, else on its AdaptationSet's), or null when it states none.
+     */
+    private static String availabilityTimeOffset(Element period, String mainId) {
+        for (Element set : children(period, "AdaptationSet")) {
+            for (Element rep : children(set, "Representation")) {
+                if (!rep.getAttribute("id").equals(mainId)) {
+                    continue;
+                }
+                for (Element e : new Element[] {child(rep, "SegmentTemplate"), child(set, "SegmentTemplate")}) {
+                    if (e != null && e.hasAttribute("availabilityTimeOffset")) {
+                        String v = e.getAttribute("availabilityTimeOffset").trim();
+                        return atoMillis(v) > 0 ? v : null;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /** An availabilityTimeOffset in ms ({@code INF}: every segment at once); 0 for one that is not a number. */
+    private static double atoMillis(String v) {
+        if (v.equals("INF")) {
+            return Double.POSITIVE_INFINITY;
+        }
+        try {
+            double d = Double.parseDouble(v) * 1000;
+            return Double.isFinite(d) && d > 0 ? d : 0;
+        } catch (NumberFormatException e) {
+            return 0;
         }
     }
 

@@ -68,6 +68,11 @@ class SplicedManifestTest {
 
     /** The shared MPD with {@code segments} 2 s content segments (video 90 kHz, audio 48 kHz) listed. */
     private static String shared(int segments) {
+        return shared(segments, 0);
+    }
+
+    /** The same, low-latency: segments requestable {@code ato} seconds before their end. */
+    private static String shared(int segments, double ato) {
         RenditionTimeline v = new RenditionTimeline("360p", 2, 0.5, 30, 4);
         RenditionTimeline a = new RenditionTimeline("audio", 2, 0.5, 30, 4);
         v.init(new byte[] {1});
@@ -85,7 +90,7 @@ class SplicedManifestTest {
         List<DashManifest.Rendition> r = List.of(
                 DashManifest.Rendition.video("360p", v.snapshot(), 90_000, "avc1.64001f", 640, 360, 25, 800_000),
                 DashManifest.Rendition.audio("audio", a.snapshot(), "mp4a.40.2", 48_000, 2, 128_000));
-        return DashManifest.render(new DashManifest.Input(r, AST, WALL_OF_ZERO + T0_MS + segments * 2000L, false, null));
+        return DashManifest.render(new DashManifest.Input(r, AST, WALL_OF_ZERO + T0_MS + segments * 2000L, false, null, ato));
     }
 
     private static SplicedManifest.Pod pod(int skipped) {
@@ -216,6 +221,77 @@ class SplicedManifestTest {
         Map<String, List<Addressed>> atStart = addressed(SplicedManifest.render(shared(4), List.of(pod(0)), 250), order);
         assertEquals(List.of("p0"), order);
         assertEquals(8, atStart.get("p0").size());
+    }
+
+    @Test
+    void onALowLatencyStreamTheAdPeriodsStateTheContentsAvailabilityTimeOffsetAndAreListedThatMuchEarly() throws Exception {
+        // dash.js follows the content's parts 1.5 s ahead of each segment's end; an ad Period without the
+        // offset made it wait for each whole ad segment's end, and its buffer ran dry at the Period's start
+        String shared = shared(5, 1.5);
+        long edge = addressed(shared, new ArrayList<>()).get("p0").stream().mapToLong(Addressed::end).max().orElseThrow();
+        String spliced = SplicedManifest.render(shared, List.of(pod(0)), 250);
+        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+        f.setNamespaceAware(true);
+        Element mpd = f.newDocumentBuilder().parse(new ByteArrayInputStream(spliced.getBytes(StandardCharsets.UTF_8))).getDocumentElement();
+        int templates = 0;
+        for (Element p : children(mpd, "Period")) {
+            for (Element set : children(p, "AdaptationSet")) {
+                for (Element rep : children(set, "Representation")) {
+                    Element t = children(rep, "SegmentTemplate").get(0);
+                    assertEquals("1.500", t.getAttribute("availabilityTimeOffset"), p.getAttribute("id") + "/" + rep.getAttribute("id"));
+                    if (p.getAttribute("id").startsWith("ad-")) {
+                        templates++;
+                        assertFalse(t.hasAttribute("availabilityTimeComplete"), "an ad segment is a whole file: complete when available");
+                    } else {
+                        assertEquals("false", t.getAttribute("availabilityTimeComplete"), "the content's parts stay as they were");
+                    }
+                }
+            }
+        }
+        assertEquals(2, templates, "the first ad's video and audio");
+        // listed once the content's edge (plus the tolerance) reaches its end less the offset
+        long expected = 0;
+        for (int i = 0; i < 4; i++) {
+            if (BREAK + (i + 1) * 1000L - 1500 <= edge + 250) {
+                expected++;
+            }
+        }
+        List<Addressed> ad = addressed(spliced, new ArrayList<>()).get("ad-brk7-0");
+        assertEquals(expected * 2, ad.size(), "video and audio segments up to " + (edge + 250 + 1500 - BREAK) + " ms into the break: " + ad);
+        List<Addressed> without = addressed(SplicedManifest.render(shared(5), List.of(pod(0)), 250), new ArrayList<>()).get("ad-brk7-0");
+        assertTrue(ad.size() > without.size(), "listed earlier than on a stream without the offset: " + ad.size() + " vs " + without.size());
+        assertTrue(ad.containsAll(without), "the same segments, more of them");
+    }
+
+    @Test
+    void onALowLatencyStreamTheFirstAdFollowsContentThatEndsAtTheBreakBeforeAnythingAfterItIsListed() throws Exception {
+        // the newest segment (in progress, parts out) ends at the break and the slate's Period is not out yet:
+        // the first ad segment is available 0.5 s before the break, so its Period must be there for the player
+        List<String> order = new ArrayList<>();
+        Map<String, List<Addressed>> periods = addressed(SplicedManifest.render(shared(4, 1.5), List.of(pod(0)), 250), order);
+        assertEquals(List.of("p0", "ad-brk7-0"), order);
+        assertEquals(8, periods.get("p0").size(), "the content up to the break");
+        List<Addressed> ad = periods.get("ad-brk7-0");
+        assertEquals(2, ad.size(), "the first second of video and audio: " + ad);
+        assertEquals(BREAK, ad.get(0).wall());
+        // without the offset nothing of the ad is available yet: the content alone, as before
+        order.clear();
+        addressed(SplicedManifest.render(shared(4), List.of(pod(0)), 250), order);
+        assertEquals(List.of("p0"), order);
+        // the wall clock 2 s into the break, the slate's Period not out yet: the ad by the clock (segments
+        // ending by then plus the offset), not by the content
+        String shared = shared(4, 1.5);
+        java.util.regex.Matcher published = java.util.regex.Pattern.compile("publishTime=\"([^\"]+)\"").matcher(shared);
+        assertTrue(published.find());
+        String later = shared.replace(published.group(0), "publishTime=\"" + Instant.parse(published.group(1)).plusMillis(2000) + "\"");
+        order.clear();
+        Map<String, List<Addressed>> byClock = addressed(SplicedManifest.render(later, List.of(pod(0)), 250), order);
+        assertEquals(List.of("p0", "ad-brk7-0"), order);
+        assertEquals(6, byClock.get("ad-brk7-0").size(), "segments ending by break + 3.75 s: " + byClock.get("ad-brk7-0"));
+        // content that has not reached the break: no ad Period yet
+        order.clear();
+        addressed(SplicedManifest.render(shared(2, 1.5), List.of(pod(0)), 250), order);
+        assertEquals(List.of("p0"), order);
     }
 
     @Test
