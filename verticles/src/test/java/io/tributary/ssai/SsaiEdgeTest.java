@@ -151,7 +151,7 @@ class SsaiEdgeTest {
 
     static byte[] edgeBytes(String path) throws Exception {
         HttpResponse<byte[]> r = TestNode.HTTP.send(edge(path).build(), HttpResponse.BodyHandlers.ofByteArray());
-        assertEquals(200, r.statusCode(), path);
+        assertEquals(200, r.statusCode(), () -> path + ": " + new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
         return r.body();
     }
 
