@@ -61,8 +61,11 @@ final class SrtLossList {
         hi++;
     }
 
-    /** Removes the first missing number, which delivery has just given up. */
+    /** Removes the first missing number, which delivery has just given up (none: a window just released, nothing to do). */
     void popFront() {
+        if (size == 0) {
+            return;
+        }
         size--;
         if (firsts[lo] == lasts[lo]) {
             lo++;
