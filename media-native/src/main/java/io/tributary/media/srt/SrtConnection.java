@@ -277,9 +277,6 @@ public final class SrtConnection {
                 int last = SrtSeq.add(seq, -1);
                 loss.append(next, last);
                 sendNak(next, last, now);
-                if (now >= nextNak) {
-                    nextNak = now + nakInterval(); // this NAK is the period's report: no second one at the next tick
-                }
             }
             next = SrtSeq.next(seq);
         } else {
@@ -500,14 +497,13 @@ public final class SrtConnection {
     }
 
     /**
-     * When {@link #tick} has something to do next: an ACK, a NAK report (while packets are missing), the first held
+     * When {@link #tick} has something to do next: an ACK, the NAK report timer (kept running with nothing missing, as
+     * libsrt's: a loss is reported again at its next beat, not a full interval after the immediate NAK), the first held
      * packet's delivery, a keepalive, the idle timeout. The listener's wheel wakes the connection then.
      */
     long wake() {
-        long w = Math.min(nextAck, Math.min(lastSent + KEEPALIVE_INTERVAL, lastHeard + listener.settings().idleTimeoutMicros()));
-        if (!loss.isEmpty()) {
-            w = Math.min(w, nextNak);
-        }
+        long w = Math.min(Math.min(nextAck, nextNak), Math.min(lastSent + KEEPALIVE_INTERVAL,
+                lastHeard + listener.settings().idleTimeoutMicros()));
         if (head != next) {
             byte[] p = slots[headSlot];
             int k = p == null ? firstPresent() : headSlot;
