@@ -38,7 +38,7 @@ import java.util.Random;
  * without 5 % loss (both directions). Writes {@code bench/results/srt-receive.md}.
  *
  * <p>Usage: {@code SrtReceiveBench [--before-rev REV] [--connections 200] [--warmup-s 5] [--measure-s 20]
- * [--rounds 2] [--loss 0,0.05] [--out bench/results/srt-receive.md]}
+ * [--rounds 2] [--loss 0,0.05] [--latency-ms 120] [--child-heap 512m] [--out bench/results/srt-receive.md]}
  */
 public final class SrtReceiveBench {
 
@@ -61,6 +61,8 @@ public final class SrtReceiveBench {
         int warmup = Integer.parseInt(opt.getOrDefault("warmup-s", "5"));
         int measure = Integer.parseInt(opt.getOrDefault("measure-s", "20"));
         int rounds = Integer.parseInt(opt.getOrDefault("rounds", "2"));
+        int latencyMs = Integer.parseInt(opt.getOrDefault("latency-ms", "120"));
+        String heap = opt.getOrDefault("child-heap", "512m"); // the callers' retransmission histories live there too
         String rev = opt.get("before-rev");
         Path out = root.resolve(opt.getOrDefault("out", "bench/results/srt-receive.md"));
         String head = BenchSupport.run("git", "-C", root.toString(), "rev-parse", "--short", "HEAD").trim();
@@ -76,9 +78,9 @@ public final class SrtReceiveBench {
                 List<String> order = before == null ? List.of("after") : round % 2 == 0 ? List.of("before", "after") : List.of("after", "before");
                 for (String which : order) {
                     String cp = (which.equals("before") ? before + ":" : "") + BenchSupport.classpath();
-                    List<String> cmd = List.of(BenchSupport.javaBin(), "-XX:+UseSerialGC", "-Xms512m", "-Xmx512m", "-cp", cp,
+                    List<String> cmd = List.of(BenchSupport.javaBin(), "-XX:+UseSerialGC", "-Xms" + heap, "-Xmx" + heap, "-cp", cp,
                             SrtReceiveBench.class.getName(), "measure", ts.toString(), Integer.toString(n), Integer.toString(warmup),
-                            Integer.toString(measure), loss, "7");
+                            Integer.toString(measure), loss, "7", Integer.toString(latencyMs));
                     Map<String, String> r = BenchSupport.runStep(cmd, which + " loss " + loss + " round " + (round + 1));
                     results.computeIfAbsent(which + "|" + loss, k -> new ArrayList<>()).add(r);
                 }
@@ -95,8 +97,9 @@ public final class SrtReceiveBench {
         b.append("- after: this checkout, ").append(head).append(dirty).append("; before: the srt/ and ts/ packages of ")
                 .append(rev == null ? "(none)" : rev).append(", compiled into bench/target/srt-receive-before\n");
         b.append(String.format(Locale.ROOT, "- %d simulated callers replaying the SRT benchmark's TS clip (2.7 Mbit/s with TS overhead, "
-                + "1316-byte payloads), %d s warm-up then %d s measured on a simulated clock in 1 ms steps, the listener ticked every "
-                + "5 ms; each child JVM -XX:+UseSerialGC -Xmx512m; %d rounds, before and after alternated%n", n, warmup, measure, rounds));
+                + "1316-byte payloads), latency %d ms, %d s warm-up then %d s measured on a simulated clock in 1 ms steps, the listener "
+                + "ticked every 5 ms; each child JVM -XX:+UseSerialGC -Xmx%s; %d rounds, before and after alternated%n", n, latencyMs,
+                warmup, measure, heap, rounds));
         b.append("- timed: the listener's receive and tick calls (thread CPU time, `getCurrentThreadCpuTime`), which include the "
                 + "TS demuxer of every delivered payload; not timed: the simulated callers, making the datagrams\n");
         b.append("- per datagram = over every datagram the listener was given (data, retransmissions, ACKACKs, keepalives)\n\n");
@@ -192,7 +195,8 @@ public final class SrtReceiveBench {
 
     private static void measureMain(String[] a) throws Exception {
         TsClip clip = TsClip.read(Path.of(a[1]));
-        Sim sim = new Sim(clip, Integer.parseInt(a[2]), Double.parseDouble(a[5]), Long.parseLong(a[6]));
+        Sim sim = new Sim(clip, Integer.parseInt(a[2]), Double.parseDouble(a[5]), Long.parseLong(a[6]),
+                a.length > 7 ? Integer.parseInt(a[7]) : 120);
         sim.connect();
         sim.run(Integer.parseInt(a[3]) * 1000, false);
         sim.run(Integer.parseInt(a[4]) * 1000, true);
@@ -227,17 +231,18 @@ public final class SrtReceiveBench {
         private long samples;
         private long closed;
 
-        Sim(TsClip clip, int n, double loss, long seed) {
+        Sim(TsClip clip, int n, double loss, long seed, int latencyMs) {
             this.clip = clip;
             this.loss = loss;
             this.random = new Random(seed);
-            this.listener = new SrtListener(new SrtListenerSettings(120, 100_000, 5_000_000, 8192, 0, 100_000,
+            this.listener = new SrtListener(new SrtListenerSettings(latencyMs, 100_000, 5_000_000, 8192, 0, 100_000,
                     SrtListenerSettings.DEFAULT_MAX_HELD_BYTES), key -> null, this, new Random(seed));
             this.callers = new SrtCaller[n];
             this.peers = new SrtPeer[n];
             this.sent = new long[n];
             for (int i = 0; i < n; i++) {
-                callers[i] = new SrtCaller("live/bench" + i, 120, null, 1024, new Random(seed + i), now);
+                // the caller's history covers the latency: a NAK can always be answered
+                callers[i] = new SrtCaller("live/bench" + i, latencyMs, null, Math.max(1024, latencyMs * 2), new Random(seed + i), now);
                 peers[i] = new SrtPeer("10.1." + (i / 250) + "." + (i % 250 + 1), BASE_PORT + i);
             }
         }
