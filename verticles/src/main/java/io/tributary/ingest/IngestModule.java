@@ -14,7 +14,7 @@ import java.util.function.LongSupplier;
 
 /**
  * Ingest of an origin, publishing into the node's live streams: RTMP (the verticle set
- * {@code ingest}) and SRT (one verticle: one UDP socket).
+ * {@code ingest}) and SRT ({@code srt.instances} verticles sharing one UDP port; one on Java NIO).
  */
 public final class IngestModule {
 
