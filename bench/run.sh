@@ -24,6 +24,7 @@ case "$NAME" in
   edge)               MAIN=io.tributary.bench.edge.EdgeBench ;;
   ts-demux)           MAIN=io.tributary.bench.ts.TsDemuxBench ;;
   srt)                MAIN=io.tributary.bench.srt.SrtIngestBench ;;
+  srt-receive)        MAIN=io.tributary.bench.srt.SrtReceiveBench ;;
   dvr)                MAIN=io.tributary.bench.dvr.DvrBench ;;
   dvr-playback)       MAIN=io.tributary.bench.dvr.DvrPlaybackBench ;;
   ratelimit)          MAIN=io.tributary.bench.ratelimit.RateLimitBench ;;
@@ -35,7 +36,7 @@ case "$NAME" in
   ssai-decisions)     MAIN=io.tributary.bench.ssai.AdDecisionBench ;;
   idle-connections)   MAIN=io.tributary.bench.idle.IdleConnectionsBench ;;
   soak)               MAIN=io.tributary.bench.soak.SoakBench ;;
-  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency|transcode-cycles|qoe|ring|edge|ts-demux|srt|dvr|dvr-playback|ratelimit|fast|vod-transcode|signed-delivery|jwt|ssai-decisions|ssai-playlist|idle-connections|soak [args...]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency|transcode-cycles|qoe|ring|edge|ts-demux|srt|srt-receive|dvr|dvr-playback|ratelimit|fast|vod-transcode|signed-delivery|jwt|ssai-decisions|ssai-playlist|idle-connections|soak [args...]" >&2; exit 2 ;;
 esac
 
 if [ "${BENCH_NO_BUILD:-0}" != 1 ] || [ ! -f bench/target/classpath.txt ]; then

@@ -14,7 +14,7 @@ import java.util.function.LongSupplier;
 
 /**
  * Ingest of an origin, publishing into the node's live streams: RTMP (the verticle set
- * {@code ingest}) and SRT (one verticle: one UDP socket).
+ * {@code ingest}) and SRT ({@code srt.instances} verticles sharing one UDP port; one on Java NIO).
  */
 public final class IngestModule {
 
@@ -47,13 +47,12 @@ public final class IngestModule {
 
     /**
      * Deploys the SRT listener publishing through {@code publications}; gives its UDP port, -1 when
-     * {@code srt.enabled} is false. Not a scalable verticle set: one UDP port is one socket, one instance.
+     * {@code srt.enabled} is false. Not a scalable verticle set: {@code srt.instances} sockets share the port from start to stop.
      */
     public static Future<SrtIngestVerticle> deploySrt(Vertx vertx, SrtSettings config, Publications publications, NodeMetrics metrics) {
         if (!config.enabled()) {
             return Future.succeededFuture();
         }
-        SrtIngestVerticle verticle = new SrtIngestVerticle(config, publications, metrics);
-        return vertx.deployVerticle(verticle).map(id -> verticle);
+        return SrtIngestVerticle.deploy(vertx, config, publications, metrics);
     }
 }

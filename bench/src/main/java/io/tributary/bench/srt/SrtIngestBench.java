@@ -39,7 +39,7 @@ import java.util.concurrent.TimeUnit;
  * stream key and DTS.
  *
  * <p>Usage: {@code SrtIngestBench [--steps 100,200,250] [--warmup-s 10] [--measure-s 20]
- * [--loss-publishers 4] [--loss-s 30] [--server-jvm-opts "..."] [--skip-loss true] [--only srt|rtmp]}; writes
+ * [--loss-publishers 4] [--loss-s 30] [--server-jvm-opts "..."] [--node-env K=V,K=V] [--skip-loss true] [--only srt|rtmp]}; writes
  * bench/results/srt-ingest.md.
  */
 public final class SrtIngestBench {
@@ -75,6 +75,7 @@ public final class SrtIngestBench {
         int lossPubs = Integer.parseInt(opt.getOrDefault("loss-publishers", "4"));
         int lossSeconds = Integer.parseInt(opt.getOrDefault("loss-s", "30"));
         String jvmOpts = opt.getOrDefault("server-jvm-opts", "").trim();
+        nodeEnv = opt.getOrDefault("node-env", "").trim();
         String only = opt.getOrDefault("only", "both"); // srt, rtmp or both
         Path root = BenchSupport.root();
         Path work = root.resolve("bench/work");
@@ -188,11 +189,15 @@ public final class SrtIngestBench {
     }
 
     /** One step as a child process under flock; its RESULT line as a map. */
+    /** {@code --node-env K=V,K=V}: more environment for every step's node (both protocols), e.g. TRIBUTARY_NET_NATIVE_TRANSPORT=true. */
+    private static String nodeEnv = "";
+
     static Map<String, String> runStep(String target, int n, Path flv, Path ts, int warmup, int measure, String jvmOpts)
             throws IOException, InterruptedException {
         return BenchSupport.runStep(List.of(BenchSupport.javaBin(), "-cp", BenchSupport.classpath(),
                 SrtIngestBench.class.getName(), "step", target, Integer.toString(n), flv.toString(), ts.toString(),
-                Integer.toString(warmup), Integer.toString(measure), jvmOpts.isEmpty() ? "-" : jvmOpts), target + " " + n);
+                Integer.toString(warmup), Integer.toString(measure), jvmOpts.isEmpty() ? "-" : jvmOpts,
+                nodeEnv.isEmpty() ? "-" : nodeEnv), target + " " + n);
     }
 
     /** This JVM's class path with absolute entries (run.sh gives them relative; the node runs in its own directory). */
@@ -222,6 +227,7 @@ public final class SrtIngestBench {
         int warmup = Integer.parseInt(a[5]);
         int measure = Integer.parseInt(a[6]);
         List<String> jvmOpts = a.length > 7 && !a[7].equals("-") ? List.of(a[7].split(" +")) : List.of();
+        String extraEnv = a.length > 8 && !a[8].equals("-") ? a[8] : "";
         boolean loss = target.startsWith("loss");
         Path work = flv.getParent();
         Path runDir = work.resolve("srt-run");
@@ -264,6 +270,12 @@ public final class SrtIngestBench {
         env.put("TRIBUTARY_RTMP_STREAM_KEYS", "any"); // a lab node: any key publishes, no accounts
         env.put("TRIBUTARY_GRPC_PORT", "0"); // the gRPC control plane on any free port, not 50051
         env.put("TRIBUTARY_AUTH_ENABLED", "false");
+        for (String kv : extraEnv.split(",")) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) {
+                env.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim()); // --node-env, for both protocols' nodes
+            }
+        }
         Process srv = pb.directory(runDir.toFile()).redirectErrorStream(true).redirectOutput(work.resolve(name + ".log").toFile()).start();
         Process gen = null;
         try {
@@ -388,7 +400,8 @@ public final class SrtIngestBench {
         b.append("- started: ").append(started).append(", finished: ").append(BenchSupport.now()).append('\n');
         b.append("- load average at the end: ").append(Files.readString(Path.of("/proc/loadavg")).trim())
                 .append(" (other work on the machine shares both cores)\n");
-        b.append("- node: its own JVM, `taskset -c 0 java -Xlog:gc:file=... ").append(jvmOpts.isEmpty() ? "" : jvmOpts + " ")
+        b.append("- node: its own JVM, `").append(nodeEnv.isEmpty() ? "" : nodeEnv.replace(",", " ") + " ")
+                .append("taskset -c 0 java -Xlog:gc:file=... ").append(jvmOpts.isEmpty() ? "" : jvmOpts + " ")
                 .append("io.tributary.Tributary` (default heap and GC), TRIBUTARY_RTMP_INSTANCES=1, TRIBUTARY_HTTP_INSTANCES=1, "
                         + "TRIBUTARY_TRANSCODE_LADDER=none, srt.latency 120 ms, default HLS settings; a fresh node per step\n");
         b.append(String.format(Locale.ROOT, "- source: the RTMP ingest benchmark's recording (`%s`: H.264 High 1280x720 30 fps %s CBR-like, "

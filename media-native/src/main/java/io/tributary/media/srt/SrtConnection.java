@@ -59,14 +59,20 @@ public final class SrtConnection {
     State state = State.PENDING;
     private Object attachment;
 
+    // the listener's timer wheel: this connection's slot and neighbours there, and the time it wakes
+    SrtConnection wheelNext;
+    SrtConnection wheelPrev;
+    int wheelBucket = -1;
+    long wakeAt;
+
     // receive window: slot i holds sequence head + (i - headSlot) mod capacity; a payload is
     // slots[i][offsets[i] .. offsets[i] + lengths[i]) (the datagram itself when the owner handed it over)
     private final byte[][] slots;
     private final int[] offsets;
     private final int[] lengths;
     private final long[] stamps;
-    /** Slots in [head, next) still empty: 0 is the common case, and spares the ACK and NAK scans. */
-    private int missing;
+    /** Slots in [head, next) still empty, as ranges kept up to date on arrival: ACKs and NAKs read it, never the window. */
+    private final SrtLossList loss;
     private final int capacity;
     private int headSlot;
     /** Next sequence to deliver. */
@@ -131,6 +137,7 @@ public final class SrtConnection {
         this.offsets = new int[capacity];
         this.lengths = new int[capacity];
         this.stamps = new long[capacity];
+        this.loss = new SrtLossList(capacity);
         this.head = initialSequence;
         this.next = initialSequence;
         this.lastHeard = now;
@@ -261,17 +268,23 @@ public final class SrtConnection {
         slots[slot] = payload;
         offsets[slot] = payloadOff;
         lengths[slot] = payloadLen;
-        stamps[slot] = extend(stamp);
+        long extended = extend(stamp);
+        stamps[slot] = extended;
         int gap = SrtSeq.offset(next, seq);
         if (gap >= 0) {
             if (gap > 0) {
                 lost += gap;
-                missing += gap;
-                sendNak(new int[]{next, SrtSeq.add(seq, -1)}, 1, now);
+                int last = SrtSeq.add(seq, -1);
+                loss.append(next, last);
+                sendNak(next, last, now);
             }
             next = SrtSeq.next(seq);
         } else {
-            missing--; // a hole filled (a retransmission, or reordering)
+            loss.remove(seq); // a hole filled (a retransmission, or reordering)
+        }
+        long due = due(extended);
+        if (due < wakeAt) {
+            listener.wake(this, due, now); // due before the wheel would look at this connection
         }
         deliver(now);
     }
@@ -327,22 +340,21 @@ public final class SrtConnection {
             return;
         }
         int window = SrtSeq.offset(head, next);
-        for (int d = Math.max(from, 0); d <= to; d++) {
+        int start = Math.max(from, 0);
+        for (int d = start; d <= to; d++) {
             int slot = (headSlot + d) % capacity;
             if (slots[slot] == null) {
                 slots[slot] = SKIPPED;
                 droppedTooLate++;
-                if (d < window) {
-                    missing--;
-                }
             }
+        }
+        if (start < window) {
+            loss.removeRange(SrtSeq.add(head, start), SrtSeq.add(head, Math.min(to, window - 1)));
         }
         if (SrtSeq.offset(next, last) >= 0) {
             // between the old end of the window and the dropped range: gaps, as a data packet past them would make
-            for (int d = window; d < Math.max(from, 0); d++) {
-                if (slots[(headSlot + d) % capacity] == null) {
-                    missing++;
-                }
+            if (start > window) {
+                loss.append(next, SrtSeq.add(head, start - 1));
             }
             next = SrtSeq.next(last);
         }
@@ -472,12 +484,34 @@ public final class SrtConnection {
             }
         }
         if (now >= nextNak) {
-            nextNak = now + Math.max(MIN_NAK_INTERVAL, (rtt + 4L * rttVar) / 2);
+            nextNak = now + nakInterval();
             nakReport(now);
         }
         if (now - lastSent >= KEEPALIVE_INTERVAL) {
             send(SrtPacket.control(SrtPacket.KEEPALIVE, 0, 0, timestamp(now), peerSocketId, 0), now);
         }
+    }
+
+    private long nakInterval() {
+        return Math.max(MIN_NAK_INTERVAL, (rtt + 4L * rttVar) / 2);
+    }
+
+    /**
+     * When {@link #tick} has something to do next: an ACK, the NAK report timer (kept running with nothing missing, as
+     * libsrt's: a loss is reported again at its next beat, not a full interval after the immediate NAK), the first held
+     * packet's delivery, a keepalive, the idle timeout. The listener's wheel wakes the connection then.
+     */
+    long wake() {
+        long w = Math.min(Math.min(nextAck, nextNak), Math.min(lastSent + KEEPALIVE_INTERVAL,
+                lastHeard + listener.settings().idleTimeoutMicros()));
+        if (head != next) {
+            byte[] p = slots[headSlot];
+            int k = p == null ? firstPresent() : headSlot;
+            if (k >= 0) {
+                w = Math.min(w, due(stamps[k]));
+            }
+        }
+        return w;
     }
 
     /** Delivers every payload whose time has come; skips missing packets a later due packet overtakes. */
@@ -547,12 +581,13 @@ public final class SrtConnection {
             }
             slots[i] = null;
         }
+        loss.clear();
     }
 
     private void advance() {
         byte[] p = slots[headSlot];
         if (p == null) {
-            missing--;
+            loss.popFront(); // the head was the first missing number
         } else if (p != SKIPPED) {
             listener.release(lengths[headSlot]);
         }
@@ -561,11 +596,23 @@ public final class SrtConnection {
         head = SrtSeq.next(head);
     }
 
+    /** The slot of the first packet held, the head being missing: found past the loss ranges, not by a walk. */
     private int firstPresent() {
         int n = SrtSeq.offset(head, next);
-        for (int d = 0; d < n; d++) {
+        int range = 0;
+        int d = SrtSeq.offset(head, loss.last(0)) + 1;
+        while (d < n) {
             int slot = (headSlot + d) % capacity;
-            if (slots[slot] != null && slots[slot] != SKIPPED) {
+            byte[] p = slots[slot];
+            if (p == null) {
+                // the start of a later loss range: jump past it
+                while (SrtSeq.offset(head, loss.last(range)) < d) {
+                    range++;
+                }
+                d = SrtSeq.offset(head, loss.last(range)) + 1;
+            } else if (p == SKIPPED) {
+                d++; // the sender dropped it (DROPREQ): rare
+            } else {
                 return slot;
             }
         }
@@ -574,16 +621,7 @@ public final class SrtConnection {
 
     /** Sequence of the first packet not received: everything before it is acknowledged. */
     private int ackSequence() {
-        if (missing == 0) {
-            return next;
-        }
-        int n = SrtSeq.offset(head, next);
-        for (int d = 0; d < n; d++) {
-            if (slots[(headSlot + d) % capacity] == null) {
-                return SrtSeq.add(head, d);
-            }
-        }
-        return next;
+        return loss.isEmpty() ? next : loss.first();
     }
 
     private void sendAck(int ack, long now) {
@@ -604,46 +642,46 @@ public final class SrtConnection {
     }
 
     private void nakReport(long now) {
-        if (missing == 0) {
+        if (loss.isEmpty()) {
             return;
         }
-        int[] ranges = new int[MAX_NAK_WORDS];
-        int count = 0;
-        int n = SrtSeq.offset(head, next);
-        int d = 0;
-        while (d < n && count < MAX_NAK_WORDS / 2) {
-            if (slots[(headSlot + d) % capacity] != null) {
-                d++;
-                continue;
-            }
-            int from = d;
-            while (d < n && slots[(headSlot + d) % capacity] == null) {
-                d++;
-            }
-            ranges[count * 2] = SrtSeq.add(head, from);
-            ranges[count * 2 + 1] = SrtSeq.add(head, d - 1);
-            count++;
+        int count = Math.min(loss.ranges(), MAX_NAK_WORDS / 2);
+        int words = 0;
+        for (int i = 0; i < count; i++) {
+            words += loss.first(i) == loss.last(i) ? 1 : 2;
         }
-        if (count > 0) {
-            sendNak(ranges, count, now);
+        byte[] nak = nakPacket(words, now);
+        int at = SrtPacket.HEADER;
+        for (int i = 0; i < count; i++) {
+            at = nakEntry(nak, at, loss.first(i), loss.last(i));
         }
+        send(nak, now);
+    }
+
+    /** A NAK of [first, last] alone (a gap just seen). */
+    private void sendNak(int first, int last, long now) {
+        byte[] nak = nakPacket(first == last ? 1 : 2, now);
+        nakEntry(nak, SrtPacket.HEADER, first, last);
+        send(nak, now);
+    }
+
+    private byte[] nakPacket(int words, long now) {
+        byte[] b = new byte[SrtPacket.HEADER + words * 4];
+        SrtPacket.putWord(b, 0, 0x80000000 | (SrtPacket.NAK << 16));
+        SrtPacket.putWord(b, 8, timestamp(now));
+        SrtPacket.putWord(b, 12, peerSocketId);
+        return b;
     }
 
     /** NAK control information: a single lost sequence, or a range as first|0x80000000 then last. */
-    private void sendNak(int[] ranges, int count, long now) {
-        int[] words = new int[count * 2];
-        int w = 0;
-        for (int i = 0; i < count; i++) {
-            int first = ranges[i * 2];
-            int last = ranges[i * 2 + 1];
-            if (first == last) {
-                words[w++] = first;
-            } else {
-                words[w++] = first | 0x80000000;
-                words[w++] = last;
-            }
+    private static int nakEntry(byte[] b, int at, int first, int last) {
+        if (first == last) {
+            SrtPacket.putWord(b, at, first);
+            return at + 4;
         }
-        send(SrtPacket.control(SrtPacket.NAK, 0, 0, timestamp(now), peerSocketId, Arrays.copyOf(words, w)), now);
+        SrtPacket.putWord(b, at, first | 0x80000000);
+        SrtPacket.putWord(b, at + 4, last);
+        return at + 8;
     }
 
     int timestamp(long now) {

@@ -71,6 +71,8 @@ public final class SrtListener {
     private final Mac cookieMac;
     private final Map<Integer, SrtConnection> bySocket = new HashMap<>();
     private final Map<String, SrtConnection> byCaller = new HashMap<>();
+    /** Every connection, in the slot of its next timer: a tick visits the due ones only. */
+    private final SrtTimerWheel wheel = new SrtTimerWheel();
     private long malformed;
     private long rejected;
     private long inductions;
@@ -227,17 +229,30 @@ public final class SrtListener {
         }
     }
 
-    /** Drives every connection's timers: delivery, ACK, NAK reports, keepalive, idle timeout. Call every few ms. */
+    /**
+     * Drives the connections' timers: delivery, ACK, NAK reports, keepalive, idle timeout. Call every few ms; only
+     * connections with a timer due are visited.
+     */
     public void tick(long now) {
-        for (SrtConnection c : new ArrayList<>(bySocket.values())) {
+        wheel.advance(now, c -> {
             if (c.state == SrtConnection.State.PENDING) {
                 if (now - c.started() >= settings.idleTimeoutMicros()) {
                     forget(c); // never answered: the caller gave up long ago
+                } else {
+                    wheel.schedule(c, c.started() + settings.idleTimeoutMicros(), now);
                 }
             } else if (c.state == SrtConnection.State.CONNECTED) {
                 c.tick(now);
+                if (c.state == SrtConnection.State.CONNECTED) {
+                    wheel.schedule(c, c.wake(), now);
+                }
             }
-        }
+        });
+    }
+
+    /** {@code c} has something due at {@code at}, before its planned wake. */
+    void wake(SrtConnection c, long at, long now) {
+        wheel.schedule(c, at, now);
     }
 
     /** Completes a pending handshake: the caller gets its conclusion answer. False if it is gone meanwhile. */
@@ -247,6 +262,7 @@ public final class SrtListener {
         }
         c.state = SrtConnection.State.CONNECTED;
         c.send(c.conclusionAnswer, now);
+        wheel.schedule(c, c.wake(), now);
         return true;
     }
 
@@ -396,6 +412,7 @@ public final class SrtListener {
         bySocket.put(socketId, c);
         byCaller.put(callerKey(peer, hs.socketId()), c);
         byHost.merge(peer.host(), 1, Integer::sum);
+        wheel.schedule(c, now + settings.idleTimeoutMicros(), now); // forgotten then if the owner never answers
         out.connecting(c);
         return -1;
     }
@@ -457,6 +474,7 @@ public final class SrtListener {
     }
 
     private void forget(SrtConnection c) {
+        wheel.remove(c);
         c.releaseWindow();
         if (bySocket.remove(c.socketId(), c)) {
             byHost.computeIfPresent(c.peer().host(), (h, n) -> n > 1 ? n - 1 : null);

@@ -6,8 +6,11 @@ import io.tributary.media.srt.SrtListener;
 import io.tributary.media.srt.SrtPeer;
 import io.tributary.media.srt.SrtReject;
 import io.tributary.metrics.NodeMetrics;
+import io.tributary.media.srt.SrtPacket;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.datagram.DatagramPacket;
 import io.vertx.core.datagram.DatagramSocket;
@@ -23,6 +26,7 @@ import io.vertx.core.internal.ContextInternal;
 import java.net.InetSocketAddress;
 
 import java.security.SecureRandom;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,15 +37,18 @@ import java.util.logging.Logger;
  * Accepts SRT callers on one UDP port: every datagram goes through the sans-IO
  * {@link SrtListener}, a 5 ms timer drives its ACKs, NAK reports, TSBPD delivery and
  * timeouts, and each accepted caller publishes through the publication API
- * ({@link SrtPublisher}). One instance: a UDP port is one socket.
+ * ({@link SrtPublisher}). With the native transport, several instances share the port
+ * ({@code srt.instances}, SO_REUSEPORT: {@link SrtListenerGroup}), each on its own event loop
+ * with its own listener; on Java NIO a UDP port is one socket, one instance.
  *
  * <p>Per datagram, at tens of thousands a second: datagrams are taken off the Netty pipeline
  * ahead of Vert.x's handler (no Vert.x packet, buffer and address objects, and a connection's
- * caller address is matched to its {@link SrtPeer} without making a host string), copied once
- * from the pooled read buffer into an array the listener keeps until delivery, and run on
- * this verticle's context as Vert.x would run them. What the listener sends is written
- * straight to the channel, to the connection's resolved address, and flushed once per
- * received datagram or timer tick rather than through a Future per datagram.
+ * caller address is matched to its {@link SrtPeer} without making a host string), and each
+ * read's datagrams run together on this verticle's context as Vert.x would run them. A data
+ * packet is copied once from the pooled read buffer into an array of a small pool, which the
+ * listener keeps until delivery and which then goes back to the pool (no 1.3 KB of garbage per
+ * datagram). What the listener sends is written straight to the channel, to the connection's
+ * resolved address, and flushed once per read or timer tick rather than through a Future per datagram.
  */
 public final class SrtIngestVerticle extends VerticleBase implements SrtListener.Output {
 
@@ -51,7 +58,19 @@ public final class SrtIngestVerticle extends VerticleBase implements SrtListener
     private final SrtSettings config;
     private final Publications publications;
     private final NodeMetrics metrics;
+    private final SrtListenerGroup group;
+    /** This instance's place in the group: 0 binds the port first. */
+    private final int index;
     private final Map<SrtConnection, SrtPublisher> publishers = new HashMap<>();
+    /** Datagrams of the read in progress, run together when the read completes. */
+    private final ArrayDeque<io.netty.channel.socket.DatagramPacket> inbox = new ArrayDeque<>();
+    /** Arrays for data packets, back from delivery (bounded: what exceeds it is left to the collector). */
+    private final ArrayDeque<byte[]> spare = new ArrayDeque<>();
+    /** A data packet's array: the largest SRT data datagram (1456-byte payload + 16-byte header). */
+    static final int DATA_ARRAY = SrtPacket.HEADER + 1456;
+    /** At most this many spare arrays (6 MB) per instance. */
+    static final int MAX_SPARE = 4096;
+    private final io.vertx.core.Handler<Void> drain = v -> receivedRead();
     /** Resolved addresses of connections' peers, both ways (not of strangers: one per connection held, so bounded). */
     private final Map<SrtPeer, InetSocketAddress> addresses = new HashMap<>();
     private final Map<InetSocketAddress, SrtPeer> peers = new HashMap<>();
@@ -76,9 +95,33 @@ public final class SrtIngestVerticle extends VerticleBase implements SrtListener
     private volatile long overBudget;
 
     public SrtIngestVerticle(SrtSettings config, Publications publications, NodeMetrics metrics) {
+        this(config, publications, metrics, new SrtListenerGroup(1, metrics));
+    }
+
+    SrtIngestVerticle(SrtSettings config, Publications publications, NodeMetrics metrics, SrtListenerGroup group) {
         this.config = config;
         this.publications = publications;
         this.metrics = metrics;
+        this.group = group;
+        this.index = group.join(this);
+    }
+
+    /**
+     * Deploys the node's SRT listener instances ({@code srt.instances}; 0: one per core with the native transport,
+     * else one); gives the first, whose deployment holds them all and whose port is theirs.
+     */
+    public static Future<SrtIngestVerticle> deploy(Vertx vertx, SrtSettings config, Publications publications, NodeMetrics metrics) {
+        boolean reusePort = vertx.isNativeTransportEnabled();
+        int n = config.instances() > 0 ? config.instances() : reusePort ? Runtime.getRuntime().availableProcessors() : 1;
+        if (n > 1 && !reusePort) {
+            LOG.warning("srt.instances is " + n + " but several sockets on one UDP port need the native transport "
+                    + "(net.native-transport: true, SO_REUSEPORT): one SRT listener");
+            n = 1;
+        }
+        SrtListenerGroup group = new SrtListenerGroup(n, metrics);
+        SrtSettings each = config.shareOf(n);
+        return vertx.deployVerticle(() -> new SrtIngestVerticle(each, publications, metrics, group), new DeploymentOptions().setInstances(n))
+                .map(id -> group.first());
     }
 
     static long now() {
@@ -93,8 +136,9 @@ public final class SrtIngestVerticle extends VerticleBase implements SrtListener
                         : id.secret() == null && publications.needsSecret(id.key()) ? SrtReject.UNAUTHORIZED : SrtReject.FORBIDDEN, this,
                 new SecureRandom());
         // no receive buffer size in the options: Vert.x would also make it the size of the buffer allocated (and
-        // zeroed) for every datagram read; UdpSocketTuning sets SO_RCVBUF and the reads apart
-        socket = vertx.createDatagramSocket(new DatagramSocketOptions().setSendBufferSize(1 << 20));
+        // zeroed) for every datagram read; UdpSocketTuning sets SO_RCVBUF and the reads apart. SO_REUSEPORT (the
+        // native transport only) when instances share the port: each caller's address hashes to one of them.
+        socket = vertx.createDatagramSocket(new DatagramSocketOptions().setSendBufferSize(1 << 20).setReusePort(group.size() > 1));
         channel = UdpSocketTuning.apply(socket, RECEIVE_BUFFER);
         socket.handler(this::received);
         if (channel != null) {
@@ -103,18 +147,32 @@ public final class SrtIngestVerticle extends VerticleBase implements SrtListener
                 @Override
                 public void channelRead(ChannelHandlerContext handlerContext, Object msg) {
                     if (msg instanceof io.netty.channel.socket.DatagramPacket packet) {
-                        ctx.emit(packet, SrtIngestVerticle.this::received);
+                        inbox.add(packet);
                     } else {
                         handlerContext.fireChannelRead(msg);
                     }
                 }
+
+                @Override
+                public void channelReadComplete(ChannelHandlerContext handlerContext) {
+                    if (!inbox.isEmpty()) {
+                        ctx.emit(null, drain);
+                    }
+                    handlerContext.fireChannelReadComplete();
+                }
             });
         }
         socket.exceptionHandler(e -> LOG.log(Level.FINE, "srt socket: " + e));
-        return socket.listen(config.port(), config.host()).onSuccess(s -> {
+        Future<Integer> port = index == 0 ? Future.succeededFuture(config.port()) : group.port();
+        return port.compose(p -> socket.listen(p, config.host())).onFailure(e -> {
+            if (index == 0) {
+                group.failed(e);
+            }
+        }).onSuccess(s -> {
             actualPort = s.localAddress().port();
-            metrics.srtConnections(() -> connections);
-            metrics.srtWindows(() -> heldBytes, () -> overBudget);
+            if (index == 0) {
+                group.bound(actualPort);
+            }
             timer = vertx.setPeriodic(TICK_MILLIS, id -> {
                 batching = true;
                 try {
@@ -126,7 +184,8 @@ public final class SrtIngestVerticle extends VerticleBase implements SrtListener
                 heldBytes = listener.heldBytes();
                 overBudget = listener.overBudget();
             });
-            LOG.info(() -> "SRT listener on udp " + config.host() + ":" + actualPort);
+            LOG.info(() -> "SRT listener on udp " + config.host() + ":" + actualPort
+                    + (group.size() > 1 ? " (instance " + index + " of " + group.size() + ", SO_REUSEPORT)" : ""));
         });
     }
 
@@ -139,11 +198,27 @@ public final class SrtIngestVerticle extends VerticleBase implements SrtListener
         for (SrtConnection c : listener.all()) {
             listener.close(c, "server stopping", now);
         }
+        io.netty.channel.socket.DatagramPacket unread;
+        while ((unread = inbox.poll()) != null) {
+            unread.release();
+        }
         return socket.close();
     }
 
     public int actualPort() {
         return actualPort;
+    }
+
+    int connections() {
+        return connections;
+    }
+
+    long heldBytes() {
+        return heldBytes;
+    }
+
+    long overBudget() {
+        return overBudget;
     }
 
     private void received(DatagramPacket packet) {
@@ -166,8 +241,22 @@ public final class SrtIngestVerticle extends VerticleBase implements SrtListener
         }
     }
 
-    /** A datagram off the pipeline: copied out of the pooled read buffer (then released), handed to the listener. */
-    private void received(io.netty.channel.socket.DatagramPacket packet) {
+    /** One read's datagrams off the pipeline, on this verticle's context; what they make the listener send goes in one flush. */
+    private void receivedRead() {
+        batching = true;
+        try {
+            long now = now();
+            io.netty.channel.socket.DatagramPacket packet;
+            while ((packet = inbox.poll()) != null) {
+                received(packet, now);
+            }
+        } finally {
+            endBatch();
+        }
+    }
+
+    /** A datagram: copied out of the pooled read buffer (then released) into an array the listener may keep. */
+    private void received(io.netty.channel.socket.DatagramPacket packet, long now) {
         ByteBuf content = packet.content();
         try {
             InetSocketAddress sender = packet.sender();
@@ -175,17 +264,23 @@ public final class SrtIngestVerticle extends VerticleBase implements SrtListener
             if (peer == null) {
                 peer = new SrtPeer(sender.getAddress().getHostAddress(), sender.getPort());
             }
-            byte[] bytes = new byte[content.readableBytes()];
-            content.getBytes(content.readerIndex(), bytes);
-            batching = true;
-            try {
-                listener.receiveOwned(peer, bytes, 0, bytes.length, now());
-            } finally {
-                endBatch();
-            }
+            int len = content.readableBytes();
+            int at = content.readerIndex();
+            // a data packet waits in the window until delivered, then its array comes back; control packets are small
+            boolean data = len > 0 && len <= DATA_ARRAY && (content.getByte(at) & 0x80) == 0;
+            byte[] bytes = data ? array() : new byte[len];
+            content.getBytes(at, bytes, 0, len);
+            listener.receiveOwned(peer, bytes, 0, len, now);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "srt datagram from " + packet.sender(), e); // the listener drops what it cannot parse: a fault of ours
         } finally {
             content.release();
         }
+    }
+
+    private byte[] array() {
+        byte[] b = spare.poll();
+        return b != null ? b : new byte[DATA_ARRAY];
     }
 
     private void endBatch() {
@@ -235,7 +330,10 @@ public final class SrtIngestVerticle extends VerticleBase implements SrtListener
     @Override
     public void delivered(SrtConnection connection, byte[] buf, int off, int len) {
         if (connection.attachment() instanceof SrtPublisher p) {
-            p.payload(buf, off, len);
+            p.payload(buf, off, len); // the demuxer copies what it keeps
+        }
+        if (buf.length == DATA_ARRAY && spare.size() < MAX_SPARE) {
+            spare.push(buf); // from array(): the listener is done with it
         }
     }
 

@@ -21,10 +21,12 @@ import java.util.Map;
  * @param maxConnections     callers held at once (handshaking or publishing); more are refused
  * @param maxConnectionsPerAddress callers held at once from one host; more are refused (overload)
  * @param memoryBudget       bytes all callers' receive windows hold together ({@code srt.memory-budget} MiB)
+ * @param instances          SRT listeners sharing the port (SO_REUSEPORT, native transport only), each on its own event
+ *                           loop; 0: one per core with the native transport, else one
  */
 public record SrtSettings(boolean enabled, String host, int port, int latencyMs, String passphrase, int pbkeylen,
                           Map<String, String> streamPassphrases, int maxConnections, int maxConnectionsPerAddress,
-                          long memoryBudget) {
+                          long memoryBudget, int instances) {
 
     public static SrtSettings from(Settings s) {
         String passphrase = s.string("srt.passphrase");
@@ -47,7 +49,8 @@ public record SrtSettings(boolean enabled, String host, int port, int latencyMs,
         Duration latency = s.duration("srt.latency", Duration.ZERO, Duration.ofMillis(0xFFFF));
         return new SrtSettings(s.bool("srt.enabled"), s.string("srt.host"), s.integer("srt.port", 0, 65535), (int) latency.toMillis(),
                 passphrase, pbkeylen, Map.copyOf(perKey), s.integer("srt.max-connections", 1, 100_000),
-                s.integer("srt.max-connections-per-address", 1, 100_000), s.integer("srt.memory-budget", 1, 1 << 20) * (1L << 20));
+                s.integer("srt.max-connections-per-address", 1, 100_000), s.integer("srt.memory-budget", 1, 1 << 20) * (1L << 20),
+                s.integer("srt.instances", 0, 64));
     }
 
     private static void checkPassphrase(String key, String value) {
@@ -70,6 +73,19 @@ public record SrtSettings(boolean enabled, String host, int port, int latencyMs,
     /** Port 0 means "any free port" (tests). */
     public SrtSettings withPort(int port) {
         return new SrtSettings(enabled, host, port, latencyMs, passphrase, pbkeylen, streamPassphrases, maxConnections,
-                maxConnectionsPerAddress, memoryBudget);
+                maxConnectionsPerAddress, memoryBudget, instances);
+    }
+
+    /**
+     * What each of {@code n} listener instances may hold, so that together they stay within the node's
+     * {@code max-connections} and {@code memory-budget}. The per-address cap stays per instance: the kernel's hash
+     * spreads one host's ports over the instances unevenly, and a smaller share would refuse callers early.
+     */
+    SrtSettings shareOf(int n) {
+        if (n <= 1) {
+            return this;
+        }
+        return new SrtSettings(enabled, host, port, latencyMs, passphrase, pbkeylen, streamPassphrases, (maxConnections + n - 1) / n,
+                maxConnectionsPerAddress, Math.max(1 << 20, memoryBudget / n), instances);
     }
 }
