@@ -44,7 +44,7 @@ public final class CaptionProbe {
             }
             int nal = (int) len;
             int header = hevc ? 2 : 1;
-            if (nal > header && isSei(sample[i], hevc) && seiHasCaptions(unescape(sample, i + header, nal - header))) {
+            if (nal > header && isSei(sample[i], hevc) && seiHasCaptions(AvcConfig.unescape(sample, i + header, nal - header))) {
                 return true;
             }
             i += nal;
@@ -58,23 +58,6 @@ public final class CaptionProbe {
             return type == 39 || type == 40; // prefix and suffix SEI
         }
         return (first & 0x1F) == 6;
-    }
-
-    /** The RBSP: emulation-prevention bytes (00 00 03) removed. */
-    private static byte[] unescape(byte[] b, int from, int length) {
-        byte[] out = new byte[length];
-        int n = 0;
-        int zeros = 0;
-        for (int i = from; i < from + length; i++) {
-            int v = b[i] & 0xFF;
-            if (zeros >= 2 && v == 3) {
-                zeros = 0;
-                continue;
-            }
-            zeros = v == 0 ? zeros + 1 : 0;
-            out[n++] = (byte) v;
-        }
-        return java.util.Arrays.copyOf(out, n);
     }
 
     private static boolean seiHasCaptions(byte[] rbsp) {
