@@ -352,7 +352,7 @@ public final class Node {
                 }
                 return !config.grpc().enabled() ? Future.succeededFuture(-1)
                         : GrpcControl.start(vertx, config.grpc(), auth.result(), control, cluster.registry(),
-                                config.rateLimit().enabled() ? limits : null, new GrpcControl.Catalogs(dvr.result(), vod.result(), channels.result())).map(server -> {
+                                limits, new GrpcControl.Catalogs(dvr.result(), vod.result(), channels.result())).map(server -> {
                             teardown.add("grpc", server::close);
                             return server.actualPort();
                         });

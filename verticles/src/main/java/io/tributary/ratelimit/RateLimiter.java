@@ -157,11 +157,12 @@ public final class RateLimiter implements Handler<RoutingContext> {
 
     /**
      * Takes one token from {@code id}'s bucket of {@code scope}. Never fails: a store that fails is
-     * counted, and the answer comes from the fallback, or lets the request through.
+     * counted, and the answer comes from the fallback, or lets the request through. With
+     * {@code ratelimit.enabled: false} nothing is counted (every door, REST and gRPC, asks here).
      */
     public Future<Allowance> check(RateScope scope, String id) {
         int limit = settings.limit(scope);
-        if (limit == 0) {
+        if (limit == 0 || !settings.enabled()) {
             return Future.succeededFuture(UNCHECKED);
         }
         String key = settings.keyPrefix() + scope.label() + ":" + bounded(id);

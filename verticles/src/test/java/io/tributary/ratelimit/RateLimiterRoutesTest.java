@@ -77,6 +77,25 @@ class RateLimiterRoutesTest {
     }
 
     @Test
+    void switchedOffNothingIsCountedOnAnyDoor() throws Exception {
+        RateLimitSettings d = RateLimitSettings.defaults();
+        RateLimitSettings off = new RateLimitSettings(false, d.period(), 2, 2, 2, 2, "", d.redisTimeout(), d.keyPrefix());
+        RateLimiter limiter = RateLimiter.create(vertx, off, hz, new SimpleMeterRegistry());
+        for (int i = 0; i < 5; i++) {
+            // the gRPC door asks check() directly: it must say yes as the route handler does
+            assertTrue(limiter.check(RateScope.USER, "alice").await(10, TimeUnit.SECONDS).allowed(), "call " + i);
+        }
+        HttpServer server = server(limiter);
+        try {
+            for (int i = 0; i < 5; i++) {
+                assertEquals(200, get(server.actualPort(), "user:alice").statusCode());
+            }
+        } finally {
+            server.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void usersApiKeysAddressesAndLoginsEachHaveTheirOwnBucket() throws Exception {
         RateLimitSettings s = RateLimitSettings.defaults(); // 100 per user, 10 logins per address a minute
         s = new RateLimitSettings(true, s.period(), s.user(), 150, 30, s.login(), "", s.redisTimeout(), s.keyPrefix());
