@@ -54,7 +54,11 @@ final class GracefulExit {
                         LOG.warning("SIG" + signal.getName() + " again during the graceful stop: exiting now");
                         Runtime.getRuntime().halt(128 + signal.getNumber());
                     }
-                    new Thread(() -> exit.stop(signal.getName()), "tributary-graceful-stop").start();
+                    // not a daemon (a signal handler's thread is one, and so would this be): once the node is
+                    // closed and its threads are gone, the JVM must not end before the report and System.exit
+                    Thread stop = new Thread(() -> exit.stop(signal.getName()), "tributary-graceful-stop");
+                    stop.setDaemon(false);
+                    stop.start();
                 });
             } catch (IllegalArgumentException e) {
                 LOG.log(Level.FINE, "signal " + name + " cannot be handled here; the shutdown hook closes the node", e);
