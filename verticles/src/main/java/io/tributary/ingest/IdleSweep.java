@@ -27,10 +27,6 @@ final class IdleSweep {
         this.periodMs = Math.max(100, Math.min(5000, idleTimeout.toMillis() / 2));
     }
 
-    long idleNanos() {
-        return idleNanos;
-    }
-
     void add(RtmpPublisher p) {
         peers.add(p);
         if (timer < 0) {
