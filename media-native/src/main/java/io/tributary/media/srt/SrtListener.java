@@ -64,8 +64,8 @@ public final class SrtListener {
     private final Function<String, String> passphrases;
     private final java.util.function.ToIntFunction<SrtStreamId> admission;
     private final SrtKekRation keks = new SrtKekRation();
-    /** Connections (pending and established) per caller host. */
-    private final Map<String, Integer> byHost = new HashMap<>();
+    /** Connections (pending and established) per caller host; shared with the node's other listeners. */
+    private final SrtHostCounts byHost;
     private final Output out;
     private final Random random;
     private final Mac cookieMac;
@@ -107,7 +107,17 @@ public final class SrtListener {
      */
     public SrtListener(SrtListenerSettings settings, Function<String, String> passphrases,
                        java.util.function.ToIntFunction<SrtStreamId> admission, Output out, Random random) {
+        this(settings, passphrases, admission, new SrtHostCounts(), out, random);
+    }
+
+    /**
+     * As above; {@code hosts}: the per-host counts the cap is checked against, shared by listeners that
+     * share a port.
+     */
+    public SrtListener(SrtListenerSettings settings, Function<String, String> passphrases,
+                       java.util.function.ToIntFunction<SrtStreamId> admission, SrtHostCounts hosts, Output out, Random random) {
         this.settings = settings;
+        this.byHost = hosts;
         this.passphrases = passphrases;
         this.admission = admission;
         this.out = out;
@@ -356,7 +366,7 @@ public final class SrtListener {
             return SrtReject.BAD_MODE;
         }
         if (bySocket.size() >= settings.maxConnections()
-                || byHost.getOrDefault(peer.host(), 0) >= settings.maxConnectionsPerAddress()) {
+                || byHost.count(peer.host()) >= settings.maxConnectionsPerAddress()) {
             return SrtReject.OVERLOAD;
         }
         int refused = admission.applyAsInt(streamId);
@@ -411,7 +421,7 @@ public final class SrtListener {
         c.conclusionAnswer = SrtPacket.control(SrtPacket.HANDSHAKE, 0, 0, 0, hs.socketId(), answer.encode());
         bySocket.put(socketId, c);
         byCaller.put(callerKey(peer, hs.socketId()), c);
-        byHost.merge(peer.host(), 1, Integer::sum);
+        byHost.add(peer.host());
         wheel.schedule(c, now + settings.idleTimeoutMicros(), now); // forgotten then if the owner never answers
         out.connecting(c);
         return -1;
@@ -477,7 +487,7 @@ public final class SrtListener {
         wheel.remove(c);
         c.releaseWindow();
         if (bySocket.remove(c.socketId(), c)) {
-            byHost.computeIfPresent(c.peer().host(), (h, n) -> n > 1 ? n - 1 : null);
+            byHost.remove(c.peer().host());
         }
         byCaller.remove(callerKey(c.peer(), c.peerSocketId()), c);
     }

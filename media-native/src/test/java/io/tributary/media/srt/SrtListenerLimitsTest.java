@@ -144,6 +144,34 @@ class SrtListenerLimitsTest {
     }
 
     @Test
+    void listenersSharingAPortCapOneAddressTogether() {
+        SrtHostCounts hosts = new SrtHostCounts();
+        Net[] listeners = {new Net(hosts, SrtListenerSettings.defaults()), new Net(hosts, SrtListenerSettings.defaults())};
+        for (int i = 0; i < 16; i++) { // the kernel spreads one host's ports over the listeners: alternate
+            Net net = listeners[i % 2];
+            net.caller = new SrtCaller("live/k" + i, 120, null, 16, new Random(i), net.now);
+            net.toListener(conclusion(net, CALLER, net.caller));
+            net.pump();
+            assertEquals(SrtCaller.State.CONNECTED, net.caller.state(), "caller " + i);
+        }
+        assertEquals(16, hosts.count(CALLER.host()));
+        for (Net net : listeners) {
+            byte[] concl = conclusion(net, CALLER, new SrtCaller("live/more", 120, null, 16, new Random(40), net.now));
+            net.listener.receive(CALLER, concl, 0, concl.length, net.now);
+            assertEquals(SrtReject.OVERLOAD, refusal(net.toCaller.get(net.toCaller.size() - 1)), "past the node's 16, on either listener");
+            assertEquals(8, net.listener.connections());
+        }
+        Net first = listeners[0];
+        first.listener.close(first.connection(), "test", first.now);
+        assertEquals(15, hosts.count(CALLER.host()), "a closed connection leaves the shared count");
+        SrtCaller again = new SrtCaller("live/again", 120, null, 16, new Random(41), listeners[1].now);
+        listeners[1].caller = again;
+        listeners[1].toListener(conclusion(listeners[1], CALLER, again));
+        listeners[1].pump();
+        assertEquals(SrtCaller.State.CONNECTED, again.state(), "its slot is free on the other listener");
+    }
+
+    @Test
     void oneAddressHoldsAtMostSixteenConnections() {
         Net net = new Net(SrtListenerSettings.defaults(), null);
         for (int i = 0; i < 16; i++) {

@@ -44,6 +44,11 @@ class SrtListenerTest {
             listener = new SrtListener(settings, key -> passphrase, keyAllowed, this, new Random(7));
         }
 
+        /** A listener counting hosts in {@code hosts}, as the listeners sharing one port do. */
+        Net(SrtHostCounts hosts, SrtListenerSettings settings) {
+            listener = new SrtListener(settings, key -> null, id -> 0, hosts, this, new Random(7));
+        }
+
         @Override
         public void send(SrtPeer peer, byte[] datagram) {
             toCaller.add(datagram);

@@ -133,8 +133,8 @@ public final class SrtIngestVerticle extends VerticleBase implements SrtListener
         // a stream's key without its secret: 1401 (unauthorized); a wrong secret, or a key not allowed: 1403 (forbidden)
         listener = new SrtListener(config.listenerSettings(), config::passphraseFor,
                 (java.util.function.ToIntFunction<io.tributary.media.srt.SrtStreamId>) id -> publications.refusal(id.key(), id.secret()) == null ? 0
-                        : id.secret() == null && publications.needsSecret(id.key()) ? SrtReject.UNAUTHORIZED : SrtReject.FORBIDDEN, this,
-                new SecureRandom());
+                        : id.secret() == null && publications.needsSecret(id.key()) ? SrtReject.UNAUTHORIZED : SrtReject.FORBIDDEN,
+                group.hosts(), this, new SecureRandom());
         // no receive buffer size in the options: Vert.x would also make it the size of the buffer allocated (and
         // zeroed) for every datagram read; UdpSocketTuning sets SO_RCVBUF and the reads apart. SO_REUSEPORT (the
         // native transport only) when instances share the port: each caller's address hashes to one of them.

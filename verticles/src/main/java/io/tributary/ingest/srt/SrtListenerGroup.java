@@ -1,6 +1,7 @@
 package io.tributary.ingest.srt;
 
 import io.micrometer.core.instrument.Gauge;
+import io.tributary.media.srt.SrtHostCounts;
 import io.tributary.metrics.NodeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -22,6 +23,8 @@ final class SrtListenerGroup {
     private final Promise<Integer> port = Promise.promise();
     private final AtomicInteger joined = new AtomicInteger();
     private final List<SrtIngestVerticle> members = new CopyOnWriteArrayList<>();
+    /** One per-host count for every instance: srt.max-connections-per-address is the node's. */
+    private final SrtHostCounts hosts = new SrtHostCounts();
 
     SrtListenerGroup(int size, NodeMetrics metrics) {
         this.size = size;
@@ -33,6 +36,10 @@ final class SrtListenerGroup {
                     .description("SRT callers held now by each SRT listener instance (srt.instances share the port)")
                     .tag("listener", Integer.toString(i)).register(metrics.registry());
         }
+    }
+
+    SrtHostCounts hosts() {
+        return hosts;
     }
 
     int size() {

@@ -78,8 +78,8 @@ public record SrtSettings(boolean enabled, String host, int port, int latencyMs,
 
     /**
      * What each of {@code n} listener instances may hold, so that together they stay within the node's
-     * {@code max-connections} and {@code memory-budget}. The per-address cap stays per instance: the kernel's hash
-     * spreads one host's ports over the instances unevenly, and a smaller share would refuse callers early.
+     * {@code max-connections} and {@code memory-budget}. The per-address cap is not split: the instances count
+     * hosts together ({@link SrtListenerGroup#hosts}), as the kernel spreads one host's ports over them unevenly.
      */
     SrtSettings shareOf(int n) {
         if (n <= 1) {
