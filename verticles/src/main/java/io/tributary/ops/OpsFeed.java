@@ -52,41 +52,14 @@ public final class OpsFeed {
         if (sockets.size() >= MAX_SOCKETS) {
             throw new StatusException(503, "too many operator feeds open on this node (" + MAX_SOCKETS + ")");
         }
-        OpsLogin login = OpsLogin.of(vertx);
-        String authorization = ctx.request().getHeader(io.vertx.core.http.HttpHeaders.AUTHORIZATION);
-        if (login != null && authorization != null) {
-            // credentials with the upgrade (tools): checked before it, refused as on any route
-            ctx.request().pause();
-            login.check(authorization).onComplete(ar -> {
-                ctx.request().resume();
-                if (ar.succeeded()) {
-                    upgrade(ctx, null);
-                } else {
-                    ctx.fail(ar.cause());
-                }
-            });
-            return;
-        }
-        upgrade(ctx, login);
-    }
-
-    /** Upgrades; with {@code login}, the socket is fed once its first message carried an admin's token. */
-    private void upgrade(RoutingContext ctx, OpsLogin login) {
-        ctx.request().toWebSocket().onSuccess(ws -> {
+        OpsLogin.upgrade(ctx, OpsLogin.ROLE, "/ws/ops", ws -> {
             ws.setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
             ws.exceptionHandler(e -> sockets.remove(ws));
             ws.closeHandler(v -> {
                 sockets.remove(ws);
                 ConnectionGate.closed(ctx);
             });
-            if (login != null) {
-                login.await(vertx, ws, OpsLogin.ROLE, "/ws/ops", () -> feed(ws));
-                return;
-            }
-            // the feed only talks; anything a client sends is dropped
-            ws.handler(ignored -> { });
-            feed(ws);
-        }).onFailure(e -> ctx.fail(StatusException.badRequest("WebSocket handshake failed: " + e.getMessage())));
+        }, this::feed);
     }
 
     private void feed(ServerWebSocket ws) {

@@ -6,9 +6,13 @@ import io.tributary.auth.Caller;
 import io.tributary.auth.Role;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Shareable;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.function.Consumer;
 
 /**
  * Who may watch the operator feeds: {@code /ws/ops} shows every stream's sessions and QoE, what
@@ -44,17 +48,51 @@ public final class OpsLogin implements Shareable {
         return vertx.sharedData().<String, OpsLogin>getLocalMap(SHARED_MAP).get("login");
     }
 
-    /** The caller {@code authorization} ("Bearer ...") names, if it has the role: else a 401 or 403. */
-    Future<Caller> check(String authorization) {
-        return check(authorization, ROLE, "/ws/ops");
-    }
-
     /** The caller {@code authorization} names, if it has {@code role}, which {@code feed} needs: else a 401 or 403. */
     public Future<Caller> check(String authorization, Role role, String feed) {
         return auth.caller(authorization).map(c -> {
             c.require(role, feed);
             return c;
         });
+    }
+
+    /**
+     * Upgrades {@code ctx} to a feed's WebSocket that {@code role} may watch. Credentials sent with the
+     * upgrade (tools) are checked before it and refused as on any route; else, on a node with accounts,
+     * the socket's first message must carry the token ({@link #await}). {@code opened} gets every socket
+     * (its close handlers); {@code signedIn} the ones that may be fed. Anything a client sends after is dropped.
+     */
+    public static void upgrade(RoutingContext ctx, Role role, String feed, Consumer<ServerWebSocket> opened,
+                               Consumer<ServerWebSocket> signedIn) {
+        Vertx vertx = ctx.vertx();
+        OpsLogin login = of(vertx);
+        String authorization = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+        if (login != null && authorization != null) {
+            ctx.request().pause();
+            login.check(authorization, role, feed).onComplete(ar -> {
+                ctx.request().resume();
+                if (ar.succeeded()) {
+                    upgrade(ctx, null, role, feed, opened, signedIn);
+                } else {
+                    ctx.fail(ar.cause());
+                }
+            });
+            return;
+        }
+        upgrade(ctx, login, role, feed, opened, signedIn);
+    }
+
+    private static void upgrade(RoutingContext ctx, OpsLogin login, Role role, String feed, Consumer<ServerWebSocket> opened,
+                                Consumer<ServerWebSocket> signedIn) {
+        ctx.request().toWebSocket().onSuccess(ws -> {
+            opened.accept(ws);
+            if (login != null) {
+                login.await(ctx.vertx(), ws, role, feed, () -> signedIn.accept(ws));
+                return;
+            }
+            ws.handler(ignored -> { }); // the feeds only talk
+            signedIn.accept(ws);
+        }).onFailure(e -> ctx.fail(StatusException.badRequest("WebSocket handshake failed: " + e.getMessage())));
     }
 
     /**

@@ -7,7 +7,6 @@ import io.tributary.ops.OpsLogin;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -70,40 +69,14 @@ final class JobFeed {
             throw new StatusException(503, "too many job feeds open on this node (" + MAX_SOCKETS + ")");
         }
         vertx = ctx.vertx();
-        OpsLogin login = OpsLogin.of(vertx);
-        String authorization = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
-        if (login != null && authorization != null) {
-            // credentials with the upgrade (tools): checked before it, refused as on any route
-            ctx.request().pause();
-            login.check(authorization, ROLE, "/ws/jobs").onComplete(ar -> {
-                ctx.request().resume();
-                if (ar.succeeded()) {
-                    upgrade(ctx, null);
-                } else {
-                    ctx.fail(ar.cause());
-                }
-            });
-            return;
-        }
-        upgrade(ctx, login);
-    }
-
-    /** Upgrades; with {@code login}, the socket is fed once its first message carried an editor's token. */
-    private void upgrade(RoutingContext ctx, OpsLogin login) {
-        ctx.request().toWebSocket().onSuccess(ws -> {
+        OpsLogin.upgrade(ctx, ROLE, "/ws/jobs", ws -> {
             ws.setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
             ws.exceptionHandler(e -> forget(ws));
             ws.closeHandler(v -> {
                 forget(ws);
                 ConnectionGate.closed(ctx);
             });
-            if (login != null) {
-                login.await(vertx, ws, ROLE, "/ws/jobs", () -> feed(ws));
-                return;
-            }
-            ws.handler(ignored -> { }); // the feed only talks
-            feed(ws);
-        }).onFailure(e -> ctx.fail(StatusException.badRequest("WebSocket handshake failed: " + e.getMessage())));
+        }, this::feed);
     }
 
     private void feed(ServerWebSocket ws) {
