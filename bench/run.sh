@@ -30,13 +30,14 @@ case "$NAME" in
   ratelimit)          MAIN=io.tributary.bench.ratelimit.RateLimitBench ;;
   fast)               MAIN=io.tributary.bench.fast.FastPlayoutBench ;;
   ssai-playlist)      MAIN=io.tributary.bench.ssai.SessionPlaylistBench ;;
+  ssai-sessions)      MAIN=io.tributary.bench.ssai.SsaiSessionsBench ;;
   vod-transcode)      MAIN=io.tributary.bench.transcode.VodTranscodeBench ;;
   signed-delivery)    MAIN=io.tributary.bench.playback.SignedDeliveryBench ;;
   jwt)                MAIN=io.tributary.bench.auth.JwtBench ;;
   ssai-decisions)     MAIN=io.tributary.bench.ssai.AdDecisionBench ;;
   idle-connections)   MAIN=io.tributary.bench.idle.IdleConnectionsBench ;;
   soak)               MAIN=io.tributary.bench.soak.SoakBench ;;
-  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency|transcode-cycles|qoe|ring|edge|ts-demux|srt|srt-receive|dvr|dvr-playback|ratelimit|fast|vod-transcode|signed-delivery|jwt|ssai-decisions|ssai-playlist|idle-connections|soak [args...]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh latency|delivery|delivery-profile|fanout|ingest|player|transcode-cpu|transcode-realtime|transcode-latency|transcode-cycles|qoe|ring|edge|ts-demux|srt|srt-receive|dvr|dvr-playback|ratelimit|fast|vod-transcode|signed-delivery|jwt|ssai-decisions|ssai-playlist|ssai-sessions|idle-connections|soak [args...]" >&2; exit 2 ;;
 esac
 
 if [ "${BENCH_NO_BUILD:-0}" != 1 ] || [ ! -f bench/target/classpath.txt ]; then

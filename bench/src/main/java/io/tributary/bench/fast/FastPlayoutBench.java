@@ -190,7 +190,7 @@ public final class FastPlayoutBench {
     }
 
     /** The machine's 1-minute load average (other work running skews every figure). */
-    static String load() {
+    public static String load() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+")[0];
         } catch (java.io.IOException e) {
@@ -207,7 +207,7 @@ public final class FastPlayoutBench {
         return 0;
     }
 
-    static long heapAfterGc() throws InterruptedException {
+    public static long heapAfterGc() throws InterruptedException {
         for (int i = 0; i < 3; i++) {
             System.gc();
             Thread.sleep(200);
@@ -215,12 +215,12 @@ public final class FastPlayoutBench {
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
-    static HttpResponse<String> send(HttpRequest.Builder b) throws Exception {
+    public static HttpResponse<String> send(HttpRequest.Builder b) throws Exception {
         return HTTP.send(b.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** Uploads a source and waits for its transcode: the asset id. */
-    static String upload(String base, Path file) throws Exception {
+    public static String upload(String base, Path file) throws Exception {
         HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/api/v1/assets?title=" + file.getFileName()))
                 .POST(HttpRequest.BodyPublishers.ofFile(file)).header("Content-Type", "application/octet-stream"));
         JsonObject created = new JsonObject(r.body());
@@ -239,7 +239,7 @@ public final class FastPlayoutBench {
     }
 
     /** A 640x360 25 fps source with a moving bar and a tone, {@link #ASSET_SECONDS} long. */
-    static Path source(Path file, int shade) throws Exception {
+    public static Path source(Path file, int shade) throws Exception {
         int w = 640;
         int h = 360;
         try (FFmpegFrameRecorder rec = new FFmpegFrameRecorder(file.toString(), w, h, 1)) {
@@ -274,7 +274,7 @@ public final class FastPlayoutBench {
         return file;
     }
 
-    private static void deleteTree(Path dir) throws java.io.IOException {
+    public static void deleteTree(Path dir) throws java.io.IOException {
         if (!Files.exists(dir)) {
             return;
         }
