@@ -154,6 +154,13 @@ class VodSessionsTest {
         assertEquals(5.0, metrics.value("tributary_stream_buffer_length_seconds_count", label));
         assertEquals(5.0, metrics.value("tributary_stream_measured_throughput_bytes_per_second_count", label));
 
+        // down a rung (the 360p source's ladder is 360p and 240p): a switch down, by the asset's own rung order
+        assertEquals("360p", rung, mv.body());
+        assertEquals(200, TestNode.get(node, "/vod/" + id + "/240p/" + media.segments().get(2).uri(), cmcd).statusCode());
+        TestNode.await("the switch counted", Duration.ofSeconds(5), () -> Scrape.of(node)
+                .value("tributary_stream_bitrate_switches_total", label, "direction=\"down\"") == 1.0);
+        assertEquals(0.0, Scrape.of(node).value("tributary_stream_bitrate_switches_total", label, "direction=\"up\""));
+
         // its beacons over /ws/qoe count for the asset; one naming an asset that does not exist, or a session this
         // node never served, moves nothing
         List<JsonObject> replies = new CopyOnWriteArrayList<>();
