@@ -278,7 +278,11 @@ public final class Node {
                                     config.kafka())
                             .onSuccess(v -> {
                                 teardown.add("vod", v::close);
-                                api.with(v::mount);
+                                // its viewers are player sessions too: the session hook before the playback routes
+                                api.with(router -> {
+                                    sessions.mountVod(router, v::playableRungs);
+                                    v.mount(router);
+                                });
                             }));
             // FAST channels: their API beside the catalog's; their playout once publications exist (origins only)
             Future<ChannelModule> channels = vod.map(v -> {

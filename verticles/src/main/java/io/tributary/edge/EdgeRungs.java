@@ -42,7 +42,7 @@ public final class EdgeRungs {
     }
 
     /** Variant renditions (the URI's first path segment), by BANDWIDTH, highest first. */
-    static List<String> parse(String multivariant) {
+    public static List<String> parse(String multivariant) {
         record Variant(String rendition, long bandwidth) {
         }
         List<Variant> variants = new ArrayList<>();

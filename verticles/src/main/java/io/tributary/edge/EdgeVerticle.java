@@ -132,6 +132,9 @@ public final class EdgeVerticle extends VerticleBase {
             router.get("/dvr/*").handler(retiring).handler(dvr::handle);
         }
         if (vod != null) {
+            if (sessions != null) {
+                sessions.mountVod(router, vod::playableRungs); // before /vod/*, as for /live
+            }
             router.get("/vod/*").handler(retiring).handler(vod::handle);
         }
         router.get(LiveDash.TIME_PATH).handler(LiveDash::time);

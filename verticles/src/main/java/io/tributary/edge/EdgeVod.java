@@ -7,6 +7,8 @@ import io.tributary.cluster.directory.NodeDirectory;
 import io.tributary.config.StreamKeys;
 import io.tributary.hotness.ContentHotness;
 import io.tributary.playback.PlaybackAccess;
+import io.tributary.session.PlaybackSessions;
+import io.tributary.session.SessionUris;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -27,14 +29,15 @@ import java.util.regex.Pattern;
  * {@link #ENTRY_TTL}, so a deleted or withdrawn asset stops starting new plays here within that.
  * Viewers get the origin's Cache-Control (immutable, long TTL). Every origin serves {@code /vod} from the
  * shared VOD directory: the asset id picks one among the cluster's origins, so one origin serves an
- * asset's misses. Requests for media count into hotness under {@code vod:{id}}, beside live content.
+ * asset's misses. Requests for media count into hotness under {@code vod:{id}}, beside live content; the
+ * asset's viewers are player sessions of this node under the same key ({@link #playableRungs}).
  */
-final class EdgeVod {
+public final class EdgeVod {
 
     static final Duration MEDIA_TTL = Duration.ofHours(24);
     static final Duration ENTRY_TTL = Duration.ofSeconds(60);
     /** Hotness keys of assets start with this: no stream key contains ':', so live pre-warming can skip them. */
-    static final String HOTNESS_PREFIX = "vod:";
+    static final String HOTNESS_PREFIX = PlaybackSessions.VOD_PREFIX;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,32}\\.(m3u8|mpd|mp4|m4s|jpg|vtt)");
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d{1,15})-(\\d{0,15})");
     private static final CharSequence X_CACHE = HttpHeaders.createOptimized("X-Cache");
@@ -53,7 +56,7 @@ final class EdgeVod {
     }
 
     /** A parsed request: the asset, its rendition (null at the asset's top), the object name and the upstream path. */
-    record Target(String asset, String rendition, String name, String path) {
+    public record Target(String asset, String rendition, String name, String path) {
 
         /** Per-viewer text (a token goes on every URI it names): the playlists, the MPD, the thumbnail map. */
         boolean entry() {
@@ -66,7 +69,7 @@ final class EdgeVod {
     }
 
     /** {@code /vod/{id}/{name}} or {@code /vod/{id}/{rendition}/{name}}, the query dropped; 404 for any other shape. */
-    static Target parse(String path) {
+    public static Target parse(String path) {
         String[] parts = path.substring("/vod/".length()).split("/", -1);
         if (parts.length < 2 || parts.length > 3 || !StreamKeys.valid(parts[0])
                 || parts.length == 3 && !StreamKeys.valid(parts[1]) || !NAME.matcher(parts[parts.length - 1]).matches()) {
@@ -104,10 +107,12 @@ final class EdgeVod {
         Buffer body = o.body();
         String cacheControl = o.status() == 200 && o.cacheControl() != null ? o.cacheControl() : "no-cache";
         String token = PlaybackAccess.query(ctx);
-        if (o.status() == 200 && t.entry() && !token.isEmpty()) {
-            // a signed viewer's token on every URI it names: this viewer's copy, no shared cache keeps it
+        // a playlist or MPD carries the viewer's issued sid (sessions) and token; the thumbnail map the token
+        String carried = t.manifest() ? SessionUris.carried(ctx) : token;
+        if (o.status() == 200 && t.entry() && !carried.isEmpty()) {
+            // this viewer's copy: no shared cache keeps it
             cacheControl = cacheControl.replace("public", "private");
-            body = t.manifest() ? EdgeManifests.withQuery(ctx.request(), o, token)
+            body = t.manifest() ? EdgeManifests.withQuery(ctx.request(), o, carried)
                     : Buffer.buffer(body.toString(StandardCharsets.UTF_8).replace("sprite.jpg#", "sprite.jpg?" + token + "#"));
         } else if (o.status() == 200 && t.manifest()) {
             body = EdgeManifests.body(ctx.request(), res, o); // gzip when the viewer takes it
@@ -141,6 +146,20 @@ final class EdgeVod {
         }
         res.setStatusCode(206).putHeader("Content-Range", "bytes " + start + "-" + end + "/" + size)
                 .putHeader("Accept-Ranges", "bytes").end(body.slice((int) start, (int) end + 1));
+    }
+
+    /**
+     * The sessions' question ({@link io.tributary.session.PlayableAssets}): the asset's video rungs when its
+     * multivariant playlist is there (from the cache, else one collapsed fetch the viewer's own request then
+     * finds cached), else null.
+     */
+    Future<List<String>> playableRungs(String asset) {
+        if (!StreamKeys.valid(asset)) {
+            return Future.succeededFuture();
+        }
+        String target = "/vod/" + asset + "/index.m3u8";
+        return fetcher.getRecorded(target, false, ENTRY_TTL, () -> origin(asset)).map(s -> s.object().status() == 200
+                ? EdgeRungs.parse(s.object().body().toString(StandardCharsets.UTF_8)) : null).otherwise(e -> null);
     }
 
     /** An origin of the cluster chosen by the asset id. */

@@ -9,7 +9,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 /**
- * The router role: sends {@code /live} requests to an edge on a ring of the cluster's edges
+ * The router role: sends {@code /live} and {@code /vod} requests to an edge on a ring of the cluster's edges
  * (followed in the node directory, checked actively and passively), as the verticle set
  * {@code router} on its own port.
  */

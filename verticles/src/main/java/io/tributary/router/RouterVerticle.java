@@ -4,6 +4,8 @@ import io.tributary.LiveTargets;
 import io.tributary.StatusException;
 import io.tributary.cluster.ring.ContentKey;
 import io.tributary.delivery.LiveDash;
+import io.tributary.edge.EdgeVod;
+import io.tributary.session.PlaybackSessions;
 import io.tributary.http.Routers;
 import io.tributary.playback.PlaybackAccess;
 import io.vertx.core.DeploymentOptions;
@@ -33,7 +35,9 @@ import java.util.List;
 
 /**
  * Sends each live request to an edge chosen by the consistent hash of its content key (stream
- * + rendition, session parameters stripped), so one edge caches each rendition: with a 302 to
+ * + rendition, session parameters stripped), so one edge caches each rendition, and each VOD
+ * request by its asset ({@code vod:{id}}: one edge caches a whole asset and holds its viewers'
+ * sessions, as an asset is watched from one multivariant to its last segment): with a 302 to
  * the edge (the viewer's query kept), or by proxying. In proxy mode a connection failure or
  * timeout counts against the edge (passive health) and the request moves to the next edge on
  * the ring once, as nginx's {@code proxy_next_upstream error timeout}.
@@ -85,6 +89,7 @@ public final class RouterVerticle extends VerticleBase {
         access.mountGuard(router); // a signed stream's token is checked here (the viewer's address too); kept in the 302
         router.get("/live/*").handler(retiring).handler(this::live);
         router.get("/keys/*").handler(retiring).handler(this::keys);
+        router.get("/vod/*").handler(retiring).handler(this::vod);
         // DASH players of a proxying router are told its own clock (the edge renders the viewer's host)
         router.get(LiveDash.TIME_PATH).handler(LiveDash::time);
         HttpServerOptions options = tls.server(new HttpServerOptions().setHost(settings.host()).setPort(settings.port())
@@ -114,7 +119,10 @@ public final class RouterVerticle extends VerticleBase {
     }
 
     private void live(RoutingContext ctx) {
-        ContentKey key = LiveTargets.contentKey(ctx); // a 400 or 404 for the failure handler
+        routeTo(ctx, LiveTargets.contentKey(ctx)); // a 400 or 404 for the failure handler
+    }
+
+    private void routeTo(RoutingContext ctx, ContentKey key) {
         String edge = routing.pick(key.routingKey());
         if (edge == null) {
             throw new StatusException(503, "no edge is available");
@@ -127,6 +135,12 @@ public final class RouterVerticle extends VerticleBase {
             return;
         }
         proxy(ctx, key, edge, true);
+    }
+
+    /** A published asset's object: to the edge its asset hashes to, with live's fallbacks. */
+    private void vod(RoutingContext ctx) {
+        EdgeVod.Target t = EdgeVod.parse(ctx.normalizedPath()); // a 404 for the failure handler
+        routeTo(ctx, new ContentKey(PlaybackSessions.vodKey(t.asset()), null, t.name(), ""));
     }
 
     /** An encrypted stream's key: to the edge that serves the rendition (which checks the token and answers it). */

@@ -10,7 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One player beacon, validated: {@code {"sid":"...","stream":"key","events":[...]}} with events
+ * One player beacon, validated: {@code {"sid":"...","stream":"key","events":[...]}} (a VOD viewer's
+ * {@code "stream"} is {@code "vod:{asset}"}) with events
  * startup, rebuffer_start, rebuffer_end, switch, error, latency and heartbeat. Anything else is
  * a 400 naming the first problem; nothing of a rejected beacon is counted.
  */
@@ -35,8 +36,9 @@ record Beacon(String sid, String stream, List<Event> events) {
             throw StatusException.badRequest("beacon is not a JSON object");
         }
         String stream = string(o, "stream", "stream", 128, true);
-        if (!StreamKeys.valid(stream)) {
-            throw StatusException.badRequest("beacon stream must be a stream key (letters, digits, '-', '_')");
+        if (!StreamKeys.valid(stream) && !(stream.startsWith(PlaybackSessions.VOD_PREFIX)
+                && StreamKeys.valid(stream.substring(PlaybackSessions.VOD_PREFIX.length())))) {
+            throw StatusException.badRequest("beacon stream must be a stream key (letters, digits, '-', '_') or vod:{asset}");
         }
         String sid = string(o, "sid", "sid", 64, false);
         Object raw = o.getValue("events");

@@ -29,7 +29,9 @@ import java.util.logging.Logger;
  * The player sessions this node serves and the QoE they report. Requests update sessions in
  * memory on the delivery event loops; every {@code sessions.flush-interval} a worker ends idle
  * sessions and writes the changed ones to the cluster map in one batch (never a map write per
- * request). QoE meters exist only for streams that exist here.
+ * request). QoE meters exist only for streams that exist here and for VOD assets found playable
+ * (content key {@code vod:{asset}}); an asset's meters go once it has had no session for
+ * {@code sessions.idle-timeout}, so the labels on {@code /metrics} are bounded by what is watched.
  */
 public final class PlaybackSessions {
 
@@ -108,10 +110,17 @@ public final class PlaybackSessions {
      */
     public static final String EDGE_FETCH_HEADER = "X-Tributary-Edge";
 
+    /** The content key of a VOD asset in sessions, QoE labels, hotness and the routers' ring; no stream key has a ':'. */
+    public static final String VOD_PREFIX = "vod:";
+
+    public static String vodKey(String asset) {
+        return VOD_PREFIX + asset;
+    }
+
     /** Routes for one delivery (or edge) verticle: the session hook on /live/*, beacons, and the summary API. */
     public void mount(Router router) {
         if (enabled()) {
-            router.route("/live/*").handler(new SessionRequests(this)::handle);
+            router.route("/live/*").handler(new SessionRequests(this, null)::handle);
         }
         QoeBeacons beacons = new QoeBeacons(this);
         // a flooding address is refused before its body is read
@@ -120,6 +129,13 @@ public final class PlaybackSessions {
                 .handler(beacons::post).failureHandler(beacons::postFailure);
         router.route("/ws/qoe").handler(beacons::upgrade);
         router.get("/api/v1/sessions").handler(ctx -> ctx.json(summary()));
+    }
+
+    /** The session hook on {@code /vod/*}, before the routes that serve it; {@code assets} says which assets are playable. */
+    public void mountVod(Router router, PlayableAssets assets) {
+        if (enabled()) {
+            router.route("/vod/*").handler(new SessionRequests(this, assets)::handle);
+        }
     }
 
     // ---- shared with the request hook and the beacons ----
@@ -136,7 +152,10 @@ public final class PlaybackSessions {
         return limiter;
     }
 
-    /** The stream's meters, or null when the stream does not exist here (no label for it then). */
+    /**
+     * The stream's meters, or null when the stream does not exist here (no label for it then); an asset's
+     * only while it has them (made by {@link #assetQoe} once found playable).
+     */
     StreamQoe qoe(String key) {
         StreamQoe q = qoe.get(key);
         if (q != null) {
@@ -146,6 +165,11 @@ public final class PlaybackSessions {
             return null;
         }
         return qoe.computeIfAbsent(key, k -> new StreamQoe(k, registry));
+    }
+
+    /** An asset's meters, made when missing: call only for an asset found playable. */
+    StreamQoe assetQoe(String key, List<String> rungs) {
+        return qoe.computeIfAbsent(key, k -> new StreamQoe(k, rungs, registry));
     }
 
     void cmcdMalformed() {
@@ -197,6 +221,7 @@ public final class PlaybackSessions {
             return raced;
         }
         q.active.incrementAndGet();
+        q.used(System.nanoTime());
         events.publish("session_start", sid, q.stream, new JsonObject().put("via", via).put("region", region));
         try (LogContext c = LogContext.stream(q.stream).session(sid)) {
             LOG.fine(() -> "player session started (" + via + ", region " + region + ")");
@@ -269,7 +294,8 @@ public final class PlaybackSessions {
         if (from == null || to == null) {
             return null;
         }
-        List<String> rungs = streams.videoRenditions(key); // highest first
+        StreamQoe q = qoe.get(key);
+        List<String> rungs = q != null && !q.rungs.isEmpty() ? q.rungs : streams.videoRenditions(key); // highest first
         int a = rungs.indexOf(from);
         int b = rungs.indexOf(to);
         return a < 0 || b < 0 || a == b ? null : b < a;
@@ -318,6 +344,13 @@ public final class PlaybackSessions {
                 changed.put(s.sid, new HazelcastJsonValue(record.encode()));
             }
         }
+        // an asset's meters go when nobody watched it for the idle timeout: labels stay bounded by what is watched.
+        // A request that took them just before still counts into the dropped ones; the next one makes them anew.
+        for (StreamQoe q : qoe.values()) {
+            if (q.stream.startsWith(VOD_PREFIX) && q.idleSince(cutoff) && qoe.remove(q.stream, q)) {
+                q.removeMeters();
+            }
+        }
         limiter.sweep(now);
         if (!changed.isEmpty()) {
             shared.setAll(changed);
@@ -342,13 +375,18 @@ public final class PlaybackSessions {
     /**
      * The ops summary: {@code {"sessions":N,"streams":[{"stream","sessions","startups","startup_seconds_avg",
      * "rebuffer_events","rebuffer_ratio","errors","switches","bytes","latency_seconds_avg"}]}} for every stream on
-     * this node, by key. Safe from any thread.
+     * this node and every asset watched here lately ({@code vod:{asset}}), by key. Safe from any thread.
      */
     public JsonObject summary() {
         TreeMap<String, JsonObject> byKey = new TreeMap<>();
         for (String key : streams.keys()) {
             StreamQoe q = qoe.get(key);
             byKey.put(key, q == null ? StreamQoe.emptySummary(key) : q.summary());
+        }
+        for (StreamQoe q : qoe.values()) {
+            if (q.stream.startsWith(VOD_PREFIX)) {
+                byKey.put(q.stream, q.summary());
+            }
         }
         return new JsonObject().put("sessions", sessions.size()).put("streams", new JsonArray(new ArrayList<>(byKey.values())));
     }

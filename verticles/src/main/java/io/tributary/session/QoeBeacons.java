@@ -13,7 +13,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * Player beacons: {@code POST /api/v1/qoe} (202) and {@code /ws/qoe} (one beacon per text frame).
  * Oversized or malformed beacons get 400 (WebSocket: an error reply; oversized closes with 1009),
- * a flood from one address 429, a beacon for a stream this node does not have 404; a beacon whose
+ * a flood from one address 429, a beacon for a stream this node does not have (or an asset nobody plays
+ * here: its meters are made by a viewer's request, never by a beacon) 404; a beacon whose
  * {@code sid} is not a session of that stream this node served media to is ignored (403, counted in
  * {@code tributary_qoe_beacons_rejected_total}), one past its session's rate 429.
  */
@@ -125,7 +126,9 @@ final class QoeBeacons {
         if (q == null) {
             sessions.beaconResult(source, "unknown_stream");
             sessions.unknownStream();
-            return StatusException.notFound("stream '" + b.stream() + "' is not live on this node");
+            return StatusException.notFound(b.stream().startsWith(PlaybackSessions.VOD_PREFIX)
+                    ? "asset '" + b.stream().substring(PlaybackSessions.VOD_PREFIX.length()) + "' is not played on this node"
+                    : "stream '" + b.stream() + "' is not live on this node");
         }
         // only a session this node saw on a media request of that stream reports, at a bounded rate:
         // a stranger's forged beacons change no metric
@@ -141,6 +144,7 @@ final class QoeBeacons {
                     : new StatusException(403, "beacon ignored: " + (b.sid() == null ? "no sid"
                     : "sid is not a session of stream '" + b.stream() + "' that this node served"));
         }
+        q.used(System.nanoTime());
         sessions.apply(b, q, qs.region(regionHeader));
         sessions.beaconResult(source, "accepted");
         return null;

@@ -1,6 +1,7 @@
 package io.tributary.session;
 
 import io.tributary.StatusException;
+import io.tributary.config.StreamKeys;
 import io.tributary.live.LiveStream;
 import io.tributary.media.cmcd.Cmcd;
 import io.tributary.media.cmcd.CmcdParser;
@@ -10,32 +11,55 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Runs before every {@code /live/*} route: reads CMCD (query or headers), attributes the request
- * to a session (CMCD {@code sid}, else the {@code sid} query parameter the node issued), starts
- * sessions on a multivariant playlist or MPD, and once the response is sent records its bytes,
- * the rung it asked for and a 4xx/5xx. All in memory; nothing here blocks or writes the cluster.
+ * Runs before every {@code /live/*} route, and every {@code /vod/*} one: reads CMCD (query or headers),
+ * attributes the request to a session (CMCD {@code sid}, else the {@code sid} query parameter the node
+ * issued), starts sessions on a multivariant playlist or MPD, and once the response is sent records its
+ * bytes, the rung it asked for and a 4xx/5xx. All in memory; nothing here blocks or writes the cluster.
+ * An asset ({@code vod:{id}}) is asked about once, when it has no meters here yet: only a playable one
+ * gets them, so an invented id makes no label.
  */
 final class SessionRequests {
 
-    private static final String PREFIX = "/live/";
     private static final String REGION_HEADER = "X-Region";
 
     private final PlaybackSessions sessions;
+    /** Null: the live hook. */
+    private final PlayableAssets assets;
+    private final String prefix;
 
-    SessionRequests(PlaybackSessions sessions) {
+    SessionRequests(PlaybackSessions sessions, PlayableAssets assets) {
         this.sessions = sessions;
+        this.assets = assets;
+        this.prefix = assets == null ? "/live/" : "/vod/";
     }
 
     void handle(RoutingContext ctx) {
         HttpServerRequest req = ctx.request();
         String path = req.path();
-        int keyEnd = path.indexOf('/', PREFIX.length());
-        if (!path.startsWith(PREFIX) || keyEnd < 0 || req.headers().contains(PlaybackSessions.EDGE_FETCH_HEADER)) {
+        int keyEnd = path.indexOf('/', prefix.length());
+        if (!path.startsWith(prefix) || keyEnd < 0 || req.headers().contains(PlaybackSessions.EDGE_FETCH_HEADER)) {
             ctx.next();
             return;
         }
-        String key = path.substring(PREFIX.length(), keyEnd);
+        String name = path.substring(prefix.length(), keyEnd);
         String rest = path.substring(keyEnd + 1);
+        if (assets == null) {
+            attribute(ctx, name, rest, sessions.qoe(name));
+            return;
+        }
+        String key = PlaybackSessions.vodKey(name);
+        StreamQoe known = sessions.qoe(key);
+        if (known != null || !StreamKeys.valid(name)) {
+            attribute(ctx, key, rest, known);
+            return;
+        }
+        assets.rungs(name).onComplete(ar -> attribute(ctx, key, rest,
+                ar.succeeded() && ar.result() != null ? sessions.assetQoe(key, ar.result()) : null));
+    }
+
+    /** {@code q}: the content's meters, null when it does not exist here (the request is served, nothing attributed). */
+    private void attribute(RoutingContext ctx, String key, String rest, StreamQoe q) {
+        HttpServerRequest req = ctx.request();
         int slash = rest.indexOf('/');
         boolean entry = slash < 0 && (rest.equals("index.m3u8") || rest.equals("manifest.mpd"));
         String rendition = slash < 0 ? null : rest.substring(0, slash);
@@ -46,7 +70,6 @@ final class SessionRequests {
             sessions.cmcdMalformed();
             cmcd = Cmcd.NONE;
         }
-        StreamQoe q = sessions.qoe(key);
         if (q == null) {
             if (cmcd.present()) {
                 sessions.unknownStream();
@@ -56,7 +79,8 @@ final class SessionRequests {
         }
         String querySid = req.getParam(SessionUris.PARAM);
         if (querySid != null && !SessionUris.valid(querySid)) {
-            throw StatusException.badRequest("sid must be 1 to 64 letters, digits, '.', '-' or '_'");
+            ctx.fail(StatusException.badRequest("sid must be 1 to 64 letters, digits, '.', '-' or '_'"));
+            return;
         }
         String sid = cmcd.sessionId() != null ? cmcd.sessionId() : querySid;
         boolean carry = cmcd.sessionId() == null;
@@ -72,6 +96,7 @@ final class SessionRequests {
         if (session != null && !session.stream.equals(key)) {
             session = null; // a sid of another stream's session: serve, attribute nothing
         }
+        q.used(System.nanoTime());
         if (session != null) {
             session.touch(System.currentTimeMillis(), System.nanoTime());
             if (carry) {

@@ -12,8 +12,9 @@ import java.util.function.Supplier;
 
 /**
  * The streams a node serves viewers for, as sessions and QoE see them: an origin's own live
- * streams, plus, on an edge, every stream some origin of the cluster holds. Only these become
- * {@code stream_id} label values, which keeps the metrics' cardinality bounded.
+ * streams, plus, on an edge, every stream some origin of the cluster holds. Only these (and VOD
+ * assets found playable, see {@link PlayableAssets}) become {@code stream_id} label values, which
+ * keeps the metrics' cardinality bounded.
  */
 public interface StreamCatalog {
 

@@ -3,9 +3,11 @@ package io.tributary.session;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.json.JsonObject;
 
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,9 +15,10 @@ import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The QoE meters of one live stream (label {@code stream_id}) and the running totals the ops
- * summary reads. Made only for streams that exist on this node; every label value besides the
- * stream comes from a fixed set, so a stream's series are bounded.
+ * The QoE meters of one live stream or VOD asset (label {@code stream_id}: the stream key, or
+ * {@code vod:{asset}}) and the running totals the ops summary reads. Made only for streams that exist
+ * on this node and assets found playable; every label value besides the stream comes from a fixed
+ * set, so a stream's series are bounded.
  */
 final class StreamQoe {
 
@@ -31,7 +34,11 @@ final class StreamQoe {
     private static final double[] LATENCY_BUCKETS = {0.5, 1, 1.5, 2, 3, 5, 10, 30};
 
     final String stream;
+    /** An asset's video rungs, highest first (a live stream's come from its catalogue); empty for live. */
+    final List<String> rungs;
     private final MeterRegistry registry;
+    /** When a request or beacon last used these meters: an asset's are dropped once idle (see {@link #idleSince}). */
+    private volatile long usedAt = System.nanoTime();
     final AtomicInteger active = new AtomicInteger();
     private final DistributionSummary buffer;
     private final DistributionSummary throughput;
@@ -54,7 +61,12 @@ final class StreamQoe {
     private final DoubleAdder latencySeconds = new DoubleAdder();
 
     StreamQoe(String stream, MeterRegistry registry) {
+        this(stream, List.of(), registry);
+    }
+
+    StreamQoe(String stream, List<String> rungs, MeterRegistry registry) {
         this.stream = stream;
+        this.rungs = rungs;
         this.registry = registry;
         Gauge.builder("active_stream_sessions", active, AtomicInteger::get).strongReference(true)
                 .description("player sessions on this node now").tags("stream_id", stream).register(registry);
@@ -143,6 +155,24 @@ final class StreamQoe {
 
     void served(long body) {
         bytes.add(body);
+    }
+
+    void used(long nowNanos) {
+        usedAt = nowNanos;
+    }
+
+    /** No session and no use since {@code cutoffNanos}. */
+    boolean idleSince(long cutoffNanos) {
+        return active.get() == 0 && usedAt - cutoffNanos < 0;
+    }
+
+    /** Takes this content's series off {@code /metrics} (with per-stream labels off there are none of its own). */
+    void removeMeters() {
+        for (Meter m : List.copyOf(registry.getMeters())) {
+            if (stream.equals(m.getId().getTag("stream_id"))) {
+                registry.remove(m);
+            }
+        }
     }
 
     JsonObject summary() {

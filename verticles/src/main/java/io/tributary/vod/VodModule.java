@@ -146,6 +146,21 @@ public final class VodModule {
         return api().delete(id);
     }
 
+    /**
+     * The player sessions' question about an asset ({@link io.tributary.session.PlayableAssets}): its video
+     * rungs, highest first, when it is published and inside its availability window now, else null.
+     */
+    public Future<java.util.List<String>> playableRungs(String id) {
+        if (!VodFiles.ID.matcher(id).matches()) {
+            return Future.succeededFuture();
+        }
+        return windows.window(id).compose(w -> w.isEmpty() || !w.get().openAt(java.time.Instant.now())
+                ? Future.succeededFuture()
+                : vertx.fileSystem().readFile(files.published(id).resolve("index.m3u8").toString())
+                        .map(b -> io.tributary.edge.EdgeRungs.parse(b.toString(java.nio.charset.StandardCharsets.UTF_8)))
+                        .otherwise(e -> null)); // not published (yet): no such file
+    }
+
     /** A route order past every route mounted in sequence, before the routers' last (404) ones. */
     static final int AFTER_THE_GATE = 1_000_000;
     private static final Buffer CATALOG_PAGE = page("webroot/catalog.html");

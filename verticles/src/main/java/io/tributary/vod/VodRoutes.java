@@ -94,12 +94,13 @@ final class VodRoutes {
                         .onFailure(ctx::fail);
                 return;
             }
-            if (!token.isEmpty() && (ext.equals("m3u8") || ext.equals("mpd"))) {
+            String carried = SessionUris.carried(ctx);
+            if (!carried.isEmpty() && (ext.equals("m3u8") || ext.equals("mpd"))) {
                 // one viewer's copy: no shared cache keeps it for others
                 ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, cacheControl.replace("public", "private"));
-                // a signed viewer's token on every URI the playlist names (small files: read whole)
+                // an issued sid and a signed viewer's token on every URI the playlist names (small files: read whole)
                 ctx.vertx().fileSystem().readFile(p.toString()).onSuccess(b -> ctx.response()
-                        .end(SessionUris.tag(b.toString(StandardCharsets.UTF_8), token))).onFailure(ctx::fail);
+                        .end(SessionUris.tag(b.toString(StandardCharsets.UTF_8), carried))).onFailure(ctx::fail);
                 return;
             }
             // Range requests (the I-frame playlists' byte ranges) are answered by sendFile's offset/length

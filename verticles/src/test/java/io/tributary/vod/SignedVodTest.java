@@ -72,9 +72,10 @@ class SignedVodTest {
         assertEquals(403, get("/vod/" + id + "/index.m3u8?token=" + cms.mint(new Claims(Kind.STREAM, id, exp, ""))).statusCode(),
                 "a stream token of the same name is not an asset token");
         String mv = get("/vod/" + id + "/index.m3u8?token=" + t).body();
-        assertTrue(mv.contains("index.m3u8?token=" + t), mv);
+        // a viewer without CMCD: its issued sid and its token on every URI
+        assertTrue(mv.contains("index.m3u8?sid=") && mv.contains("&token=" + t), mv);
         String mpd = get("/vod/" + id + "/manifest.mpd?token=" + t).body();
-        assertTrue(mpd.contains("?token=" + t + "\""), mpd);
+        assertTrue(mpd.contains("?sid=") && mpd.contains("&amp;token=" + t + "\""), mpd);
         int pictures = 0;
         try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(node.httpUrl("/vod/" + id + "/index.m3u8?token=" + t))) {
             g.start();
@@ -90,7 +91,7 @@ class SignedVodTest {
         assertEquals(403, TestNode.getUrl(edge + "/vod/" + id + "/index.m3u8").statusCode());
         HttpResponse<String> edgeMv = TestNode.getUrl(edge + "/vod/" + id + "/index.m3u8?token=" + t);
         assertEquals(200, edgeMv.statusCode(), edgeMv.body());
-        assertTrue(edgeMv.body().contains("index.m3u8?token=" + t), edgeMv.body());
+        assertTrue(edgeMv.body().contains("index.m3u8?sid=") && edgeMv.body().contains("&token=" + t), edgeMv.body());
         assertTrue(edgeMv.headers().firstValue("Cache-Control").orElse("").startsWith("private"), "one viewer's copy");
         assertTrue(TestNode.getUrl(edge + "/vod/" + id + "/thumbnails.vtt?token=" + t).body().contains("sprite.jpg?token=" + t + "#"));
         pictures = 0;
@@ -103,7 +104,7 @@ class SignedVodTest {
         }
         assertEquals(75, pictures, "FFmpeg plays the whole signed asset through the edge");
         // a segment the edge has cached: still 403 without the token, 200 with it
-        String rung = java.util.Arrays.stream(edgeMv.body().split("\n")).filter(l -> l.endsWith("/index.m3u8?token=" + t))
+        String rung = java.util.Arrays.stream(edgeMv.body().split("\n")).filter(l -> l.contains("/index.m3u8?") && l.endsWith("&token=" + t))
                 .findFirst().orElseThrow().split("/")[0];
         String media = TestNode.getUrl(edge + "/vod/" + id + "/" + rung + "/index.m3u8?token=" + t).body();
         String segment = java.util.Arrays.stream(media.split("\n")).filter(l -> !l.isBlank() && !l.startsWith("#")).findFirst()

@@ -51,14 +51,7 @@ class VodEdgeTest {
         env.put("TRIBUTARY_TRANSCODE_LADDER", "none");
         env.put("TRIBUTARY_HOTNESS_MERGE_INTERVAL", "500ms");
         node = TestNode.start(env);
-        Path src = VodTestMedia.write(dir.resolve("quay.mp4"), 640, 360, 4, 25);
-        HttpResponse<String> up = TestNode.HTTP.send(HttpRequest.newBuilder(URI.create(node.httpUrl("/api/v1/assets?title=Quay")))
-                .POST(HttpRequest.BodyPublishers.ofFile(src)).header("Content-Type", "application/octet-stream").build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(201, up.statusCode(), up.body());
-        id = new JsonObject(up.body()).getString("id");
-        TestNode.await("asset " + id + " ready", Duration.ofSeconds(150),
-                () -> "ready".equals(new JsonObject(TestNode.get(node, "/api/v1/assets/" + id).body()).getString("state")));
+        id = VodTestMedia.publish(node, VodTestMedia.write(dir.resolve("quay.mp4"), 640, 360, 4, 25), "Quay");
     }
 
     @AfterAll

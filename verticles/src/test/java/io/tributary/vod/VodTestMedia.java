@@ -5,14 +5,36 @@ import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.bytedeco.javacv.Frame;
 
+import io.tributary.Node;
+import io.tributary.testing.TestNode;
+import io.vertx.core.json.JsonObject;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ShortBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 
-/** Source files made by the tests with JavaCV: moving pictures and a tone, in an MP4. */
+/** Source files made by the tests with JavaCV (moving pictures and a tone, in an MP4), and their upload. */
 public final class VodTestMedia {
 
     private VodTestMedia() {
+    }
+
+    /** Uploads {@code src} to {@code node} (no accounts) titled {@code title} and waits until it is published; its id. */
+    public static String publish(Node node, Path src, String title) throws Exception {
+        HttpResponse<String> up = TestNode.HTTP.send(HttpRequest.newBuilder(URI.create(node.httpUrl("/api/v1/assets?title=" + title)))
+                .POST(HttpRequest.BodyPublishers.ofFile(src)).header("Content-Type", "application/octet-stream").build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (up.statusCode() != 201) {
+            throw new AssertionError("upload answered " + up.statusCode() + ": " + up.body());
+        }
+        String id = new JsonObject(up.body()).getString("id");
+        TestNode.await("asset " + id + " ready", Duration.ofSeconds(150),
+                () -> "ready".equals(new JsonObject(TestNode.get(node, "/api/v1/assets/" + id).body()).getString("state")));
+        return id;
     }
 
     /** An H.264 + AAC MP4 of {@code seconds} at {@code fps}; keyframes every 2 s (the pipeline picks its own). */
