@@ -50,10 +50,7 @@ public final class DvrBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opt = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> opt = BenchSupport.options(args);
         List<Integer> steps = new ArrayList<>();
         for (String s : opt.getOrDefault("steps", "50,100,150,200,250").split(",")) {
             steps.add(Integer.parseInt(s.trim()));

@@ -25,8 +25,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -59,10 +57,7 @@ public final class FastPlayoutBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opt = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> opt = BenchSupport.options(args);
         List<Integer> steps = new ArrayList<>();
         for (String s : opt.getOrDefault("steps", "100,500,1000").split(",")) {
             steps.add(Integer.parseInt(s.trim()));
@@ -77,16 +72,8 @@ public final class FastPlayoutBench {
         Files.createDirectories(work);
         int max = Collections.max(steps);
 
-        Map<String, String> env = new HashMap<>();
-        env.put("TRIBUTARY_HTTP_HOST", "127.0.0.1");
-        env.put("TRIBUTARY_RTMP_HOST", "127.0.0.1");
-        env.put("TRIBUTARY_SRT_HOST", "127.0.0.1");
-        env.put("TRIBUTARY_SRT_PORT", "0");
-        env.put("TRIBUTARY_ROLES", "origin");
-        env.put("TRIBUTARY_DATA_DIR", work.resolve("data").toString());
+        Map<String, String> env = BenchSupport.labNode(work.resolve("data"));
         env.put("TRIBUTARY_RTMP_STREAM_KEYS", "any"); // a lab node: any key publishes, no accounts
-        env.put("TRIBUTARY_GRPC_PORT", "0"); // the gRPC control plane on any free port, not 50051
-        env.put("TRIBUTARY_AUTH_ENABLED", "false");
         env.put("TRIBUTARY_RATELIMIT_ANONYMOUS", "1000000"); // one address makes every channel and every request
         env.put("TRIBUTARY_DVR_ENABLED", "false");
         env.put("TRIBUTARY_VOD_ENABLED", "true");

@@ -26,6 +26,32 @@ public final class BenchSupport {
     }
 
     /** The repository root: the working directory or a parent holding bench/pom.xml. */
+    /** {@code --name value} pairs, in order (a lone trailing flag is ignored). */
+    public static Map<String, String> options(String[] args) {
+        Map<String, String> opt = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        return opt;
+    }
+
+    /**
+     * The environment of an in-process lab node: loopback listeners, the origin role, its data under
+     * {@code dataDir}, no accounts, gRPC and SRT on any free port. Benchmarks add their own keys.
+     */
+    public static Map<String, String> labNode(Path dataDir) {
+        Map<String, String> env = new java.util.HashMap<>();
+        env.put("TRIBUTARY_HTTP_HOST", "127.0.0.1");
+        env.put("TRIBUTARY_RTMP_HOST", "127.0.0.1");
+        env.put("TRIBUTARY_SRT_HOST", "127.0.0.1");
+        env.put("TRIBUTARY_SRT_PORT", "0");
+        env.put("TRIBUTARY_ROLES", "origin");
+        env.put("TRIBUTARY_DATA_DIR", dataDir.toString());
+        env.put("TRIBUTARY_GRPC_PORT", "0"); // the gRPC control plane on any free port, not 50051
+        env.put("TRIBUTARY_AUTH_ENABLED", "false");
+        return env;
+    }
+
     public static Path root() {
         Path p = Path.of("").toAbsolutePath();
         for (Path q = p; q != null; q = q.getParent()) {

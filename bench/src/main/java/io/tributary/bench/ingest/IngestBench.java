@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -39,10 +38,7 @@ public final class IngestBench {
             step(args);
             return;
         }
-        Map<String, String> opt = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> opt = BenchSupport.options(args);
         List<Integer> steps = new ArrayList<>();
         for (String s : opt.getOrDefault("steps", "50,100,150,200,250,300,350,400,500").split(",")) {
             steps.add(Integer.parseInt(s.trim()));

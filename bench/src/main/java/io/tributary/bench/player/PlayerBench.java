@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -66,10 +65,7 @@ public final class PlayerBench {
             phase(args);
             return;
         }
-        Map<String, String> opt = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> opt = BenchSupport.options(args);
         int seconds = Integer.parseInt(opt.getOrDefault("seconds", "60"));
         double part = Double.parseDouble(opt.getOrDefault("part", "0.333"));
         List<Pair> pairs = new ArrayList<>();

@@ -60,10 +60,7 @@ public final class SrtIngestBench {
             step(args);
             return;
         }
-        Map<String, String> opt = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> opt = BenchSupport.options(args);
         List<Integer> steps = new ArrayList<>();
         for (String s : opt.getOrDefault("steps", "100,200,250").split(",")) {
             if (!s.isBlank()) {

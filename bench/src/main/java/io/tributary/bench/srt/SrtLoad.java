@@ -82,10 +82,7 @@ public final class SrtLoad {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opt = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> opt = BenchSupport.options(args);
         new SrtLoad(opt).run();
         System.exit(0);
     }

@@ -50,10 +50,7 @@ public final class SrtReceiveBench {
             measureMain(args);
             return;
         }
-        Map<String, String> opt = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> opt = BenchSupport.options(args);
         Path root = BenchSupport.root();
         Path work = root.resolve("bench/work");
         Path ts = SrtIngestBench.remux(FlvRecording.ensure(work), work);

@@ -33,8 +33,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -64,10 +62,7 @@ public final class AdDecisionBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opt = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> opt = BenchSupport.options(args);
         int decisions = Integer.parseInt(opt.getOrDefault("decisions", "2000"));
         int inFlight = Integer.parseInt(opt.getOrDefault("in-flight", "8"));
         int beacons = Integer.parseInt(opt.getOrDefault("beacons", "20000"));
@@ -77,16 +72,8 @@ public final class AdDecisionBench {
         deleteTree(work);
         Files.createDirectories(work);
 
-        Map<String, String> env = new HashMap<>();
-        env.put("TRIBUTARY_HTTP_HOST", "127.0.0.1");
-        env.put("TRIBUTARY_RTMP_HOST", "127.0.0.1");
-        env.put("TRIBUTARY_SRT_HOST", "127.0.0.1");
-        env.put("TRIBUTARY_SRT_PORT", "0");
-        env.put("TRIBUTARY_ROLES", "origin");
-        env.put("TRIBUTARY_DATA_DIR", work.resolve("data").toString());
+        Map<String, String> env = BenchSupport.labNode(work.resolve("data"));
         env.put("TRIBUTARY_RTMP_STREAM_KEYS", "any");
-        env.put("TRIBUTARY_GRPC_PORT", "0"); // the gRPC control plane on any free port, not 50051
-        env.put("TRIBUTARY_AUTH_ENABLED", "false");
         env.put("TRIBUTARY_DVR_ENABLED", "false");
         env.put("TRIBUTARY_VOD_ENABLED", "true");
         env.put("TRIBUTARY_VOD_SEGMENT_TARGET", "1s");

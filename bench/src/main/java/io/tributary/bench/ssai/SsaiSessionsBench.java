@@ -23,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,10 +53,7 @@ public final class SsaiSessionsBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opt = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> opt = BenchSupport.options(args);
         int sessions = Integer.parseInt(opt.getOrDefault("sessions", "10000"));
         double reloadS = Double.parseDouble(opt.getOrDefault("reload-s", "2"));
         int windowS = Integer.parseInt(opt.getOrDefault("window-s", "60"));
@@ -69,15 +65,7 @@ public final class SsaiSessionsBench {
         FastPlayoutBench.deleteTree(work);
         Files.createDirectories(work);
 
-        Map<String, String> env = new HashMap<>();
-        env.put("TRIBUTARY_HTTP_HOST", "127.0.0.1");
-        env.put("TRIBUTARY_RTMP_HOST", "127.0.0.1");
-        env.put("TRIBUTARY_SRT_HOST", "127.0.0.1");
-        env.put("TRIBUTARY_SRT_PORT", "0");
-        env.put("TRIBUTARY_ROLES", "origin");
-        env.put("TRIBUTARY_DATA_DIR", work.resolve("data").toString());
-        env.put("TRIBUTARY_GRPC_PORT", "0");
-        env.put("TRIBUTARY_AUTH_ENABLED", "false");
+        Map<String, String> env = BenchSupport.labNode(work.resolve("data"));
         env.put("TRIBUTARY_RATELIMIT_ENABLED", "false");
         // every session comes from 127.0.0.1: the per-address limits would stop the load, not the node
         env.put("TRIBUTARY_HTTP_MAX_REQUEST_RATE_PER_ADDRESS", "1000000");
