@@ -32,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -505,35 +504,23 @@ final class EdgeSsai {
         }
     }
 
-    /** One viewing session's pods, by break, oldest first (a {@link PodHistory}, as the origin's sessions keep them). */
-    static final class Session {
+    /** One viewing session's pods, by break, oldest first, as the origin's sessions keep them. */
+    static final class Session extends PodHistory<Pod> {
 
         final String sid;
         final String stream;
         volatile long lastSeen = System.currentTimeMillis();
-        private final PodHistory<Pod> pods = new PodHistory<>(MAX_PODS, Pod::renditions, Pod::placed);
 
         Session(String sid, String stream) {
+            super(MAX_PODS, Pod::renditions, Pod::placed);
             this.sid = sid;
             this.stream = stream;
-        }
-
-        Pod pod(String breakId, Supplier<Pod> create) {
-            return pods.pod(breakId, create);
-        }
-
-        Pod find(String breakId) {
-            return pods.find(breakId);
-        }
-
-        List<Pod> all() {
-            return pods.all();
         }
 
         /** The placements of {@code rendition} built so far, by start date. */
         List<PodPlacement> placements(String rendition) {
             List<PodPlacement> out = new ArrayList<>();
-            for (Pod p : pods.all()) {
+            for (Pod p : all()) {
                 PodPlacement placed = p.placed(rendition);
                 if (placed != null) {
                     out.add(placed);
@@ -541,10 +528,6 @@ final class EdgeSsai {
             }
             out.sort(Comparator.comparingLong(PodPlacement::startDate));
             return out;
-        }
-
-        long[] base(String rendition) {
-            return pods.base(rendition);
         }
     }
 

@@ -2,14 +2,12 @@ package io.tributary.ssai;
 
 import io.tributary.media.hls.PodHistory;
 
-import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * One viewing session of a stream and its pods, by break, oldest first; at most {@value #MAX_PODS}
- * (a {@link PodHistory}: a pod that goes leaves its numbering in the session's base).
+ * (a pod that goes leaves its numbering in the session's base).
  */
-final class SessionPods {
+final class SessionPods extends PodHistory<SessionPod> {
 
     static final int MAX_PODS = 16;
 
@@ -23,13 +21,13 @@ final class SessionPods {
      */
     final long joinDate;
     final long joinGraceMs;
-    private final PodHistory<SessionPod> pods = new PodHistory<>(MAX_PODS, SessionPod::renditions, SessionPod::placed);
 
     SessionPods(String session, String stream, long now) {
         this(session, stream, now, Long.MIN_VALUE, 0);
     }
 
     SessionPods(String session, String stream, long now, long joinDate, long joinGraceMs) {
+        super(MAX_PODS, SessionPod::renditions, SessionPod::placed);
         this.session = session;
         this.stream = stream;
         this.lastSeen = now;
@@ -44,22 +42,5 @@ final class SessionPods {
         }
         long late = joinDate - startDate;
         return late > joinGraceMs ? late : 0;
-    }
-
-    SessionPod pod(String breakId, Supplier<SessionPod> create) {
-        return pods.pod(breakId, create);
-    }
-
-    SessionPod find(String breakId) {
-        return pods.find(breakId);
-    }
-
-    List<SessionPod> all() {
-        return pods.all();
-    }
-
-    /** {session msns minus content msns, discontinuities} left by forgotten pods in {@code rendition}. */
-    long[] base(String rendition) {
-        return pods.base(rendition);
     }
 }

@@ -15,11 +15,11 @@ import java.util.function.Supplier;
  * new one). A pod that goes leaves its numbering behind: what its settled placements added to each
  * rendition (segments beyond the content they replaced, discontinuity tags) is folded into the
  * session's base, so the session's sequence numbers never step back. The origin's sessions and an
- * edge's keep their pods in one of these.
+ * edge's are one of these (with what they know of the session besides).
  *
  * @param <P> a session's pod for one break
  */
-public final class PodHistory<P> {
+public class PodHistory<P> {
 
     private final int max;
     private final Function<P, Collection<String>> renditions;
