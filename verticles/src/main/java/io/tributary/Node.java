@@ -230,7 +230,7 @@ public final class Node {
             teardown.add(hotness::close);
             // SSAI: breaks from the cues, per-session playlists for the delivery verticles, /ads routes
             io.tributary.ssai.SsaiModule ssai = io.tributary.ssai.SsaiModule.start(vertx, config.ssai(), streams,
-                    config.dataDir(), metrics.registry());
+                    config.dataDir(), metrics.registry(), config.kafka());
             if (ssai != null) {
                 api.with(ssai::mount);
                 teardown.add("ssai", ssai::close);

@@ -8,6 +8,7 @@ import io.tributary.cluster.ring.ContentKey;
 import io.tributary.media.cmcd.Cmcd;
 import io.tributary.media.cmcd.CmcdParser;
 import io.tributary.media.hls.AdRun;
+import io.tributary.media.hls.PodHistory;
 import io.tributary.media.hls.PodPlacement;
 import io.tributary.media.hls.SplicedPlaylist;
 import io.tributary.session.SessionUris;
@@ -27,12 +28,10 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -499,49 +498,29 @@ final class EdgeSsai {
             Future<PodPlacement> f = placements.get(rendition);
             return f != null && f.succeeded() ? f.result() : null;
         }
+
+        java.util.Set<String> renditions() {
+            return placements.keySet();
+        }
     }
 
-    /**
-     * One viewing session's pods, by break, oldest first. A pod that goes leaves its numbering behind in
-     * the session's base (as the origin's sessions do), so the session's sequence numbers never step back.
-     */
-    static final class Session {
+    /** One viewing session's pods, by break, oldest first, as the origin's sessions keep them. */
+    static final class Session extends PodHistory<Pod> {
 
         final String sid;
         final String stream;
         volatile long lastSeen = System.currentTimeMillis();
-        private final LinkedHashMap<String, Pod> pods = new LinkedHashMap<>();
-        private final Map<String, long[]> base = new HashMap<>();
 
         Session(String sid, String stream) {
+            super(MAX_PODS, Pod::renditions, Pod::placed);
             this.sid = sid;
             this.stream = stream;
         }
 
-        synchronized Pod pod(String breakId, Supplier<Pod> create) {
-            Pod p = pods.get(breakId);
-            if (p == null) {
-                p = create.get();
-                pods.put(breakId, p);
-                if (pods.size() > MAX_PODS) {
-                    forget(pods.values().iterator().next());
-                }
-            }
-            return p;
-        }
-
-        synchronized Pod find(String breakId) {
-            return pods.get(breakId);
-        }
-
-        synchronized List<Pod> all() {
-            return new ArrayList<>(pods.values());
-        }
-
         /** The placements of {@code rendition} built so far, by start date. */
-        synchronized List<PodPlacement> placements(String rendition) {
+        List<PodPlacement> placements(String rendition) {
             List<PodPlacement> out = new ArrayList<>();
-            for (Pod p : pods.values()) {
+            for (Pod p : all()) {
                 PodPlacement placed = p.placed(rendition);
                 if (placed != null) {
                     out.add(placed);
@@ -549,24 +528,6 @@ final class EdgeSsai {
             }
             out.sort(Comparator.comparingLong(PodPlacement::startDate));
             return out;
-        }
-
-        synchronized long[] base(String rendition) {
-            long[] b = base.get(rendition);
-            return b == null ? new long[2] : b.clone();
-        }
-
-        private void forget(Pod p) {
-            pods.remove(p.breakId);
-            for (Map.Entry<String, Future<PodPlacement>> e : p.placements.entrySet()) {
-                PodPlacement placed = e.getValue().succeeded() ? e.getValue().result() : null;
-                if (placed == null || !placed.settled() || placed.missed()) {
-                    continue;
-                }
-                long[] b = base.computeIfAbsent(e.getKey(), r -> new long[2]);
-                b[0] += placed.adSegments() - (placed.resumeMsn() - placed.firstMsn());
-                b[1] += placed.ads().size() + (placed.resumeDiscontinuity() ? 0 : 1) - placed.removedDiscontinuityCount();
-            }
         }
     }
 

@@ -9,8 +9,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -32,7 +31,9 @@ import java.util.logging.Logger;
  * (bounded in bytes and time) and gives it to the VOD pipeline as an asset tagged
  * {@code ad-creative}; the asset's renditions are what the splice plays. Until that asset is
  * ready the creative is left out of pods. A creative whose conditioning failed is tried again
- * after {@link #RETRY_AFTER_MINUTES} minutes.
+ * after {@link #RETRY_AFTER_MINUTES} minutes. The ad server hears of a failure once, at the error
+ * URLs of the decision that started the conditioning: 401 when its media file is refused by the
+ * node's {@link AdAddressPolicy}, 405 when it could not be fetched or its transcode failed later.
  */
 final class AdCreatives {
 
@@ -53,22 +54,35 @@ final class AdCreatives {
     private final Pool pool;
     private final SourceAssets assets;
     private final HttpClient client;
+    private final AdUrlGuard guard;
+    private final AdBeacons beacons;
     private final int targetHeight;
     /** Creative id -> its asset, once ready (a ready asset never changes: a new upload is a new id). */
     private final Map<String, Ready> ready = new ConcurrentHashMap<>();
-    /** Creative ids this node is conditioning -> the asset id once registered ("" while fetching). */
-    private final Map<String, String> pending = new ConcurrentHashMap<>();
+    /** Creative ids this node is conditioning. */
+    private final Map<String, Conditioning> pending = new ConcurrentHashMap<>();
+
+    /** A creative this node conditions: its asset once registered ("" while fetching), and who hears of a failure. */
+    private record Conditioning(String assetId, List<String> errorUrls, String session) {
+
+        Conditioning registered(String asset) {
+            return new Conditioning(asset, errorUrls, session);
+        }
+    }
     private final long sweep;
     /** When this node last asked the table about a creative that is not ready: not again for {@link #ASK_AGAIN_MS}. */
     private final Map<String, Long> asked = new ConcurrentHashMap<>();
     static final long ASK_AGAIN_MS = 30_000;
 
-    AdCreatives(Vertx vertx, Pool pool, SourceAssets assets, int targetHeight, AdMetrics metrics) {
+    AdCreatives(Vertx vertx, Pool pool, SourceAssets assets, int targetHeight, AdMetrics metrics, AdAddressPolicy addresses,
+                AdBeacons beacons) {
         this.vertx = vertx;
         this.pool = pool;
         this.assets = assets;
         this.targetHeight = targetHeight;
-        this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(10_000).setMaxRedirects(3));
+        this.beacons = beacons;
+        this.guard = new AdUrlGuard(vertx, addresses, metrics, "media", FETCH_TIMEOUT_MS);
+        this.client = guard.client(new HttpClientOptions().setConnectTimeout(10_000).setMaxRedirects(3), new PoolOptions());
         metrics.pending(pending::size);
         // a creative nobody asks for again still leaves the pending count once its asset is done
         this.sweep = vertx.setPeriodic(5000, t -> lookup(List.copyOf(pending.keySet())));
@@ -155,7 +169,11 @@ final class AdCreatives {
                             SourceAssets.Asset a = found.get(assetId);
                             if (a == null || "failed".equals(a.state())) {
                                 // transcode failed or the asset was deleted: claimable again after the retry delay
-                                pending.remove(creative);
+                                Conditioning mine = pending.get(creative);
+                                if (mine != null && assetId.equals(mine.assetId()) && pending.remove(creative, mine)) {
+                                    // this node started it: the ad server hears of it, once (VAST 405: the file could not be used)
+                                    beacons.send(mine.errorUrls(), "error:405", null, mine.session());
+                                }
                                 pool.preparedQuery("UPDATE ssai_creatives SET state = 'failed', error = $2, updated_at = now() "
                                         + "WHERE creative_id = $1 AND asset_id = $3 AND state <> 'failed'")
                                         .execute(Tuple.of(creative, a == null ? "the asset was deleted" : "the transcode failed", assetId));
@@ -181,7 +199,7 @@ final class AdCreatives {
      * Starts conditioning the creatives that have no row yet (or whose last try failed long enough
      * ago), each on the node that claims it; returns at once.
      */
-    void condition(List<VastResolver.Inline> ads, Map<String, Ready> known, AdBeacons beacons, String session) {
+    void condition(List<VastResolver.Inline> ads, Map<String, Ready> known, String session) {
         for (VastResolver.Inline in : ads) {
             String key = key(in);
             if (known.containsKey(key) || pending.size() >= MAX_PENDING) {
@@ -190,7 +208,8 @@ final class AdCreatives {
             Optional<VastMediaFile> file = VastMediaPicker.best(in.linear().mediaFiles(), targetHeight, 0);
             long now = System.currentTimeMillis();
             Long tried = asked.get(key);
-            if (file.isEmpty() || tried != null && now - tried < ASK_AGAIN_MS || pending.putIfAbsent(key, "") != null) {
+            if (file.isEmpty() || tried != null && now - tried < ASK_AGAIN_MS
+                    || pending.putIfAbsent(key, new Conditioning("", in.errors(), session)) != null) {
                 continue; // nothing to fetch (the decision sent VAST 403), asked lately, or this node is on it already
             }
             if (asked.size() >= MAX_READY_CACHE) {
@@ -200,14 +219,17 @@ final class AdCreatives {
             claim(key, file.get().url()).compose(mine -> mine ? fetch(key, file.get().url()) : Future.succeededFuture())
                     .onFailure(e -> {
                         pending.remove(key);
-                        LOG.warning("creative " + key + " not conditioned: " + e.getMessage());
+                        if (!(e instanceof AdUrlGuard.Refused)) { // a refusal is logged by the guard, once per host
+                            LOG.warning("creative " + key + " not conditioned: " + e.getMessage());
+                        }
                         pool.preparedQuery("UPDATE ssai_creatives SET state = 'failed', error = $2, updated_at = now() WHERE creative_id = $1")
                                 .execute(Tuple.of(key, brief(e.getMessage())));
-                        // the ad server hears of it: its file could not be fetched or used (VAST 405)
-                        beacons.send(in.errors(), "error:405", null, session);
+                        // the ad server hears of it: its file was refused (VAST 401: not found at its URI) or could not be fetched (405)
+                        beacons.send(in.errors(), e instanceof AdUrlGuard.Refused ? "error:401" : "error:405", null, session);
                     })
                     .onSuccess(x -> {
-                        if ("".equals(pending.get(key))) {
+                        Conditioning c = pending.get(key);
+                        if (c != null && c.assetId().isEmpty()) {
                             pending.remove(key); // another node has it
                         }
                     });
@@ -230,7 +252,7 @@ final class AdCreatives {
                 .compose(size -> assets.register(staged, size, "ad creative " + brief(key), List.of(TAG)))
                 .onFailure(e -> vertx.fileSystem().delete(staged.file().toString()).otherwiseEmpty()))
                 .compose(assetId -> {
-                    pending.put(key, assetId);
+                    pending.computeIfPresent(key, (k, c) -> c.registered(assetId));
                     LOG.info("creative " + key + " fetched from " + url + ", conditioning as asset " + assetId);
                     return pool.preparedQuery("UPDATE ssai_creatives SET asset_id = $2, state = 'conditioning', updated_at = now() "
                             + "WHERE creative_id = $1").execute(Tuple.of(key, assetId)).mapEmpty();
@@ -243,9 +265,7 @@ final class AdCreatives {
         long timer = vertx.setTimer(FETCH_TIMEOUT_MS, t -> done.tryFail("no complete answer within " + FETCH_TIMEOUT_MS + " ms"));
         vertx.fileSystem().open(path, new OpenOptions().setWrite(true).setCreateNew(true)).onFailure(done::tryFail).onSuccess(file -> {
             done.future().onComplete(x -> file.close());
-            RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url).setFollowRedirects(true)
-                    .setIdleTimeout(FETCH_TIMEOUT_MS);
-            client.request(options).compose(req -> {
+            guard.get(url, false).map(o -> o.setIdleTimeout(FETCH_TIMEOUT_MS)).compose(client::request).compose(req -> {
                 done.future().onFailure(e -> req.reset());
                 return req.send();
             }).onSuccess(res -> {

@@ -29,6 +29,7 @@ public final class AdDecisionModule {
     private final AdCreatives creatives;
     private final AdServer server;
     private final int targetHeight;
+    private final AdAddressPolicy addresses;
     private VerticleScaler scaler;
 
     private AdDecisionModule(Vertx vertx, AdDecisionSettings settings, VodModule vod, MeterRegistry registry, int targetHeight) {
@@ -36,9 +37,10 @@ public final class AdDecisionModule {
         this.settings = settings;
         this.targetHeight = targetHeight;
         this.metrics = new AdMetrics(registry);
-        this.beacons = new HttpAdBeacons(vertx, settings, metrics);
+        this.addresses = settings.addressPolicy();
+        this.beacons = new HttpAdBeacons(vertx, settings, metrics, addresses);
         SourceAssets assets = SourceAssets.of(vertx, vod);
-        this.creatives = new AdCreatives(vertx, vod.pool(), assets, targetHeight, metrics);
+        this.creatives = new AdCreatives(vertx, vod.pool(), assets, targetHeight, metrics, addresses, beacons);
         this.server = new AdServer(assets, settings, metrics);
         HttpAdBeacons.install(vertx, beacons);
     }
@@ -64,8 +66,11 @@ public final class AdDecisionModule {
             return Future.succeededFuture(this);
         }
         this.scaler = scaler;
+        // the built-in server's media and tracking URLs point back at this listener, and only it
+        java.net.URI own = java.net.URI.create(nodeUrl);
+        addresses.trustOwnListener(own.getHost(), own.getPort() > 0 ? own.getPort() : "https".equals(own.getScheme()) ? 443 : 80);
         String builtIn = nodeUrl + "/ads/vast?duration=[DURATION]&session=[SESSION]&stream=[STREAM]";
-        return scaler.deploy(SET, () -> new AdDecisionVerticle(settings, builtIn, creatives, beacons, metrics, targetHeight),
+        return scaler.deploy(SET, () -> new AdDecisionVerticle(settings, builtIn, creatives, beacons, metrics, targetHeight, addresses),
                 settings.instances()).map(x -> {
                     LOG.info("ad decisions: " + settings.instances() + " verticle(s), VAST from "
                             + (settings.vastUrl().isEmpty() ? "the built-in /ads/vast" : settings.vastUrl())

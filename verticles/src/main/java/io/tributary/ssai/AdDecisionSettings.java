@@ -23,9 +23,22 @@ import java.util.regex.Pattern;
  * @param beaconQueue       beacon URLs waiting to be sent; beyond, new ones are dropped and counted
  * @param beaconTimeout     one beacon request's connect and answer time
  * @param beaconRetries     tries after the first failed one (with a doubling backoff)
+ * @param allowPrivateAddresses true: URLs in VAST answers may name private, loopback and link-local addresses
+ * @param allowedAddresses  CIDRs, addresses or {@code host:port} such URLs may name anyway (an operator's own ad server)
  */
 public record AdDecisionSettings(String vastUrl, List<Rule> vastUrlRules, int wrapperDepth, Duration decisionTimeout, int instances,
-                                 int frequencyCap, Duration frequencyWindow, int beaconQueue, Duration beaconTimeout, int beaconRetries) {
+                                 int frequencyCap, Duration frequencyWindow, int beaconQueue, Duration beaconTimeout, int beaconRetries,
+                                 boolean allowPrivateAddresses, List<String> allowedAddresses) {
+
+    public AdDecisionSettings {
+        allowedAddresses = List.copyOf(allowedAddresses);
+        AdAddressPolicy.of(allowPrivateAddresses, allowedAddresses); // fails on an entry it cannot read
+    }
+
+    /** A fresh policy over {@code allowPrivateAddresses} and {@code allowedAddresses} (a node's own listener is added to it). */
+    AdAddressPolicy addressPolicy() {
+        return AdAddressPolicy.of(allowPrivateAddresses, allowedAddresses);
+    }
 
     /** {@code PATTERN=URL}; {@code *} is any run of characters. */
     public record Rule(String pattern, String url, Pattern regex) {
@@ -61,12 +74,19 @@ public record AdDecisionSettings(String vastUrl, List<Rule> vastUrlRules, int wr
             }
             rules.add(new Rule(pattern, value));
         }
+        List<String> allowed = s.list("ssai.allowed-addresses");
+        for (String entry : allowed) {
+            if (AdAddressPolicy.cidr(entry.trim()) == null && AdAddressPolicy.hostPort(entry.trim()) == null) {
+                throw ConfigException.invalid("ssai.allowed-addresses", "CIDRs, addresses or host:port, e.g. [ \"10.0.0.0/8\", \"ads.internal:8080\" ]",
+                        entry);
+            }
+        }
         return new AdDecisionSettings(url, List.copyOf(rules), s.integer("ssai.wrapper-depth", 0, 10),
                 s.duration("ssai.decision-timeout", Duration.ofMillis(100), Duration.ofSeconds(30)),
                 s.integer("ssai.decision-instances", 0, 64), s.integer("ssai.frequency-cap", 1, 1000),
                 s.duration("ssai.frequency-window", Duration.ofSeconds(1), Duration.ofDays(7)),
                 s.integer("ssai.beacon-queue", 1, 1_000_000), s.duration("ssai.beacon-timeout", Duration.ofMillis(100), Duration.ofSeconds(60)),
-                s.integer("ssai.beacon-retries", 0, 10));
+                s.integer("ssai.beacon-retries", 0, 10), s.bool("ssai.allow-private-addresses"), allowed);
     }
 
     private static boolean httpUrl(String url) {
@@ -75,10 +95,16 @@ public record AdDecisionSettings(String vastUrl, List<Rule> vastUrlRules, int wr
 
     /** The defaults, for tests and embedding. */
     public static final AdDecisionSettings DEFAULTS = new AdDecisionSettings("", List.of(), 5, Duration.ofSeconds(2), 1, 2,
-            Duration.ofHours(1), 10_000, Duration.ofSeconds(2), 2);
+            Duration.ofHours(1), 10_000, Duration.ofSeconds(2), 2, false, List.of());
 
     public AdDecisionSettings withVastUrl(String url) {
         return new AdDecisionSettings(url, vastUrlRules, wrapperDepth, decisionTimeout, instances, frequencyCap, frequencyWindow,
-                beaconQueue, beaconTimeout, beaconRetries);
+                beaconQueue, beaconTimeout, beaconRetries, allowPrivateAddresses, allowedAddresses);
+    }
+
+    /** These settings with URLs in VAST answers also allowed to name {@code entries} (CIDRs, addresses, host:port). */
+    public AdDecisionSettings allowing(List<String> entries) {
+        return new AdDecisionSettings(vastUrl, vastUrlRules, wrapperDepth, decisionTimeout, instances, frequencyCap, frequencyWindow,
+                beaconQueue, beaconTimeout, beaconRetries, allowPrivateAddresses, entries);
     }
 }

@@ -36,13 +36,15 @@ public final class AdDecisionVerticle extends VerticleBase {
     private final AdBeacons beacons;
     private final AdMetrics metrics;
     private final int targetHeight;
+    private final AdAddressPolicy addresses;
     private VastFetcher fetcher;
     private VastResolver resolver;
     private MessageConsumer<JsonObject> consumer;
 
     AdDecisionVerticle(AdDecisionSettings settings, String builtInUrl, AdCreatives creatives, AdBeacons beacons, AdMetrics metrics,
-                       int targetHeight) {
+                       int targetHeight, AdAddressPolicy addresses) {
         this.settings = settings;
+        this.addresses = addresses;
         this.builtInUrl = builtInUrl;
         this.creatives = creatives;
         this.beacons = beacons;
@@ -52,7 +54,7 @@ public final class AdDecisionVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        fetcher = new VastFetcher(vertx, settings.decisionTimeout().toMillis());
+        fetcher = new VastFetcher(vertx, settings.decisionTimeout().toMillis(), addresses, metrics);
         resolver = new VastResolver(fetcher, settings.wrapperDepth());
         consumer = vertx.eventBus().consumer(AdDecisionRequest.ADDRESS, this::decide);
         return consumer.completion();
@@ -154,7 +156,7 @@ public final class AdDecisionVerticle extends VerticleBase {
                     direct.put(id, new AdCreatives.Ready(id, a.durationMs()));
                 }
             });
-            creatives.condition(new ArrayList<>(byKey.values()), conditioned.result(), beacons, r.session());
+            creatives.condition(new ArrayList<>(byKey.values()), conditioned.result(), r.session());
             List<AdPodPlanner.Candidate> candidates = new ArrayList<>();
             for (VastResolver.Inline in : playable) {
                 boolean own1 = builtIn && BUILT_IN_AD_SYSTEM.equals(in.ad().adSystem());
@@ -162,7 +164,7 @@ public final class AdDecisionVerticle extends VerticleBase {
                 AdCreatives.Ready ready = own1 ? direct.get(key) : conditioned.result().get(key);
                 if (ready != null) {
                     candidates.add(new AdPodPlanner.Candidate(in, own1 ? key : in.linear().creativeId().isEmpty() ? key
-                            : in.linear().creativeId(), ready.assetId(), ready.durationMs()));
+                            : in.linear().creativeId(), ready.assetId(), ready.durationMs(), own1));
                 }
             }
             return AdPodPlanner.plan(r.breakId(), r.durationMs(), candidates);

@@ -15,8 +15,10 @@ final class AdMetrics {
     /** Decision results: a pod with ads ({@code filled}), an answer with no playable ad yet, or why none came. */
     static final Set<String> RESULTS = Set.of("filled", "empty", "no-ads", "timeout", "http-error", "parse-error", "bad-request", "error");
     /** Beacon results. */
-    static final Set<String> BEACONS = Set.of("sent", "failed", "dropped");
+    static final Set<String> BEACONS = Set.of("sent", "failed", "dropped", "refused");
     /** Events {@code /ads/track} counts; anything else is {@code other}. */
+    /** What an ad URL the address policy refused was for: a VAST document (a wrapper's, or a redirect), a creative's media file, a beacon. */
+    static final Set<String> URL_USES = Set.of("vast", "media", "beacon");
     static final Set<String> TRACKED = Set.of("impression", "start", "firstQuartile", "midpoint", "thirdQuartile", "complete", "error");
 
     private final MeterRegistry registry;
@@ -37,6 +39,12 @@ final class AdMetrics {
     void beacon(String result) {
         Counter.builder("tributary_ssai_beacons_total").tag("result", result)
                 .description("VAST tracking and error URLs sent by the server, by result").register(registry).increment();
+    }
+
+    void refused(String use) {
+        Counter.builder("tributary_ssai_refused_urls_total").tag("use", URL_USES.contains(use) ? use : "other")
+                .description("ad URLs not fetched: their address is private, loopback, link-local or reserved (ssai.allowed-addresses)")
+                .register(registry).increment();
     }
 
     void tracked(String event) {

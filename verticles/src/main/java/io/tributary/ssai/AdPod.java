@@ -40,9 +40,15 @@ public record AdPod(String breakId, long durationMs, List<Ad> ads) {
      * @param tracking   VAST tracking URLs by event: {@code impression}, {@code start},
      *                   {@code firstQuartile}, {@code midpoint}, {@code thirdQuartile}, {@code complete}
      * @param errorUrls  the VAST {@code Error} URLs (macros still in them)
+     * @param builtIn    a built-in server's ad: its URLs point at a node of this cluster, sent without the address check
      */
     public record Ad(String adId, String creativeId, String assetId, long durationMs,
-                     Map<String, List<String>> tracking, List<String> errorUrls) {
+                     Map<String, List<String>> tracking, List<String> errorUrls, boolean builtIn) {
+
+        /** An ad server's ad. */
+        public Ad(String adId, String creativeId, String assetId, long durationMs, Map<String, List<String>> tracking, List<String> errorUrls) {
+            this(adId, creativeId, assetId, durationMs, tracking, errorUrls, false);
+        }
 
         public Ad {
             Map<String, List<String>> copy = new LinkedHashMap<>();
@@ -55,7 +61,7 @@ public record AdPod(String breakId, long durationMs, List<Ad> ads) {
             JsonObject t = new JsonObject();
             tracking.forEach((event, urls) -> t.put(event, new JsonArray(new ArrayList<>(urls))));
             return new JsonObject().put("adId", adId).put("creativeId", creativeId).put("assetId", assetId)
-                    .put("durationMs", durationMs).put("tracking", t).put("errorUrls", new JsonArray(new ArrayList<>(errorUrls)));
+                    .put("durationMs", durationMs).put("tracking", t).put("errorUrls", new JsonArray(new ArrayList<>(errorUrls))).put("builtIn", builtIn);
         }
 
         public static Ad fromJson(JsonObject j) {
@@ -65,7 +71,7 @@ public record AdPod(String breakId, long durationMs, List<Ad> ads) {
                 tracking.put(event, strings(t.getJsonArray(event)));
             }
             return new Ad(j.getString("adId"), j.getString("creativeId"), j.getString("assetId"), j.getLong("durationMs"),
-                    tracking, strings(j.getJsonArray("errorUrls", new JsonArray())));
+                    tracking, strings(j.getJsonArray("errorUrls", new JsonArray())), j.getBoolean("builtIn", false));
         }
     }
 

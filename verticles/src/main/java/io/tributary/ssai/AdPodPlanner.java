@@ -11,8 +11,12 @@ import java.util.List;
  */
 final class AdPodPlanner {
 
-    /** An ad whose creative is ready to play, with its media length. */
-    record Candidate(VastResolver.Inline inline, String creativeId, String assetId, long durationMs) {
+    /** An ad whose creative is ready to play, with its media length; {@code builtIn}: from the node's own ad server. */
+    record Candidate(VastResolver.Inline inline, String creativeId, String assetId, long durationMs, boolean builtIn) {
+
+        Candidate(VastResolver.Inline inline, String creativeId, String assetId, long durationMs) {
+            this(inline, creativeId, assetId, durationMs, false);
+        }
     }
 
     private AdPodPlanner() {
@@ -39,6 +43,6 @@ final class AdPodPlanner {
         java.util.Map<String, List<String>> tracking = new java.util.LinkedHashMap<>();
         tracking.put("impression", in.impressions());
         in.tracking().forEach((event, urls) -> tracking.merge(event, urls, VastResolver::concat));
-        return new AdPod.Ad(in.ad().id(), c.creativeId(), c.assetId(), c.durationMs(), tracking, in.errors());
+        return new AdPod.Ad(in.ad().id(), c.creativeId(), c.assetId(), c.durationMs(), tracking, in.errors(), c.builtIn());
     }
 }

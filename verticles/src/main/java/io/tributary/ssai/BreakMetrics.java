@@ -3,9 +3,6 @@ package io.tributary.ssai;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.tributary.session.PlaybackEvents;
-import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
@@ -14,22 +11,21 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The ad breaks' meters and events. Meters per stream, with at most {@value #MAX_STREAM_LABELS}
- * stream labels (the rest count as {@code other}); events (break, decision, beacons, errors) as JSON
- * on the node's playback events address, beside the sessions' own.
+ * stream labels (the rest count as {@code other}); events (break, decision, beacons, errors) as
+ * {@link AdEvents}, beside the sessions' own playback events.
  */
 final class BreakMetrics {
 
     static final int MAX_STREAM_LABELS = 200;
-    private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
     private final MeterRegistry registry;
-    private final Vertx vertx;
+    private final AdEvents events;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     private final Map<String, Boolean> labelled = new ConcurrentHashMap<>();
 
-    BreakMetrics(Vertx vertx, MeterRegistry registry) {
-        this.vertx = vertx;
+    BreakMetrics(AdEvents events, MeterRegistry registry) {
+        this.events = events;
         this.registry = registry;
     }
 
@@ -90,8 +86,6 @@ final class BreakMetrics {
     }
 
     private void event(String type, String sid, String stream, JsonObject fields) {
-        JsonObject e = new JsonObject().put("type", type).put("sid", sid).put("stream", stream)
-                .put("time", System.currentTimeMillis()).mergeIn(fields);
-        vertx.eventBus().publish(PlaybackEvents.ADDRESS, e, LOCAL);
+        events.publish(type, sid, stream, fields);
     }
 }

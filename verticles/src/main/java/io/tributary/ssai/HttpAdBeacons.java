@@ -6,9 +6,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.shareddata.Shareable;
 
 import java.util.ArrayDeque;
@@ -22,7 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * doubling backoff, each try bounded by {@code beacon-timeout}. URLs wait in one bounded queue,
  * drained by at most {@link #MAX_IN_FLIGHT} requests at once on this sender's own context; when
  * the queue is full a URL is dropped and counted, and the caller's future fails. {@link #send}
- * only enqueues, so delivery never waits on an ad server.
+ * only enqueues, so delivery never waits on an ad server. An ad server's URL goes only to an
+ * address the node's {@link AdAddressPolicy} allows (a refused one is counted, not retried); a
+ * built-in ad's are the cluster's own.
  *
  * <p>An error beacon's code travels in the event name: {@code error:303} sends {@code [ERRORCODE]}
  * 303; any other event sends 900 (undefined error) should its URL carry the macro.
@@ -33,12 +33,14 @@ public final class HttpAdBeacons implements AdBeacons, Shareable {
     static final long BACKOFF_MS = 250;
     private static final String SHARED_MAP = "tributary.ssai.beacons";
 
-    private record Task(String url, int attempt, Promise<Void> done) {
+    /** {@code trusted}: a built-in ad's URL (a node of this cluster's own), else an ad server's, checked by {@link #guard}. */
+    private record Task(String url, boolean trusted, int attempt, Promise<Void> done) {
     }
 
     private final Vertx vertx;
     private final Context context;
     private final HttpClient client;
+    private final AdUrlGuard guard;
     private final AdDecisionSettings settings;
     private final AdMetrics metrics;
     /** Touched on {@link #context} only. */
@@ -48,14 +50,15 @@ public final class HttpAdBeacons implements AdBeacons, Shareable {
     private int inFlight;
     private volatile boolean closed;
 
-    HttpAdBeacons(Vertx vertx, AdDecisionSettings settings, AdMetrics metrics) {
+    HttpAdBeacons(Vertx vertx, AdDecisionSettings settings, AdMetrics metrics, AdAddressPolicy addresses) {
         this.vertx = vertx;
         this.settings = settings;
         this.metrics = metrics;
         // a context of its own, no verticle's: its queue, retries and timers live as long as the node
         this.context = ((io.vertx.core.internal.VertxInternal) vertx).contextBuilder().build();
         int timeout = (int) settings.beaconTimeout().toMillis();
-        this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(timeout).setKeepAlive(true)
+        this.guard = new AdUrlGuard(vertx, addresses, metrics, "beacon", timeout);
+        this.client = guard.client(new HttpClientOptions().setConnectTimeout(timeout).setKeepAlive(true)
                 .setMaxRedirects(3), new PoolOptions().setHttp1MaxSize(MAX_IN_FLIGHT));
     }
 
@@ -89,8 +92,9 @@ public final class HttpAdBeacons implements AdBeacons, Shareable {
                 continue;
             }
             String url = VastMacros.beacon(raw.trim(), code);
+            boolean trusted = ad != null && ad.builtIn();
             context.runOnContext(v -> {
-                queue.add(new Task(url, 0, done));
+                queue.add(new Task(url, trusted, 0, done));
                 drain();
             });
         }
@@ -114,12 +118,12 @@ public final class HttpAdBeacons implements AdBeacons, Shareable {
                     t.done().complete();
                 } else if (ar.cause() instanceof Retryable && t.attempt() < settings.beaconRetries() && !closed) {
                     vertx.setTimer(BACKOFF_MS << t.attempt(), x -> {
-                        queue.add(new Task(t.url(), t.attempt() + 1, t.done()));
+                        queue.add(new Task(t.url(), t.trusted(), t.attempt() + 1, t.done()));
                         drain();
                     });
                 } else {
                     waiting.decrementAndGet();
-                    metrics.beacon("failed");
+                    metrics.beacon(ar.cause() instanceof AdUrlGuard.Refused ? "refused" : "failed");
                     t.done().fail(ar.cause());
                 }
                 drain();
@@ -136,15 +140,10 @@ public final class HttpAdBeacons implements AdBeacons, Shareable {
 
     private Future<Void> attempt(Task t) {
         long timeout = settings.beaconTimeout().toMillis();
-        RequestOptions options;
-        try {
-            options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(t.url()).setFollowRedirects(true).setIdleTimeout(timeout);
-        } catch (RuntimeException e) {
-            return Future.failedFuture("not a URL: " + t.url());
-        }
         Promise<Void> p = Promise.promise();
         long timer = vertx.setTimer(timeout, x -> p.tryFail(new Retryable("no answer within " + timeout + " ms")));
-        client.request(options).compose(req -> {
+        // a refused or malformed URL fails for good (not Retryable): another try would be refused alike
+        guard.get(t.url(), t.trusted()).map(o -> o.setIdleTimeout(timeout)).compose(client::request).compose(req -> {
             p.future().onFailure(e -> req.reset());
             return req.send();
         }).onSuccess(res -> {
@@ -159,7 +158,8 @@ public final class HttpAdBeacons implements AdBeacons, Shareable {
                     p.tryFail("HTTP " + res.statusCode());
                 }
             });
-        }).onFailure(e -> p.tryFail(new Retryable(String.valueOf(e.getMessage()))));
+        }).onFailure(e -> p.tryFail(e instanceof AdUrlGuard.Refused || e instanceof IllegalArgumentException ? e
+                : new Retryable(String.valueOf(e.getMessage()))));
         return p.future().onComplete(x -> vertx.cancelTimer(timer));
     }
 

@@ -95,14 +95,10 @@ final class SessionPod {
 
     static final long JOIN_SLACK_MS = 250;
 
-    /** Placements built so far (for folding a forgotten pod's numbering into the session's base). */
-    List<PodPlacement> placements(String rendition) {
+    /** The placement built so far in {@code rendition}, or null (a forgotten pod's numbering is folded into the session's base). */
+    PodPlacement placed(String rendition) {
         Future<PodPlacement> f = placements.get(rendition);
-        List<PodPlacement> out = new ArrayList<>(1);
-        if (f != null && f.succeeded() && f.result() != null) {
-            out.add(f.result());
-        }
-        return out;
+        return f != null && f.succeeded() ? f.result() : null;
     }
 
     java.util.Set<String> renditions() {

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.tributary.StatusException;
 import io.tributary.live.LiveStreams;
 import io.tributary.live.TimelineEvents;
+import io.tributary.session.KafkaSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -45,15 +46,18 @@ public final class SsaiModule {
     private final LiveStreams streams;
     private final SessionPlaylists playlists;
     private final BreakMetrics metrics;
+    private final AdEvents events;
     private final AdSegmentCatalog catalog;
     private final BreakRegistry registry;
     private final TimelineEvents.Subscription subscription;
     private final long sweep;
 
-    private SsaiModule(Vertx vertx, SsaiSettings settings, LiveStreams streams, Path dataDir, MeterRegistry registry) {
+    private SsaiModule(Vertx vertx, SsaiSettings settings, LiveStreams streams, Path dataDir, MeterRegistry registry,
+                       KafkaSettings kafka) {
         this.vertx = vertx;
         this.streams = streams;
-        this.metrics = new BreakMetrics(vertx, registry);
+        this.events = new AdEvents(vertx, kafka, registry);
+        this.metrics = new BreakMetrics(events, registry);
         this.catalog = new AdSegmentCatalog(vertx, dataDir);
         this.playlists = new SessionPlaylists(vertx, settings, catalog, metrics);
         this.registry = new BreakRegistry(metrics);
@@ -61,20 +65,25 @@ public final class SsaiModule {
         this.sweep = vertx.setPeriodic(30_000, t -> playlists.sweep(System.currentTimeMillis()));
     }
 
-    /** Starts SSAI for the node (its playlists used by every delivery verticle); null when {@code ssai.enabled} is false. */
-    public static SsaiModule start(Vertx vertx, SsaiSettings settings, LiveStreams streams, Path dataDir, MeterRegistry registry) {
+    /**
+     * Starts SSAI for the node (its playlists used by every delivery verticle); null when {@code ssai.enabled} is false.
+     * Ad events go to Kafka once its producer is up (with {@code kafka.bootstrap} set), to the event bus from the start.
+     */
+    public static SsaiModule start(Vertx vertx, SsaiSettings settings, LiveStreams streams, Path dataDir, MeterRegistry registry,
+                                   KafkaSettings kafka) {
         if (!settings.enabled()) {
             return null;
         }
-        SsaiModule m = new SsaiModule(vertx, settings, streams, dataDir, registry);
+        SsaiModule m = new SsaiModule(vertx, settings, streams, dataDir, registry, kafka);
         SessionPlaylists.install(vertx, m.playlists);
+        m.events.start();
         return m;
     }
 
     public Future<Void> close() {
         subscription.close();
         vertx.cancelTimer(sweep);
-        return Future.succeededFuture();
+        return events.close();
     }
 
     /** A beacon sender for the ad segment routes in place of the ad-decision module's (a test's recorder). */

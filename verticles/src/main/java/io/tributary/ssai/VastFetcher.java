@@ -7,12 +7,13 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.PoolOptions;
 
 /**
  * GETs VAST documents from ad servers on its own client: within the time left of the decision,
- * at most {@link VastParser#MAX_BYTES} read (the connection is dropped beyond), redirects limited.
+ * at most {@link VastParser#MAX_BYTES} read (the connection is dropped beyond), redirects limited;
+ * every URL but the operator's configured one (wrappers', redirects) only to an address the
+ * {@link AdUrlGuard} lets through.
  */
 final class VastFetcher {
 
@@ -30,29 +31,27 @@ final class VastFetcher {
 
     private final Vertx vertx;
     private final HttpClient client;
+    private final AdUrlGuard guard;
 
-    VastFetcher(Vertx vertx, long connectTimeoutMs) {
+    VastFetcher(Vertx vertx, long connectTimeoutMs, AdAddressPolicy policy, AdMetrics metrics) {
         this.vertx = vertx;
-        this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeoutMs))
-                .setMaxRedirects(MAX_REDIRECTS).setKeepAlive(true).setTrustAll(false).setVerifyHost(true));
+        this.guard = new AdUrlGuard(vertx, policy, metrics, "vast", connectTimeoutMs);
+        this.client = guard.client(new HttpClientOptions().setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeoutMs))
+                .setMaxRedirects(MAX_REDIRECTS).setKeepAlive(true).setTrustAll(false).setVerifyHost(true), new PoolOptions());
     }
 
-    /** The body of {@code url}, or a {@link FetchException}; never longer than {@code timeoutMs}. */
-    Future<byte[]> get(String url, long timeoutMs) {
+    /**
+     * The body of {@code url}, or a {@link FetchException}; never longer than {@code timeoutMs}.
+     * {@code trusted}: the URL is the operator's (configured, or the node's own), not an ad server's.
+     */
+    Future<byte[]> get(String url, long timeoutMs, boolean trusted) {
         if (timeoutMs <= 0) {
             return Future.failedFuture(new FetchException("timeout", "no time left for " + url));
         }
         Promise<byte[]> done = Promise.promise();
         long timer = vertx.setTimer(timeoutMs, t -> done.tryFail(new FetchException("timeout", "no answer within " + timeoutMs + " ms")));
-        RequestOptions options;
-        try {
-            options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url).setFollowRedirects(true)
-                    .setIdleTimeout(timeoutMs).putHeader("Accept", "application/xml, text/xml");
-        } catch (RuntimeException e) {
-            vertx.cancelTimer(timer);
-            return Future.failedFuture(new FetchException("http", "not a URL: " + e.getMessage()));
-        }
-        client.request(options).compose(req -> {
+        guard.get(url, trusted).map(o -> o.setIdleTimeout(timeoutMs).putHeader("Accept", "application/xml, text/xml"))
+                .compose(client::request).compose(req -> {
             done.future().onFailure(e -> req.reset()); // the deadline passed: the connection goes
             return req.send();
         }).onSuccess(res -> {

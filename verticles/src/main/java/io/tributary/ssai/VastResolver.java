@@ -18,6 +18,8 @@ import java.util.Map;
  * and gives every InLine ad reached the impressions, errors and tracking of the wrappers above it.
  * A wrapper whose chain ends in nothing yields the VAST error it is owed (301 timeout or unreachable,
  * 302 too deep, 303 no ad after the wrapper, 100-102 a bad document) to be sent to its error URLs.
+ * The top URL is the operator's and fetched as it is; a wrapper's is an ad server's and only
+ * fetched from an address the node's {@link AdAddressPolicy} allows (refused: 301, as unreachable).
  */
 final class VastResolver {
 
@@ -46,7 +48,7 @@ final class VastResolver {
     }
 
     Future<Resolved> resolve(String url, long deadlineNanos) {
-        return fetcher.get(url, left(deadlineNanos)).transform(ar -> {
+        return fetcher.get(url, left(deadlineNanos), true).transform(ar -> {
             if (ar.failed()) {
                 String kind = ar.cause() instanceof VastFetcher.FetchException f ? f.kind : "http";
                 return Future.succeededFuture(new Resolved("timeout".equals(kind) ? "timeout" : "http-error", List.of(),
@@ -117,7 +119,7 @@ final class VastResolver {
             return Future.succeededFuture(new Resolved("no-ads", List.of(),
                     List.of(new Failure(302, below.errors(), "more than " + maxDepth + " wrappers"))));
         }
-        return fetcher.get(ad.adTagUri(), left(deadlineNanos)).transform(ar -> {
+        return fetcher.get(ad.adTagUri(), left(deadlineNanos), false).transform(ar -> {
             if (ar.failed()) {
                 return Future.succeededFuture(new Resolved("no-ads", List.of(), List.of(new Failure(301, below.errors(),
                         "wrapper '" + ad.id() + "': " + ar.cause().getMessage()))));

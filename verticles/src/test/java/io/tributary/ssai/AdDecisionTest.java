@@ -47,7 +47,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Ad decisions on a real node (VOD on an embedded PostgreSQL, transcode workers): against the
  * built-in VAST server over the catalog's ads, and against a test ad server on loopback that
  * plays wrapper chains, a creative to condition, a timeout, a 500, an empty VAST and garbage.
- * Decisions are asked on the event bus exactly as the per-session splice asks them.
+ * Decisions are asked on the event bus exactly as the per-session splice asks them. The test ad
+ * server's port is allowed explicitly ({@code ssai.allowed-addresses}); a second loopback listener
+ * (the trap) stands for a private service an ad server points the node at, and must get nothing.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class AdDecisionTest {
@@ -57,6 +59,9 @@ class AdDecisionTest {
     static Node node;
     static Vertx adServerVertx;
     static HttpServer adServer;
+    static HttpServer trap;
+    /** Every request the trap got: must stay empty. */
+    static final List<String> trapped = new CopyOnWriteArrayList<>();
     static byte[] spot;
     /** Every request the test ad server got: path and query. */
     static final List<String> requests = new CopyOnWriteArrayList<>();
@@ -68,6 +73,12 @@ class AdDecisionTest {
     static void start() throws Exception {
         spot = Files.readAllBytes(VodTestMedia.write(dir.resolve("spot.mp4"), 320, 180, 3, 25));
         adServerVertx = Vertx.vertx();
+        trap = adServerVertx.createHttpServer().requestHandler(req -> {
+            trapped.add(req.uri());
+            req.response().putHeader("Content-Type", "application/xml").end(inline("http://127.0.0.1:" + req.localAddress().port()));
+        });
+        trap.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        String trapBase = "http://127.0.0.1:" + trap.actualPort();
         adServer = adServerVertx.createHttpServer().requestHandler(req -> {
             requests.add(req.uri());
             hits.computeIfAbsent(req.path(), k -> new AtomicInteger()).incrementAndGet();
@@ -84,6 +95,17 @@ class AdDecisionTest {
                 case "/wrap-empty" -> wrapper("we", base + "/empty", base);
                 case "/empty" -> "<VAST version=\"4.1\"><Error>" + base + "/err?who=root&amp;code=[ERRORCODE]</Error></VAST>";
                 case "/garbage" -> "<VAST version=\"4.1\"><Ad id=\"1\"><InLine></VAST>";
+                // the ad server points the node at a private address: a wrapper, a redirect, a media file, error URLs
+                case "/wrap-private" -> wrapper("wp", trapBase + "/vast", base).replace("</Wrapper>",
+                        "<Error><![CDATA[" + trapBase + "/err?who=wp&code=[ERRORCODE]]]></Error></Wrapper>");
+                case "/wrap-redirect" -> wrapper("wr", base + "/to-trap", base);
+                case "/inline-metadata" -> inline(base).replace("spot-1", "spot-md").replace("who=inline", "who=md")
+                        .replace(base + "/spot.mp4", "http://169.254.169.254/latest/spot.mp4");
+                case "/inline-private" -> inline(base).replace("spot-1", "spot-pv").replace("who=inline", "who=pv")
+                        .replace(base + "/spot.mp4", trapBase + "/spot.mp4");
+                // a media file that fetches fine but is no video: its transcode fails later
+                case "/inline-junk" -> inline(base).replace("spot-1", "spot-junk").replace("who=inline", "who=junk")
+                        .replace("/spot.mp4", "/junk.mp4");
                 case "/deep" -> wrapper("d" + req.getParam("n"), base + "/deep?n=" + (Integer.parseInt(req.getParam("n", "0")) + 1), base);
                 default -> null;
             };
@@ -91,6 +113,12 @@ class AdDecisionTest {
                 req.response().putHeader("Content-Type", "application/xml").end(xml);
             } else if (req.path().equals("/spot.mp4")) {
                 req.response().putHeader("Content-Type", "video/mp4").end(io.vertx.core.buffer.Buffer.buffer(spot));
+            } else if (req.path().equals("/junk.mp4")) {
+                byte[] noise = new byte[50_000];
+                new java.util.Random(7).nextBytes(noise);
+                req.response().putHeader("Content-Type", "video/mp4").end(io.vertx.core.buffer.Buffer.buffer(noise));
+            } else if (req.path().equals("/to-trap")) {
+                req.response().setStatusCode(302).putHeader("Location", trapBase + "/vast").end();
             } else if (req.path().equals("/missing.mp4")) {
                 req.response().setStatusCode(404).end();
             } else if (req.path().equals("/500")) {
@@ -118,7 +146,11 @@ class AdDecisionTest {
                 "ext-wslow=" + ads + "/wrap-slow", "ext-w500=" + ads + "/wrap-500", "ext-wempty=" + ads + "/wrap-empty",
                 "ext-slow=" + ads + "/slow", "ext-500=" + ads + "/500", "ext-empty=" + ads + "/empty",
                 "ext-garbage=" + ads + "/garbage", "ext-deep=" + ads + "/deep?n=0",
-                "ext-missing=" + ads + "/inline-missing", "ext-streaming=" + ads + "/inline-streaming"));
+                "ext-missing=" + ads + "/inline-missing", "ext-streaming=" + ads + "/inline-streaming",
+                "ext-wprivate=" + ads + "/wrap-private", "ext-wredirect=" + ads + "/wrap-redirect",
+                "ext-metadata=" + ads + "/inline-metadata", "ext-private=" + ads + "/inline-private", "ext-junk=" + ads + "/inline-junk"));
+        // the test ad server is on loopback: allowed by its port, and only it
+        env.put("TRIBUTARY_SSAI_ALLOWED_ADDRESSES", "127.0.0.1:" + adServer.actualPort());
         node = TestNode.start(env);
         // the ad pool: two catalog assets tagged "ad", 2 s and 3 s
         adA = upload(VodTestMedia.write(dir.resolve("a.mp4"), 320, 180, 2, 25), "ad-a");
@@ -316,11 +348,10 @@ class AdDecisionTest {
         String[] creative = new String[1];
         TestNode.await("the creative's asset", Duration.ofSeconds(60), () -> {
             JsonArray items = new JsonObject(TestNode.get(node, "/api/v1/assets?tag=" + AdCreatives.TAG).body()).getJsonArray("items");
-            if (items.isEmpty()) {
-                return false;
-            }
-            creative[0] = items.getJsonObject(0).getString("id");
-            return true;
+            // other tests condition creatives of their own: this one's title names its creative id
+            creative[0] = items.stream().map(o -> (JsonObject) o).filter(o -> o.getString("title", "").endsWith("|cr-spot-1"))
+                    .map(o -> o.getString("id")).findFirst().orElse(null);
+            return creative[0] != null;
         });
         assertTrue(Scrape.of(node).value("tributary_ssai_creatives_pending") >= 0);
         // a second session meanwhile does not fetch it again
@@ -406,5 +437,63 @@ class AdDecisionTest {
         }
         TestNode.await("error 303 to the empty answer's root Error", Duration.ofSeconds(10), () -> errorCalled("root", 303));
         assertTrue(after.value("tributary_ssai_beacons_total", "result=\"sent\"") >= 1);
+    }
+
+    // ---- private addresses in VAST answers
+
+    static double refusedUrls(String use) {
+        double v = Scrape.of(node).value("tributary_ssai_refused_urls_total", "use=\"" + use + "\"");
+        return Double.isNaN(v) ? 0 : v;
+    }
+
+    @Test
+    void aWrapperPointingAtAPrivateAddressIsNotFetchedAndTheDecisionFailsWith301() throws Exception {
+        double before = refusedUrls("vast");
+        double beaconsBefore = refusedUrls("beacon");
+        assertEquals(404, refused("s-wprivate", "ext-wprivate", 10_000).failureCode(), "no ad: the break plays as content");
+        TestNode.await("error 301 to the wrapper", Duration.ofSeconds(10), () -> errorCalled("wp", 301));
+        TestNode.await("the trap's error URL refused", Duration.ofSeconds(10), () -> refusedUrls("beacon") >= beaconsBefore + 1);
+        assertTrue(refusedUrls("vast") >= before + 1);
+        assertEquals(List.of(), trapped, "the private listener got no request: neither the wrapper's VAST nor its error URL");
+    }
+
+    @Test
+    void aRedirectToAPrivateAddressIsNotFollowed() throws Exception {
+        assertEquals(404, refused("s-wredirect", "ext-wredirect", 10_000).failureCode());
+        TestNode.await("error 301 to the wrapper", Duration.ofSeconds(10), () -> errorCalled("wr", 301));
+        assertEquals(1, hits.get("/to-trap").get());
+        assertEquals(List.of(), trapped);
+    }
+
+    @Test
+    void aMediaFileAtAPrivateAddressIsNotFetchedAndGets401() throws Exception {
+        double before = refusedUrls("media");
+        // cloud metadata: no listener there to ask, so the refusal is seen in the error code and the count
+        assertEquals(0, decide("s-metadata", "ext-metadata", 10_000).ads().size(), "no ad: the break plays as content");
+        TestNode.await("error 401 to the ad", Duration.ofSeconds(20), () -> errorCalled("md", 401));
+        assertEquals(0, decide("s-private", "ext-private", 10_000).ads().size());
+        TestNode.await("error 401 to the ad", Duration.ofSeconds(20), () -> errorCalled("pv", 401));
+        assertTrue(refusedUrls("media") >= before + 2);
+        assertEquals(List.of(), trapped, "the private listener got no request for the media file");
+        assertFalse(errorCalled("md", 405) || errorCalled("pv", 405), "refused, not a fetch that failed");
+    }
+
+    // ---- a creative whose transcode fails after its media file was fetched
+
+    @Test
+    void aCreativeWhoseTranscodeFailsLaterGets405Once() throws Exception {
+        assertEquals(0, decide("s-junk-1", "ext-junk", 10_000).ads().size());
+        TestNode.await("the junk creative's asset failed", Duration.ofSeconds(90), () -> {
+            JsonArray items = new JsonObject(TestNode.get(node, "/api/v1/assets?tag=" + AdCreatives.TAG).body()).getJsonArray("items");
+            return items.stream().map(o -> (JsonObject) o)
+                    .anyMatch(o -> o.getString("title", "").contains("spot-junk") && "failed".equals(o.getString("state")));
+        });
+        TestNode.await("error 405 to the ad", Duration.ofSeconds(20), () -> errorCalled("junk", 405));
+        assertEquals(1, hits.get("/junk.mp4").get(), "the media file was fetched, once");
+        // later decisions and the pending sweep (every 5 s) see the failed asset again: no second error
+        assertEquals(0, decide("s-junk-2", "ext-junk", 10_000).ads().size());
+        Thread.sleep(6000);
+        assertEquals(1, requests.stream().filter(u -> u.startsWith("/err?who=junk&code=405")).count());
+        assertEquals(0, requests.stream().filter(u -> u.startsWith("/err?who=junk&code=") && !u.startsWith("/err?who=junk&code=405")).count());
     }
 }

@@ -21,12 +21,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The beacon sender against a real HTTP endpoint on loopback: macros, retries, timeouts, the bounded queue. */
+/**
+ * The beacon sender against a real HTTP endpoint on loopback: macros, retries, timeouts, the bounded
+ * queue, and the address policy (the endpoint's port is allowed explicitly; a second loopback
+ * listener, not allowed, must never be reached).
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class HttpAdBeaconsTest {
 
     Vertx vertx;
     HttpServer server;
+    HttpServer trap;
+    final AtomicInteger trapped = new AtomicInteger();
     SimpleMeterRegistry registry;
     final List<String> seen = new CopyOnWriteArrayList<>();
     final Map<String, AtomicInteger> tries = new ConcurrentHashMap<>();
@@ -44,10 +50,20 @@ class HttpAdBeaconsTest {
                 case "/down" -> req.response().setStatusCode(500).end();
                 case "/gone" -> req.response().setStatusCode(404).end();
                 case "/hang" -> { } // never answers
+                case "/to-trap" -> req.response().setStatusCode(302).putHeader("Location", trapUrl("/redirected")).end();
                 default -> req.response().setStatusCode(400).end();
             }
         });
         server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        trap = vertx.createHttpServer().requestHandler(req -> {
+            trapped.incrementAndGet();
+            req.response().setStatusCode(204).end();
+        });
+        trap.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    String trapUrl(String path) {
+        return "http://127.0.0.1:" + trap.actualPort() + path;
     }
 
     @AfterEach
@@ -60,9 +76,66 @@ class HttpAdBeaconsTest {
     }
 
     HttpAdBeacons beacons(int queue, Duration timeout, int retries) {
+        return beacons(queue, timeout, retries, settings(queue, timeout, retries).addressPolicy());
+    }
+
+    AdDecisionSettings settings(int queue, Duration timeout, int retries) {
         AdDecisionSettings s = AdDecisionSettings.DEFAULTS;
-        return new HttpAdBeacons(vertx, new AdDecisionSettings(s.vastUrl(), s.vastUrlRules(), s.wrapperDepth(), s.decisionTimeout(),
-                s.instances(), s.frequencyCap(), s.frequencyWindow(), queue, timeout, retries), new AdMetrics(registry));
+        return new AdDecisionSettings(s.vastUrl(), s.vastUrlRules(), s.wrapperDepth(), s.decisionTimeout(), s.instances(), s.frequencyCap(),
+                s.frequencyWindow(), queue, timeout, retries, false, List.of("127.0.0.1:" + server.actualPort()));
+    }
+
+    HttpAdBeacons beacons(int queue, Duration timeout, int retries, AdAddressPolicy policy) {
+        return new HttpAdBeacons(vertx, settings(queue, timeout, retries), new AdMetrics(registry), policy);
+    }
+
+    double refused() {
+        var c = registry.find("tributary_ssai_refused_urls_total").tag("use", "beacon").counter();
+        return c == null ? 0 : c.count();
+    }
+
+    @Test
+    void privateAddressesAreRefusedWithoutAConnectionOrARetry() throws Exception {
+        HttpAdBeacons b = beacons(100, Duration.ofSeconds(2), 2);
+        long t0 = System.nanoTime();
+        assertTrue(!ok(b.send(List.of(trapUrl("/imp")), "impression", null, "s1")), "loopback, another port than the allowed one");
+        assertTrue(!ok(b.send(List.of("http://localhost:" + trap.actualPort() + "/imp"), "impression", null, "s1")), "a name resolving to loopback");
+        assertTrue(!ok(b.send(List.of("http://[::ffff:127.0.0.1]:" + trap.actualPort() + "/imp"), "start", null, "s1")), "v4-mapped loopback");
+        assertTrue(!ok(b.send(List.of("http://169.254.169.254/latest/meta-data/"), "start", null, "s1")), "cloud metadata");
+        for (String url : List.of("http://10.0.0.1:9/x", "http://192.168.1.1/x", "http://[fd00::1]/x")) {
+            assertTrue(!ok(b.send(List.of(url), "start", null, "s1")), url); // one at a time: a send fails with its first URL
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms < 1500, "refused before any connection or retry (no 250 ms backoff), took " + ms + " ms");
+        assertEquals(0, trapped.get(), "the private listener got nothing");
+        assertEquals(7, refused());
+        assertEquals(7, count("refused"));
+        assertEquals(0, count("failed"));
+        // the allowed endpoint still works
+        assertTrue(ok(b.send(List.of(url("/ok")), "start", null, "s1")));
+    }
+
+    @Test
+    void aRedirectToAPrivateAddressIsNotFollowed() throws Exception {
+        HttpAdBeacons b = beacons(100, Duration.ofSeconds(2), 2);
+        assertTrue(!ok(b.send(List.of(url("/to-trap")), "complete", null, "s1")));
+        assertEquals(1, tries.get("/to-trap").get(), "asked once, not retried");
+        assertEquals(0, trapped.get(), "the redirect's private target got nothing");
+        assertEquals(1, refused());
+    }
+
+    @Test
+    void theNodesOwnListenerAndBuiltInAdsAreLetIn() throws Exception {
+        AdAddressPolicy own = settings(100, Duration.ofSeconds(2), 0).addressPolicy();
+        own.trustOwnListener("127.0.0.1", trap.actualPort());
+        assertTrue(ok(beacons(100, Duration.ofSeconds(2), 0, own).send(List.of(trapUrl("/own")), "start", null, "s1")));
+        assertEquals(1, trapped.get(), "exactly the node's own listener");
+        AdPod.Ad builtIn = new AdPod.Ad("a1", "a1", "a1", 1000, Map.of(), List.of(), true);
+        assertTrue(ok(beacons(100, Duration.ofSeconds(2), 0).send(List.of(trapUrl("/builtin")), "start", builtIn, "s1")));
+        assertEquals(2, trapped.get(), "a built-in ad's URLs are a node's own");
+        AdPod.Ad external = new AdPod.Ad("a2", "c2", "a2", 1000, Map.of(), List.of());
+        assertTrue(!ok(beacons(100, Duration.ofSeconds(2), 0).send(List.of(trapUrl("/ext")), "start", external, "s1")));
+        assertEquals(2, trapped.get());
     }
 
     static <T> boolean ok(Future<T> f) throws Exception {

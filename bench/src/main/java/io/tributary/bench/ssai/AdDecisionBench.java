@@ -81,6 +81,7 @@ public final class AdDecisionBench {
         env.put("TRIBUTARY_RATELIMIT_ENABLED", "false");
         env.put("TRIBUTARY_SSAI_BEACON_QUEUE", Integer.toString(Math.max(beacons, 1)));
         env.put("TRIBUTARY_SSAI_FREQUENCY_CAP", "1000");
+        env.put("TRIBUTARY_SSAI_ALLOWED_ADDRESSES", "127.0.0.0/8"); // the beacon sink is on loopback (a port known only later)
         TributaryConfig config = TributaryConfig.load(null, env).withPorts(0, 0);
         Node node = Node.start(config).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
         String base = "http://127.0.0.1:" + node.httpPort();
