@@ -113,7 +113,7 @@ class EncryptedVodTest {
             String bare = keyUris.get(0).substring(0, keyUris.get(0).indexOf('?'));
             HttpResponse<byte[]> refused = get(door + bare);
             assertEquals(403, refused.statusCode(), door + bare);
-            assertEquals("private, no-store", refused.headers().firstValue("cache-control").orElse(""));
+            assertTrue(new String(refused.body(), StandardCharsets.UTF_8).contains("?token="), "the refusal says what is missing");
             assertEquals(403, get(door + bare + "?token=" + token(Kind.STREAM, id)).statusCode(), "a stream token of the same name");
             assertEquals(403, get(door + bare + "?token=" + token(Kind.ASSET, "a0000000000000000")).statusCode(), "another asset's token");
             HttpResponse<byte[]> key = get(door + keyUris.get(0));
