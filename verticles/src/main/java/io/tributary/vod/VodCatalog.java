@@ -33,8 +33,8 @@ final class VodCatalog {
         this.pool = pool;
     }
 
-    /** A job as a worker holds it. */
-    record Claim(long job, String asset, String source, int attempts) {
+    /** A job as a worker holds it; {@code encrypted}: its asset is served with AES-128 (no DASH). */
+    record Claim(long job, String asset, String source, int attempts, boolean encrypted) {
     }
 
     /** A job that failed or ended without its worker: its asset, for the events. */
@@ -230,14 +230,15 @@ final class VodCatalog {
                         + "speed = 0, eta_ms = NULL "
                         + "WHERE j.id = (SELECT id FROM vod_job WHERE (state = 'queued' OR state = 'running' AND lease_until < now()) "
                         + "AND attempts < $3 AND ($4::bigint IS NULL OR id = $4) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-                        + "RETURNING j.id, j.asset, j.attempts, (SELECT source FROM vod_asset a WHERE a.id = j.asset)")
+                        + "RETURNING j.id, j.asset, j.attempts, (SELECT source FROM vod_asset a WHERE a.id = j.asset), "
+                        + "(SELECT key_epoch IS NOT NULL FROM vod_asset a WHERE a.id = j.asset)")
                 .execute(Tuple.of(worker, leaseMillis, maxAttempts, job))
                 .compose(rows -> {
                     if (rows.size() == 0) {
                         return Future.succeededFuture(Optional.<Claim>empty());
                     }
                     Row r = rows.iterator().next();
-                    Claim claim = new Claim(r.getLong(0), r.getString(1), r.getString(3), r.getInteger(2));
+                    Claim claim = new Claim(r.getLong(0), r.getString(1), r.getString(3), r.getInteger(2), Boolean.TRUE.equals(r.getBoolean(4)));
                     return pool.preparedQuery("UPDATE vod_asset SET state = 'processing', error = NULL, updated_at = now() WHERE id = $1")
                             .execute(Tuple.of(claim.asset())).map(x -> Optional.of(claim));
                 });
