@@ -85,6 +85,12 @@ class EncryptedVodTest {
         String edge = "http://127.0.0.1:" + node.roles().edgePort();
         String t = token(Kind.ASSET, id);
 
+        // nor a FAST channel, which would air the clear files as a live stream
+        HttpResponse<String> channel = TestNode.send(node, "POST", "/api/v1/channels", new JsonObject().put("id", "enc-ch")
+                .put("loop", new io.vertx.core.json.JsonArray().add(new JsonObject().put("asset", id))).encode(), null);
+        assertEquals(400, channel.statusCode(), channel.body());
+        assertTrue(channel.body().contains("encrypted"), channel.body());
+
         // no clear DASH, no byte-range trick play: a 409 naming why
         HttpResponse<byte[]> mpd = get(origin + "/vod/" + id + "/manifest.mpd?token=" + t);
         assertEquals(409, mpd.statusCode());
