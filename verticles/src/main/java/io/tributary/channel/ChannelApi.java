@@ -117,7 +117,7 @@ final class ChannelApi {
         store.count().compose(n -> n >= settings.maxChannels()
                         ? Future.failedFuture(new StatusException(409, "this server has channels.max-channels (" + settings.maxChannels()
                         + ") channels: delete one first"))
-                        : store.assets(schedule.assets()))
+                        : store.clearOnly(schedule.assets()).compose(x -> store.assets(schedule.assets())))
                 .compose(assets -> {
                     List<String> renditions = schedule.validate(assets);
                     return store.create(id, title, schedule, renditions).compose(created -> created ? store.get(id)
@@ -160,7 +160,7 @@ final class ChannelApi {
             Schedule parsed = Schedule.parse(merged, now, settings.maxEntries());
             List<String> ids = new ArrayList<>(parsed.assets());
             ids.addAll(old.schedule().assets());
-            return store.assets(ids.stream().distinct().toList()).compose(assets -> {
+            return store.clearOnly(parsed.assets()).compose(x -> store.assets(ids.stream().distinct().toList())).compose(assets -> {
                 Map<String, Long> durations = new HashMap<>();
                 assets.forEach((k, a) -> durations.put(k, a.durationMs()));
                 Schedule next = keepWhatAired(old.schedule(), parsed, newEntries, now, durations);

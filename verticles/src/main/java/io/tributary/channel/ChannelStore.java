@@ -1,5 +1,7 @@
 package io.tributary.channel;
 
+import io.tributary.StatusException;
+
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -86,6 +88,17 @@ final class ChannelStore {
             m.forEach((id, l) -> out.put(id, l.asset()));
             return out;
         });
+    }
+
+    /**
+     * Fails with a 400 naming the first of {@code ids} that is AES-128 encrypted: a channel airs the clear files
+     * as a live stream, which would play such an asset to anyone without its keys.
+     */
+    Future<Void> clearOnly(List<String> ids) {
+        return pool.preparedQuery("SELECT id FROM vod_asset WHERE id = ANY($1) AND key_epoch IS NOT NULL ORDER BY id LIMIT 1")
+                .execute(Tuple.of(ids.toArray(new String[0]))).compose(rows -> rows.size() == 0 ? Future.succeededFuture()
+                        : Future.failedFuture(StatusException.badRequest("asset " + rows.iterator().next().getString(0)
+                        + " is AES-128 encrypted: a channel airs its assets in the clear at /live/{channel}/, so it takes clear assets only")));
     }
 
     /** An asset as the playout sees it: what it is and when it may air ({@code from}/{@code until}: null is open). */

@@ -17,7 +17,8 @@ import java.util.function.BiFunction;
 
 /**
  * Binds unary calls with what every call of the control plane goes through, in this order: the
- * credentials in the {@code authorization} metadata (401 → UNAUTHENTICATED), the caller's rate limit
+ * credentials in the {@code authorization} metadata (401 → UNAUTHENTICATED; refused ones counted per
+ * address by {@link FailedSignIns}, 429 → RESOURCE_EXHAUSTED past {@code ratelimit.login}), the caller's rate limit
  * (the bucket its REST requests take from too; 429 → RESOURCE_EXHAUSTED saying when to retry), the
  * role the call needs (403 → PERMISSION_DENIED), the call itself, its failure mapped by
  * {@link GrpcFailures}, and an audit line for every call that changes something, refusals included.
@@ -31,11 +32,13 @@ final class GrpcCalls {
     private final AuthModule auth;
     /** Null: calls are not counted (tests of one component). */
     private final RateLimiter limits;
+    private final FailedSignIns signIns;
 
     GrpcCalls(GrpcServer server, AuthModule auth, RateLimiter limits) {
         this.server = server;
         this.auth = auth;
         this.limits = limits;
+        this.signIns = new FailedSignIns(limits);
     }
 
     <Req, Resp> GrpcCalls unary(ServiceMethod<Req, Resp> method, Role role, Kind kind, BiFunction<Caller, Req, Future<Resp>> call) {
@@ -47,8 +50,9 @@ final class GrpcCalls {
     private <Req, Resp> void handle(GrpcServerRequest<Req, Resp> req, String name, Role role, Kind kind,
                                     BiFunction<Caller, Req, Future<Resp>> call) {
         String authorization = req.headers().get("authorization");
+        String address = RateLimiter.address(req.connection().remoteAddress());
         Caller[] who = new Caller[1];
-        req.last().compose(msg -> auth.caller(authorization).compose(caller -> {
+        req.last().compose(msg -> signIns.signIn(address, authorization != null, () -> auth.caller(authorization)).compose(caller -> {
             who[0] = caller;
             return limit(caller);
         }).compose(x -> {

@@ -145,6 +145,9 @@ public final class PlaybackAccess implements Shareable {
         }
         Content c = Content.of(req.path());
         if (c == null || accessOf(c.kind(), c.name()) == PlaybackSettings.Access.PUBLIC) {
+            if (c != null && c.kind() == Kind.ASSET) {
+                carryPublic(ctx, c.name());
+            }
             ctx.next();
             return;
         }
@@ -165,6 +168,22 @@ public final class PlaybackAccess implements Shareable {
         // or a CMS sharing the secret signed it and vouches for the viewer
         ctx.put(CONTEXT_KEY, token);
         ctx.next();
+    }
+
+    /**
+     * A public asset may still be encrypted (its catalog row says so; the guard does not read it), and its
+     * key URIs need the viewer's token: a genuine token for the asset is carried on as for signed content,
+     * anything else is ignored, as public content ignores it.
+     */
+    private void carryPublic(RoutingContext ctx, String asset) {
+        HttpServerRequest req = ctx.request();
+        String token = req.getParam(PlaybackToken.PARAM);
+        if (token == null || !PlaybackToken.wellFormed(token) || token.length() > PlaybackToken.MAX_LENGTH) {
+            return;
+        }
+        if (validPass(req.getHeader(PASS_HEADER)) || check(token, Kind.ASSET, asset, clientAddress(req)) == Verdict.OK) {
+            ctx.put(CONTEXT_KEY, token);
+        }
     }
 
     /** The verdict on {@code token} for content {@code name} asked by {@code client}; MALFORMED for none. */

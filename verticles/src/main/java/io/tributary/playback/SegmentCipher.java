@@ -33,9 +33,14 @@ public final class SegmentCipher {
 
     /** {@code chunks} (a segment's parts, back to back) encrypted as one resource. */
     public static byte[] encrypt(byte[] key, long msn, ByteBuffer[] chunks) {
+        return encrypt(key, iv(msn), chunks);
+    }
+
+    /** {@code chunks} encrypted as one resource under an explicit {@code iv}. */
+    public static byte[] encrypt(byte[] key, byte[] iv, ByteBuffer[] chunks) {
         try {
             Cipher c = Cipher.getInstance("AES/CBC/PKCS5Padding"); // PKCS#5 in the JDK's name is PKCS#7 on 16-byte blocks
-            c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(iv(msn)));
+            c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(iv));
             int size = 0;
             for (ByteBuffer b : chunks) {
                 size += b.remaining();
@@ -53,8 +58,13 @@ public final class SegmentCipher {
 
     /** For tests and tools: {@code data} decrypted. */
     public static byte[] decrypt(byte[] key, long msn, byte[] data) throws GeneralSecurityException {
+        return decrypt(key, iv(msn), data);
+    }
+
+    /** For tests and tools: {@code data} decrypted under an explicit {@code iv}. */
+    public static byte[] decrypt(byte[] key, byte[] iv, byte[] data) throws GeneralSecurityException {
         Cipher c = Cipher.getInstance("AES/CBC/PKCS5Padding");
-        c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(iv(msn)));
+        c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(iv));
         return c.doFinal(data);
     }
 

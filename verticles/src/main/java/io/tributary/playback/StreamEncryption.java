@@ -26,12 +26,14 @@ import java.util.regex.Pattern;
  * at the latest, by its first request), and kept until it leaves the playlist; every delivery verticle
  * of the node serves those bytes. Also the key server, {@code /keys/{stream}/{rendition}/{epoch}-{n}.key}: a token for the
  * stream (or a node's pass) before the 16 bytes, never cacheable by anyone but the player. An edge
- * derives the same keys from the secret, so no key ever travels between nodes.
+ * derives the same keys from the secret, so no key ever travels between nodes. The same server answers
+ * encrypted VOD assets' keys, {@code /keys/vod/{asset}/{epoch}/{n}.key} ({@link VodCipher}).
  */
 public final class StreamEncryption implements Shareable {
 
     private static final String SHARED_MAP = "tributary.playback.encryption";
     private static final Pattern KEY_FILE = Pattern.compile("(\\d{1,15})-(\\d{1,12})\\.key");
+    private static final Pattern VOD_KEY_FILE = Pattern.compile("(\\d{1,12})\\.key");
     /** Segments kept encrypted beyond the playlist's oldest: a player a little behind still gets its segment. */
     private static final int SLACK = 4;
 
@@ -121,7 +123,36 @@ public final class StreamEncryption implements Shareable {
     // ---- the key server ----
 
     public void mount(Router router) {
+        router.get("/keys/vod/:asset/:epoch/:file").handler(this::vodKey); // four path elements: never a live key's three
         router.get("/keys/:stream/:rendition/:file").handler(this::key);
+    }
+
+    /**
+     * An encrypted VOD asset's key, {@code /keys/vod/{asset}/{epoch}/{n}.key}: for a token of that asset
+     * (or a node's pass) only, whatever {@code playback.vod-access} says, since the asset's segments are
+     * public ciphertext. Derived, so origin and edges answer alike; a clear asset's "key" opens nothing.
+     */
+    private void vodKey(RoutingContext ctx) {
+        String asset = ctx.pathParam("asset");
+        String epoch = ctx.pathParam("epoch");
+        Matcher m = VOD_KEY_FILE.matcher(ctx.pathParam("file"));
+        if (!io.tributary.config.StreamKeys.valid(asset) || !epoch.matches("[0-9]{1,15}") || !m.matches()) {
+            throw StatusException.notFound("no such key");
+        }
+        if (access.tokens() == null) {
+            throw StatusException.notFound("this node encrypts nothing");
+        }
+        ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "private, no-store"); // on refusals too
+        if (!access.validPass(ctx.request().getHeader(PlaybackAccess.PASS_HEADER))) {
+            String token = ctx.request().getParam(PlaybackToken.PARAM);
+            Verdict v = access.check(token, Kind.ASSET, asset, PlaybackAccess.clientAddress(ctx.request()));
+            if (v != Verdict.OK) {
+                throw access.denied(token, v, "asset's key");
+            }
+            // an entitled asset's token was minted only for an entitled viewer (PlaybackTokensApi): it suffices
+        }
+        byte[] key = VodCipher.key(access.tokens(), asset, Long.parseLong(epoch), Long.parseLong(m.group(1)));
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/octet-stream").end(Buffer.buffer(key));
     }
 
     private void key(RoutingContext ctx) {

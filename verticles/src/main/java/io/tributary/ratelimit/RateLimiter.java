@@ -262,7 +262,7 @@ public final class RateLimiter implements Handler<RoutingContext> {
      * The client's address as a bucket id: an IPv6 client by its /64 (one host commonly holds a whole
      * /64 and could otherwise take a new bucket per request), an IPv4 one whole.
      */
-    static String address(SocketAddress a) {
+    public static String address(SocketAddress a) {
         return address(a == null ? null : a.hostAddress() != null ? a.hostAddress() : a.host());
     }
 

@@ -7,7 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Assets' availability windows for playback, read from the catalog at most every {@link #TTL_NANOS}
+ * Assets' availability windows (and encryption) for playback, read from the catalog at most every {@link #TTL_NANOS}
  * per asset (a player fetches a segment every few seconds; the database is asked far less). Shared
  * by every delivery verticle; bounded: past {@link #MAX_ENTRIES} assets it starts afresh.
  */
@@ -16,7 +16,7 @@ final class AvailabilityCache {
     static final long TTL_NANOS = 5_000_000_000L;
     static final int MAX_ENTRIES = 10_000;
 
-    private record Entry(Optional<AvailabilityWindow> window, long readAt) {
+    private record Entry(Optional<Playable> playable, long readAt) {
     }
 
     private final VodCatalog catalog;
@@ -26,14 +26,14 @@ final class AvailabilityCache {
         this.catalog = catalog;
     }
 
-    /** The window of {@code id}, empty when there is no such asset. */
-    Future<Optional<AvailabilityWindow>> window(String id) {
+    /** The window and encryption of {@code id}, empty when there is no such asset. */
+    Future<Optional<Playable>> playable(String id) {
         long now = System.nanoTime();
         Entry e = entries.get(id);
         if (e != null && now - e.readAt < TTL_NANOS) {
-            return Future.succeededFuture(e.window);
+            return Future.succeededFuture(e.playable);
         }
-        return catalog.window(id).onSuccess(w -> {
+        return catalog.playable(id).onSuccess(w -> {
             if (entries.size() >= MAX_ENTRIES) {
                 entries.clear();
             }

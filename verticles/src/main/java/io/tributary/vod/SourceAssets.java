@@ -45,7 +45,7 @@ public final class SourceAssets {
     public Future<String> register(Staged staged, long size, String title, List<String> tags) {
         AssetMetadata meta = AssetMetadata.create(new JsonObject().put("title", title).put("tags", new JsonArray(tags)), title);
         return vertx.fileSystem().move(staged.file().toString(), vod.files().uploads().resolve(staged.id()).toString())
-                .compose(x -> vod.catalog().create(staged.id(), meta, VodFiles.sourceName(staged.id()), size))
+                .compose(x -> vod.catalog().create(staged.id(), meta, VodFiles.sourceName(staged.id()), size, 0)) // spliced: clear
                 .map(job -> {
                     vertx.eventBus().publish(TranscodeWorker.WAKE, null); // with Kafka too: the workers' poll finds it either way
                     return staged.id();

@@ -234,8 +234,11 @@ final class TranscodeWorker extends VerticleBase {
                         return cleanup(target).map("lost");
                     }
                     events.publish("job.done", claim.asset(), claim.job(), new JsonObject().put("seconds", ar.result().seconds()));
-                    events.publish("published", claim.asset(), claim.job(), new JsonObject()
-                            .put("hls", "/vod/" + claim.asset() + "/index.m3u8").put("dash", "/vod/" + claim.asset() + "/manifest.mpd"));
+                    JsonObject urls = new JsonObject().put("hls", "/vod/" + claim.asset() + "/index.m3u8");
+                    if (!claim.encrypted()) { // an AES-128 asset has no DASH form
+                        urls.put("dash", "/vod/" + claim.asset() + "/manifest.mpd");
+                    }
+                    events.publish("published", claim.asset(), claim.job(), urls);
                     return Future.succeededFuture("done");
                 });
             }

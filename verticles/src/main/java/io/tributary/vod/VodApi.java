@@ -125,6 +125,7 @@ final class VodApi {
         }
         // the metadata comes in the query: the body is the media
         AssetMetadata meta = AssetMetadata.fromQuery(ctx.queryParams());
+        long epoch = keyEpoch(ctx.queryParams().get("encryption"));
         String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
         if (length != null && length.matches("[0-9]{1,19}") && Long.parseLong(length) > settings.maxUpload()) {
             tooLarge(ctx);
@@ -149,7 +150,7 @@ final class VodApi {
                 deleteQuietly(id);
                 return;
             }
-            register(ctx, id, meta, ar.result());
+            register(ctx, id, meta, ar.result(), epoch);
         });
     }
 
@@ -245,6 +246,7 @@ final class VodApi {
                 }
                 Path source = importable(json.getValue("source"));
                 AssetMetadata meta = AssetMetadata.create(json, source.getFileName().toString());
+                long epoch = keyEpoch(json.getValue("encryption"));
                 String id = VodFiles.newId();
                 vertx.executeBlocking(() -> {
                     long size = Files.size(source);
@@ -255,7 +257,7 @@ final class VodApi {
                     Files.copy(source, files.partial(id), StandardCopyOption.REPLACE_EXISTING);
                     Files.move(files.partial(id), files.uploads().resolve(id), StandardCopyOption.ATOMIC_MOVE);
                     return size;
-                }, false).onSuccess(size -> register(ctx, id, meta, size)).onFailure(e -> {
+                }, false).onSuccess(size -> register(ctx, id, meta, size, epoch)).onFailure(e -> {
                     deleteQuietly(id);
                     ctx.fail(e);
                 });
@@ -269,12 +271,13 @@ final class VodApi {
     private void fetch(RoutingContext ctx, JsonObject json, URI uri) {
         String last = uri.getPath() == null ? "" : uri.getPath().substring(uri.getPath().lastIndexOf('/') + 1);
         AssetMetadata meta = AssetMetadata.create(json, last.isBlank() ? uri.getHost() : last);
+        long epoch = keyEpoch(json.getValue("encryption"));
         String id = VodFiles.newId();
         vertx.fileSystem().mkdirs(files.uploads().toString())
                 .compose(x -> fetcher.fetch(uri, files.partial(id)))
                 .compose(size -> size == 0 ? Future.failedFuture(StatusException.badRequest("source: the file is empty"))
                         : vertx.fileSystem().move(files.partial(id).toString(), files.uploads().resolve(id).toString()).map(size))
-                .onSuccess(size -> register(ctx, id, meta, size))
+                .onSuccess(size -> register(ctx, id, meta, size, epoch))
                 .onFailure(e -> {
                     deleteQuietly(id);
                     ctx.fail(e);
@@ -310,8 +313,28 @@ final class VodApi {
         }
     }
 
-    private void register(RoutingContext ctx, String id, AssetMetadata meta, long size) {
-        catalog.create(id, meta, VodFiles.sourceName(id), size).onSuccess(job -> {
+    /**
+     * {@code encryption}: {@code aes-128} or {@code none}, absent for {@code vod.encryption}. Fixed at upload: edges
+     * keep an asset's media for a day, so a later switch would leave clear copies cached. Gives the asset's
+     * new key epoch, or 0 for a clear asset.
+     */
+    private long keyEpoch(Object encryption) {
+        boolean encrypt;
+        if (encryption == null) {
+            encrypt = settings.encrypt();
+        } else if ("aes-128".equals(encryption)) {
+            encrypt = true;
+        } else if ("none".equals(encryption)) {
+            encrypt = false;
+        } else {
+            throw StatusException.badRequest("encryption: aes-128 or none (was " + encryption + ")");
+        }
+        // random per asset (it is in key URIs, not secret): keys differ from every other asset's, a re-upload's too
+        return encrypt ? 1 + java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 48) : 0;
+    }
+
+    private void register(RoutingContext ctx, String id, AssetMetadata meta, long size, long epoch) {
+        catalog.create(id, meta, VodFiles.sourceName(id), size, epoch).onSuccess(job -> {
             events.publish("uploaded", id, null, new JsonObject().put("size", size).put("title", meta.title()));
             events.publish("job.queued", id, job, null);
             if (kafka != null) {
@@ -322,7 +345,8 @@ final class VodApi {
             ctx.response().setStatusCode(201).putHeader(HttpHeaders.LOCATION, "/api/v1/assets/" + id);
             ctx.json(VodCatalog.metadata(new JsonObject().put("id", id), meta.title(), meta.description(), meta.tags(),
                             meta.languages(), meta.availableFrom(), meta.availableUntil())
-                    .put("state", "uploaded").put("size", size).put("job", job).put("jobUrl", "/api/v1/jobs/" + job));
+                    .put("state", "uploaded").put("size", size).put("encryption", epoch == 0 ? "none" : "aes-128")
+                    .put("job", job).put("jobUrl", "/api/v1/jobs/" + job));
         }).onFailure(e -> {
             deleteQuietly(id);
             ctx.fail(e);

@@ -23,7 +23,7 @@ final class VodCatalog {
     static final int PAGE_SIZE = 20;
 
     private static final String ASSET_COLUMNS = "id, title, description, tags, languages, available_from, available_until, state, "
-            + "size, duration, renditions, error, created_at, updated_at";
+            + "size, duration, renditions, error, created_at, updated_at, key_epoch";
 
     private final Pool pool;
     private static final String OPEN_NOW = "((available_from IS NULL OR available_from <= now()) "
@@ -33,20 +33,27 @@ final class VodCatalog {
         this.pool = pool;
     }
 
-    /** A job as a worker holds it. */
-    record Claim(long job, String asset, String source, int attempts) {
+    /** A job as a worker holds it; {@code encrypted}: its asset is served with AES-128 (no DASH). */
+    record Claim(long job, String asset, String source, int attempts, boolean encrypted) {
     }
 
     /** A job that failed or ended without its worker: its asset, for the events. */
     record Ended(long job, String asset, String error) {
     }
 
-    /** Adds the asset and queues its job, in one transaction; gives the job id. */
+    /** A clear asset: {@link #create(String, AssetMetadata, String, long, long)} with no key epoch. */
     Future<Long> create(String id, AssetMetadata m, String source, long size) {
+        return create(id, m, source, size, 0);
+    }
+
+    /** Adds the asset and queues its job, in one transaction; gives the job id. {@code keyEpoch}: 0 for a clear asset. */
+    Future<Long> create(String id, AssetMetadata m, String source, long size, long keyEpoch) {
         return pool.withTransaction(c -> c.preparedQuery("INSERT INTO vod_asset (id, title, description, tags, languages, "
-                        + "available_from, available_until, state, source, size) VALUES ($1, $2, $3, $4, $5, $6, $7, 'uploaded', $8, $9)")
+                        + "available_from, available_until, state, source, size, key_epoch) "
+                        + "VALUES ($1, $2, $3, $4, $5, $6, $7, 'uploaded', $8, $9, $10)")
                 .execute(Tuple.from(new Object[] {id, m.title(), m.description(), m.tags().toArray(new String[0]),
-                        m.languages().toArray(new String[0]), offset(m.availableFrom()), offset(m.availableUntil()), source, size}))
+                        m.languages().toArray(new String[0]), offset(m.availableFrom()), offset(m.availableUntil()), source, size,
+                        keyEpoch == 0 ? null : keyEpoch}))
                 .compose(x -> c.preparedQuery("INSERT INTO vod_job (asset, state) VALUES ($1, 'queued') RETURNING id")
                         .execute(Tuple.of(id)))
                 .map(rows -> rows.iterator().next().getLong(0)));
@@ -150,15 +157,17 @@ final class VodCatalog {
                         : e));
     }
 
-    /** When asset {@code id} may be played: empty when there is no such asset. */
-    Future<Optional<AvailabilityWindow>> window(String id) {
-        return pool.preparedQuery("SELECT available_from, available_until FROM vod_asset WHERE id = $1").execute(Tuple.of(id))
+    /** When asset {@code id} may be played, and whether encrypted: empty when there is no such asset. */
+    Future<Optional<Playable>> playable(String id) {
+        return pool.preparedQuery("SELECT available_from, available_until, key_epoch FROM vod_asset WHERE id = $1").execute(Tuple.of(id))
                 .map(rows -> {
                     if (rows.size() == 0) {
                         return Optional.empty();
                     }
                     Row r = rows.iterator().next();
-                    return Optional.of(new AvailabilityWindow(instant(r.getOffsetDateTime(0)), instant(r.getOffsetDateTime(1))));
+                    Long epoch = r.getLong(2);
+                    return Optional.of(new Playable(new AvailabilityWindow(instant(r.getOffsetDateTime(0)), instant(r.getOffsetDateTime(1))),
+                            epoch == null ? 0 : epoch));
                 });
     }
 
@@ -221,14 +230,15 @@ final class VodCatalog {
                         + "speed = 0, eta_ms = NULL "
                         + "WHERE j.id = (SELECT id FROM vod_job WHERE (state = 'queued' OR state = 'running' AND lease_until < now()) "
                         + "AND attempts < $3 AND ($4::bigint IS NULL OR id = $4) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-                        + "RETURNING j.id, j.asset, j.attempts, (SELECT source FROM vod_asset a WHERE a.id = j.asset)")
+                        + "RETURNING j.id, j.asset, j.attempts, (SELECT source FROM vod_asset a WHERE a.id = j.asset), "
+                        + "(SELECT key_epoch IS NOT NULL FROM vod_asset a WHERE a.id = j.asset)")
                 .execute(Tuple.of(worker, leaseMillis, maxAttempts, job))
                 .compose(rows -> {
                     if (rows.size() == 0) {
                         return Future.succeededFuture(Optional.<Claim>empty());
                     }
                     Row r = rows.iterator().next();
-                    Claim claim = new Claim(r.getLong(0), r.getString(1), r.getString(3), r.getInteger(2));
+                    Claim claim = new Claim(r.getLong(0), r.getString(1), r.getString(3), r.getInteger(2), Boolean.TRUE.equals(r.getBoolean(4)));
                     return pool.preparedQuery("UPDATE vod_asset SET state = 'processing', error = NULL, updated_at = now() WHERE id = $1")
                             .execute(Tuple.of(claim.asset())).map(x -> Optional.of(claim));
                 });
@@ -307,10 +317,14 @@ final class VodCatalog {
         if (r.getString("error") != null) {
             o.put("error", r.getString("error"));
         }
+        boolean encrypted = r.getLong("key_epoch") != null;
+        o.put("encryption", encrypted ? "aes-128" : "none");
         if ("ready".equals(o.getString("state"))) {
             String base = "/vod/" + o.getString("id") + "/";
-            o.put("hls", base + "index.m3u8").put("dash", base + "manifest.mpd").put("poster", base + "poster.jpg")
-                    .put("thumbnails", base + "thumbnails.vtt");
+            o.put("hls", base + "index.m3u8").put("poster", base + "poster.jpg").put("thumbnails", base + "thumbnails.vtt");
+            if (!encrypted) { // HLS AES-128 has no DASH form (that would be CENC)
+                o.put("dash", base + "manifest.mpd");
+            }
         }
         return o;
     }

@@ -2,6 +2,7 @@ package io.tributary.vod;
 
 import io.tributary.StatusException;
 import io.tributary.playback.PlaybackAccess;
+import io.tributary.playback.VodCipher;
 import io.tributary.session.SessionUris;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
@@ -20,6 +21,7 @@ import java.util.regex.Pattern;
  * each read from {@code data-dir/vod/{id}/} and nowhere else. A published asset never changes
  * (a new upload is a new id): everything is immutable with a long TTL, or, when the asset's
  * availability window ends, a TTL that ends with it. Outside its window an asset is a 403.
+ * An asset uploaded with AES-128 is served encrypted (HLS only: its MPD and I-frame playlists are a 409).
  */
 final class VodRoutes {
 
@@ -27,6 +29,10 @@ final class VodRoutes {
     static final String IMMUTABLE = "public, max-age=" + MAX_AGE + ", immutable";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,32}\\.(m3u8|mpd|mp4|m4s|jpg|vtt)");
     private static final Pattern RENDITION = Pattern.compile("[A-Za-z0-9_-]{1,32}");
+
+    /** Encrypted objects read, encrypted or being written at once on this node: each holds a segment twice in memory. */
+    static final int MAX_ENCRYPTING = 16;
+    private static final java.util.concurrent.atomic.AtomicInteger ENCRYPTING = new java.util.concurrent.atomic.AtomicInteger();
 
     private final VodFiles files;
     private final AvailabilityCache windows;
@@ -52,21 +58,111 @@ final class VodRoutes {
         if (!p.startsWith(dir)) {
             throw StatusException.notFound("no such VOD object");
         }
-        windows.window(id).onSuccess(w -> {
-            if (w.isEmpty()) {
+        windows.playable(id).onSuccess(found -> {
+            if (found.isEmpty()) {
                 ctx.fail(StatusException.notFound("no such VOD object"));
                 return;
             }
             Instant now = Instant.now();
-            AvailabilityWindow window = w.get();
+            AvailabilityWindow window = found.get().window();
             if (!window.openAt(now)) {
                 ctx.fail(new StatusException(403, window.from() != null && now.isBefore(window.from())
                         ? "asset " + id + " is available from " + window.from() : "asset " + id + " is no longer available"));
                 return;
             }
+            long epoch = found.get().keyEpoch();
+            String clearOnly = epoch == 0 ? null : clearOnly(id, file);
+            if (clearOnly != null) {
+                ctx.fail(new StatusException(409, clearOnly));
+                return;
+            }
             Duration left = window.leftAt(now);
-            send(ctx, rendition, file, p, left == null ? IMMUTABLE
-                    : "public, max-age=" + Math.max(0, Math.min(MAX_AGE, left.toSeconds())));
+            String cacheControl = left == null ? IMMUTABLE : "public, max-age=" + Math.max(0, Math.min(MAX_AGE, left.toSeconds()));
+            if (epoch != 0 && (rendition != null && (file.equals("init.mp4") || file.endsWith(".m4s")) || file.endsWith(".m3u8"))) {
+                sendEncrypted(ctx, id, epoch, rendition, file, p, cacheControl);
+                return;
+            }
+            send(ctx, rendition, file, p, cacheControl);
+        }).onFailure(ctx::fail);
+    }
+
+    /** Why an encrypted asset has no {@code file}, or null when it has. */
+    static String clearOnly(String id, String file) {
+        if (file.equals("manifest.mpd")) {
+            return "asset " + id + " is encrypted with HLS AES-128, which has no DASH form (that would be CENC, not packaged here): "
+                    + "play /vod/" + id + "/index.m3u8";
+        }
+        if (file.equals("iframes.m3u8")) {
+            return "asset " + id + " is encrypted: its I-frame playlist would address keyframes by byte range inside segments, "
+                    + "which AES-128 over whole segments does not allow";
+        }
+        return null;
+    }
+
+    /**
+     * An encrypted asset's playlists (key lines added, I-frame playlists left out) and media (init
+     * section and segments AES-128-CBC, encrypted here on a worker thread from the clear files the
+     * pipeline and FAST playout use). Edges cache the ciphertext like any VOD object.
+     */
+    private void sendEncrypted(RoutingContext ctx, String id, long epoch, String rendition, String file, Path p, String cacheControl) {
+        PlaybackAccess access = PlaybackAccess.of(ctx.vertx());
+        if (access.tokens() == null) {
+            ctx.fail(new StatusException(503, "asset " + id + " is encrypted and this node has no playback secret"));
+            return;
+        }
+        if (ENCRYPTING.incrementAndGet() > MAX_ENCRYPTING) {
+            ENCRYPTING.decrementAndGet();
+            ctx.response().putHeader("Retry-After", "1");
+            ctx.fail(new StatusException(503, "too many encrypted VOD objects in flight on this node; retry in 1 s"));
+            return;
+        }
+        int rotate = access.settings().rotateSegments();
+        String token = PlaybackAccess.query(ctx);
+        ctx.vertx().executeBlocking(() -> {
+            if (!java.nio.file.Files.isRegularFile(p)) {
+                return null;
+            }
+            byte[] clear = java.nio.file.Files.readAllBytes(p);
+            if (!file.endsWith(".m3u8")) {
+                return io.vertx.core.buffer.Buffer.buffer(VodCipher.encrypt(access.tokens(), id, epoch, rotate, file, clear));
+            }
+            String stored = new String(clear, StandardCharsets.UTF_8);
+            String text = rendition == null ? VodCipher.multivariant(stored) : VodCipher.mediaPlaylist(stored, id, epoch, rotate);
+            return io.vertx.core.buffer.Buffer.buffer(SessionUris.tag(text, token));
+        }, false).andThen(ar -> {
+            if (ar.failed() || ar.result() == null) {
+                ENCRYPTING.decrementAndGet();
+            }
+        }).onSuccess(body -> {
+            if (body == null) {
+                ctx.fail(StatusException.notFound("no such VOD object"));
+                return;
+            }
+            if (ctx.response().closed()) { // the viewer went while we encrypted: no end handler would run
+                ENCRYPTING.decrementAndGet();
+                return;
+            }
+            // the bytes are held until written: the slot goes with them
+            ctx.addEndHandler(x -> ENCRYPTING.decrementAndGet());
+            boolean playlist = file.endsWith(".m3u8");
+            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, playlist ? "application/vnd.apple.mpegurl"
+                            : "audio".equals(rendition) ? "audio/mp4" : "video/mp4")
+                    .putHeader(HttpHeaders.CACHE_CONTROL, playlist && !token.isEmpty() ? cacheControl.replace("public", "private") : cacheControl);
+            String range = ctx.request().getHeader("Range");
+            long[] r = playlist || range == null ? null : range(range);
+            if (r == null) {
+                ctx.response().end(body);
+                return;
+            }
+            long size = body.length();
+            long end = r[1] < 0 ? size - 1 : Math.min(r[1], size - 1);
+            if (r[0] >= size || end < r[0]) {
+                ctx.response().putHeader("Content-Range", "bytes */" + size);
+                ctx.fail(new StatusException(416, "range outside the file"));
+                return;
+            }
+            ctx.response().setStatusCode(206).putHeader("Content-Range", "bytes " + r[0] + "-" + end + "/" + size)
+                    .putHeader("Accept-Ranges", "bytes").end(body.slice((int) r[0], (int) end + 1));
         }).onFailure(ctx::fail);
     }
 

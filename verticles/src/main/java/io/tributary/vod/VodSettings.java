@@ -18,9 +18,10 @@ import java.time.Duration;
  * @param segmentTarget  CMAF segment duration (every rung's GOP)
  * @param pollInterval   how often an idle worker looks for a queued job
  * @param sources        how {@code {"source":"https://..."}} fetches go
+ * @param encrypt        new assets are AES-128 unless their upload says {@code encryption=none} ({@code vod.encryption})
  */
 public record VodSettings(boolean enabled, long maxUpload, Path importDir, int workers, Duration lease, int maxAttempts,
-                          Duration segmentTarget, Duration pollInterval, Sources sources) {
+                          Duration segmentTarget, Duration pollInterval, Sources sources, boolean encrypt) {
 
     /**
      * Fetching sources over HTTPS (the {@code vod.*} source keys).
@@ -34,10 +35,10 @@ public record VodSettings(boolean enabled, long maxUpload, Path importDir, int w
         public static final Sources DEFAULT = new Sources(false, Duration.ofMinutes(10), 3, null);
     }
 
-    /** Without source fetch settings: the defaults. */
+    /** Without source fetch settings: the defaults; nothing encrypted unless an upload asks. */
     public VodSettings(boolean enabled, long maxUpload, Path importDir, int workers, Duration lease, int maxAttempts,
                        Duration segmentTarget, Duration pollInterval) {
-        this(enabled, maxUpload, importDir, workers, lease, maxAttempts, segmentTarget, pollInterval, Sources.DEFAULT);
+        this(enabled, maxUpload, importDir, workers, lease, maxAttempts, segmentTarget, pollInterval, Sources.DEFAULT, false);
     }
 
     public static VodSettings from(Settings s) {
@@ -52,7 +53,9 @@ public record VodSettings(boolean enabled, long maxUpload, Path importDir, int w
                 s.duration("vod.segment-target", Duration.ofMillis(500), Duration.ofSeconds(20)),
                 s.duration("vod.poll-interval", Duration.ofMillis(50), Duration.ofMinutes(1)),
                 new Sources(s.bool("vod.allow-private-sources"), s.duration("vod.fetch-timeout", Duration.ofSeconds(1), Duration.ofHours(6)),
-                        s.integer("vod.fetch-redirects", 0, 10), trust(s)));
+                        s.integer("vod.fetch-redirects", 0, 10), trust(s)),
+                s.choice("vod.encryption", io.tributary.playback.PlaybackSettings.Encryption.class)
+                        == io.tributary.playback.PlaybackSettings.Encryption.AES_128);
     }
 
     private static Path trust(Settings s) {

@@ -1,0 +1,247 @@
+package io.tributary.vod;
+
+import io.tributary.Node;
+import io.tributary.playback.PlaybackToken;
+import io.tributary.playback.PlaybackToken.Claims;
+import io.tributary.playback.PlaybackToken.Kind;
+import io.tributary.playback.SegmentCipher;
+import io.tributary.playback.VodCipher;
+import io.tributary.testing.TestNode;
+import io.vertx.core.json.JsonObject;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.Frame;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A VOD asset uploaded with {@code ?encryption=aes-128} on a real node, as a viewer meets it: its media
+ * playlists carry EXT-X-KEY lines (the first, with an IV, before the map), its init section and segments
+ * arrive as ciphertext that no fMP4 reader takes, the key server answers only a token of that asset
+ * (private, no-store) at the origin and the edge alike, FFmpeg decrypts and decodes every picture with a
+ * token, and the asset offers no clear DASH.
+ */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class EncryptedVodTest {
+
+    private static final String SECRET = "cms-shared-secret-vodaes-0123456789";
+    private static final Pattern KEY_LINE = Pattern.compile("#EXT-X-KEY:METHOD=AES-128,URI=\"([^\"]+)\"(,IV=0x([0-9a-f]{32}))?");
+    private static final PlaybackToken CMS = new PlaybackToken(SECRET.getBytes(StandardCharsets.UTF_8));
+    @TempDir
+    static Path dir;
+    static Node node;
+
+    @BeforeAll
+    static void start() {
+        node = TestNode.start(Map.of("TRIBUTARY_DATA_DIR", dir.resolve("data").toString(), "TRIBUTARY_VOD_ENABLED", "true",
+                "TRIBUTARY_VOD_SEGMENT_TARGET", "1s", "TRIBUTARY_VOD_POLL_INTERVAL", "200ms", "TRIBUTARY_TRANSCODE_LADDER", "none",
+                "TRIBUTARY_PLAYBACK_SECRET", SECRET, "TRIBUTARY_KEYS_ROTATE_SEGMENTS", "2"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (node != null) {
+            node.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void anEncryptedAssetPlaysWithItsKeyAndOnlyATokenOpensTheKey() throws Exception {
+        Path src = VodTestMedia.write(dir.resolve("clip.mp4"), 320, 240, 3, 25);
+        HttpResponse<String> bad = TestNode.HTTP.send(HttpRequest.newBuilder(URI.create(node.httpUrl("/api/v1/assets?encryption=aes-256")))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[16])).header("Content-Type", "application/octet-stream").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, bad.statusCode(), "an unknown encryption is named, not ignored");
+        assertTrue(bad.body().contains("encryption"), bad.body());
+        HttpResponse<String> up = upload(src, "?title=secret&encryption=aes-128");
+        assertEquals(201, up.statusCode(), up.body());
+        String id = new JsonObject(up.body()).getString("id");
+        assertEquals("aes-128", new JsonObject(up.body()).getString("encryption"));
+        JsonObject asset = ready(id);
+        assertEquals("aes-128", asset.getString("encryption"));
+        assertFalse(asset.containsKey("dash"), "no DASH link for an encrypted asset: " + asset);
+        String origin = node.httpUrl("");
+        String edge = "http://127.0.0.1:" + node.roles().edgePort();
+        String t = token(Kind.ASSET, id);
+
+        // nor a FAST channel, which would air the clear files as a live stream
+        HttpResponse<String> channel = TestNode.send(node, "POST", "/api/v1/channels", new JsonObject().put("id", "enc-ch")
+                .put("loop", new io.vertx.core.json.JsonArray().add(new JsonObject().put("asset", id))).encode(), null);
+        assertEquals(400, channel.statusCode(), channel.body());
+        assertTrue(channel.body().contains("encrypted"), channel.body());
+
+        // no clear DASH, no byte-range trick play: a 409 naming why
+        HttpResponse<byte[]> mpd = get(origin + "/vod/" + id + "/manifest.mpd?token=" + t);
+        assertEquals(409, mpd.statusCode());
+        assertTrue(new String(mpd.body(), StandardCharsets.UTF_8).contains("DASH"), new String(mpd.body(), StandardCharsets.UTF_8));
+        String mv = text(get(origin + "/vod/" + id + "/index.m3u8?token=" + t));
+        assertFalse(mv.contains("I-FRAME"), "trick-play playlists are left out:\n" + mv);
+        String rung = mv.lines().filter(l -> !l.startsWith("#") && l.contains("/index.m3u8?token=" + t)).findFirst().orElseThrow().split("/")[0];
+        assertEquals(409, get(origin + "/vod/" + id + "/" + rung + "/iframes.m3u8").statusCode());
+
+        byte[] firstKey = null;
+        byte[] firstSegment = null;
+        for (String door : List.of(origin, edge)) {
+            String media = text(get(door + "/vod/" + id + "/" + rung + "/index.m3u8?token=" + t));
+            Matcher keys = KEY_LINE.matcher(media);
+            List<String> keyUris = new ArrayList<>();
+            List<String> ivs = new ArrayList<>();
+            while (keys.find()) {
+                keyUris.add(keys.group(1));
+                ivs.add(keys.group(3));
+            }
+            assertTrue(keyUris.size() >= 3, "the init's key line and one per two segments:\n" + media);
+            assertTrue(media.indexOf("#EXT-X-KEY") < media.indexOf("#EXT-X-MAP"), "the key comes before the map:\n" + media);
+            assertEquals(java.util.HexFormat.of().formatHex(VodCipher.initIv()), ivs.get(0), "the init section's key line names its IV");
+            assertTrue(keyUris.stream().allMatch(u -> u.startsWith("/keys/vod/" + id + "/") && u.endsWith("?token=" + t)), media);
+
+            String bare = keyUris.get(0).substring(0, keyUris.get(0).indexOf('?'));
+            HttpResponse<byte[]> refused = get(door + bare);
+            assertEquals(403, refused.statusCode(), door + bare);
+            assertTrue(new String(refused.body(), StandardCharsets.UTF_8).contains("?token="), "the refusal says what is missing");
+            assertEquals(403, get(door + bare + "?token=" + token(Kind.STREAM, id)).statusCode(), "a stream token of the same name");
+            assertEquals(403, get(door + bare + "?token=" + token(Kind.ASSET, "a0000000000000000")).statusCode(), "another asset's token");
+            HttpResponse<byte[]> key = get(door + keyUris.get(0));
+            assertEquals(200, key.statusCode());
+            assertEquals(16, key.body().length);
+            assertEquals("private, no-store", key.headers().firstValue("cache-control").orElse(""));
+
+            // the init section and the first segment: ciphertext on the wire, fMP4 once decrypted with that key
+            byte[] init = get(door + "/vod/" + id + "/" + rung + "/init.mp4").body();
+            assertEquals(0, init.length % 16);
+            assertFalse(boxes(init, "ftyp", "moov"), "the init section on the wire parses as fMP4");
+            assertTrue(boxes(SegmentCipher.decrypt(key.body(), VodCipher.initIv(), init), "ftyp", "moov"), "decrypted: ftyp, moov");
+            String seg = media.lines().filter(l -> l.startsWith("seg_")).findFirst().orElseThrow().split("\\?")[0];
+            long n = VodCipher.segmentNumber(seg);
+            byte[] wire = get(door + "/vod/" + id + "/" + rung + "/" + seg).body();
+            assertEquals(0, wire.length % 16, "CBC with padding: whole blocks");
+            assertFalse(boxes(wire, "moof", "mdat"), "segment bytes on the wire parse as fMP4 fragments");
+            assertTrue(boxes(SegmentCipher.decrypt(key.body(), n, wire), "moof", "mdat"), "decrypted (IV = segment number): a fragment");
+            if (firstKey == null) {
+                firstKey = key.body();
+                firstSegment = wire;
+            } else {
+                assertArrayEquals(firstKey, key.body(), "the edge derives the origin's key");
+                assertArrayEquals(firstSegment, wire, "the edge serves the origin's ciphertext");
+            }
+        }
+
+        // a later key period has another key
+        String media = text(get(origin + "/vod/" + id + "/" + rung + "/index.m3u8?token=" + t));
+        Matcher keys = KEY_LINE.matcher(media);
+        List<byte[]> distinct = new ArrayList<>();
+        while (keys.find()) {
+            byte[] k = get(origin + keys.group(1)).body();
+            if (distinct.stream().noneMatch(d -> java.util.Arrays.equals(d, k))) {
+                distinct.add(k);
+            }
+        }
+        assertTrue(distinct.size() >= 2, "keys rotate every two segments");
+
+        for (String door : List.of(origin, edge)) {
+            assertEquals(75, pictures(door + "/vod/" + id + "/index.m3u8?token=" + t), "FFmpeg decrypts and decodes every picture at " + door);
+        }
+    }
+
+    @Test
+    void aClearAssetStaysClear() throws Exception {
+        HttpResponse<String> up = upload(VodTestMedia.write(dir.resolve("clear.mp4"), 320, 240, 2, 25), "?encryption=none");
+        assertEquals(201, up.statusCode(), up.body());
+        String id = new JsonObject(up.body()).getString("id");
+        JsonObject asset = ready(id);
+        assertEquals("none", asset.getString("encryption"));
+        assertTrue(asset.containsKey("dash"));
+        String mv = text(get(node.httpUrl("/vod/" + id + "/index.m3u8")));
+        String rung = mv.lines().filter(l -> !l.startsWith("#") && l.endsWith("/index.m3u8")).findFirst().orElseThrow().split("/")[0];
+        assertFalse(text(get(node.httpUrl("/vod/" + id + "/" + rung + "/index.m3u8"))).contains("#EXT-X-KEY"));
+        assertTrue(boxes(get(node.httpUrl("/vod/" + id + "/" + rung + "/init.mp4")).body(), "ftyp", "moov"));
+    }
+
+    private static HttpResponse<String> upload(Path src, String query) throws Exception {
+        return TestNode.HTTP.send(HttpRequest.newBuilder(URI.create(node.httpUrl("/api/v1/assets" + query)))
+                .POST(HttpRequest.BodyPublishers.ofFile(src)).header("Content-Type", "application/octet-stream").build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonObject ready(String id) throws Exception {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (true) {
+            JsonObject a = new JsonObject(text(get(node.httpUrl("/api/v1/assets/" + id))));
+            if ("ready".equals(a.getString("state"))) {
+                return a;
+            }
+            assertFalse("failed".equals(a.getString("state")), a.encode());
+            assertTrue(System.nanoTime() < until, "asset not ready: " + a.encode());
+            Thread.sleep(200);
+        }
+    }
+
+    private static int pictures(String url) throws Exception {
+        int pictures = 0;
+        try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(url)) {
+            g.start();
+            for (Frame f = g.grab(); f != null && pictures < 75; f = g.grab()) {
+                pictures += f.image != null ? 1 : 0;
+            }
+            g.stop();
+        }
+        return pictures;
+    }
+
+    private static String token(Kind kind, String name) {
+        return CMS.mint(new Claims(kind, name, System.currentTimeMillis() / 1000 + 300, ""));
+    }
+
+    /** Whether {@code b} is a run of ISO BMFF boxes, sizes chaining to its end, opening with {@code first} and holding {@code also}. */
+    private static boolean boxes(byte[] b, String first, String also) {
+        ByteBuffer buf = ByteBuffer.wrap(b);
+        List<String> types = new ArrayList<>();
+        while (buf.remaining() >= 8) {
+            long size = buf.getInt(buf.position()) & 0xffffffffL;
+            String type = new String(b, buf.position() + 4, 4, StandardCharsets.ISO_8859_1);
+            if (size < 8 || size > buf.remaining() || !type.matches("[a-z0-9]{4}")) {
+                return false;
+            }
+            types.add(type);
+            buf.position(buf.position() + (int) size);
+        }
+        return buf.remaining() == 0 && !types.isEmpty() && (types.get(0).equals(first) || types.get(0).equals("styp"))
+                && types.contains(first) && types.contains(also);
+    }
+
+    private static String text(HttpResponse<byte[]> r) {
+        String body = new String(r.body(), StandardCharsets.UTF_8);
+        assertEquals(200, r.statusCode(), body);
+        return body;
+    }
+
+    private static HttpResponse<byte[]> get(String url) {
+        try {
+            return TestNode.HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+        } catch (Exception e) {
+            throw new AssertionError(url, e);
+        }
+    }
+}
