@@ -154,7 +154,7 @@ public final class VodModule {
         if (!VodFiles.ID.matcher(id).matches()) {
             return Future.succeededFuture();
         }
-        return windows.window(id).compose(w -> w.isEmpty() || !w.get().openAt(java.time.Instant.now())
+        return windows.playable(id).compose(p -> p.isEmpty() || !p.get().window().openAt(java.time.Instant.now())
                 ? Future.succeededFuture()
                 : vertx.fileSystem().readFile(files.published(id).resolve("index.m3u8").toString())
                         .map(b -> io.tributary.edge.EdgeRungs.parse(b.toString(java.nio.charset.StandardCharsets.UTF_8)))
