@@ -38,8 +38,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-@Disabled("flaky: in one full run of seven the page's video element stayed at currentTime 0.0 for 20 s after the "
-        + "interstitial ended (passed alone and in the other runs); cause not found yet (issue 14 stays open)")
+@Disabled("flaky (1 full run in 7 stalled after the interstitial; 0 in 8 runs under load since). Likely cause: VOD video "
+        + "presents 80 ms (the B-frame delay) after its tfdt, so each discontinuity moves hls.js's timeline 80 ms off the "
+        + "program date-times the date range is placed by, and its append-in-place choice flips with timing; issue 14")
 class InterstitialsChromiumTest {
 
     @TempDir
@@ -107,7 +108,7 @@ class InterstitialsChromiumTest {
 
     @Test
     void playsContentTheInterstitialAndContentAgainAndThePageSeesItsEvents() throws Exception {
-        HeadlessChromium.Tab tab = chromium.open(node.httpUrl("/play/itv"));
+        HeadlessChromium.Tab tab = chromium.open(node.httpUrl("/play/itv"), HLS_LOG);
         try {
             TestNode.await("the video to start playing", Duration.ofSeconds(30), () ->
                     tab.number("(document.getElementById('video') || {currentTime: 0}).currentTime") > 0);
@@ -123,8 +124,13 @@ class InterstitialsChromiumTest {
             assertTrue(seen.indexOf("INTERSTITIAL_STARTED") < seen.indexOf("INTERSTITIAL_ENDED"), seen);
             // content again: the primary playback advances after the interstitial, without a fatal error
             double after = tab.number("document.getElementById('video').currentTime");
-            TestNode.await("content to play on after the interstitial from " + after, Duration.ofSeconds(20),
-                    () -> tab.number("document.getElementById('video').currentTime") >= after + 2);
+            try {
+                TestNode.await("content to play on after the interstitial from " + after, Duration.ofSeconds(20),
+                        () -> tab.number("document.getElementById('video').currentTime") >= after + 2);
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "\nevents " + events(tab) + "\nplaylist now:\n"
+                        + TestNode.get(node, "/live/itv/index.m3u8").body() + "\nhls.js said:\n" + hlsLog(tab), e);
+            }
             String errors = String.valueOf(tab.eval("JSON.stringify(window.playerStats.errors)"));
             assertFalse(errors.contains("fatal"), "no fatal error: " + errors);
 
@@ -145,6 +151,27 @@ class InterstitialsChromiumTest {
         } finally {
             tab.close();
         }
+    }
+
+    /** hls.js's own log lines, the newest 2000, kept in the page for a failure's message. */
+    private static final String HLS_LOG = """
+            (() => {
+              const lines = window.hlsLog = [];
+              const keep = level => (...a) => {
+                lines.push(new Date().toISOString().slice(11, 23) + ' ' + level + ' ' + a.map(String).join(' '));
+                if (lines.length > 2000) lines.shift();
+              };
+              const logger = { log: keep('log'), debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error') };
+              let real;
+              Object.defineProperty(window, 'Hls', { configurable: true, get: () => real, set: H => {
+                real = class extends H { constructor(config) { super(Object.assign({}, config, { debug: logger })); } };
+              } });
+            })();
+            """;
+
+    private static String hlsLog(HeadlessChromium.Tab tab) {
+        Object lines = tab.eval("(window.hlsLog || []).filter(l => !/\\[(fragment|buffer|stream|level|audio|subtitle|abr|cmcd|latency|gap)/i.test(l) || /interstit|primary|asset/i.test(l)).slice(-300).join('\\n')");
+        return String.valueOf(lines);
     }
 
     private static String events(HeadlessChromium.Tab tab) {

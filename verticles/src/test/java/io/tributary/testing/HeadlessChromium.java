@@ -154,11 +154,19 @@ public final class HeadlessChromium implements AutoCloseable {
 
     /** Opens a tab on {@code url} in a window of its own (never a throttled background tab), with network events recorded. */
     public Tab open(String url) {
+        return open(url, null);
+    }
+
+    /** As {@link #open(String)}, with {@code initScript} run in the page before any of its own scripts (null: none). */
+    public Tab open(String url, String initScript) {
         String target = call(null, "Target.createTarget", new JsonObject().put("url", "about:blank").put("newWindow", true)).getString("targetId");
         String session = call(null, "Target.attachToTarget", new JsonObject().put("targetId", target).put("flatten", true))
                 .getString("sessionId");
         call(session, "Network.enable", new JsonObject());
         call(session, "Page.enable", new JsonObject());
+        if (initScript != null) {
+            call(session, "Page.addScriptToEvaluateOnNewDocument", new JsonObject().put("source", initScript));
+        }
         call(session, "Page.navigate", new JsonObject().put("url", url));
         return new Tab(target, session);
     }
