@@ -51,7 +51,10 @@ final class SourceFetch {
         HttpClientOptions options = new HttpClientOptions().setSsl(true).setVerifyHost(true).setForceSni(true)
                 .setConnectTimeout((int) Math.min(30_000, this.settings.timeout().toMillis()))
                 .setIdleTimeout((int) Math.max(1, Math.min(60, this.settings.timeout().toSeconds())))
-                .setKeepAlive(false);
+                // keep-alive: with "Connection: close" the server closes as soon as it has sent the body, and a
+                // response paused for the file (its write queue full) then failed with "Connection was closed"
+                // before its buffered end was delivered (seen on the epoll transport); idle ones close after 5 s
+                .setKeepAlive(true).setKeepAliveTimeout(5);
         if (this.settings.trust() != null) {
             options.setTrustOptions(new PemTrustOptions().addCertPath(this.settings.trust().toString()));
         }
