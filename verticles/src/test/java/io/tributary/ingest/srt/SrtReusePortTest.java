@@ -9,6 +9,7 @@ import io.tributary.testing.TestNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +36,12 @@ class SrtReusePortTest {
             for (int i = 0; i < callers; i++) {
                 pushes.add(SrtTsPush.connect(node.srtPort(), "live/rp-" + i, 120, null));
             }
+            // the listeners' gauges are what each counted at its last tick
+            TestNode.await("both listeners' gauges to count every caller", Duration.ofSeconds(5), () -> {
+                Scrape s = Scrape.of(node);
+                return s.value("tributary_srt_listener_connections", "listener=\"0\"")
+                        + s.value("tributary_srt_listener_connections", "listener=\"1\"") >= callers;
+            });
             Scrape scrape = Scrape.of(node);
             double first = scrape.value("tributary_srt_listener_connections", "listener=\"0\"");
             double second = scrape.value("tributary_srt_listener_connections", "listener=\"1\"");
