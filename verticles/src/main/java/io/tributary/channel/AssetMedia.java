@@ -24,9 +24,8 @@ final class AssetMedia {
     }
 
     /**
-     * A sample read for airing: media time in ms from the asset's time 0 (where its first picture
-     * decodes, and shows: see {@link #origin}); {@code rendition} null for audio. {@code ctsMs}: its
-     * composition offset in ms (negative for a B-frame shown before it decodes).
+     * A sample read for airing: media time in ms from the asset's time 0; {@code rendition} null for
+     * audio. {@code ctsMs}: its composition offset in ms.
      */
     record Timed(long mediaMs, String rendition, boolean video, int ctsMs, boolean sync, byte[] data) {
     }
@@ -42,19 +41,11 @@ final class AssetMedia {
     final String id;
     final Map<String, Rendition> video;
     final Rendition audio;
-    /**
-     * The first picture's decode time in the asset's files, in ms: the programme airs from it, so a
-     * boundary's first segment starts on the picture shown first (the VOD pipeline moves each video
-     * decode timeline to start where its first picture shows, at the encoder's reorder delay). Audio
-     * moves with it: in sync as packaged; what precedes the first picture does not air.
-     */
-    final long origin;
 
-    private AssetMedia(String id, Map<String, Rendition> video, Rendition audio, long origin) {
+    private AssetMedia(String id, Map<String, Rendition> video, Rendition audio) {
         this.id = id;
         this.video = video;
         this.audio = audio;
-        this.origin = origin;
     }
 
     static AssetMedia load(String id, Path dir, List<String> renditions, boolean withAudio) throws IOException {
@@ -62,10 +53,7 @@ final class AssetMedia {
         for (String name : renditions) {
             video.put(name, rendition(name, dir.resolve(name)));
         }
-        Rendition lead = video.values().iterator().next();
-        List<Fmp4Reader.Sample> first = Fmp4Reader.samples(lead.track(), Files.readAllBytes(lead.dir().resolve(lead.files().get(0))));
-        long origin = first.isEmpty() ? 0 : Math.max(0, first.get(0).dts() * 1000 / lead.track().timescale());
-        return new AssetMedia(id, video, withAudio ? rendition("audio", dir.resolve("audio")) : null, origin);
+        return new AssetMedia(id, video, withAudio ? rendition("audio", dir.resolve("audio")) : null);
     }
 
     private static Rendition rendition(String name, Path dir) throws IOException {
@@ -137,10 +125,10 @@ final class AssetMedia {
             int ts = r.track().timescale();
             for (Fmp4Reader.Sample s : Fmp4Reader.samples(r.track(), Files.readAllBytes(r.dir().resolve(r.files().get(k))))) {
                 long ms = s.dts() * 1000 / ts;
-                int cts = (int) (Math.floorDiv((s.dts() + s.compositionOffset()) * 1000, ts) - ms);
-                out.add(new Timed(ms - origin, r.name(), true, cts, s.sync(), s.data()));
-                videoStart = Math.min(videoStart, ms - origin);
-                videoEnd = Math.max(videoEnd, (s.dts() + s.duration()) * 1000 / ts - origin);
+                int cts = (int) ((s.dts() + s.compositionOffset()) * 1000 / ts - ms);
+                out.add(new Timed(ms, r.name(), true, cts, s.sync(), s.data()));
+                videoStart = Math.min(videoStart, ms);
+                videoEnd = Math.max(videoEnd, (s.dts() + s.duration()) * 1000 / ts);
             }
         }
         if (audio != null) {
@@ -150,7 +138,7 @@ final class AssetMedia {
                     && cursor.next < audio.files().size()) {
                 byte[] bytes = Files.readAllBytes(audio.dir().resolve(audio.files().get(cursor.next++)));
                 for (Fmp4Reader.Sample s : Fmp4Reader.samples(audio.track(), bytes)) {
-                    cursor.held.add(new Timed(s.dts() * 1000 / ts - origin, null, false, 0, true, s.data()));
+                    cursor.held.add(new Timed(s.dts() * 1000 / ts, null, false, 0, true, s.data()));
                 }
             }
             List<Timed> keep = new ArrayList<>();

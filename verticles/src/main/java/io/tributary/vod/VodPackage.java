@@ -23,8 +23,7 @@ import java.util.regex.Pattern;
  * Writes what players fetch over the renditions' fMP4 files: per rendition an HLS media playlist
  * (VOD, ENDLIST) and, for video, an I-frame-only playlist whose byte ranges hold each segment's
  * opening keyframe; the multivariant playlist naming both; a static DASH MPD over the same files
- * (SegmentTimeline from the fragments' own decode times, which {@link CompositionDelay} first makes the times
- * their opening pictures show at); a poster JPEG from the top rung; a
+ * (SegmentTimeline from the fragments' own decode times); a poster JPEG from the top rung; a
  * thumbnail sprite ({@code sprite.jpg}) with its WebVTT map ({@code thumbnails.vtt}) for scrubbing.
  */
 final class VodPackage {
@@ -61,9 +60,6 @@ final class VodPackage {
     static List<Packaged> write(Path out, List<Rendition> renditions, double segmentTarget) throws IOException {
         List<Packaged> packaged = new ArrayList<>();
         for (Rendition r : renditions) {
-            if (r.video()) { // before anything reads the decode times: each segment then starts where its IDR shows
-                CompositionDelay.remove(r.dir().resolve("init.mp4"), segmentFiles(r));
-            }
             Packaged p = read(r);
             packaged.add(p);
             Files.deleteIfExists(r.dir().resolve("ffmpeg.m3u8"));
@@ -145,8 +141,8 @@ final class VodPackage {
         }
     }
 
-    /** A rendition's segment numbers, in order. */
-    private static List<Integer> segmentNumbers(Rendition r) throws IOException {
+    static Packaged read(Rendition r) throws IOException {
+        VodFragments.Init init = VodFragments.init(Files.readAllBytes(r.dir().resolve("init.mp4")));
         List<Integer> numbers = new ArrayList<>();
         try (var list = Files.list(r.dir())) {
             for (Path p : list.toList()) {
@@ -160,16 +156,6 @@ final class VodPackage {
         if (numbers.isEmpty()) {
             throw new IOException("rendition " + r.name() + " has no segments");
         }
-        return numbers;
-    }
-
-    private static List<Path> segmentFiles(Rendition r) throws IOException {
-        return segmentNumbers(r).stream().map(n -> r.dir().resolve("seg_" + n + ".m4s")).toList();
-    }
-
-    static Packaged read(Rendition r) throws IOException {
-        VodFragments.Init init = VodFragments.init(Files.readAllBytes(r.dir().resolve("init.mp4")));
-        List<Integer> numbers = segmentNumbers(r);
         List<String> files = new ArrayList<>();
         List<VodFragments.Segment> segments = new ArrayList<>();
         long peak = 0;
