@@ -41,9 +41,9 @@ class LiveTranscoderLadderTest {
             assertEquals(Mode.BYPASS, t.ladder().get(0).mode());
             assertEquals(List.of("480p", "360p"), t.encodedRungs().stream().map(LadderRung::name).toList());
 
-            long slowestOffer = TranscodeTestKit.feed(t, source.samples(), 1.0);
+            TranscodeTestKit.OfferTimes offers = TranscodeTestKit.feed(t, source.samples(), 1.0);
             assertTrue(t.finish(Duration.ofSeconds(20)), "finish in time");
-            assertTrue(slowestOffer < 5_000_000, "slowest offer " + slowestOffer / 1e6 + " ms");
+            offers.assertNonBlocking();
 
             int in = source.samples().size();
             TreeSet<Long> sourceKeys = source.keyframePts();

@@ -31,8 +31,7 @@ class LiveTranscoderOverloadTest {
         rec.delayMillis.put("slow", 100L);
         TranscodeOptions opts = TranscodeOptions.defaults().withRungQueueCapacity(10).withMaxLagMillis(500);
         try (LiveTranscoder t = new LiveTranscoder(cfg, ladder, rec, opts)) {
-            long slowest = TranscodeTestKit.feed(t, src.samples(), 1.0);
-            assertTrue(slowest < 5_000_000, "an offer took " + slowest / 1e6 + " ms");
+            TranscodeTestKit.feed(t, src.samples(), 1.0).assertNonBlocking();
             assertTrue(t.finish(Duration.ofSeconds(20)));
 
             int in = src.samples().size();
