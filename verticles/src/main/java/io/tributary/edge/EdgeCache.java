@@ -22,6 +22,9 @@ public final class EdgeCache {
     private long evictions;
     private long lastSweep;
     private static final long SWEEP_NANOS = 1_000_000_000L;
+    /** Withdrawn key prefixes and until when nothing under them is kept; at most {@link #MAX_WITHDRAWN}. */
+    private final LinkedHashMap<String, Long> withdrawn = new LinkedHashMap<>();
+    static final int MAX_WITHDRAWN = 1024;
 
     /**
      * @param maxBytes       bound on the bytes held
@@ -58,6 +61,9 @@ public final class EdgeCache {
             return;
         }
         long now = clock.getAsLong();
+        if (!withdrawn.isEmpty() && withheld(key, now)) {
+            return;
+        }
         if (now - lastSweep >= SWEEP_NANOS) {
             lastSweep = now;
             dropStale(now);
@@ -78,6 +84,47 @@ public final class EdgeCache {
                 }
             }
         }
+    }
+
+    /**
+     * Drops every entry whose key starts with {@code prefix} (content withdrawn: an asset deleted or its
+     * availability edited) and keeps nothing under it for {@code holdNanos}, so that a fetch already in
+     * flight, or answered by an origin that has not heard yet, cannot put the old object back.
+     *
+     * @return the entries dropped
+     */
+    public synchronized int withdraw(String prefix, long holdNanos) {
+        int dropped = 0;
+        for (Iterator<Map.Entry<String, EdgeObject>> it = entries.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, EdgeObject> e = it.next();
+            if (e.getKey().startsWith(prefix)) {
+                it.remove();
+                bytes -= e.getValue().weight();
+                dropped++;
+            }
+        }
+        withdrawn.remove(prefix);
+        if (withdrawn.size() >= MAX_WITHDRAWN) {
+            Iterator<String> oldest = withdrawn.keySet().iterator();
+            oldest.next();
+            oldest.remove();
+        }
+        withdrawn.put(prefix, clock.getAsLong() + holdNanos);
+        return dropped;
+    }
+
+    /** True while {@code key} is under a prefix withdrawn within its hold; expired holds are forgotten. */
+    private boolean withheld(String key, long now) {
+        boolean held = false;
+        for (Iterator<Map.Entry<String, Long>> it = withdrawn.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Long> w = it.next();
+            if (now - w.getValue() >= 0) {
+                it.remove();
+            } else if (key.startsWith(w.getKey())) {
+                held = true;
+            }
+        }
+        return held;
     }
 
     public synchronized long bytes() {

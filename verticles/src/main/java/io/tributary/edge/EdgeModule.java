@@ -3,6 +3,10 @@ package io.tributary.edge;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tributary.FirstInstance;
+import io.tributary.config.StreamKeys;
+import io.tributary.vod.ContentEvents;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
 import io.tributary.http.ConnectionGate;
 import io.tributary.http.ConnectionLimits;
 import io.tributary.cluster.registry.HazelcastStreamRegistry;
@@ -20,7 +24,8 @@ import java.util.function.Consumer;
 /**
  * The edge role: a cache in front of the cluster's origins serving {@code /live} and {@code /dvr} for any stream
  * and {@code /vod} for any asset
- * on its own port, as the verticle set {@code edge}. It takes segment TTLs from hotness, counts
+ * on its own port, as the verticle set {@code edge}. An asset deleted or edited anywhere in the cluster
+ * leaves its cache at once (the content events). It takes segment TTLs from hotness, counts
  * its requests there and pre-warms S1, and attributes its viewers to the sessions.
  */
 public final class EdgeModule {
@@ -30,8 +35,16 @@ public final class EdgeModule {
     private final EdgePrewarm prewarm;
     private final int port;
     private final io.tributary.ops.Retiring retiring;
+    private final MessageConsumer<JsonObject> withdrawals;
+    /**
+     * How long an edge keeps nothing of an edited or deleted asset: longer than an origin's availability
+     * cache (5 s) and an origin fetch in flight, so the old answer cannot come back into the cache.
+     */
+    static final long WITHDRAWAL_HOLD_NANOS = 30_000_000_000L;
 
-    private EdgeModule(VerticleScaler scaler, EdgeFetcher fetcher, EdgePrewarm prewarm, int port, io.tributary.ops.Retiring retiring) {
+    private EdgeModule(VerticleScaler scaler, EdgeFetcher fetcher, EdgePrewarm prewarm, int port, io.tributary.ops.Retiring retiring,
+                       MessageConsumer<JsonObject> withdrawals) {
+        this.withdrawals = withdrawals;
         this.scaler = scaler;
         this.fetcher = fetcher;
         this.prewarm = prewarm;
@@ -64,6 +77,15 @@ public final class EdgeModule {
             rungs.forget(key);
             streamGone.accept(key);
         });
+        // an asset deleted or edited anywhere in the cluster (its availability window may have closed): its media,
+        // cached for up to a day, goes now, not when its TTL ends
+        MessageConsumer<JsonObject> withdrawals = vertx.eventBus().consumer(ContentEvents.ADDRESS, m -> {
+            String type = m.body().getString("type");
+            String asset = m.body().getString("asset");
+            if (("updated".equals(type) || "deleted".equals(type)) && asset != null && StreamKeys.valid(asset)) {
+                fetcher.cache().withdraw("/vod/" + asset + "/", WITHDRAWAL_HOLD_NANOS);
+            }
+        });
         ConnectionGate gate = new ConnectionGate(limits).register(meters, "edge");
         EdgeDvr dvr = new EdgeDvr(fetcher, directory);
         EdgeVod vod = new EdgeVod(fetcher, directory, hotness);
@@ -84,8 +106,8 @@ public final class EdgeModule {
             }
             FunctionCounter.builder("tributary_edge_prewarmed_segments_total", prewarm, EdgePrewarm::warmed)
                     .description("segments this edge fetched for S1 content before any viewer asked").register(meters);
-            return new EdgeModule(scaler, fetcher, prewarm, verticles.first().actualPort(), retiring);
-        }).recover(e -> fetcher.close().transform(x -> Future.failedFuture(e)));
+            return new EdgeModule(scaler, fetcher, prewarm, verticles.first().actualPort(), retiring, withdrawals);
+        }).recover(e -> withdrawals.unregister().otherwiseEmpty().compose(x -> fetcher.close()).transform(x -> Future.failedFuture(e)));
     }
 
     /** The port the edge serves {@code /live} on. */
@@ -101,6 +123,6 @@ public final class EdgeModule {
     /** Stops pre-warming, the edge verticles and the fetcher's clients. */
     public Future<Void> close() {
         prewarm.stop();
-        return scaler.undeploy("edge").otherwiseEmpty().compose(x -> fetcher.close()).otherwiseEmpty().mapEmpty();
+        return withdrawals.unregister().otherwiseEmpty().compose(x -> scaler.undeploy("edge")).otherwiseEmpty().compose(x -> fetcher.close()).otherwiseEmpty().mapEmpty();
     }
 }

@@ -45,6 +45,8 @@ public final class VodModule {
     private final AvailabilityCache windows;
     /** {@code https://} sources, one client for the node. */
     private final SourceFetch fetcher;
+    /** Edits and deletes made through another node: this node's windows read them again at once. */
+    private final io.vertx.core.eventbus.MessageConsumer<io.vertx.core.json.JsonObject> edits;
 
     private VodModule(Vertx vertx, VodSettings settings, Postgres postgres, Postgres owned, Path dataDir, MeterRegistry registry,
                       VerticleScaler scaler, VodKafka kafka) {
@@ -56,6 +58,13 @@ public final class VodModule {
         this.kafka = kafka;
         this.events = new ContentEvents(vertx, kafka);
         this.windows = new AvailabilityCache(catalog);
+        this.edits = vertx.eventBus().<io.vertx.core.json.JsonObject>consumer(ContentEvents.ADDRESS, m -> {
+            String type = m.body().getString("type");
+            String asset = m.body().getString("asset");
+            if (asset != null && ("updated".equals(type) || "deleted".equals(type))) {
+                windows.forget(asset);
+            }
+        });
         this.fetcher = new SourceFetch(vertx, settings);
         this.metrics = new VodMetrics(registry);
         this.scaler = scaler;
@@ -179,6 +188,7 @@ public final class VodModule {
     /** Stops the workers (each gives its job back), then PostgreSQL when this module started it. */
     public Future<Void> close() {
         vertx.cancelTimer(queueTimer);
+        edits.unregister();
         fetcher.close();
         return scaler.undeploy(WORKERS).otherwiseEmpty().eventually(() -> executor.close())
                 .eventually(() -> kafka == null ? Future.succeededFuture() : kafka.close())

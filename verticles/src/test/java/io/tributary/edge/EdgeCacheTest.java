@@ -81,4 +81,37 @@ class EdgeCacheTest {
         assertEquals(1256, cache.bytes());
         assertEquals(0, cache.evictions(), "not evictions: nothing fresh made room");
     }
+
+    @Test
+    void withdrawnContentIsDroppedAndNotKeptAgainDuringItsHold() {
+        EdgeCache cache = new EdgeCache(1 << 20, 1 << 20, now::get);
+        cache.put("/vod/a1/360p/seg-1.m4s", object(300, 3600 * S));
+        cache.put("/vod/a1/index.m3u8", object(300, 60 * S));
+        cache.put("/vod/a10/360p/seg-1.m4s", object(300, 3600 * S));
+        assertEquals(2, cache.withdraw("/vod/a1/", 10 * S), "the asset's objects, not a1's neighbour a10");
+        assertNull(cache.get("/vod/a1/360p/seg-1.m4s"));
+        assertNull(cache.get("/vod/a1/index.m3u8"));
+        assertNotNull(cache.get("/vod/a10/360p/seg-1.m4s"));
+        assertEquals(556, cache.bytes());
+        // a fetch that was in flight completes: served to its viewer, but not kept
+        cache.put("/vod/a1/360p/seg-1.m4s", object(300, 3600 * S));
+        assertNull(cache.get("/vod/a1/360p/seg-1.m4s"));
+        // after the hold the asset is cached again (its origin now answers for the edited asset)
+        now.addAndGet(10 * S);
+        cache.put("/vod/a1/360p/seg-1.m4s", object(300, 3600 * S));
+        assertNotNull(cache.get("/vod/a1/360p/seg-1.m4s"));
+    }
+
+    @Test
+    void withdrawalsAreBounded() {
+        EdgeCache cache = new EdgeCache(1 << 20, 1 << 20, now::get);
+        for (int i = 0; i <= EdgeCache.MAX_WITHDRAWN; i++) {
+            cache.withdraw("/vod/a" + i + "/", 3600 * S);
+        }
+        // the oldest hold gave way to the newest: a stranger cannot grow the list by editing assets
+        cache.put("/vod/a0/x.m4s", object(300, 3600 * S));
+        assertNotNull(cache.get("/vod/a0/x.m4s"));
+        cache.put("/vod/a1/x.m4s", object(300, 3600 * S));
+        assertNull(cache.get("/vod/a1/x.m4s"));
+    }
 }

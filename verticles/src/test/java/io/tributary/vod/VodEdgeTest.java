@@ -125,6 +125,32 @@ class VodEdgeTest {
         assertEquals(404, TestNode.get(node, "/vod/" + id + "/thumbnails.vtt").statusCode());
     }
 
+    @Test
+    void anAssetWithdrawnAtTheOriginLeavesTheEdgeAtOnce() throws Exception {
+        String other = VodTestMedia.publish(node, VodTestMedia.write(dir.resolve("harbour.mp4"), 640, 360, 2, 25), "Harbour");
+        String media = TestNode.getUrl(edge("/vod/" + other + "/360p/index.m3u8")).body();
+        String segment = Arrays.stream(media.split("\n")).filter(l -> !l.isBlank() && !l.startsWith("#")).findFirst().orElseThrow();
+        String url = edge("/vod/" + other + "/360p/" + segment);
+        assertEquals(200, bytes(url, null).statusCode());
+        assertEquals("HIT", bytes(url, null).headers().firstValue("X-Cache").orElse(""), "cached for a day (immutable)");
+
+        // the editor closes the asset's window: a viewer who still holds the playlist gets no more media from the edge
+        HttpResponse<String> patched = TestNode.HTTP.send(HttpRequest.newBuilder(URI.create(node.httpUrl("/api/v1/assets/" + other)))
+                .header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"availableUntil\":\"2020-01-01T00:00:00Z\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, patched.statusCode(), patched.body());
+        TestNode.await("the edge refuses the withdrawn asset's cached segment", Duration.ofSeconds(5),
+                () -> TestNode.getUrl(url).statusCode() == 403);
+        HttpResponse<byte[]> refused = bytes(url, null);
+        assertEquals(403, refused.statusCode());
+        assertTrue(new String(refused.body()).contains("no longer available"), new String(refused.body()));
+        assertEquals(403, TestNode.getUrl(edge("/vod/" + other + "/360p/index.m3u8")).statusCode(), "nor its playlist");
+        // the first asset is untouched: still served from the edge's cache
+        String first = TestNode.getUrl(edge("/vod/" + id + "/360p/index.m3u8")).body();
+        assertTrue(first.contains("#EXT-X-ENDLIST"), first);
+    }
+
     private static HttpResponse<byte[]> bytes(String url, String range) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20));
         if (range != null) {
