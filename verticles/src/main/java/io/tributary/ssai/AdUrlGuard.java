@@ -61,6 +61,9 @@ final class AdUrlGuard {
 
     /** A client whose redirects are checked as its first requests are. */
     HttpClient client(HttpClientOptions options, PoolOptions pool) {
+        // the connection goes to a pinned address, so TLS is told the URL's host explicitly: the JDK itself
+        // leaves SNI out for a name without a dot, and an ad server behind a CDN needs it
+        options.setForceSni(true);
         return vertx.httpClientBuilder().with(options).with(pool).withRedirectHandler(this::redirect).build();
     }
 

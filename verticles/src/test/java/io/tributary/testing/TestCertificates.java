@@ -51,13 +51,18 @@ public final class TestCertificates {
 
     /** A new P-256 key and a certificate for CN {@code name}, SAN 127.0.0.1 and localhost, in {@code dir}. */
     public static Pair create(Path dir, String name) {
+        return create(dir, name, "IP:127.0.0.1,DNS:localhost");
+    }
+
+    /** As {@link #create(Path, String)} with the given subjectAltName entries ({@code DNS:localhost}, ...). */
+    public static Pair create(Path dir, String name, String subjectAltNames) {
         Path openssl = Tools.require("apt-get install openssl", "openssl");
         Path cert = dir.resolve(name + ".crt");
         Path key = dir.resolve(name + ".key");
         try {
             Files.createDirectories(dir);
             Process p = new ProcessBuilder(openssl.toString(), "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-days", "2", "-subj", "/CN=" + name, "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                    "-nodes", "-days", "2", "-subj", "/CN=" + name, "-addext", "subjectAltName=" + subjectAltNames,
                     "-keyout", key.toString(), "-out", cert.toString())
                     .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
             if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
