@@ -9,7 +9,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
 
-import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -42,13 +41,7 @@ public final class PlaybackEvents {
         if (!kafka.enabled()) {
             return Future.succeededFuture();
         }
-        Map<String, String> c = kafka.producerConfig("tributary-playback");
-        c.put("acks", "1");
-        c.put("linger.ms", "20");
-        // never hold a caller for long when the brokers are away
-        c.put("max.block.ms", "2000");
-        // the producer constructor resolves addresses: off the event loop
-        return vertx.executeBlocking(() -> KafkaProducer.<String, String>create(vertx, c))
+        return EventProducers.start(vertx, kafka, "tributary-playback")
                 .onSuccess(p -> producer = p)
                 .mapEmpty();
     }

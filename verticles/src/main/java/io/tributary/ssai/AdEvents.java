@@ -2,6 +2,7 @@ package io.tributary.ssai;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tributary.session.EventProducers;
 import io.tributary.session.KafkaSettings;
 import io.tributary.session.PlaybackEvents;
 import io.vertx.core.Future;
@@ -11,7 +12,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
 
-import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -45,12 +45,7 @@ final class AdEvents {
         if (!kafka.enabled()) {
             return Future.succeededFuture();
         }
-        Map<String, String> c = kafka.producerConfig("tributary-ssai");
-        c.put("acks", "1");
-        c.put("linger.ms", "20");
-        c.put("max.block.ms", "2000");
-        // creating a producer resolves the brokers' addresses: not on an event loop
-        return vertx.executeBlocking(() -> KafkaProducer.<String, String>create(vertx, c)).onSuccess(p -> {
+        return EventProducers.start(vertx, kafka, "tributary-ssai").onSuccess(p -> {
             if (closed) {
                 p.close(2000); // the node stopped while it connected
             } else {

@@ -1,16 +1,12 @@
 package io.tributary.session;
 
 import io.tributary.Node;
+import io.tributary.testing.EmbeddedKafka;
 import io.tributary.testing.LiveNode;
 import io.tributary.testing.TestNode;
 import io.vertx.core.json.JsonObject;
-import kafka.testkit.KafkaClusterTestKit;
-import kafka.testkit.TestKitNodes;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -20,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,19 +28,9 @@ class PlaybackEventsKafkaTest {
 
     @Test
     void sessionStartRebufferSwitchAndErrorArriveOnPlaybackEvents() throws Exception {
-        try (KafkaClusterTestKit kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .build()) {
-            kafka.format();
-            kafka.startup();
-            kafka.waitForReadyBrokers();
-            String bootstrap = kafka.bootstrapServers();
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-                admin.createTopics(List.of(new NewTopic("playback.events", 2, (short) 1))).all().get();
-            }
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            kafka.createTopic("playback.events", 2);
+            String bootstrap = kafka.bootstrap();
             try (LiveNode live = LiveNode.start(Map.of("TRIBUTARY_KAFKA_BOOTSTRAP", bootstrap, "TRIBUTARY_TRANSCODE_LADDER", "none"))) {
                 Node node = live.node();
                 live.publish("live1").send(3.2);
@@ -63,14 +48,8 @@ class PlaybackEventsKafkaTest {
                         .POST(HttpRequest.BodyPublishers.ofString(beacon)).build(), HttpResponse.BodyHandlers.ofString());
                 assertEquals(202, r.statusCode(), r.body());
 
-                Properties p = new Properties();
-                p.put("bootstrap.servers", bootstrap);
-                p.put("group.id", "playback-test");
-                p.put("auto.offset.reset", "earliest");
-                p.put("key.deserializer", StringDeserializer.class.getName());
-                p.put("value.deserializer", StringDeserializer.class.getName());
                 List<ConsumerRecord<String, String>> got = new ArrayList<>();
-                try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p)) {
+                try (KafkaConsumer<String, String> consumer = kafka.consumer("playback-test")) {
                     consumer.subscribe(List.of("playback.events"));
                     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                     // the await above started a session of its own: only this player's events count

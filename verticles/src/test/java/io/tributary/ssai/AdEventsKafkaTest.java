@@ -2,18 +2,14 @@ package io.tributary.ssai;
 
 import io.tributary.Node;
 import io.tributary.media.testing.SyntheticAvSource;
+import io.tributary.testing.EmbeddedKafka;
 import io.tributary.testing.LiveNode;
 import io.tributary.testing.Playlist;
 import io.tributary.testing.RtmpTestPublisher;
 import io.tributary.testing.TestNode;
 import io.vertx.core.json.JsonObject;
-import kafka.testkit.KafkaClusterTestKit;
-import kafka.testkit.TestKitNodes;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -24,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -41,19 +36,9 @@ class AdEventsKafkaTest {
 
     @Test
     void aBreakAndASessionsDecisionArriveOnThePlaybackTopic() throws Exception {
-        try (KafkaClusterTestKit kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .build()) {
-            kafka.format();
-            kafka.startup();
-            kafka.waitForReadyBrokers();
-            String bootstrap = kafka.bootstrapServers();
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-                admin.createTopics(List.of(new NewTopic("playback.events", 2, (short) 1))).all().get();
-            }
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            kafka.createTopic("playback.events", 2);
+            String bootstrap = kafka.bootstrap();
             try (LiveNode live = LiveNode.start(Map.of("TRIBUTARY_KAFKA_BOOTSTRAP", bootstrap, "TRIBUTARY_TRANSCODE_LADDER", "none",
                     "TRIBUTARY_SSAI_ENABLED", "true", "TRIBUTARY_SSAI_DECISION_INSTANCES", "0"))) {
                 Node node = live.node();
@@ -79,15 +64,9 @@ class AdEventsKafkaTest {
                             HttpResponse.BodyHandlers.ofString());
                     assertEquals(202, posted.statusCode(), posted.body());
 
-                    Properties p = new Properties();
-                    p.put("bootstrap.servers", bootstrap);
-                    p.put("group.id", "ad-events-test");
-                    p.put("auto.offset.reset", "earliest");
-                    p.put("key.deserializer", StringDeserializer.class.getName());
-                    p.put("value.deserializer", StringDeserializer.class.getName());
                     List<ConsumerRecord<String, String>> breaks = new ArrayList<>();
                     List<ConsumerRecord<String, String>> decisions = new ArrayList<>();
-                    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p)) {
+                    try (KafkaConsumer<String, String> consumer = kafka.consumer("ad-events-test")) {
                         consumer.subscribe(List.of("playback.events"));
                         long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
                         while ((breaks.isEmpty() || decisions.isEmpty()) && System.nanoTime() < deadline) {

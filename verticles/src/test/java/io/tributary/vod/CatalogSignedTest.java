@@ -3,7 +3,7 @@ package io.tributary.vod;
 import io.tributary.Node;
 import io.tributary.testing.HeadlessChromium;
 import io.tributary.testing.TestNode;
-import io.vertx.core.json.JsonObject;
+import io.tributary.testing.VodAssets;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -11,12 +11,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -41,25 +37,11 @@ class CatalogSignedTest {
 
     @BeforeAll
     void start() throws Exception {
-        Map<String, String> env = new HashMap<>();
-        env.put("TRIBUTARY_DATA_DIR", dir.resolve("data").toString());
-        env.put("TRIBUTARY_VOD_ENABLED", "true");
-        env.put("TRIBUTARY_VOD_WORKERS", "1");
-        env.put("TRIBUTARY_VOD_SEGMENT_TARGET", "1s");
-        env.put("TRIBUTARY_VOD_POLL_INTERVAL", "200ms");
-        env.put("TRIBUTARY_TRANSCODE_LADDER", "none");
+        Map<String, String> env = VodAssets.env(dir);
         env.put("TRIBUTARY_PLAYBACK_SECRET", "catalog-test-playback-secret-0123456789");
         env.put("TRIBUTARY_PLAYBACK_VOD_ACCESS", "signed");
         node = TestNode.secured(env);
-        String admin = TestNode.adminToken(node);
-        Path src = VodTestMedia.write(dir.resolve("pier.mp4"), 640, 360, 6, 25);
-        HttpResponse<String> up = TestNode.HTTP.send(HttpRequest.newBuilder(URI.create(node.httpUrl("/api/v1/assets?title=The%20pier")))
-                .POST(HttpRequest.BodyPublishers.ofFile(src)).header("Content-Type", "application/octet-stream")
-                .header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(201, up.statusCode(), up.body());
-        asset = new JsonObject(up.body()).getString("id");
-        TestNode.await("asset " + asset + " ready", Duration.ofSeconds(150),
-                () -> "ready".equals(new JsonObject(TestNode.get(node, "/api/v1/assets/" + asset).body()).getString("state")));
+        asset = VodAssets.publish(node, dir, "pier.mp4", 6, "The%20pier", TestNode.adminToken(node));
         chromium = HeadlessChromium.launch();
     }
 

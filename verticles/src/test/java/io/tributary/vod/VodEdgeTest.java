@@ -3,6 +3,7 @@ package io.tributary.vod;
 import io.tributary.Node;
 import io.tributary.testing.Scrape;
 import io.tributary.testing.TestNode;
+import io.tributary.testing.VodAssets;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -42,16 +42,10 @@ class VodEdgeTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Map<String, String> env = new HashMap<>();
-        env.put("TRIBUTARY_DATA_DIR", dir.resolve("data").toString());
-        env.put("TRIBUTARY_VOD_ENABLED", "true");
-        env.put("TRIBUTARY_VOD_WORKERS", "1");
-        env.put("TRIBUTARY_VOD_SEGMENT_TARGET", "1s");
-        env.put("TRIBUTARY_VOD_POLL_INTERVAL", "200ms");
-        env.put("TRIBUTARY_TRANSCODE_LADDER", "none");
+        Map<String, String> env = VodAssets.env(dir);
         env.put("TRIBUTARY_HOTNESS_MERGE_INTERVAL", "500ms");
         node = TestNode.start(env);
-        id = VodTestMedia.publish(node, VodTestMedia.write(dir.resolve("quay.mp4"), 640, 360, 4, 25), "Quay");
+        id = VodAssets.publish(node, dir, "quay.mp4", 4, "Quay", null);
     }
 
     @AfterAll

@@ -1,13 +1,11 @@
 package io.tributary.vod;
 
 import io.tributary.Node;
+import io.tributary.testing.EmbeddedKafka;
 import io.tributary.testing.TestNode;
 import io.vertx.core.json.JsonObject;
-import kafka.testkit.KafkaClusterTestKit;
-import kafka.testkit.TestKitNodes;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +21,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -44,17 +41,8 @@ class VodKafkaTest {
 
     @Test
     void jobsAreDispatchedThroughTheConsumerGroupAndContentEventsArriveInOrderPerAsset() throws Exception {
-        try (KafkaClusterTestKit kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .build()) {
-            kafka.format();
-            kafka.startup();
-            kafka.waitForReadyBrokers();
-            String bootstrap = kafka.bootstrapServers();
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(Map.of("group.initial.rebalance.delay.ms", "0"))) {
+            String bootstrap = kafka.bootstrap();
             Map<String, String> env = new HashMap<>();
             env.put("TRIBUTARY_DATA_DIR", dir.resolve("data").toString());
             env.put("TRIBUTARY_VOD_ENABLED", "true");
@@ -86,7 +74,7 @@ class VodKafkaTest {
                 assertTrue(elapsed < 55_000, "done in " + elapsed + " ms, before the catalog's first poll: dispatched through Kafka");
 
                 Set<String> workers = new HashSet<>();
-                Map<String, List<String>> byAsset = contentEvents(bootstrap, assets, workers);
+                Map<String, List<String>> byAsset = contentEvents(kafka, assets, workers);
                 for (String asset : assets) {
                     List<String> types = byAsset.get(asset);
                     List<String> lifecycle = types.stream().filter(t -> !t.equals("job.progress")).toList();
@@ -114,16 +102,10 @@ class VodKafkaTest {
     }
 
     /** Event types per asset, in the order content.events gave them, until each asset's "published" arrived. */
-    private static Map<String, List<String>> contentEvents(String bootstrap, List<String> assets, Set<String> workers) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrap);
-        p.put("group.id", "content-test");
-        p.put("auto.offset.reset", "earliest");
-        p.put("key.deserializer", StringDeserializer.class.getName());
-        p.put("value.deserializer", StringDeserializer.class.getName());
+    private static Map<String, List<String>> contentEvents(EmbeddedKafka kafka, List<String> assets, Set<String> workers) {
         Map<String, List<String>> byAsset = new LinkedHashMap<>();
         assets.forEach(a -> byAsset.put(a, new ArrayList<>()));
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p)) {
+        try (KafkaConsumer<String, String> consumer = kafka.consumer("content-test")) {
             consumer.subscribe(List.of("content.events"));
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (System.nanoTime() < deadline && !byAsset.values().stream().allMatch(t -> t.contains("published"))) {

@@ -12,6 +12,7 @@ import io.tributary.router.RouterVerticle;
 import io.tributary.testing.Playlist;
 import io.tributary.testing.Scrape;
 import io.tributary.testing.TestNode;
+import io.tributary.testing.VodAssets;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -61,17 +62,11 @@ class VodSessionsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Map<String, String> env = new java.util.HashMap<>();
-        env.put("TRIBUTARY_DATA_DIR", dir.resolve("data").toString());
-        env.put("TRIBUTARY_VOD_ENABLED", "true");
-        env.put("TRIBUTARY_VOD_WORKERS", "1");
-        env.put("TRIBUTARY_VOD_SEGMENT_TARGET", "1s");
-        env.put("TRIBUTARY_VOD_POLL_INTERVAL", "200ms");
-        env.put("TRIBUTARY_TRANSCODE_LADDER", "none");
+        Map<String, String> env = VodAssets.env(dir);
         env.put("TRIBUTARY_SESSIONS_IDLE_TIMEOUT", "3s");
         env.put("TRIBUTARY_SESSIONS_FLUSH_INTERVAL", "200ms");
         node = TestNode.start(env);
-        id = VodTestMedia.publish(node, VodTestMedia.write(dir.resolve("pier.mp4"), 640, 360, 4, 25), "Pier");
+        id = VodAssets.publish(node, dir, "pier.mp4", 4, "Pier", null);
         key = "vod:" + id;
     }
 

@@ -25,9 +25,17 @@ public final class VodTestMedia {
 
     /** Uploads {@code src} to {@code node} (no accounts) titled {@code title} and waits until it is published; its id. */
     public static String publish(Node node, Path src, String title) throws Exception {
-        HttpResponse<String> up = TestNode.HTTP.send(HttpRequest.newBuilder(URI.create(node.httpUrl("/api/v1/assets?title=" + title)))
-                .POST(HttpRequest.BodyPublishers.ofFile(src)).header("Content-Type", "application/octet-stream").build(),
-                HttpResponse.BodyHandlers.ofString());
+        return publish(node, src, title, null);
+    }
+
+    /** As {@link #publish(Node, Path, String)}, with {@code bearer} as the upload's token unless null. */
+    public static String publish(Node node, Path src, String title, String bearer) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(node.httpUrl("/api/v1/assets?title=" + title)))
+                .POST(HttpRequest.BodyPublishers.ofFile(src)).header("Content-Type", "application/octet-stream");
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
+        HttpResponse<String> up = TestNode.HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
         if (up.statusCode() != 201) {
             throw new AssertionError("upload answered " + up.statusCode() + ": " + up.body());
         }
