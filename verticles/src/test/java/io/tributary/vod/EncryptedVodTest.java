@@ -120,6 +120,7 @@ class EncryptedVodTest {
             HttpResponse<byte[]> refused = get(door + bare);
             assertEquals(403, refused.statusCode(), door + bare);
             assertTrue(new String(refused.body(), StandardCharsets.UTF_8).contains("?token="), "the refusal says what is missing");
+            assertEquals("private, no-store", refused.headers().firstValue("cache-control").orElse(""), "no one keeps a key's refusal");
             assertEquals(403, get(door + bare + "?token=" + token(Kind.STREAM, id)).statusCode(), "a stream token of the same name");
             assertEquals(403, get(door + bare + "?token=" + token(Kind.ASSET, "a0000000000000000")).statusCode(), "another asset's token");
             HttpResponse<byte[]> key = get(door + keyUris.get(0));
