@@ -69,9 +69,7 @@ class EncryptedVodTest {
     @Test
     void anEncryptedAssetPlaysWithItsKeyAndOnlyATokenOpensTheKey() throws Exception {
         Path src = VodTestMedia.write(dir.resolve("clip.mp4"), 320, 240, 3, 25);
-        HttpResponse<String> bad = TestNode.HTTP.send(HttpRequest.newBuilder(URI.create(node.httpUrl("/api/v1/assets?encryption=aes-256")))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[16])).header("Content-Type", "application/octet-stream").build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> bad = upload16("?encryption=aes-256");
         assertEquals(400, bad.statusCode(), "an unknown encryption is named, not ignored");
         assertTrue(bad.body().contains("encryption"), bad.body());
         HttpResponse<String> up = upload(src, "?title=secret&encryption=aes-128");
@@ -165,6 +163,36 @@ class EncryptedVodTest {
         }
     }
 
+    /** SSAI splices an ad's files as they are on disk: an encrypted asset must never be one. */
+    @Test
+    void anEncryptedAssetIsNeverAnAd() throws Exception {
+        HttpResponse<String> tagged = upload16("?encryption=aes-128&tags=promo,ad");
+        assertEquals(409, tagged.statusCode(), tagged.body());
+        assertTrue(tagged.body().contains("'ad'") && tagged.body().contains("encryption=none"), "the refusal names why: " + tagged.body());
+
+        HttpResponse<String> up = upload(VodTestMedia.write(dir.resolve("enc-ad.mp4"), 320, 240, 2, 25), "?encryption=aes-128&tags=promo");
+        assertEquals(201, up.statusCode(), up.body());
+        String encrypted = new JsonObject(up.body()).getString("id");
+        HttpResponse<String> patch = TestNode.send(node, "PATCH", "/api/v1/assets/" + encrypted,
+                new JsonObject().put("tags", new io.vertx.core.json.JsonArray().add("promo").add("ad")).encode(), null);
+        assertEquals(409, patch.statusCode(), patch.body());
+        assertTrue(patch.body().contains(encrypted) && patch.body().contains("'ad'"), patch.body());
+        HttpResponse<String> other = TestNode.send(node, "PATCH", "/api/v1/assets/" + encrypted,
+                new JsonObject().put("tags", new io.vertx.core.json.JsonArray().add("summer")).encode(), null);
+        assertEquals(200, other.statusCode(), "other tags stay editable: " + other.body());
+
+        HttpResponse<String> clear = upload(VodTestMedia.write(dir.resolve("clear-ad.mp4"), 320, 240, 2, 25), "?encryption=none&tags=ad");
+        assertEquals(201, clear.statusCode(), "a clear asset may be an ad: " + clear.body());
+        String ad = new JsonObject(clear.body()).getString("id");
+        ready(encrypted);
+        ready(ad);
+        // the built-in ad server's pool: the clear ad, never the encrypted asset
+        TestNode.await("the clear ad in the pool", Duration.ofSeconds(20),
+                () -> TestNode.get(node, "/ads/vast?duration=60&session=s1&stream=x").body().contains("/vod/" + ad + "/"));
+        assertFalse(TestNode.get(node, "/ads/vast?duration=60&session=s2&stream=x").body().contains(encrypted));
+        assertEquals("[\"summer\"]", new JsonObject(text(get(node.httpUrl("/api/v1/assets/" + encrypted)))).getJsonArray("tags").encode());
+    }
+
     @Test
     void aClearAssetStaysClear() throws Exception {
         HttpResponse<String> up = upload(VodTestMedia.write(dir.resolve("clear.mp4"), 320, 240, 2, 25), "?encryption=none");
@@ -178,6 +206,13 @@ class EncryptedVodTest {
         String rung = mv.lines().filter(l -> !l.startsWith("#") && l.contains("/index.m3u8")).findFirst().orElseThrow().split("/")[0];
         assertFalse(text(get(node.httpUrl("/vod/" + id + "/" + rung + "/index.m3u8"))).contains("#EXT-X-KEY"));
         assertTrue(boxes(get(node.httpUrl("/vod/" + id + "/" + rung + "/init.mp4")).body(), "ftyp", "moov"));
+    }
+
+    /** An upload of 16 bytes: for what is refused before the media is read. */
+    private static HttpResponse<String> upload16(String query) throws Exception {
+        return TestNode.HTTP.send(HttpRequest.newBuilder(URI.create(node.httpUrl("/api/v1/assets" + query)))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[16])).header("Content-Type", "application/octet-stream").build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> upload(Path src, String query) throws Exception {
