@@ -2,6 +2,7 @@ package io.tributary.vod;
 
 import io.tributary.Node;
 import io.tributary.testing.TestNode;
+import io.tributary.testing.VodTestNode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -18,8 +19,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,15 +41,15 @@ class EncryptedVodCapTest {
     private static final int CAP = 2;
     @TempDir
     static Path dir;
+    static VodTestNode vod;
     static Node node;
     static Vertx vertx;
 
     @BeforeAll
     static void start() {
-        node = TestNode.start(Map.of("TRIBUTARY_DATA_DIR", dir.resolve("data").toString(), "TRIBUTARY_VOD_ENABLED", "true",
-                "TRIBUTARY_VOD_SEGMENT_TARGET", "1s", "TRIBUTARY_VOD_POLL_INTERVAL", "200ms", "TRIBUTARY_TRANSCODE_LADDER", "none",
-                "TRIBUTARY_PLAYBACK_SECRET", "cms-shared-secret-vodcap-0123456789", "TRIBUTARY_VOD_ENCRYPTION", "aes-128",
+        vod = VodTestNode.start(dir, "cms-shared-secret-vodcap-0123456789", Map.of("TRIBUTARY_VOD_ENCRYPTION", "aes-128",
                 "TRIBUTARY_VOD_ENCRYPTION_MAX_CONCURRENT", Integer.toString(CAP), "TRIBUTARY_HTTP_H2C", "true"));
+        node = vod.node();
         vertx = Vertx.vertx();
     }
 
@@ -59,21 +58,18 @@ class EncryptedVodCapTest {
         if (vertx != null) {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
-        if (node != null) {
-            node.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        if (vod != null) {
+            vod.close();
         }
     }
 
     @Test
     void slowReadersHoldTheCapAndServiceResumesWhenTheyReadOn() throws Exception {
-        HttpResponse<String> up = TestNode.HTTP.send(HttpRequest.newBuilder(URI.create(node.httpUrl("/api/v1/assets")))
-                .POST(HttpRequest.BodyPublishers.ofFile(VodTestMedia.write(dir.resolve("clip.mp4"), 320, 240, 3, 25)))
-                .header("Content-Type", "application/octet-stream").build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> up = vod.upload(VodTestMedia.write(dir.resolve("clip.mp4"), 320, 240, 3, 25), "");
         assertEquals(201, up.statusCode(), up.body());
         String id = new JsonObject(up.body()).getString("id");
         assertEquals("aes-128", new JsonObject(up.body()).getString("encryption"), "vod.encryption: aes-128");
-        TestNode.await("asset " + id + " ready", Duration.ofSeconds(150),
-                () -> "ready".equals(new JsonObject(TestNode.get(node, "/api/v1/assets/" + id).body()).getString("state")));
+        vod.ready(id);
         String mv = TestNode.get(node, "/vod/" + id + "/index.m3u8").body();
         String rung = mv.lines().filter(l -> !l.startsWith("#") && l.contains("/index.m3u8")).findFirst().orElseThrow().split("/")[0];
         String media = TestNode.get(node, "/vod/" + id + "/" + rung + "/index.m3u8").body();
@@ -96,7 +92,7 @@ class EncryptedVodCapTest {
             slow.add(r);
         }
         HttpResponse<String> refused = TestNode.get(node, segment);
-        assertEquals(503, refused.statusCode(), "the cap is reached: " + refused.body());
+        assertEquals(503, refused.statusCode(), "the cap is reached");
         assertEquals("1", refused.headers().firstValue("retry-after").orElse(""));
         assertTrue(refused.body().contains("too many encrypted VOD objects"), refused.body());
         assertEquals(200, TestNode.get(node, "/vod/" + id + "/poster.jpg").statusCode(), "clear objects are not capped");
