@@ -33,11 +33,19 @@ public class StatusException extends RuntimeException {
         if (res.closed() || res.ended()) {
             return;
         }
+        cacheControl(res);
         res.setStatusCode(status)
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
-                .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
                 .putHeader("X-Content-Type-Options", "nosniff")
                 .end(detail() + "\n");
+    }
+
+    /** no-cache, unless the handler said no-store (a key's refusal): a failure never loosens what may be kept. */
+    private static void cacheControl(HttpServerResponse res) {
+        String set = res.headers().get(HttpHeaders.CACHE_CONTROL);
+        if (set == null || !set.contains("no-store")) {
+            res.putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
+        }
     }
 
     /** The RFC 9457 problem details: {@code about:blank} typed, so the title is the status's phrase. */
@@ -51,10 +59,10 @@ public class StatusException extends RuntimeException {
         if (res.closed() || res.ended()) {
             return;
         }
+        cacheControl(res);
         res.setStatusCode(status)
                 .putHeader(HttpHeaders.CONTENT_TYPE, PROBLEM_JSON)
                 .putHeader("X-Content-Type-Options", "nosniff")
-                .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
                 .end(problem().toBuffer());
     }
 

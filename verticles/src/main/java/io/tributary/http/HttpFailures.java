@@ -1,6 +1,7 @@
 package io.tributary.http;
 
 import io.tributary.StatusException;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.logging.Level;
@@ -10,18 +11,24 @@ import java.util.logging.Logger;
  * The failure handler of every HTTP verticle. A {@link StatusException} says what the client did
  * wrong; a status a vertx-web handler failed with (413 from a body limit, 403 from CORS) keeps
  * its status; anything else is a bug here: 500, logged, nothing of it sent. API routes answer as
- * RFC 9457 {@code application/problem+json}, player and media routes in one line of text.
+ * RFC 9457 {@code application/problem+json}, player and media routes in one line of text. Failures
+ * are no-cache; the key server's are no-store, so no edge or browser keeps a key's refusal.
  */
 public final class HttpFailures {
 
     private static final Logger LOG = Logger.getLogger(HttpFailures.class.getName());
     static final String API_PREFIX = "/api/";
+    static final String KEYS_PREFIX = "/keys/";
 
     private HttpFailures() {
     }
 
     public static void handle(RoutingContext ctx) {
         StatusException e = status(ctx);
+        if (path(ctx).startsWith(KEYS_PREFIX) && !ctx.response().headWritten()) {
+            // a key server's 404, 502 or 503 (an edge's, a router's) is kept by no one, as its keys and refusals are not
+            ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "private, no-store");
+        }
         if (path(ctx).startsWith(API_PREFIX)) {
             e.respondProblem(ctx.response());
         } else {

@@ -34,6 +34,8 @@ public final class StreamEncryption implements Shareable {
     private static final String SHARED_MAP = "tributary.playback.encryption";
     private static final Pattern KEY_FILE = Pattern.compile("(\\d{1,15})-(\\d{1,12})\\.key");
     private static final Pattern VOD_KEY_FILE = Pattern.compile("(\\d{1,12})\\.key");
+    /** A key response's Cache-Control, granted or refused: no edge or browser keeps a key or a refusal. */
+    public static final String NO_STORE = "private, no-store";
     /** Segments kept encrypted beyond the playlist's oldest: a player a little behind still gets its segment. */
     private static final int SLACK = 4;
 
@@ -142,17 +144,8 @@ public final class StreamEncryption implements Shareable {
         if (access.tokens() == null) {
             throw StatusException.notFound("this node encrypts nothing");
         }
-        ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "private, no-store"); // on refusals too
-        if (!access.validPass(ctx.request().getHeader(PlaybackAccess.PASS_HEADER))) {
-            String token = ctx.request().getParam(PlaybackToken.PARAM);
-            Verdict v = access.check(token, Kind.ASSET, asset, PlaybackAccess.clientAddress(ctx.request()));
-            if (v != Verdict.OK) {
-                throw access.denied(token, v, "asset's key");
-            }
-            // an entitled asset's token was minted only for an entitled viewer (PlaybackTokensApi): it suffices
-        }
-        byte[] key = VodCipher.key(access.tokens(), asset, Long.parseLong(epoch), Long.parseLong(m.group(1)));
-        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/octet-stream").end(Buffer.buffer(key));
+        keyAccess(ctx, Kind.ASSET, asset, "asset's key");
+        serveKey(ctx, VodCipher.key(access.tokens(), asset, Long.parseLong(epoch), Long.parseLong(m.group(1))));
     }
 
     private void key(RoutingContext ctx) {
@@ -165,16 +158,27 @@ public final class StreamEncryption implements Shareable {
         if (!encrypted(stream)) {
             throw StatusException.notFound("stream '" + stream + "' is not encrypted");
         }
-        ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "private, no-store"); // on refusals too
+        keyAccess(ctx, Kind.STREAM, stream, "stream's key");
+        serveKey(ctx, SegmentCipher.key(access.tokens(), stream, rendition, Long.parseLong(m.group(1)), Long.parseLong(m.group(2))));
+    }
+
+    /**
+     * Lets a key request through with a node's pass or a token of {@code kind} for {@code name}; else the
+     * refusal (403/401) naming {@code what}. The response is never cacheable, refusals included.
+     */
+    private void keyAccess(RoutingContext ctx, Kind kind, String name, String what) {
+        ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, NO_STORE);
         if (!access.validPass(ctx.request().getHeader(PlaybackAccess.PASS_HEADER))) {
             String token = ctx.request().getParam(PlaybackToken.PARAM);
-            Verdict v = access.check(token, Kind.STREAM, stream, PlaybackAccess.clientAddress(ctx.request()));
+            Verdict v = access.check(token, kind, name, PlaybackAccess.clientAddress(ctx.request()));
             if (v != Verdict.OK) {
-                throw access.denied(token, v, "stream's key");
+                throw access.denied(token, v, what);
             }
-            // an entitled stream's token was minted only for an entitled viewer (PlaybackTokensApi): it suffices
+            // an entitled stream's or asset's token was minted only for an entitled viewer (PlaybackTokensApi): it suffices
         }
-        byte[] key = SegmentCipher.key(access.tokens(), stream, rendition, Long.parseLong(m.group(1)), Long.parseLong(m.group(2)));
+    }
+
+    private static void serveKey(RoutingContext ctx, byte[] key) {
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/octet-stream").end(Buffer.buffer(key));
     }
 }

@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  */
 final class AdServer {
 
-    static final String POOL_TAG = "ad";
+    static final String POOL_TAG = SourceAssets.AD_TAG;
     static final int MAX_POOL = 200;
     static final long POOL_REFRESH_MS = 5000;
     static final long MAX_DURATION_MS = 3_600_000;

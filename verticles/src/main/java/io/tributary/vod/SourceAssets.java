@@ -28,6 +28,9 @@ public final class SourceAssets {
         this.vod = vod;
     }
 
+    /** The tag that puts an asset in the node's ad pool (SSAI); only a clear asset may carry it. */
+    public static final String AD_TAG = "ad";
+
     public static SourceAssets of(Vertx vertx, VodModule vod) {
         return new SourceAssets(vertx, vod);
     }
@@ -52,13 +55,16 @@ public final class SourceAssets {
                 });
     }
 
-    /** The state ({@code uploaded}, {@code processing}, {@code ready}, {@code failed}) and duration of the assets that exist. */
+    /**
+     * The state ({@code uploaded}, {@code processing}, {@code ready}, {@code failed}) and duration of the clear
+     * assets that exist: an encrypted one is absent here, so no ad decision (a VAST naming it) splices its files.
+     */
     public Future<Map<String, Asset>> assets(List<String> ids) {
         if (ids.isEmpty()) {
             return Future.succeededFuture(Map.of());
         }
         return vod.pool().preparedQuery("SELECT id, state, duration, renditions, (available_from IS NULL OR available_from <= now()) "
-                        + "AND (available_until IS NULL OR available_until > now()) FROM vod_asset WHERE id = ANY($1)")
+                        + "AND (available_until IS NULL OR available_until > now()) FROM vod_asset WHERE id = ANY($1) AND key_epoch IS NULL")
                 .execute(Tuple.of(ids.toArray(new String[0])))
                 .map(rows -> {
                     Map<String, Asset> out = new HashMap<>();
@@ -69,9 +75,14 @@ public final class SourceAssets {
                 });
     }
 
-    /** Up to {@code max} ready assets carrying {@code tag} whose window is open, newest first. */
+    /**
+     * Up to {@code max} ready clear assets carrying {@code tag} whose window is open, newest first. Never an
+     * encrypted one: the ad pool splices these files as they are on disk (and the API refuses tagging one
+     * {@link #AD_TAG}; this keeps out any row from before that rule).
+     */
     public Future<List<Asset>> ready(String tag, int max) {
         return vod.pool().preparedQuery("SELECT id, state, duration, renditions, true FROM vod_asset WHERE tags @> $1 AND state = 'ready' "
+                        + "AND key_epoch IS NULL "
                         + "AND duration > 0 AND (available_from IS NULL OR available_from <= now()) "
                         + "AND (available_until IS NULL OR available_until > now()) ORDER BY created_at DESC, id LIMIT $2")
                 .execute(Tuple.of(new String[] {tag}, max))

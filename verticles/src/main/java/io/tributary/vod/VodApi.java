@@ -126,6 +126,7 @@ final class VodApi {
         // the metadata comes in the query: the body is the media
         AssetMetadata meta = AssetMetadata.fromQuery(ctx.queryParams());
         long epoch = keyEpoch(ctx.queryParams().get("encryption"));
+        clearIfAd(meta, epoch);
         String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
         if (length != null && length.matches("[0-9]{1,19}") && Long.parseLong(length) > settings.maxUpload()) {
             tooLarge(ctx);
@@ -247,6 +248,7 @@ final class VodApi {
                 Path source = importable(json.getValue("source"));
                 AssetMetadata meta = AssetMetadata.create(json, source.getFileName().toString());
                 long epoch = keyEpoch(json.getValue("encryption"));
+                clearIfAd(meta, epoch);
                 String id = VodFiles.newId();
                 vertx.executeBlocking(() -> {
                     long size = Files.size(source);
@@ -272,6 +274,7 @@ final class VodApi {
         String last = uri.getPath() == null ? "" : uri.getPath().substring(uri.getPath().lastIndexOf('/') + 1);
         AssetMetadata meta = AssetMetadata.create(json, last.isBlank() ? uri.getHost() : last);
         long epoch = keyEpoch(json.getValue("encryption"));
+        clearIfAd(meta, epoch);
         String id = VodFiles.newId();
         vertx.fileSystem().mkdirs(files.uploads().toString())
                 .compose(x -> fetcher.fetch(uri, files.partial(id)))
@@ -331,6 +334,21 @@ final class VodApi {
         }
         // random per asset (it is in key URIs, not secret): keys differ from every other asset's, a re-upload's too
         return encrypt ? 1 + java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 48) : 0;
+    }
+
+    /**
+     * An encrypted asset is never an ad creative: ad breaks splice an ad's files as they are on disk, clear,
+     * which would put the asset's media on the wire unencrypted. A 409 naming why.
+     */
+    private static void clearIfAd(AssetMetadata meta, long epoch) {
+        if (epoch != 0 && meta.tags() != null && meta.tags().contains(SourceAssets.AD_TAG)) {
+            throw adRefusal("an asset encrypted with aes-128");
+        }
+    }
+
+    private static StatusException adRefusal(String what) {
+        return StatusException.conflict("tags: " + what + " cannot be tagged '" + SourceAssets.AD_TAG
+                + "': ad breaks splice an ad's media unencrypted; upload it with encryption=none to use it as an ad");
     }
 
     private void register(RoutingContext ctx, String id, AssetMetadata meta, long size, long epoch) {
@@ -404,7 +422,11 @@ final class VodApi {
     private void patch(RoutingContext ctx) {
         String id = id(ctx);
         AssetMetadata meta = AssetMetadata.patch(object(ctx.body().buffer()));
-        catalog.update(id, meta).onSuccess(found -> windows.forget(id)).compose(found -> found ? catalog.asset(id)
+        // encryption is fixed at upload: an encrypted asset may never join the ad pool
+        Future<Void> allowed = !meta.has("tags") || !meta.tags().contains(SourceAssets.AD_TAG) ? Future.succeededFuture()
+                : catalog.playable(id).compose(p -> p.isPresent() && p.get().keyEpoch() != 0
+                        ? Future.failedFuture(adRefusal("asset " + id + ", encrypted with aes-128,")) : Future.succeededFuture());
+        allowed.compose(x -> catalog.update(id, meta)).onSuccess(found -> windows.forget(id)).compose(found -> found ? catalog.asset(id)
                         : Future.failedFuture(StatusException.notFound("no asset " + id)))
                 .onSuccess(a -> {
                     // channels airing it hear of a new window at once

@@ -43,6 +43,8 @@ public final class VodModule {
     private final long queueTimer;
     /** Availability windows for playback, shared by every delivery verticle's routes. */
     private final AvailabilityCache windows;
+    /** Encrypted objects in flight, one count for the node's delivery verticles. */
+    private final EncryptionSlots encrypting;
     /** {@code https://} sources, one client for the node. */
     private final SourceFetch fetcher;
     /** Edits and deletes made through another node: this node's windows read them again at once. */
@@ -66,6 +68,7 @@ public final class VodModule {
             }
         });
         this.fetcher = new SourceFetch(vertx, settings);
+        this.encrypting = new EncryptionSlots(settings.maxEncrypting());
         this.metrics = new VodMetrics(registry);
         this.scaler = scaler;
         this.owned = owned;
@@ -131,7 +134,7 @@ public final class VodModule {
     /** The catalog API and the playback routes. */
     public void mount(Router router) {
         api().mount(router);
-        new VodRoutes(files, windows).mount(router);
+        new VodRoutes(files, windows, encrypting).mount(router);
         // after the delivery router's /ws/* gate (a cap of sockets per address), which it mounts after the node's routes
         router.get("/ws/jobs").order(AFTER_THE_GATE).handler(SameOrigin::require).handler(new JobFeed(catalog)::accept);
         router.get("/catalog").handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")

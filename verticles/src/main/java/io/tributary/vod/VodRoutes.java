@@ -30,16 +30,14 @@ final class VodRoutes {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,32}\\.(m3u8|mpd|mp4|m4s|jpg|vtt)");
     private static final Pattern RENDITION = Pattern.compile("[A-Za-z0-9_-]{1,32}");
 
-    /** Encrypted objects read, encrypted or being written at once on this node: each holds a segment twice in memory. */
-    static final int MAX_ENCRYPTING = 16;
-    private static final java.util.concurrent.atomic.AtomicInteger ENCRYPTING = new java.util.concurrent.atomic.AtomicInteger();
-
     private final VodFiles files;
     private final AvailabilityCache windows;
+    private final EncryptionSlots encrypting;
 
-    VodRoutes(VodFiles files, AvailabilityCache windows) {
+    VodRoutes(VodFiles files, AvailabilityCache windows, EncryptionSlots encrypting) {
         this.files = files;
         this.windows = windows;
+        this.encrypting = encrypting;
     }
 
     void mount(Router router) {
@@ -110,8 +108,7 @@ final class VodRoutes {
             ctx.fail(new StatusException(503, "asset " + id + " is encrypted and this node has no playback secret"));
             return;
         }
-        if (ENCRYPTING.incrementAndGet() > MAX_ENCRYPTING) {
-            ENCRYPTING.decrementAndGet();
+        if (!encrypting.take()) {
             ctx.response().putHeader("Retry-After", "1");
             ctx.fail(new StatusException(503, "too many encrypted VOD objects in flight on this node; retry in 1 s"));
             return;
@@ -130,20 +127,18 @@ final class VodRoutes {
             String text = rendition == null ? VodCipher.multivariant(stored) : VodCipher.mediaPlaylist(stored, id, epoch, rotate);
             return io.vertx.core.buffer.Buffer.buffer(SessionUris.tag(text, token));
         }, false).andThen(ar -> {
-            if (ar.failed() || ar.result() == null) {
-                ENCRYPTING.decrementAndGet();
+            if (ar.failed() || ar.result() == null || ctx.response().closed()) { // nothing to write, or no one to write to
+                encrypting.release();
             }
         }).onSuccess(body -> {
             if (body == null) {
                 ctx.fail(StatusException.notFound("no such VOD object"));
                 return;
             }
-            if (ctx.response().closed()) { // the viewer went while we encrypted: no end handler would run
-                ENCRYPTING.decrementAndGet();
+            if (ctx.response().closed()) {
                 return;
             }
-            // the bytes are held until written: the slot goes with them
-            ctx.addEndHandler(x -> ENCRYPTING.decrementAndGet());
+            // the bytes are held until written to the socket (end's future): the slot goes with them
             boolean playlist = file.endsWith(".m3u8");
             ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, playlist ? "application/vnd.apple.mpegurl"
                             : "audio".equals(rendition) ? "audio/mp4" : "video/mp4")
@@ -151,18 +146,19 @@ final class VodRoutes {
             String range = ctx.request().getHeader("Range");
             long[] r = playlist || range == null ? null : range(range);
             if (r == null) {
-                ctx.response().end(body);
+                ctx.response().end(body).onComplete(x -> encrypting.release());
                 return;
             }
             long size = body.length();
             long end = r[1] < 0 ? size - 1 : Math.min(r[1], size - 1);
             if (r[0] >= size || end < r[0]) {
+                encrypting.release();
                 ctx.response().putHeader("Content-Range", "bytes */" + size);
                 ctx.fail(new StatusException(416, "range outside the file"));
                 return;
             }
             ctx.response().setStatusCode(206).putHeader("Content-Range", "bytes " + r[0] + "-" + end + "/" + size)
-                    .putHeader("Accept-Ranges", "bytes").end(body.slice((int) r[0], (int) end + 1));
+                    .putHeader("Accept-Ranges", "bytes").end(body.slice((int) r[0], (int) end + 1)).onComplete(x -> encrypting.release());
         }).onFailure(ctx::fail);
     }
 

@@ -19,9 +19,13 @@ import java.time.Duration;
  * @param pollInterval   how often an idle worker looks for a queued job
  * @param sources        how {@code {"source":"https://..."}} fetches go
  * @param encrypt        new assets are AES-128 unless their upload says {@code encryption=none} ({@code vod.encryption})
+ * @param maxEncrypting  encrypted assets' objects read, encrypted or being written to viewers at once on this node, at most
+ *                       (each holds a segment twice in memory); beyond, a 503 with Retry-After ({@code vod.encryption-max-concurrent})
  */
 public record VodSettings(boolean enabled, long maxUpload, Path importDir, int workers, Duration lease, int maxAttempts,
-                          Duration segmentTarget, Duration pollInterval, Sources sources, boolean encrypt) {
+                          Duration segmentTarget, Duration pollInterval, Sources sources, boolean encrypt, int maxEncrypting) {
+
+    public static final int DEFAULT_MAX_ENCRYPTING = 16;
 
     /**
      * Fetching sources over HTTPS (the {@code vod.*} source keys).
@@ -38,7 +42,8 @@ public record VodSettings(boolean enabled, long maxUpload, Path importDir, int w
     /** Without source fetch settings: the defaults; nothing encrypted unless an upload asks. */
     public VodSettings(boolean enabled, long maxUpload, Path importDir, int workers, Duration lease, int maxAttempts,
                        Duration segmentTarget, Duration pollInterval) {
-        this(enabled, maxUpload, importDir, workers, lease, maxAttempts, segmentTarget, pollInterval, Sources.DEFAULT, false);
+        this(enabled, maxUpload, importDir, workers, lease, maxAttempts, segmentTarget, pollInterval, Sources.DEFAULT, false,
+                DEFAULT_MAX_ENCRYPTING);
     }
 
     public static VodSettings from(Settings s) {
@@ -55,7 +60,8 @@ public record VodSettings(boolean enabled, long maxUpload, Path importDir, int w
                 new Sources(s.bool("vod.allow-private-sources"), s.duration("vod.fetch-timeout", Duration.ofSeconds(1), Duration.ofHours(6)),
                         s.integer("vod.fetch-redirects", 0, 10), trust(s)),
                 s.choice("vod.encryption", io.tributary.playback.PlaybackSettings.Encryption.class)
-                        == io.tributary.playback.PlaybackSettings.Encryption.AES_128);
+                        == io.tributary.playback.PlaybackSettings.Encryption.AES_128,
+                s.integer("vod.encryption-max-concurrent", 1, 1024));
     }
 
     private static Path trust(Settings s) {

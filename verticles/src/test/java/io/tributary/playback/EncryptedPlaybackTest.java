@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * AES-128 as a viewer meets it: a stream under an {@code aes-128} rule lists an EXT-X-KEY per key
  * period (rotating every two segments here), its segments arrive as ciphertext that is no fMP4
- * without the key, the key server answers only with the viewer's token (private, no-store), at the
+ * without the key, the key server answers only with the viewer's token (private, no-store, refusals too), at the
  * origin and at the edge alike, and FFmpeg plays it with a token.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -95,7 +95,13 @@ class EncryptedPlaybackTest {
             String bare = keyUri.substring(0, keyUri.indexOf('?'));
             HttpResponse<byte[]> refused = get(door + bare);
             assertEquals(403, refused.statusCode(), door + bare);
-            assertEquals(403, get(door + bare + "?token=" + cms.mint(new Claims(Kind.STREAM, "other", System.currentTimeMillis() / 1000 + 300, ""))).statusCode());
+            assertEquals("private, no-store", refused.headers().firstValue("cache-control").orElse(""), "no one keeps a key's refusal");
+            HttpResponse<byte[]> otherStream = get(door + bare + "?token=" + cms.mint(new Claims(Kind.STREAM, "other", System.currentTimeMillis() / 1000 + 300, "")));
+            assertEquals(403, otherStream.statusCode());
+            assertEquals("private, no-store", otherStream.headers().firstValue("cache-control").orElse(""));
+            HttpResponse<byte[]> noKey = get(door + "/keys/enc-a/video/not-a-key.key?token=" + t);
+            assertEquals(404, noKey.statusCode());
+            assertEquals("private, no-store", noKey.headers().firstValue("cache-control").orElse(""), "nor a key server's 404");
             HttpResponse<byte[]> key = get(door + keyUri);
             assertEquals(200, key.statusCode());
             assertEquals(16, key.body().length);

@@ -17,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -86,6 +87,12 @@ class SignedClusterTest {
                 + t.getString("token").substring(11);
         assertEquals(403, get(routerUrl + "/live/cam9/video/index.m3u8?token=" + tampered).statusCode());
         assertEquals(403, get(edgeUrl + "/live/cam9/video/index.m3u8").statusCode());
+        // a key path's failure, the router's own (a malformed key) or the edge's passed through (a clear stream): kept by no one
+        for (HttpResponse<String> noKey : List.of(get(routerUrl + "/keys/cam9/video/not-a-key.key"),
+                get(routerUrl + "/keys/cam9/video/0-0.key?token=" + t.getString("token")))) {
+            assertEquals(404, noKey.statusCode(), noKey.body());
+            assertEquals("private, no-store", noKey.headers().firstValue("cache-control").orElse(""), noKey.body());
+        }
         // a pass header a stranger makes up opens nothing
         HttpResponse<String> fakePass = TestNode.HTTP.send(HttpRequest.newBuilder(URI.create(origin.httpUrl("/live/cam9/index.m3u8")))
                 .header(PlaybackAccess.PASS_HEADER, (System.currentTimeMillis() / 1000 + 30) + ".AAAA").build(), HttpResponse.BodyHandlers.ofString());

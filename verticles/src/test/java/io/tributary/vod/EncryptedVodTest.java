@@ -1,23 +1,18 @@
 package io.tributary.vod;
 
 import io.tributary.Node;
-import io.tributary.playback.PlaybackToken;
-import io.tributary.playback.PlaybackToken.Claims;
 import io.tributary.playback.PlaybackToken.Kind;
 import io.tributary.playback.SegmentCipher;
 import io.tributary.playback.VodCipher;
 import io.tributary.testing.TestNode;
+import io.tributary.testing.VodTestNode;
 import io.vertx.core.json.JsonObject;
-import org.bytedeco.javacv.FFmpegFrameGrabber;
-import org.bytedeco.javacv.Frame;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static io.tributary.testing.VodTestNode.get;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -47,43 +43,40 @@ class EncryptedVodTest {
 
     private static final String SECRET = "cms-shared-secret-vodaes-0123456789";
     private static final Pattern KEY_LINE = Pattern.compile("#EXT-X-KEY:METHOD=AES-128,URI=\"([^\"]+)\"(,IV=0x([0-9a-f]{32}))?");
-    private static final PlaybackToken CMS = new PlaybackToken(SECRET.getBytes(StandardCharsets.UTF_8));
     @TempDir
     static Path dir;
+    static VodTestNode vod;
     static Node node;
 
     @BeforeAll
     static void start() {
-        node = TestNode.start(Map.of("TRIBUTARY_DATA_DIR", dir.resolve("data").toString(), "TRIBUTARY_VOD_ENABLED", "true",
-                "TRIBUTARY_VOD_SEGMENT_TARGET", "1s", "TRIBUTARY_VOD_POLL_INTERVAL", "200ms", "TRIBUTARY_TRANSCODE_LADDER", "none",
-                "TRIBUTARY_PLAYBACK_SECRET", SECRET, "TRIBUTARY_KEYS_ROTATE_SEGMENTS", "2"));
+        vod = VodTestNode.start(dir, SECRET, Map.of("TRIBUTARY_KEYS_ROTATE_SEGMENTS", "2"));
+        node = vod.node();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (node != null) {
-            node.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        if (vod != null) {
+            vod.close();
         }
     }
 
     @Test
     void anEncryptedAssetPlaysWithItsKeyAndOnlyATokenOpensTheKey() throws Exception {
         Path src = VodTestMedia.write(dir.resolve("clip.mp4"), 320, 240, 3, 25);
-        HttpResponse<String> bad = TestNode.HTTP.send(HttpRequest.newBuilder(URI.create(node.httpUrl("/api/v1/assets?encryption=aes-256")))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[16])).header("Content-Type", "application/octet-stream").build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> bad = vod.upload(new byte[16], "?encryption=aes-256");
         assertEquals(400, bad.statusCode(), "an unknown encryption is named, not ignored");
         assertTrue(bad.body().contains("encryption"), bad.body());
-        HttpResponse<String> up = upload(src, "?title=secret&encryption=aes-128");
+        HttpResponse<String> up = vod.upload(src, "?title=secret&encryption=aes-128");
         assertEquals(201, up.statusCode(), up.body());
         String id = new JsonObject(up.body()).getString("id");
         assertEquals("aes-128", new JsonObject(up.body()).getString("encryption"));
-        JsonObject asset = ready(id);
+        JsonObject asset = vod.ready(id);
         assertEquals("aes-128", asset.getString("encryption"));
         assertFalse(asset.containsKey("dash"), "no DASH link for an encrypted asset: " + asset);
-        String origin = node.httpUrl("");
-        String edge = "http://127.0.0.1:" + node.roles().edgePort();
-        String t = token(Kind.ASSET, id);
+        String origin = vod.origin();
+        String edge = vod.edge();
+        String t = vod.token(Kind.ASSET, id);
 
         // nor a FAST channel, which would air the clear files as a live stream
         HttpResponse<String> channel = TestNode.send(node, "POST", "/api/v1/channels", new JsonObject().put("id", "enc-ch")
@@ -120,8 +113,9 @@ class EncryptedVodTest {
             HttpResponse<byte[]> refused = get(door + bare);
             assertEquals(403, refused.statusCode(), door + bare);
             assertTrue(new String(refused.body(), StandardCharsets.UTF_8).contains("?token="), "the refusal says what is missing");
-            assertEquals(403, get(door + bare + "?token=" + token(Kind.STREAM, id)).statusCode(), "a stream token of the same name");
-            assertEquals(403, get(door + bare + "?token=" + token(Kind.ASSET, "a0000000000000000")).statusCode(), "another asset's token");
+            assertEquals("private, no-store", refused.headers().firstValue("cache-control").orElse(""), "no one keeps a key's refusal");
+            assertEquals(403, get(door + bare + "?token=" + vod.token(Kind.STREAM, id)).statusCode(), "a stream token of the same name");
+            assertEquals(403, get(door + bare + "?token=" + vod.token(Kind.ASSET, "a0000000000000000")).statusCode(), "another asset's token");
             HttpResponse<byte[]> key = get(door + keyUris.get(0));
             assertEquals(200, key.statusCode());
             assertEquals(16, key.body().length);
@@ -160,16 +154,46 @@ class EncryptedVodTest {
         assertTrue(distinct.size() >= 2, "keys rotate every two segments");
 
         for (String door : List.of(origin, edge)) {
-            assertEquals(75, pictures(door + "/vod/" + id + "/index.m3u8?token=" + t), "FFmpeg decrypts and decodes every picture at " + door);
+            assertEquals(75, VodTestNode.pictures(door + "/vod/" + id + "/index.m3u8?token=" + t, 75), "FFmpeg decrypts and decodes every picture at " + door);
         }
+    }
+
+    /** SSAI splices an ad's files as they are on disk: an encrypted asset must never be one. */
+    @Test
+    void anEncryptedAssetIsNeverAnAd() throws Exception {
+        HttpResponse<String> tagged = vod.upload(new byte[16], "?encryption=aes-128&tags=promo,ad");
+        assertEquals(409, tagged.statusCode(), tagged.body());
+        assertTrue(tagged.body().contains("'ad'") && tagged.body().contains("encryption=none"), "the refusal names why: " + tagged.body());
+
+        HttpResponse<String> up = vod.upload(VodTestMedia.write(dir.resolve("enc-ad.mp4"), 320, 240, 2, 25), "?encryption=aes-128&tags=promo");
+        assertEquals(201, up.statusCode(), up.body());
+        String encrypted = new JsonObject(up.body()).getString("id");
+        HttpResponse<String> patch = TestNode.send(node, "PATCH", "/api/v1/assets/" + encrypted,
+                new JsonObject().put("tags", new io.vertx.core.json.JsonArray().add("promo").add("ad")).encode(), null);
+        assertEquals(409, patch.statusCode(), patch.body());
+        assertTrue(patch.body().contains(encrypted) && patch.body().contains("'ad'"), patch.body());
+        HttpResponse<String> other = TestNode.send(node, "PATCH", "/api/v1/assets/" + encrypted,
+                new JsonObject().put("tags", new io.vertx.core.json.JsonArray().add("summer")).encode(), null);
+        assertEquals(200, other.statusCode(), "other tags stay editable: " + other.body());
+
+        HttpResponse<String> clear = vod.upload(VodTestMedia.write(dir.resolve("clear-ad.mp4"), 320, 240, 2, 25), "?encryption=none&tags=ad");
+        assertEquals(201, clear.statusCode(), "a clear asset may be an ad: " + clear.body());
+        String ad = new JsonObject(clear.body()).getString("id");
+        vod.ready(encrypted);
+        vod.ready(ad);
+        // the built-in ad server's pool: the clear ad, never the encrypted asset
+        TestNode.await("the clear ad in the pool", Duration.ofSeconds(20),
+                () -> TestNode.get(node, "/ads/vast?duration=60&session=s1&stream=x").body().contains("/vod/" + ad + "/"));
+        assertFalse(TestNode.get(node, "/ads/vast?duration=60&session=s2&stream=x").body().contains(encrypted));
+        assertEquals("[\"summer\"]", new JsonObject(text(get(node.httpUrl("/api/v1/assets/" + encrypted)))).getJsonArray("tags").encode());
     }
 
     @Test
     void aClearAssetStaysClear() throws Exception {
-        HttpResponse<String> up = upload(VodTestMedia.write(dir.resolve("clear.mp4"), 320, 240, 2, 25), "?encryption=none");
+        HttpResponse<String> up = vod.upload(VodTestMedia.write(dir.resolve("clear.mp4"), 320, 240, 2, 25), "?encryption=none");
         assertEquals(201, up.statusCode(), up.body());
         String id = new JsonObject(up.body()).getString("id");
-        JsonObject asset = ready(id);
+        JsonObject asset = vod.ready(id);
         assertEquals("none", asset.getString("encryption"));
         assertTrue(asset.containsKey("dash"));
         String mv = text(get(node.httpUrl("/vod/" + id + "/index.m3u8")));
@@ -177,41 +201,6 @@ class EncryptedVodTest {
         String rung = mv.lines().filter(l -> !l.startsWith("#") && l.contains("/index.m3u8")).findFirst().orElseThrow().split("/")[0];
         assertFalse(text(get(node.httpUrl("/vod/" + id + "/" + rung + "/index.m3u8"))).contains("#EXT-X-KEY"));
         assertTrue(boxes(get(node.httpUrl("/vod/" + id + "/" + rung + "/init.mp4")).body(), "ftyp", "moov"));
-    }
-
-    private static HttpResponse<String> upload(Path src, String query) throws Exception {
-        return TestNode.HTTP.send(HttpRequest.newBuilder(URI.create(node.httpUrl("/api/v1/assets" + query)))
-                .POST(HttpRequest.BodyPublishers.ofFile(src)).header("Content-Type", "application/octet-stream").build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static JsonObject ready(String id) throws Exception {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (true) {
-            JsonObject a = new JsonObject(text(get(node.httpUrl("/api/v1/assets/" + id))));
-            if ("ready".equals(a.getString("state"))) {
-                return a;
-            }
-            assertFalse("failed".equals(a.getString("state")), a.encode());
-            assertTrue(System.nanoTime() < until, "asset not ready: " + a.encode());
-            Thread.sleep(200);
-        }
-    }
-
-    private static int pictures(String url) throws Exception {
-        int pictures = 0;
-        try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(url)) {
-            g.start();
-            for (Frame f = g.grab(); f != null && pictures < 75; f = g.grab()) {
-                pictures += f.image != null ? 1 : 0;
-            }
-            g.stop();
-        }
-        return pictures;
-    }
-
-    private static String token(Kind kind, String name) {
-        return CMS.mint(new Claims(kind, name, System.currentTimeMillis() / 1000 + 300, ""));
     }
 
     /** Whether {@code b} is a run of ISO BMFF boxes, sizes chaining to its end, opening with {@code first} and holding {@code also}. */
@@ -235,14 +224,5 @@ class EncryptedVodTest {
         String body = new String(r.body(), StandardCharsets.UTF_8);
         assertEquals(200, r.statusCode(), body);
         return body;
-    }
-
-    private static HttpResponse<byte[]> get(String url) {
-        try {
-            return TestNode.HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-        } catch (Exception e) {
-            throw new AssertionError(url, e);
-        }
     }
 }
