@@ -17,7 +17,7 @@ import java.util.List;
  * block count from 0). Audio is encrypted whole; H.264 video by subsample: each NAL unit's length
  * prefix and header byte stay clear, as do non-VCL units, and the protected part of a slice is a
  * whole number of AES blocks (the remainder joins the clear bytes, as packagers do), so a parser
- * still finds every NAL unit. Each traf gains saiz, saio and senc (the IVs and subsample map); the
+ * still finds every NAL unit. Each traf gains senc, saiz and saio (the IVs and subsample map); the
  * trun data offsets and any sidx sizes follow the moof's growth.
  */
 public final class CencSegment {
@@ -159,7 +159,7 @@ public final class CencSegment {
         return out;
     }
 
-    /** The fragment's moof with saiz, saio and senc at the end of its traf, sizes and data offsets moved on. */
+    /** The fragment's moof with senc, saiz and saio at the end of its traf, sizes and data offsets moved on. */
     private static byte[] moof(byte[] segment, ByteBuffer in, Fmp4Reader.Fragment frag, List<SampleInfo> infos, boolean subsamples) {
         int moof = frag.offset();
         int moofEnd = moof + frag.moofSize();
@@ -197,20 +197,8 @@ public final class CencSegment {
         int saizSize = 17 + (same ? 0 : n);
         int saioSize = 20;
         int grow = saizSize + saioSize + sencSize;
+        // senc first: a reader that takes both (FFmpeg) keeps the first, and saio then points just past its header
         BoxWriter w = new BoxWriter(grow);
-        int saiz = w.startFull("saiz", 0, 0);
-        w.u8(same && n > 0 ? sizes[0] : 0); // default_sample_info_size
-        w.u32(n);
-        if (!same) {
-            for (int s : sizes) {
-                w.u8(s);
-            }
-        }
-        w.end(saiz);
-        int saio = w.startFull("saio", 0, 0);
-        w.u32(1);
-        w.u32(trafEnd - moof + saizSize + saioSize + 16); // the first IV, from the moof (the fragments' data base)
-        w.end(saio);
         int senc = w.startFull("senc", 0, subsamples ? USE_SUBSAMPLES : 0);
         w.u32(n);
         for (SampleInfo info : infos) {
@@ -224,6 +212,19 @@ public final class CencSegment {
             }
         }
         w.end(senc);
+        int saiz = w.startFull("saiz", 0, 0);
+        w.u8(same && n > 0 ? sizes[0] : 0); // default_sample_info_size
+        w.u32(n);
+        if (!same) {
+            for (int s : sizes) {
+                w.u8(s);
+            }
+        }
+        w.end(saiz);
+        int saio = w.startFull("saio", 0, 0);
+        w.u32(1);
+        w.u32(trafEnd - moof + 16); // the first IV, from the moof (the fragments' data base)
+        w.end(saio);
         byte[] boxes = w.toByteArray();
         byte[] out = new byte[frag.moofSize() + grow];
         System.arraycopy(segment, moof, out, 0, trafEnd - moof);
