@@ -26,6 +26,8 @@ public final class VodCenc {
     public static final String PREFIX = "cenc_";
     private static final Pattern SEGMENT = Pattern.compile("seg_(\\d{1,9})\\.m4s");
     private static final Pattern ADAPTATION_SET = Pattern.compile("(<AdaptationSet[^>]*>\\n)");
+    /** Where an MPD names its license URL (dash.js reads it under the ClearKey system). */
+    public static final String LICENSE_ELEMENT = "<dashif:Laurl>";
     /** The DASH-IF ClearKey system, which dash.js reads a license URL under. */
     static final String CLEARKEY_SCHEME = "urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e";
 
@@ -67,15 +69,15 @@ public final class VodCenc {
     /**
      * The stored MPD as an encrypted asset serves it: media named {@link #PREFIX}..., and in every
      * adaptation set the protection scheme with the default KID and the ClearKey system with its
-     * license URL ({@code origin} + path, absolute: a player posts to it from its page's origin),
-     * carrying the viewer's {@code query} ({@code token=...}, or "").
+     * license URL in {@link #LICENSE_ELEMENT} ({@code origin} + path, absolute: a player posts to it
+     * from its page's origin; an edge puts its own origin there, SessionUris the viewer's token).
      */
-    public static String mpd(String stored, String asset, long epoch, byte[] kid, String origin, String query) {
+    public static String mpd(String stored, String asset, long epoch, byte[] kid, String origin) {
         String uuid = uuid(kid);
-        String url = origin + licenseUri(asset, epoch) + (query.isEmpty() ? "" : "?" + query.replace("&", "&amp;"));
+        String url = origin + licenseUri(asset, epoch);
         String protection = "      <ContentProtection schemeIdUri=\"urn:mpeg:dash:mp4protection:2011\" value=\"cenc\" cenc:default_KID=\""
                 + uuid + "\"/>\n      <ContentProtection schemeIdUri=\"" + CLEARKEY_SCHEME + "\" value=\"ClearKey1.0\">\n"
-                + "        <dashif:Laurl>" + url + "</dashif:Laurl>\n      </ContentProtection>\n";
+                + "        " + LICENSE_ELEMENT + url + "</dashif:Laurl>\n      </ContentProtection>\n";
         String text = stored.replaceFirst("<MPD ", "<MPD xmlns:cenc=\"urn:mpeg:cenc:2013\" xmlns:dashif=\"https://dashif.org/CPS\" ")
                 .replace("/init.mp4\"", "/" + PREFIX + "init.mp4\"").replace("/seg_$Number$.m4s\"", "/" + PREFIX + "seg_$Number$.m4s\"");
         return ADAPTATION_SET.matcher(text).replaceAll(r -> java.util.regex.Matcher.quoteReplacement(r.group(1) + protection));

@@ -134,7 +134,7 @@ final class VodRoutes {
             }
             if (file.equals("manifest.mpd")) {
                 String mpd = VodCenc.mpd(new String(clear, StandardCharsets.UTF_8), id, epoch,
-                        VodCenc.kid(access.tokens(), id, epoch), origin, token);
+                        VodCenc.kid(access.tokens(), id, epoch), origin);
                 return io.vertx.core.buffer.Buffer.buffer(SessionUris.tag(mpd, token));
             }
             if (!file.endsWith(".m3u8")) {

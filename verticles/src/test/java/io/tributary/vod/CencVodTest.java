@@ -120,6 +120,16 @@ class CencVodTest {
         assertEquals(b64(kid), jwk.getString("kid"));
         String key = HexFormat.of().formatHex(Base64.getUrlDecoder().decode(jwk.getString("k")));
 
+        // through the edge: the license URL names the edge (which derives the key too) and carries the token
+        String edge = "http://127.0.0.1:" + node.roles().edgePort();
+        Matcher edgeLaurl = LAURL.matcher(new String(ok(edge + "/vod/" + id + "/manifest.mpd?token=" + t), StandardCharsets.UTF_8));
+        assertTrue(edgeLaurl.find());
+        String edgeLicense = edgeLaurl.group(1).replace("&amp;", "&");
+        assertTrue(edgeLicense.startsWith(edge + bare.substring(node.httpUrl("").length()) + "?")
+                && edgeLicense.contains("token=" + t), edgeLicense); // and the sid the edge issued
+        assertEquals(granted.body(), post(edgeLicense, request).body(), "the edge grants the same key");
+        assertEquals(403, post(edgeLicense.substring(0, edgeLicense.indexOf('?')), request).statusCode());
+
         // every rendition: FFmpeg with the licensed key decodes what the clear files decode, frame for frame
         Matcher inits = INIT.matcher(mpd);
         List<String> renditions = new ArrayList<>();
@@ -128,7 +138,6 @@ class CencVodTest {
         }
         assertEquals(2, renditions.size(), "one video and one audio rendition:\n" + mpd);
         int pictures = 0;
-        String edge = "http://127.0.0.1:" + node.roles().edgePort();
         for (String r : renditions) {
             Path clearDir = dir.resolve("data/vod/" + id + "/" + r);
             List<Integer> numbers;
