@@ -124,6 +124,7 @@ public final class HttpDeliveryVerticle extends VerticleBase {
         PlaybackAccess.of(vertx).mountGuard(router);
         if (encryption != null) {
             encryption.mount(router); // /keys/...: a token (or a node's pass) before a key
+            new io.tributary.playback.ClearKeyLicense(PlaybackAccess.of(vertx)).mount(router); // DASH ClearKey of encrypted VOD
         }
         nodeRoutes.guard(router); // before any /api route: credentials, the JSON rule, the role table
         // after authentication (the user's or API key's bucket), before every API route and its body handler

@@ -2,6 +2,7 @@ package io.tributary.edge;
 
 import io.tributary.delivery.LiveDash;
 import io.tributary.media.dash.XmlText;
+import io.tributary.playback.VodCenc;
 import io.tributary.session.SessionUris;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -46,6 +47,7 @@ final class EdgeManifests {
     private static final CharSequence ACCEPT_ENCODING = HttpHeaders.createOptimized("Accept-Encoding");
     private static final String CLOCK_ELEMENT = "<UTCTiming";
     private static final String VALUE = " value=\"";
+    private static final String KEYS_PATH = "/keys/";
 
     private EdgeManifests() {
     }
@@ -142,22 +144,21 @@ final class EdgeManifests {
 
         private final Form fetched;
         /**
-         * An MPD's text around each of the origin's clock URLs (the MPD's UTCTiming and its
-         * ProducerReferenceTimes' name the same clock): n+1 pieces for n URLs; null when there is
-         * nothing to rewrite.
+         * An MPD's text around the origin's scheme and authority in each of its clock URLs (the MPD's
+         * UTCTiming and its ProducerReferenceTimes' name the same clock) and license URLs: n+1
+         * pieces for n URLs; null when there is nothing to rewrite.
          */
-        private final List<String> aroundClocks;
+        private final List<String> aroundOrigins;
         private final ConcurrentHashMap<String, Form> byOrigin = new ConcurrentHashMap<>();
 
-        private Forms(Form fetched, List<String> aroundClocks) {
+        private Forms(Form fetched, List<String> aroundOrigins) {
             this.fetched = fetched;
-            this.aroundClocks = aroundClocks;
+            this.aroundOrigins = aroundOrigins;
         }
 
         static Forms of(Buffer body) {
             String text = body.toString(StandardCharsets.UTF_8);
-            List<String> pieces = new ArrayList<>();
-            int done = 0;
+            List<int[]> origins = new ArrayList<>(); // where the origin's scheme://authority stands: [from, to)
             for (int element = text.indexOf(CLOCK_ELEMENT); element >= 0; element = text.indexOf(CLOCK_ELEMENT, element + 1)) {
                 int close = text.indexOf('>', element);
                 int value = text.indexOf(VALUE, element);
@@ -166,13 +167,28 @@ final class EdgeManifests {
                     int to = text.indexOf('"', from);
                     // only the origin's own clock: the edge serves that path; another time source stays
                     if (to > 0 && text.startsWith(LiveDash.TIME_PATH, to - LiveDash.TIME_PATH.length())) {
-                        pieces.add(text.substring(done, from));
-                        done = to;
+                        origins.add(new int[] {from, to - LiveDash.TIME_PATH.length()});
                     }
                 }
             }
-            if (pieces.isEmpty()) {
+            // an encrypted asset's ClearKey license URL: the edge answers it too (keys derived here)
+            for (int element = text.indexOf(VodCenc.LICENSE_ELEMENT); element >= 0; element = text.indexOf(VodCenc.LICENSE_ELEMENT, element + 1)) {
+                int from = element + VodCenc.LICENSE_ELEMENT.length();
+                int end = text.indexOf('<', from);
+                int path = text.indexOf(KEYS_PATH, from);
+                if (path > from && path < end) {
+                    origins.add(new int[] {from, path});
+                }
+            }
+            if (origins.isEmpty()) {
                 return new Forms(new Form(body, gzip(body)), null);
+            }
+            origins.sort(java.util.Comparator.comparingInt(o -> o[0]));
+            List<String> pieces = new ArrayList<>();
+            int done = 0;
+            for (int[] o : origins) {
+                pieces.add(text.substring(done, o[0]));
+                done = o[1];
             }
             pieces.add(text.substring(done));
             return new Forms(null, List.copyOf(pieces));
@@ -180,7 +196,7 @@ final class EdgeManifests {
 
         /** The form for a viewer that asked under {@code viewerOrigin} (scheme://authority). */
         Form forOrigin(String viewerOrigin) {
-            if (aroundClocks == null) {
+            if (aroundOrigins == null) {
                 return fetched;
             }
             Form known = byOrigin.get(viewerOrigin);
@@ -197,11 +213,11 @@ final class EdgeManifests {
         }
 
         private Buffer render(String viewerOrigin) {
-            StringBuilder b = new StringBuilder(aroundClocks.get(0));
-            for (int i = 1; i < aroundClocks.size(); i++) {
+            StringBuilder b = new StringBuilder(aroundOrigins.get(0));
+            for (int i = 1; i < aroundOrigins.size(); i++) {
                 // the Host is the client's: escaped for the attribute
-                XmlText.appendAttributeValue(b, viewerOrigin + LiveDash.TIME_PATH);
-                b.append(aroundClocks.get(i));
+                XmlText.appendAttributeValue(b, viewerOrigin);
+                b.append(aroundOrigins.get(i));
             }
             return Buffer.buffer(b.toString());
         }

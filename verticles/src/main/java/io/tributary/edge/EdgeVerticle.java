@@ -121,6 +121,7 @@ public final class EdgeVerticle extends VerticleBase {
         io.tributary.playback.StreamEncryption encryption = io.tributary.playback.StreamEncryption.of(vertx);
         if (encryption != null) {
             encryption.mount(router); // keys derived here from the shared secret: none travels between nodes
+            new io.tributary.playback.ClearKeyLicense(PlaybackAccess.of(vertx)).mount(router); // DASH ClearKey, derived alike
         }
         if (sessions != null) {
             sessions.mount(router); // before /live/*: the session hook runs first, then this edge serves

@@ -194,6 +194,24 @@ public final class PlaybackAccess implements Shareable {
         return tokens.verify(token, System.currentTimeMillis() / 1000, kind, name, client);
     }
 
+    /**
+     * What every key answer (an AES-128 key, a ClearKey license) checks first: never cacheable, refusals
+     * included; then a token for {@code name} (or a node's pass), whatever the content's access says,
+     * since its media are public ciphertext; else the 403 naming {@code what} is thrown.
+     */
+    public void requireKeyToken(RoutingContext ctx, Kind kind, String name, String what) {
+        ctx.response().putHeader(io.vertx.core.http.HttpHeaders.CACHE_CONTROL, "private, no-store");
+        if (validPass(ctx.request().getHeader(PASS_HEADER))) {
+            return;
+        }
+        String token = ctx.request().getParam(PlaybackToken.PARAM);
+        Verdict v = check(token, kind, name, clientAddress(ctx.request()));
+        if (v != Verdict.OK) {
+            throw denied(token, v, what);
+        }
+        // an entitled content's token was minted only for an entitled viewer (PlaybackTokensApi): it suffices
+    }
+
     /** A 403 naming the problem, counted. */
     public StatusException denied(String token, Verdict v, String what) {
         if (token == null) {

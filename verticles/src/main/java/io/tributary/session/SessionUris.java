@@ -24,6 +24,8 @@ public final class SessionUris {
     /** Never in a rendered playlist: marks where the sid goes in a cached rendering. */
     private static final char MARK = '\u0001';
     private static final Pattern MPD_URI = Pattern.compile("(media|initialization)=\"([^\"?]*)\"");
+    /** A ClearKey license URL (an encrypted VOD asset's MPD): the key server needs the viewer's token too. */
+    private static final Pattern MPD_LICENSE = Pattern.compile("(<dashif:Laurl>)([^<?]*)(</dashif:Laurl>)");
 
     private SessionUris() {
     }
@@ -156,7 +158,8 @@ public final class SessionUris {
     }
 
     /**
-     * Appends {@code ?query} to the MPD's SegmentTemplate media and initialization URIs; the query
+     * Appends {@code ?query} to the MPD's SegmentTemplate media and initialization URIs and its
+     * ClearKey license URL; the query
      * is written into XML attributes as given (escape {@code &} first).
      */
     public static String tagMpd(String mpd, String query) {
@@ -164,6 +167,7 @@ public final class SessionUris {
             return mpd;
         }
         Matcher m = MPD_URI.matcher(mpd);
-        return m.replaceAll(r -> r.group(1) + "=\"" + Matcher.quoteReplacement(r.group(2)) + "?" + Matcher.quoteReplacement(query) + "\"");
+        String tagged = m.replaceAll(r -> r.group(1) + "=\"" + Matcher.quoteReplacement(r.group(2)) + "?" + Matcher.quoteReplacement(query) + "\"");
+        return MPD_LICENSE.matcher(tagged).replaceAll(r -> r.group(1) + Matcher.quoteReplacement(r.group(2) + "?" + query) + r.group(3));
     }
 }

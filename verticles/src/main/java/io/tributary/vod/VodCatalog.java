@@ -321,10 +321,8 @@ final class VodCatalog {
         o.put("encryption", encrypted ? "aes-128" : "none");
         if ("ready".equals(o.getString("state"))) {
             String base = "/vod/" + o.getString("id") + "/";
-            o.put("hls", base + "index.m3u8").put("poster", base + "poster.jpg").put("thumbnails", base + "thumbnails.vtt");
-            if (!encrypted) { // HLS AES-128 has no DASH form (that would be CENC)
-                o.put("dash", base + "manifest.mpd");
-            }
+            o.put("hls", base + "index.m3u8").put("dash", base + "manifest.mpd") // encrypted: DASH ClearKey (VodCenc)
+                    .put("poster", base + "poster.jpg").put("thumbnails", base + "thumbnails.vtt");
         }
         return o;
     }

@@ -1,7 +1,9 @@
 package io.tributary.vod;
 
 import io.tributary.StatusException;
+import io.tributary.delivery.LiveDash;
 import io.tributary.playback.PlaybackAccess;
+import io.tributary.playback.VodCenc;
 import io.tributary.playback.VodCipher;
 import io.tributary.session.SessionUris;
 import io.vertx.core.http.HttpHeaders;
@@ -21,7 +23,9 @@ import java.util.regex.Pattern;
  * each read from {@code data-dir/vod/{id}/} and nowhere else. A published asset never changes
  * (a new upload is a new id): everything is immutable with a long TTL, or, when the asset's
  * availability window ends, a TTL that ends with it. Outside its window an asset is a 403.
- * An asset uploaded with AES-128 is served encrypted (HLS only: its MPD and I-frame playlists are a 409).
+ * An asset uploaded with AES-128 is served encrypted: HLS AES-128 on its playlists' names, DASH
+ * Common Encryption ({@link VodCenc}, ClearKey) under its MPD's {@code cenc_} names; its I-frame
+ * playlists are a 409.
  */
 final class VodRoutes {
 
@@ -76,7 +80,8 @@ final class VodRoutes {
             }
             Duration left = window.leftAt(now);
             String cacheControl = left == null ? IMMUTABLE : "public, max-age=" + Math.max(0, Math.min(MAX_AGE, left.toSeconds()));
-            if (epoch != 0 && (rendition != null && (file.equals("init.mp4") || file.endsWith(".m4s")) || file.endsWith(".m3u8"))) {
+            boolean media = rendition != null && (file.equals("init.mp4") || file.equals(VodCenc.PREFIX + "init.mp4") || file.endsWith(".m4s"));
+            if (epoch != 0 && (media || file.endsWith(".m3u8") || rendition == null && file.equals("manifest.mpd"))) {
                 sendEncrypted(ctx, id, epoch, rendition, file, p, cacheControl);
                 return;
             }
@@ -86,10 +91,6 @@ final class VodRoutes {
 
     /** Why an encrypted asset has no {@code file}, or null when it has. */
     static String clearOnly(String id, String file) {
-        if (file.equals("manifest.mpd")) {
-            return "asset " + id + " is encrypted with HLS AES-128, which has no DASH form (that would be CENC, not packaged here): "
-                    + "play /vod/" + id + "/index.m3u8";
-        }
         if (file.equals("iframes.m3u8")) {
             return "asset " + id + " is encrypted: its I-frame playlist would address keyframes by byte range inside segments, "
                     + "which AES-128 over whole segments does not allow";
@@ -98,9 +99,10 @@ final class VodRoutes {
     }
 
     /**
-     * An encrypted asset's playlists (key lines added, I-frame playlists left out) and media (init
-     * section and segments AES-128-CBC, encrypted here on a worker thread from the clear files the
-     * pipeline and FAST playout use). Edges cache the ciphertext like any VOD object.
+     * An encrypted asset's playlists (key lines added, I-frame playlists left out), its MPD (content
+     * protection added, media under their {@code cenc_} names) and media (init section and segments
+     * AES-128-CBC, or CENC under a {@code cenc_} name, encrypted here on a worker thread from the clear
+     * files the pipeline and FAST playout use). Edges cache the ciphertext like any VOD object.
      */
     private void sendEncrypted(RoutingContext ctx, String id, long epoch, String rendition, String file, Path p, String cacheControl) {
         PlaybackAccess access = PlaybackAccess.of(ctx.vertx());
@@ -115,11 +117,23 @@ final class VodRoutes {
         }
         int rotate = access.settings().rotateSegments();
         String token = PlaybackAccess.query(ctx);
+        boolean cenc = rendition != null && file.startsWith(VodCenc.PREFIX) && !file.endsWith(".m3u8");
+        Path source = cenc ? p.resolveSibling(file.substring(VodCenc.PREFIX.length())) : p;
+        String origin = LiveDash.origin(ctx.request());
         ctx.vertx().executeBlocking(() -> {
-            if (!java.nio.file.Files.isRegularFile(p)) {
+            if (!java.nio.file.Files.isRegularFile(source)) {
                 return null;
             }
-            byte[] clear = java.nio.file.Files.readAllBytes(p);
+            byte[] clear = java.nio.file.Files.readAllBytes(source);
+            if (cenc) {
+                byte[] init = file.endsWith("init.mp4") ? clear : java.nio.file.Files.readAllBytes(source.resolveSibling("init.mp4"));
+                return io.vertx.core.buffer.Buffer.buffer(VodCenc.encrypt(access.tokens(), id, epoch, rendition, file, init, clear));
+            }
+            if (file.equals("manifest.mpd")) {
+                String mpd = VodCenc.mpd(new String(clear, StandardCharsets.UTF_8), id, epoch,
+                        VodCenc.kid(access.tokens(), id, epoch), origin);
+                return io.vertx.core.buffer.Buffer.buffer(SessionUris.tag(mpd, token));
+            }
             if (!file.endsWith(".m3u8")) {
                 return io.vertx.core.buffer.Buffer.buffer(VodCipher.encrypt(access.tokens(), id, epoch, rotate, file, clear));
             }
@@ -139,10 +153,12 @@ final class VodRoutes {
                 return;
             }
             // the bytes are held until written to the socket (end's future): the slot goes with them
-            boolean playlist = file.endsWith(".m3u8");
-            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, playlist ? "application/vnd.apple.mpegurl"
+            boolean mpd = file.equals("manifest.mpd");
+            boolean playlist = file.endsWith(".m3u8") || mpd;
+            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, mpd ? "application/dash+xml" : playlist ? "application/vnd.apple.mpegurl"
                             : "audio".equals(rendition) ? "audio/mp4" : "video/mp4")
-                    .putHeader(HttpHeaders.CACHE_CONTROL, playlist && !token.isEmpty() ? cacheControl.replace("public", "private") : cacheControl);
+                    // the MPD names its license server under the Host it was asked by: one viewer's copy
+                    .putHeader(HttpHeaders.CACHE_CONTROL, mpd || playlist && !token.isEmpty() ? cacheControl.replace("public", "private") : cacheControl);
             String range = ctx.request().getHeader("Range");
             long[] r = playlist || range == null ? null : range(range);
             if (r == null) {

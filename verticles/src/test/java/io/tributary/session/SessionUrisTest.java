@@ -26,6 +26,9 @@ class SessionUrisTest {
         assertEquals("<SegmentTemplate media=\"$RepresentationID$/seg-$Number$.m4s?sid=s1\" "
                 + "initialization=\"$RepresentationID$/init-0.mp4?sid=s1\"/>", SessionUris.tagMpd(mpd, "sid=s1"));
         assertEquals(mpd, SessionUris.tagMpd(mpd, null));
+        String license = "<dashif:Laurl>http://h:1/keys/vod/a1/7/clearkey</dashif:Laurl>";
+        assertEquals("<dashif:Laurl>http://h:1/keys/vod/a1/7/clearkey?sid=s&amp;token=t</dashif:Laurl>",
+                SessionUris.tag(license, "sid=s&token=t"), "the ClearKey license URL carries the viewer's token");
     }
 
     @Test

@@ -187,9 +187,13 @@ public final class TestNode {
 
     /** GET of an absolute URL (an edge's, a router's, a signed one): the response, or an AssertionError naming the URL. */
     public static HttpResponse<String> getUrl(String url) {
+        return getUrl(url, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** {@link #getUrl(String)} with the body as {@code body} reads it (bytes for media). */
+    public static <T> HttpResponse<T> getUrl(String url, HttpResponse.BodyHandler<T> body) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).build(), body);
         } catch (Exception e) {
             throw new AssertionError(url, e);
         }

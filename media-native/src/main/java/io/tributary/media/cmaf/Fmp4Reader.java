@@ -24,8 +24,8 @@ public final class Fmp4Reader {
                         long defaultSize, int defaultFlags) {
     }
 
-    /** One sample: times in the track timescale. */
-    public record Sample(long dts, long duration, int compositionOffset, boolean sync, byte[] data) {
+    /** One sample: times in the track timescale; {@code offset}: where its bytes start in the segment. */
+    public record Sample(long dts, long duration, int compositionOffset, boolean sync, byte[] data, int offset) {
     }
 
     private Fmp4Reader() {
@@ -218,7 +218,7 @@ public final class Fmp4Reader {
                         data += s;
                         // sample_is_non_sync_sample is bit 16 of the sample flags; audio is all sync
                         boolean sync = !track.video() || (f & 0x10000) == 0;
-                        out.add(new Sample(decodeTime, d, cts, sync, sample));
+                        out.add(new Sample(decodeTime, d, cts, sync, sample, (int) (data - s)));
                         decodeTime += d;
                     }
                 }
@@ -274,7 +274,7 @@ public final class Fmp4Reader {
     }
 
     /** The box at the end of {@code path} inside [from, to): its offset and size, or null. */
-    private static int[] find(ByteBuffer b, int from, int to, String... path) {
+    static int[] find(ByteBuffer b, int from, int to, String... path) {
         byte[] bytes = b.array();
         int start = from;
         int end = to;
@@ -301,7 +301,7 @@ public final class Fmp4Reader {
         return found;
     }
 
-    private static String type(byte[] bytes, int at) {
+    static String type(byte[] bytes, int at) {
         return new String(bytes, at, 4, StandardCharsets.ISO_8859_1);
     }
 }

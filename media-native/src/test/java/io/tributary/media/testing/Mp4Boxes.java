@@ -14,14 +14,14 @@ public final class Mp4Boxes {
 
     /** Boxes whose payload is nothing but child boxes. */
     private static final Set<String> CONTAINERS = Set.of(
-            "moov", "trak", "mdia", "minf", "dinf", "stbl", "mvex", "moof", "traf", "edts", "udta", "mfra");
+            "moov", "trak", "mdia", "minf", "dinf", "stbl", "mvex", "moof", "traf", "edts", "udta", "mfra", "sinf", "schi");
 
     /** Boxes with a full-box / sample-entry prefix before their children: type -> bytes to skip. */
     private static int prefixBeforeChildren(String type) {
         return switch (type) {
             case "stsd", "dref" -> 8; // version/flags + entry_count
-            case "avc1", "avc3", "hvc1", "hev1", "av01" -> 78; // VisualSampleEntry fields
-            case "mp4a" -> 28; // AudioSampleEntry fields (version 0)
+            case "avc1", "avc3", "hvc1", "hev1", "av01", "encv" -> 78; // VisualSampleEntry fields
+            case "mp4a", "enca" -> 28; // AudioSampleEntry fields (version 0)
             default -> -1;
         };
     }
