@@ -19,13 +19,20 @@ import java.util.Map;
  */
 final class AssetMedia {
 
-    /** A rendition's files: the init, the segment names and where each starts (ms, from the EXTINFs). */
-    record Rendition(String name, Fmp4Reader.Track track, List<String> files, long[] startsMs, Path dir) {
+    /**
+     * A rendition's files: the init, the segment names and where each starts (ms, from the EXTINFs).
+     * {@code delay}: ticks its IDRs decode before they show, read from its first sample; 0 as the VOD
+     * pipeline packages now (signed offsets, each IDR decodes when it shows), positive in an asset
+     * packaged by an older build, whose decode times reading moves later by it. {@code shownFrom}: the
+     * time its first sample shows, in ticks.
+     */
+    record Rendition(String name, Fmp4Reader.Track track, List<String> files, long[] startsMs, Path dir, int delay, long shownFrom) {
     }
 
     /**
-     * A sample read for airing: media time in ms from the asset's time 0; {@code rendition} null for
-     * audio. {@code ctsMs}: its composition offset in ms.
+     * A sample read for airing: media time in ms from the asset's time 0 (where its first picture
+     * decodes and shows, see {@link #origin}); {@code rendition} null for audio. {@code ctsMs}: its
+     * composition offset in ms (negative for a B-frame shown before it decodes).
      */
     record Timed(long mediaMs, String rendition, boolean video, int ctsMs, boolean sync, byte[] data) {
     }
@@ -41,11 +48,18 @@ final class AssetMedia {
     final String id;
     final Map<String, Rendition> video;
     final Rendition audio;
+    /**
+     * The first picture's time in the asset's files, in ms: the programme airs from it, so a
+     * boundary's first segment opens on the picture shown first. Audio moves with it (in sync as
+     * packaged); what precedes the first picture does not air.
+     */
+    final long origin;
 
-    private AssetMedia(String id, Map<String, Rendition> video, Rendition audio) {
+    private AssetMedia(String id, Map<String, Rendition> video, Rendition audio, long origin) {
         this.id = id;
         this.video = video;
         this.audio = audio;
+        this.origin = origin;
     }
 
     static AssetMedia load(String id, Path dir, List<String> renditions, boolean withAudio) throws IOException {
@@ -53,7 +67,13 @@ final class AssetMedia {
         for (String name : renditions) {
             video.put(name, rendition(name, dir.resolve(name)));
         }
-        return new AssetMedia(id, video, withAudio ? rendition("audio", dir.resolve("audio")) : null);
+        Rendition lead = video.values().iterator().next();
+        long origin = ms(lead.shownFrom(), lead.track().timescale());
+        return new AssetMedia(id, video, withAudio ? rendition("audio", dir.resolve("audio")) : null, origin);
+    }
+
+    private static long ms(long ticks, int timescale) {
+        return Math.floorDiv(ticks * 1000, timescale);
     }
 
     private static Rendition rendition(String name, Path dir) throws IOException {
@@ -77,7 +97,11 @@ final class AssetMedia {
         if (files.isEmpty()) {
             throw new IOException("rendition " + name + " of " + dir + " lists no segments");
         }
-        return new Rendition(name, track, List.copyOf(files), starts.stream().mapToLong(Long::longValue).toArray(), dir);
+        List<Fmp4Reader.Sample> first = Fmp4Reader.samples(track, Files.readAllBytes(dir.resolve(files.get(0))));
+        int delay = first.isEmpty() || !track.video() ? 0 : Math.max(0, first.get(0).compositionOffset());
+        long shownFrom = first.isEmpty() ? 0 : first.get(0).dts() + delay;
+        return new Rendition(name, track, List.copyOf(files), starts.stream().mapToLong(Long::longValue).toArray(), dir, delay,
+                shownFrom);
     }
 
     /** The first rung: its segments are the chunks. */
@@ -124,11 +148,12 @@ final class AssetMedia {
         for (Rendition r : video.values()) {
             int ts = r.track().timescale();
             for (Fmp4Reader.Sample s : Fmp4Reader.samples(r.track(), Files.readAllBytes(r.dir().resolve(r.files().get(k))))) {
-                long ms = s.dts() * 1000 / ts;
-                int cts = (int) ((s.dts() + s.compositionOffset()) * 1000 / ts - ms);
-                out.add(new Timed(ms, r.name(), true, cts, s.sync(), s.data()));
-                videoStart = Math.min(videoStart, ms);
-                videoEnd = Math.max(videoEnd, (s.dts() + s.duration()) * 1000 / ts);
+                long dts = s.dts() + r.delay();
+                long ms = ms(dts, ts);
+                int cts = (int) (ms(dts + s.compositionOffset() - r.delay(), ts) - ms);
+                out.add(new Timed(ms - origin, r.name(), true, cts, s.sync(), s.data()));
+                videoStart = Math.min(videoStart, ms - origin);
+                videoEnd = Math.max(videoEnd, ms(dts + s.duration(), ts) - origin);
             }
         }
         if (audio != null) {
@@ -138,7 +163,7 @@ final class AssetMedia {
                     && cursor.next < audio.files().size()) {
                 byte[] bytes = Files.readAllBytes(audio.dir().resolve(audio.files().get(cursor.next++)));
                 for (Fmp4Reader.Sample s : Fmp4Reader.samples(audio.track(), bytes)) {
-                    cursor.held.add(new Timed(s.dts() * 1000 / ts, null, false, 0, true, s.data()));
+                    cursor.held.add(new Timed(ms(s.dts(), ts) - origin, null, false, 0, true, s.data()));
                 }
             }
             List<Timed> keep = new ArrayList<>();

@@ -89,6 +89,10 @@ public final class VodTranscode {
             List<FFmpegFrameRecorder> video = new ArrayList<>();
             for (LadderRung r : rungs) {
                 FFmpegFrameRecorder rec = recorder(out.resolve(r.name()), segmentTarget, r.width(), r.height(), 0);
+                // B-frames decode a picture before it shows: signed composition offsets (trun version 1) with
+                // the decode timeline moved so every IDR decodes when it shows, and so each segment's tfdt is
+                // its first picture's time; no edit list (players that ignore one would see pictures late)
+                rec.setOption("hls_segment_options", "movflags=+negative_cts_offsets:use_editlist=0");
                 rec.setVideoCodec(avcodec.AV_CODEC_ID_H264);
                 rec.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
                 rec.setFrameRate(fps);

@@ -1,6 +1,7 @@
 package io.tributary.channel;
 
 import io.tributary.Node;
+import io.tributary.media.cmaf.Fmp4Reader;
 import io.tributary.testing.TestNode;
 import io.tributary.vod.VodTestMedia;
 import io.vertx.core.json.JsonArray;
@@ -25,6 +26,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -122,6 +125,48 @@ class ChannelTest {
         return out;
     }
 
+    /**
+     * The newest programme boundary's segment starts (tfdt) at the time its first picture shows: a
+     * player placing it by its decode time puts its pictures where the program date-time says.
+     */
+    static void assertBoundaryOpensOnItsFirstPicture(String playlist) throws Exception {
+        String text = get(playlist).body();
+        Seg boundary = null;
+        for (Seg s : segments(text)) {
+            boundary = s.discontinuity() ? s : boundary;
+        }
+        assertTrue(boundary != null, "a boundary in the playlist: " + text);
+        Matcher map = Pattern.compile("#EXT-X-MAP:URI=\"([^\"]+)\"").matcher(text.substring(0, text.indexOf(boundary.uri())));
+        String initUri = null;
+        while (map.find()) {
+            initUri = map.group(1); // the last map before the boundary's segment is its init
+        }
+        assertTrue(initUri != null, text);
+        String base = playlist.substring(0, playlist.lastIndexOf('/') + 1);
+        Fmp4Reader.Track track = Fmp4Reader.init(bytes(base + initUri));
+        List<Fmp4Reader.Fragment> fragments = Fmp4Reader.fragments(track, bytes(base + boundary.uri()));
+        long shown = Long.MAX_VALUE;
+        for (Fmp4Reader.Fragment f : fragments) {
+            for (Fmp4Reader.Sample s : f.samples()) {
+                shown = Math.min(shown, s.dts() + s.compositionOffset());
+            }
+        }
+        assertTrue(fragments.get(0).samples().get(0).sync(), "the boundary opens on an IDR");
+        assertEquals(shown, fragments.get(0).baseDecodeTime(), "tfdt of the boundary segment " + boundary.uri()
+                + " is when its first picture shows (timescale " + track.timescale() + ")");
+    }
+
+    static HttpResponse<String> get(String path) throws Exception {
+        return send(req(path));
+    }
+
+    static byte[] bytes(String path) throws Exception {
+        HttpResponse<byte[]> r = TestNode.HTTP.send(HttpRequest.newBuilder(URI.create(node.httpUrl(path))).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, r.statusCode(), path);
+        return r.body();
+    }
+
     /** Polls a rendition's playlist for {@code seconds}, collecting every segment it listed (by msn). */
     static Map<Long, Seg> watch(String base, String rendition, double seconds) throws Exception {
         return watchUrl(node.httpUrl(base + rendition + "/index.m3u8"), seconds);
@@ -187,6 +232,7 @@ class ChannelTest {
                 assertEquals(top.get(msn).pdt(), l.pdt(), "240p's boundary PDT at " + msn);
             }
         }
+        assertBoundaryOpensOnItsFirstPicture("/live/loop3/360p/index.m3u8");
         // the stream follows the wall clock: the newest segment aired within a few seconds of now
         Seg newest = list.get(list.size() - 1);
         assertTrue(Math.abs(System.currentTimeMillis() - newest.pdt()) < 6000, "newest PDT " + Instant.ofEpochMilli(newest.pdt()));

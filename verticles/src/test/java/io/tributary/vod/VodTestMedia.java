@@ -6,6 +6,7 @@ import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.bytedeco.javacv.Frame;
 
 import io.tributary.Node;
+import io.tributary.media.transcode.Ladder;
 import io.tributary.testing.TestNode;
 import io.vertx.core.json.JsonObject;
 
@@ -16,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.ShortBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /** Source files made by the tests with JavaCV (moving pictures and a tone, in an MP4), and their upload. */
 public final class VodTestMedia {
@@ -43,6 +45,27 @@ public final class VodTestMedia {
         TestNode.await("asset " + id + " ready", Duration.ofSeconds(150),
                 () -> "ready".equals(new JsonObject(TestNode.get(node, "/api/v1/assets/" + id).body()).getString("state")));
         return id;
+    }
+
+    /** {@code src} through the VOD pipeline into {@code out} (the VOD ladder, 1 s segments), packaged as a node publishes it. */
+    static List<VodPackage.Packaged> pipeline(Path src, Path out) throws Exception {
+        VodTranscode.Result result = VodTranscode.run(src, out, 1.0, Ladder.VOD, new VodTranscode.Progress() {
+            @Override
+            public void at(long mediaMicrosDone, long durationMicros) {
+            }
+
+            @Override
+            public boolean cancelled() {
+                return false;
+            }
+        });
+        return VodPackage.write(out, result.renditions(), 1.0);
+    }
+
+    /** {@link #pipeline} for a test of another package: the video renditions' names, in ladder order. */
+    public static List<String> videoRenditions(Path src, Path out) throws Exception {
+        return pipeline(src, out).stream().map(VodPackage.Packaged::rendition).filter(VodPackage.Rendition::video)
+                .map(VodPackage.Rendition::name).toList();
     }
 
     /** An H.264 + AAC MP4 of {@code seconds} at {@code fps}; keyframes every 2 s (the pipeline picks its own). */
