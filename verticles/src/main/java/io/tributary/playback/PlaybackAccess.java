@@ -200,7 +200,7 @@ public final class PlaybackAccess implements Shareable {
      * since its media are public ciphertext; else the 403 naming {@code what} is thrown.
      */
     public void requireKeyToken(RoutingContext ctx, Kind kind, String name, String what) {
-        ctx.response().putHeader(io.vertx.core.http.HttpHeaders.CACHE_CONTROL, "private, no-store");
+        ctx.response().putHeader(io.vertx.core.http.HttpHeaders.CACHE_CONTROL, StreamEncryption.NO_STORE);
         if (validPass(ctx.request().getHeader(PASS_HEADER))) {
             return;
         }

@@ -8,7 +8,6 @@ import io.tributary.live.TimelineEvents;
 import io.tributary.media.timeline.MediaSegment;
 import io.tributary.media.timeline.RenditionSnapshot;
 import io.tributary.playback.PlaybackToken.Kind;
-import io.tributary.playback.PlaybackToken.Verdict;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -144,7 +143,7 @@ public final class StreamEncryption implements Shareable {
         if (access.tokens() == null) {
             throw StatusException.notFound("this node encrypts nothing");
         }
-        keyAccess(ctx, Kind.ASSET, asset, "asset's key");
+        access.requireKeyToken(ctx, Kind.ASSET, asset, "asset's key");
         serveKey(ctx, VodCipher.key(access.tokens(), asset, Long.parseLong(epoch), Long.parseLong(m.group(1))));
     }
 
@@ -158,24 +157,8 @@ public final class StreamEncryption implements Shareable {
         if (!encrypted(stream)) {
             throw StatusException.notFound("stream '" + stream + "' is not encrypted");
         }
-        keyAccess(ctx, Kind.STREAM, stream, "stream's key");
+        access.requireKeyToken(ctx, Kind.STREAM, stream, "stream's key");
         serveKey(ctx, SegmentCipher.key(access.tokens(), stream, rendition, Long.parseLong(m.group(1)), Long.parseLong(m.group(2))));
-    }
-
-    /**
-     * Lets a key request through with a node's pass or a token of {@code kind} for {@code name}; else the
-     * refusal (403/401) naming {@code what}. The response is never cacheable, refusals included.
-     */
-    private void keyAccess(RoutingContext ctx, Kind kind, String name, String what) {
-        ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, NO_STORE);
-        if (!access.validPass(ctx.request().getHeader(PlaybackAccess.PASS_HEADER))) {
-            String token = ctx.request().getParam(PlaybackToken.PARAM);
-            Verdict v = access.check(token, kind, name, PlaybackAccess.clientAddress(ctx.request()));
-            if (v != Verdict.OK) {
-                throw access.denied(token, v, what);
-            }
-            // an entitled stream's or asset's token was minted only for an entitled viewer (PlaybackTokensApi): it suffices
-        }
     }
 
     private static void serveKey(RoutingContext ctx, byte[] key) {
