@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.logging.Logger;
 
@@ -58,11 +59,13 @@ final class ChannelPlayout extends VerticleBase {
     @Override
     public Future<?> start() {
         tick = vertx.setPeriodic(TICK_MS, t -> {
+            long began = System.nanoTime();
             long now = System.currentTimeMillis();
             for (ChannelFeed f : List.copyOf(feeds.values())) {
                 f.tick(now);
             }
             metrics.onAir(feeds.values().stream().filter(ChannelFeed::onAir).count());
+            metrics.slice.record(System.nanoTime() - began, TimeUnit.NANOSECONDS);
         });
         refresh = vertx.setPeriodic(settings.refresh().toMillis(), t -> reload(null));
         changes = vertx.eventBus().consumer(ChannelModule.CHANGED, m -> reload(m.body()));

@@ -498,8 +498,10 @@ final class LiveHls {
         RenditionSnapshot snap = s.snapshot(rendition);
         RenderedPlaylist r = rendered.get(cacheKey);
         if (r == null || r.version() != version) {
+            long began = System.nanoTime();
             byte[] text = LlHlsPlaylist.render(snap, skip, "", reports(s, rendition)).getBytes(StandardCharsets.UTF_8);
             r = new RenderedPlaylist(version, sharedBytes(text), sharedBytes(gzip(text)));
+            metrics.playlistRender().record(System.nanoTime() - began, java.util.concurrent.TimeUnit.NANOSECONDS);
             rendered.put(cacheKey, r);
         }
         return r;
