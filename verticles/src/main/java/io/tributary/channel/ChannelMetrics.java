@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The playout's meters: channels this node airs, programmes started (each one a boundary), programmes
- * skipped, and how long each tick holds its event loop (what a request queued behind it waits).
+ * skipped, and how long each tick slice holds its event loop (what a request queued behind it waits).
  */
 final class ChannelMetrics {
 
@@ -29,7 +29,7 @@ final class ChannelMetrics {
         skippedDeleted = skipped(registry, "deleted");
         skippedUnavailable = skipped(registry, "unavailable");
         slice = Timer.builder("tributary_channel_tick_seconds")
-                .description("one playout tick: feeding its channels' samples to their streams' writers on the playout's event loop")
+                .description("one playout tick slice: feeding its channels' samples to their streams' writers on the playout's event loop")
                 .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10),
                         Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMillis(500))
                 .register(registry);
