@@ -38,6 +38,8 @@ final class ChannelFeed implements PublishSource {
 
     private final ChannelPlayout playout;
     final String id;
+    /** The playout tick's slice this channel is fed in. */
+    final int slice;
     private volatile Schedule schedule;
     private volatile List<String> renditions;
     private volatile Map<String, Long> durations = Map.of();
@@ -84,9 +86,10 @@ final class ChannelFeed implements PublishSource {
     /** Where a rejoin cut the slate: the programme airs from this segment boundary. */
     private long rejoinAt = Long.MIN_VALUE;
 
-    ChannelFeed(ChannelPlayout playout, String id) {
+    ChannelFeed(ChannelPlayout playout, String id, int slice) {
         this.playout = playout;
         this.id = id;
+        this.slice = slice;
     }
 
     /** A new or edited schedule: it applies from the next boundary; what airs now continues (its end may move). */

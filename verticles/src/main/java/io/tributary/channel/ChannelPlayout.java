@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.logging.Logger;
 
@@ -29,6 +30,8 @@ final class ChannelPlayout extends VerticleBase {
 
     private static final Logger LOG = Logger.getLogger(ChannelPlayout.class.getName());
     static final long TICK_MS = 100;
+    /** Each channel is fed once per {@link #TICK_MS}, in one of this many slices spread over it. */
+    static final int SLICES = 10;
     /** Assets whose indexes (inits, segment lists) stay loaded. */
     static final int ASSET_CACHE = 256;
 
@@ -41,6 +44,9 @@ final class ChannelPlayout extends VerticleBase {
     private final Map<String, ChannelFeed> feeds = new HashMap<>();
     private final Map<String, AssetMedia> assets = new LinkedHashMap<>(16, 0.75f, true);
     private long tick;
+    /** The slice the next timer fires for; feeds take slices in turn as they are created. */
+    private int slice;
+    private int created;
     private long refresh;
     private MessageConsumer<String> changes;
     private MessageConsumer<JsonObject> deletions;
@@ -57,12 +63,24 @@ final class ChannelPlayout extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        tick = vertx.setPeriodic(TICK_MS, t -> {
+        tick = vertx.setPeriodic(TICK_MS / SLICES, t -> {
+            long began = System.nanoTime();
             long now = System.currentTimeMillis();
-            for (ChannelFeed f : List.copyOf(feeds.values())) {
+            int k = slice;
+            slice = (slice + 1) % SLICES;
+            List<ChannelFeed> due = new ArrayList<>(feeds.size() / SLICES + 1);
+            for (ChannelFeed f : feeds.values()) {
+                if (f.slice == k) {
+                    due.add(f);
+                }
+            }
+            for (ChannelFeed f : due) {
                 f.tick(now);
             }
-            metrics.onAir(feeds.values().stream().filter(ChannelFeed::onAir).count());
+            if (k == 0) {
+                metrics.onAir(feeds.values().stream().filter(ChannelFeed::onAir).count());
+            }
+            metrics.slice.record(System.nanoTime() - began, TimeUnit.NANOSECONDS);
         });
         refresh = vertx.setPeriodic(settings.refresh().toMillis(), t -> reload(null));
         changes = vertx.eventBus().consumer(ChannelModule.CHANGED, m -> reload(m.body()));
@@ -152,7 +170,7 @@ final class ChannelPlayout extends VerticleBase {
                             }
                         }
                     }
-                    feeds.computeIfAbsent(c.id(), k -> new ChannelFeed(this, k)).update(c.schedule(), c.renditions(), durations, listed);
+                    feeds.computeIfAbsent(c.id(), k -> new ChannelFeed(this, k, created++ % SLICES)).update(c.schedule(), c.renditions(), durations, listed);
                     seen.add(c.id());
                 }
                 // gone from the database: off the air

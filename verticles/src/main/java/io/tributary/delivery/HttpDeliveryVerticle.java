@@ -60,6 +60,7 @@ public final class HttpDeliveryVerticle extends VerticleBase {
     private Runnable forgetTls = () -> { };
     private HeldRequests held;
     private OpsFeed ops;
+    private io.tributary.metrics.LoopDelay loopDelay;
 
     public HttpDeliveryVerticle(HttpSettings config, LiveStreams streams, NodeMetrics metrics,
                                 PlaybackSessions sessions) {
@@ -105,6 +106,7 @@ public final class HttpDeliveryVerticle extends VerticleBase {
         LiveDash dash = new LiveDash(streams, held, config.dash()).withSsai(io.tributary.ssai.SessionPlaylists.of(vertx));
         // held LL-HLS requests are released by the streams' timeline events, on this verticle's event loop
         timeline = streams.events().subscribe("delivery", context, hls::changed);
+        loopDelay = io.tributary.metrics.LoopDelay.probe(vertx, metrics.loopDelay());
 
         Buffer index = resource("webroot/index.html");
         Buffer play = resource("webroot/play.html");
@@ -194,6 +196,7 @@ public final class HttpDeliveryVerticle extends VerticleBase {
         Future<Void> drained = drain > 0 ? vertx.timer(drain).mapEmpty() : Future.succeededFuture();
         return drained.compose(d -> server.shutdown(nodeRoutes.stopGraceMillis(), TimeUnit.MILLISECONDS)).otherwiseEmpty().andThen(x -> {
             held.close();
+            loopDelay.stop();
             timeline.close();
             ops.close();
         });

@@ -67,7 +67,36 @@ final class LiveHls {
     /** The same playlists with a sid placeholder, for players whose session id travels in the URIs. */
     private final Map<String, SessionUris.Template> sidRendered = new HashMap<>();
 
-    private record RenderedPlaylist(long version, Buffer plain, Buffer gzip) {
+    /**
+     * A rendering of one stream version, written as it is to many responses (read-only, see
+     * {@link #sharedBytes}); its gzip form is made at the first request that takes gzip, once.
+     */
+    private static final class RenderedPlaylist {
+        private final long version;
+        private final byte[] text;
+        private final Buffer plain;
+        private Buffer gzip;
+
+        RenderedPlaylist(long version, byte[] text) {
+            this.version = version;
+            this.text = text;
+            this.plain = sharedBytes(text);
+        }
+
+        long version() {
+            return version;
+        }
+
+        Buffer plain() {
+            return plain;
+        }
+
+        Buffer gzip() {
+            if (gzip == null) {
+                gzip = sharedBytes(LiveHls.gzip(text));
+            }
+            return gzip;
+        }
     }
 
     /** AES-128 of streams under an aes-128 rule (segments encrypted once, node-wide); null: nothing encrypted. */
@@ -462,7 +491,7 @@ final class LiveHls {
                 if (p.playlist() == null) { // gone, or encrypted meanwhile: answered as any other request
                     answerPlaylist(ctx, key, rendition, skip, null, cacheKey, cacheControl, null);
                 } else {
-                    sendPlaylist(ctx, DeliveryKind.PLAYLIST, p.cacheControl(), p.playlist().plain(), p.playlist().gzip());
+                    sendPlaylist(ctx, p.cacheControl(), p.playlist());
                 }
             }, () -> fail(ctx, late));
             return;
@@ -498,8 +527,10 @@ final class LiveHls {
         RenditionSnapshot snap = s.snapshot(rendition);
         RenderedPlaylist r = rendered.get(cacheKey);
         if (r == null || r.version() != version) {
+            long began = System.nanoTime();
             byte[] text = LlHlsPlaylist.render(snap, skip, "", reports(s, rendition)).getBytes(StandardCharsets.UTF_8);
-            r = new RenderedPlaylist(version, sharedBytes(text), sharedBytes(gzip(text)));
+            r = new RenderedPlaylist(version, text);
+            metrics.playlistRender().record(System.nanoTime() - began, java.util.concurrent.TimeUnit.NANOSECONDS);
             rendered.put(cacheKey, r);
         }
         return r;
@@ -548,7 +579,7 @@ final class LiveHls {
                 RenderedPlaylist r = rendered.get(shared);
                 if (r == null || r.version() != version) {
                     byte[] plain = LlHlsPlaylist.render(snap, false, "", reports(s, rendition)).getBytes(StandardCharsets.UTF_8);
-                    r = new RenderedPlaylist(version, Buffer.buffer(plain), Buffer.buffer(gzip(plain)));
+                    r = new RenderedPlaylist(version, plain);
                     rendered.put(shared, r);
                 }
                 text = r.plain();
@@ -576,8 +607,7 @@ final class LiveHls {
             sendPlaylist(ctx, DeliveryKind.PLAYLIST, cacheControl, t.with(carry), null);
             return;
         }
-        RenderedPlaylist r = rendered(s, rendition, skip, cacheKey);
-        sendPlaylist(ctx, DeliveryKind.PLAYLIST, cacheControl, r.plain(), r.gzip());
+        sendPlaylist(ctx, cacheControl, rendered(s, rendition, skip, cacheKey));
     }
 
     private static List<RenditionReport> reports(LiveStream s, String rendition) {
@@ -592,6 +622,13 @@ final class LiveHls {
     }
 
     // ---- responses ----
+
+    /** A cached rendering: gzipped (made once) when the player takes gzip. */
+    private void sendPlaylist(RoutingContext ctx, CharSequence cacheControl, RenderedPlaylist r) {
+        String accept = ctx.request().getHeader(HttpHeaders.ACCEPT_ENCODING);
+        boolean gzip = accept != null && accept.contains("gzip") && !ctx.response().closed() && !ctx.response().ended();
+        sendPlaylist(ctx, DeliveryKind.PLAYLIST, cacheControl, r.plain(), gzip ? r.gzip() : null);
+    }
 
     private void sendPlaylist(RoutingContext ctx, DeliveryKind kind, CharSequence cacheControl, Buffer plain, Buffer gzip) {
         HttpServerResponse res = ctx.response();

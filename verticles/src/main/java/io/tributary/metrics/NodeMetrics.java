@@ -44,6 +44,8 @@ public final class NodeMetrics {
     private final PrometheusMeterRegistry registry;
     private final AtomicInteger heldRequests = new AtomicInteger();
     private final Timer heldRelease;
+    private final Timer playlistRender;
+    private final Timer loopDelay;
     private final MetricsSettings settings;
     private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, SrtFigures> srt = new ConcurrentHashMap<>();
@@ -125,6 +127,17 @@ public final class NodeMetrics {
                 .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10),
                         Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(200))
                 .register(registry);
+        // what a playlist request's time is made of: its rendering, and the wait for its event loop
+        this.playlistRender = Timer.builder("tributary_playlist_render_seconds")
+                .description("rendering one live media playlist (a cache miss: its stream changed since the last request)")
+                .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10),
+                        Duration.ofMillis(20), Duration.ofMillis(50))
+                .register(registry);
+        this.loopDelay = Timer.builder("tributary_event_loop_delay_seconds")
+                .description("how late a 10 ms timer fires on each HTTP delivery event loop: what a request waits for the loop")
+                .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10),
+                        Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMillis(500))
+                .register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -175,6 +188,14 @@ public final class NodeMetrics {
 
     public Timer heldRelease() {
         return heldRelease;
+    }
+
+    public Timer playlistRender() {
+        return playlistRender;
+    }
+
+    public Timer loopDelay() {
+        return loopDelay;
     }
 
     public Counter ingestBytes(String stream) {

@@ -45,11 +45,16 @@ import java.util.List;
 public final class RouterVerticle extends VerticleBase {
 
     private static final CharSequence X_EDGE = HttpHeaders.createOptimized("X-Edge");
+    /** The edge's answer headers a viewer acts on; a byte range's (206 and 416) among them. */
     private static final CharSequence[] PASSED = {HttpHeaders.CONTENT_TYPE, HttpHeaders.CACHE_CONTROL,
             HttpHeaders.createOptimized("Age"), HttpHeaders.createOptimized("X-Cache"), HttpHeaders.CONTENT_ENCODING,
-            HttpHeaders.VARY};
-    /** What the edge needs of the viewer's request: compression, CMCD (sessions, QoE) and region. */
-    private static final CharSequence[] FORWARDED = {HttpHeaders.ACCEPT_ENCODING, HttpHeaders.createOptimized("CMCD-Request"),
+            HttpHeaders.VARY, HttpHeaders.createOptimized("Content-Range"), HttpHeaders.ACCEPT_RANGES};
+    /**
+     * What the edge needs of the viewer's request: compression, a byte range (VOD trick-play playlists
+     * address keyframes by range), CMCD (sessions, QoE) and region.
+     */
+    private static final CharSequence[] FORWARDED = {HttpHeaders.ACCEPT_ENCODING, HttpHeaders.createOptimized("Range"),
+            HttpHeaders.createOptimized("CMCD-Request"),
             HttpHeaders.createOptimized("CMCD-Object"), HttpHeaders.createOptimized("CMCD-Status"),
             HttpHeaders.createOptimized("CMCD-Session"), HttpHeaders.createOptimized("X-Region")};
     private static final String FORWARDED_HOST = "X-Forwarded-Host";

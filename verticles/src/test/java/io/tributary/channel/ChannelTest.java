@@ -200,6 +200,7 @@ class ChannelTest {
         // both rungs, watched together for 14 s (the top one through the edge): three 4 s assets, so at least two boundaries
         Map<Long, Seg> top = new LinkedHashMap<>();
         Map<Long, Seg> low = new LinkedHashMap<>();
+        double slicesBefore = metric("tributary_channel_tick_seconds_count");
         Thread other = new Thread(() -> {
             try {
                 low.putAll(watch("/live/loop3/", "240p", 14));
@@ -210,6 +211,13 @@ class ChannelTest {
         other.start();
         top.putAll(watchUrl("http://127.0.0.1:" + node.roles().edgePort() + "/live/loop3/360p/index.m3u8", 14));
         other.join();
+        // the playout's tick runs in slices 10 ms apart (a tenth of the channels each): some 1,400 in 14 s, where one
+        // 100 ms tick of every channel would be 140 (a third of the slices is the margin for a loaded machine)
+        double slices = metric("tributary_channel_tick_seconds_count") - slicesBefore;
+        assertTrue(slices > 3 * 14_000 / ChannelPlayout.TICK_MS, "tick slices in 14 s: " + slices);
+        // and a playlist request's parts are on /metrics: renders and the delivery event loops' delay
+        assertTrue(metric("tributary_playlist_render_seconds_count") > 0, "playlist renders counted");
+        assertTrue(metric("tributary_event_loop_delay_seconds_count") > 0, "delivery event loop delay probed");
 
         List<Seg> list = new ArrayList<>(top.values());
         assertTrue(list.size() >= 5, "segments listed: " + list);

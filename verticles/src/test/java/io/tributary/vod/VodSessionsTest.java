@@ -250,7 +250,7 @@ class VodSessionsTest {
         Vertx vertx = Vertx.vertx();
         try {
             String chosen = HashRing.of(a, b).lookup(key);
-            String two = router(vertx, HealthPolicy.DEFAULT, a, b);
+            String two = router(vertx, RouterSettings.Mode.REDIRECT, HealthPolicy.DEFAULT, a, b);
             for (String path : List.of("/vod/" + id + "/index.m3u8", "/vod/" + id + "/manifest.mpd", "/vod/" + id + "/" + variant,
                     "/vod/" + id + "/" + rung + "/" + segment)) {
                 assertEquals(chosen + path, location(get(viewer, two + path)), path);
@@ -265,9 +265,65 @@ class VodSessionsTest {
 
             // the asset's edge is dead: the active checks take it out and its requests go to the next one, as live's
             String dead = deadEdgeFor(a);
-            String failing = router(vertx, new HealthPolicy(3, Duration.ofSeconds(5), 1, 1), a, dead);
+            String failing = router(vertx, RouterSettings.Mode.REDIRECT, new HealthPolicy(3, Duration.ofSeconds(5), 1, 1), a, dead);
             TestNode.await("the asset moved off the dead edge", Duration.ofSeconds(5),
                     () -> location(get(viewer, failing + "/vod/" + id + "/index.m3u8")).startsWith(a + "/"));
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aProxyingRouterGivesAPlayerTheAssetsPlaylistsAndSegments() throws Exception {
+        String edge = "http://127.0.0.1:" + node.roles().edgePort();
+        HttpClient viewer = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
+        Vertx vertx = Vertx.vertx();
+        try {
+            String proxy = router(vertx, RouterSettings.Mode.PROXY, HealthPolicy.DEFAULT, edge);
+            // FFmpeg, pointed at the router alone, plays all 4 s of HLS and of DASH
+            assertEquals(100, VodTest.play(proxy + "/vod/" + id + "/index.m3u8").pictures(), "HLS through the proxying router");
+            assertEquals(100, VodTest.play(proxy + "/vod/" + id + "/manifest.mpd").pictures(), "DASH through the proxying router");
+
+            // every object the multivariant leads to comes through the router from the asset's edge, as the node has it
+            HttpResponse<String> mv = get(viewer, proxy + "/vod/" + id + "/index.m3u8");
+            assertEquals(200, mv.statusCode(), mv.body());
+            assertEquals(edge, mv.headers().firstValue("X-Edge").orElse(""));
+            assertTrue(mv.headers().firstValue("Cache-Control").orElse("").contains("immutable"), mv.headers().toString());
+            String variant = firstVariant(mv.body());
+            assertTrue(variant.contains("?sid="), "the viewer's issued sid on its URIs: " + variant);
+            String rung = variant.split("/")[0];
+            Playlist media = new Playlist(get(viewer, proxy + "/vod/" + id + "/" + variant).body());
+            List<String> objects = new ArrayList<>();
+            objects.add(media.tag("EXT-X-MAP").attr("URI"));
+            media.segments().forEach(seg -> objects.add(seg.uri()));
+            for (String o : objects) {
+                String path = "/vod/" + id + "/" + rung + "/" + o.split("\\?")[0];
+                HttpResponse<byte[]> got = viewer.send(HttpRequest.newBuilder(URI.create(proxy + path)).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                assertEquals(200, got.statusCode(), path);
+                assertArrayEquals(TestNode.getBytes(node, path).body(), got.body(), path);
+            }
+
+            // trick play: a keyframe's byte range through the router is the edge's 206 with that range alone
+            String iframes = get(viewer, proxy + "/vod/" + id + "/" + rung + "/iframes.m3u8").body();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("#EXT-X-BYTERANGE:(\\d+)@(\\d+)\\n([^?\\s]+)").matcher(iframes);
+            assertTrue(m.find(), iframes);
+            int length = Integer.parseInt(m.group(1));
+            int offset = Integer.parseInt(m.group(2));
+            String path = "/vod/" + id + "/" + rung + "/" + m.group(3);
+            byte[] whole = TestNode.getBytes(node, path).body();
+            HttpResponse<byte[]> ranged = viewer.send(HttpRequest.newBuilder(URI.create(proxy + path))
+                    .header("Range", "bytes=" + offset + "-" + (offset + length - 1)).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(206, ranged.statusCode(), path);
+            assertEquals("bytes " + offset + "-" + (offset + length - 1) + "/" + whole.length,
+                    ranged.headers().firstValue("Content-Range").orElse(""));
+            assertArrayEquals(Arrays.copyOfRange(whole, offset, offset + length), ranged.body());
+            // a range past the end: the edge's 416, naming the size
+            HttpResponse<String> outside = viewer.send(HttpRequest.newBuilder(URI.create(proxy + path))
+                    .header("Range", "bytes=" + whole.length + "-").build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(416, outside.statusCode(), outside.body());
+            assertEquals("bytes */" + whole.length, outside.headers().firstValue("Content-Range").orElse(""));
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
         }
@@ -284,14 +340,14 @@ class VodSessionsTest {
         throw new AssertionError("no free port whose URL the asset hashes to");
     }
 
-    /** A redirecting router of its own over {@code edges}, checking them every 200 ms; its URL. */
-    static String router(Vertx vertx, HealthPolicy policy, String... edges) throws Exception {
+    /** A router of its own over {@code edges}, checking them every 200 ms; its URL. */
+    static String router(Vertx vertx, RouterSettings.Mode mode, HealthPolicy policy, String... edges) throws Exception {
         Map<String, Integer> members = new LinkedHashMap<>();
         for (String e : edges) {
             members.put(e, 1);
         }
         int port = TestNode.freePort();
-        RouterSettings s = RouterSettings.defaults("127.0.0.1", port, RouterSettings.Mode.REDIRECT)
+        RouterSettings s = RouterSettings.defaults("127.0.0.1", port, mode)
                 .with(policy, Duration.ofMillis(200), 0);
         EdgeRouting routing = new EdgeRouting(vertx, s, () -> members).start();
         RouterVerticle.deploy(vertx, routing, 1).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);

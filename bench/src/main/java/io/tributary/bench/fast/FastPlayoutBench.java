@@ -3,6 +3,7 @@ package io.tributary.bench.fast;
 import io.tributary.Node;
 import io.tributary.bench.ingest.BenchSupport;
 import io.tributary.bench.support.BenchLock;
+import io.tributary.bench.support.Histogram;
 import io.tributary.bench.support.Report;
 import io.tributary.bench.support.Stats;
 import io.tributary.config.TributaryConfig;
@@ -42,9 +43,18 @@ import java.util.concurrent.TimeUnit;
  * playout's programme starts (a channel that falls behind starts fewer).
  *
  * <p>The target: p99 <= 5 ms at 1,000 channels. Usage: {@code FastPlayoutBench [--steps 100,500,1000]
- * [--requests 20000] [--clients 8] [--settle-s 20] [--note "loaded smoke: ..."]}; writes
- * bench/results/fast-channels.md, with the load average at each step (figures taken while other work
- * runs on the machine are smoke figures: say so with {@code --note}). Run with {@code bench/run.sh fast}.
+ * [--requests 20000] [--clients 8] [--settle-s 20] [--boundaries spread|aligned] [--out fast-channels.md]
+ * [--note "loaded smoke: ..."]}; writes bench/results/fast-channels.md (or {@code --out}), with the load
+ * average at each step (figures taken while other work runs on the machine are smoke figures: say so with
+ * {@code --note}). Run with {@code bench/run.sh fast}.
+ *
+ * <p>Where the fetch time's tail comes from, per step, from the node's own meters over the measured
+ * requests: playlist render time ({@code tributary_playlist_render_seconds}), how late a timer fires on
+ * the delivery event loops ({@code tributary_event_loop_delay_seconds}: queueing behind other work on the
+ * loop), how long one run of the playout's tick timer holds its loop ({@code tributary_channel_tick_seconds}), and the
+ * JVM's GC pauses. {@code --boundaries aligned} starts every channel's loop at the same instant, so every
+ * programme boundary of the node falls at once (a grid on the hour), against {@code spread} (each loop from
+ * its channel's creation).
  */
 public final class FastPlayoutBench {
 
@@ -66,6 +76,14 @@ public final class FastPlayoutBench {
         int clients = Integer.parseInt(opt.getOrDefault("clients", "8"));
         int settle = Integer.parseInt(opt.getOrDefault("settle-s", "20"));
         String note = opt.get("note");
+        boolean aligned = switch (opt.getOrDefault("boundaries", "spread")) {
+            case "spread" -> false;
+            case "aligned" -> true;
+            default -> throw new IllegalArgumentException("--boundaries: spread or aligned");
+        };
+        String out = opt.getOrDefault("out", "fast-channels.md");
+        // aligned: every loop from one instant (in the past, so each is on air at once)
+        String anchor = java.time.Instant.now().minusSeconds(60).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
         Path root = BenchSupport.root();
         Path work = root.resolve("bench/work/fast");
         deleteTree(work);
@@ -88,7 +106,9 @@ public final class FastPlayoutBench {
                 .line("One in-process node (origin role, embedded PostgreSQL); each channel a loop of three "
                         + ASSET_SECONDS + " s assets transcoded by the VOD pipeline into 360p and 240p (2 s GOPs), "
                         + "so a channel starts a programme every " + ASSET_SECONDS + " s. " + requests + " media playlist GETs per step from "
-                        + clients + " keep-alive clients over loopback, channels and rungs chosen at random.");
+                        + clients + " keep-alive clients over loopback, channels and rungs chosen at random. Programme boundaries: "
+                        + (aligned ? "aligned (every loop from the same instant: every channel switches at once)"
+                        : "spread (each loop from its channel's creation)") + ".");
         if (note != null) {
             report.line("").line("**" + note + "**");
         }
@@ -100,6 +120,7 @@ public final class FastPlayoutBench {
             long baseline = heapAfterGc();
             report.section("Steps").line("| channels | on air | playlist p50 ms | p99 ms | max ms | heap per channel KiB | programmes/s | load avg (1 min) | verdict |")
                     .line("|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+            List<String> causes = new ArrayList<>();
             int created = 0;
             for (int n : steps) {
                 for (; created < n; created++) {
@@ -107,35 +128,60 @@ public final class FastPlayoutBench {
                     for (int k = 0; k < assets.size(); k++) {
                         loop.add(new JsonObject().put("asset", assets.get((created + k) % assets.size())));
                     }
+                    JsonObject channel = new JsonObject().put("id", "ch" + created).put("loop", loop);
+                    if (aligned) {
+                        channel.put("start", anchor);
+                    }
                     HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/api/v1/channels"))
-                            .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("id", "ch" + created).put("loop", loop).encode()))
+                            .POST(HttpRequest.BodyPublishers.ofString(channel.encode()))
                             .header("Content-Type", "application/json"));
                     if (r.statusCode() != 201) {
                         throw new IllegalStateException("channel ch" + created + ": " + r.statusCode() + " " + r.body());
                     }
                 }
                 Thread.sleep(settle * 1000L);
-                double programmesBefore = programmes(base);
+                String before = metrics(base);
+                long[] gcBefore = gc();
                 long t0 = System.nanoTime();
                 Step step;
                 try (BenchLock lock = BenchLock.acquire("fast " + n)) {
                     step = measure(base, n, requests, clients);
                 }
-                double programmesRate = (programmes(base) - programmesBefore) / ((System.nanoTime() - t0) / 1e9);
+                long[] gcAfter = gc();
+                String after = metrics(base);
+                double programmesRate = (programmes(after) - programmes(before)) / ((System.nanoTime() - t0) / 1e9);
+                Histogram render = Histogram.of(after, "tributary_playlist_render_seconds")
+                        .since(Histogram.of(before, "tributary_playlist_render_seconds"));
+                Histogram loopDelay = Histogram.of(after, "tributary_event_loop_delay_seconds")
+                        .since(Histogram.of(before, "tributary_event_loop_delay_seconds"));
+                Histogram tick = Histogram.of(after, "tributary_channel_tick_seconds")
+                        .since(Histogram.of(before, "tributary_channel_tick_seconds"));
+                causes.add(Report.f("| %d | %.0f | %s | %s | %s | %s | %s | %s | %s | %d | %d | %s |", n, render.count(), render.bound(50),
+                        render.bound(99), loopDelay.bound(50), loopDelay.bound(99), loopDelay.bound(100), tick.bound(99), tick.bound(100),
+                        gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1], gcMax(after)));
                 long heap = heapAfterGc();
                 Stats s = new Stats(step.millis());
                 boolean ok = s.p(99) <= TARGET_P99_MS && step.onAir() == n;
                 report.line(Report.f("| %d | %d | %.2f | %.2f | %.2f | %.0f | %.1f | %s | %s |", n, step.onAir(), s.p(50), s.p(99), s.max(),
                         (heap - baseline) / 1024.0 / n, programmesRate, load(), ok ? "meets" : "misses"));
                 System.out.println("step " + n + " done, load " + load());
-                report.write(root.resolve("bench/results/fast-channels.md")); // a run stopped later keeps its steps
+                report.write(root.resolve("bench/results/" + out)); // a run stopped later keeps its steps
             }
             report.line("").line("Heap per channel: (heap after a full GC with N channels on air - heap before the first) / N. "
                     + "Expected programmes/s with every channel keeping up: N / " + ASSET_SECONDS + ".");
+            report.section("Where the time goes (the node's meters over the measured requests)")
+                    .line("Bucket bounds in ms (\"≤ 5\": in the bucket ending at 5 ms). Render: a playlist rendered on a cache miss "
+                            + "(its stream changed since the last request). Loop delay: how late a 10 ms timer fired on the delivery "
+                            + "event loops, what a request arriving then waited for its loop. Playout tick: one run of the playout's tick timer "
+                            + "holding its event loop. GC: collections and pause time in the JVM (node and clients) during the step; max: "
+                            + "Micrometer's decaying max of jvm_gc_pause_seconds.").line("")
+                    .line("| channels | renders | render p50 | render p99 | loop delay p50 | loop delay p99 | loop delay max | playout tick p99 | playout tick max | GCs | GC ms | GC max ms |")
+                    .line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            causes.forEach(report::line);
         } finally {
             node.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         }
-        report.write(root.resolve("bench/results/fast-channels.md"));
+        report.write(root.resolve("bench/results/" + out));
         System.exit(0);
     }
 
@@ -185,13 +231,39 @@ public final class FastPlayoutBench {
         }
     }
 
-    static double programmes(String base) throws Exception {
-        for (String line : send(HttpRequest.newBuilder(URI.create(base + "/metrics"))).body().split("\n")) {
+    static String metrics(String base) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(base + "/metrics"))).body();
+    }
+
+    static double programmes(String scrape) {
+        for (String line : scrape.split("\n")) {
             if (line.startsWith("tributary_channel_programmes_total")) {
                 return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }
         return 0;
+    }
+
+    /** Collections and their time (ms) so far, every collector of this JVM (node and clients). */
+    static long[] gc() {
+        long count = 0;
+        long ms = 0;
+        for (java.lang.management.GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) {
+            count += Math.max(0, b.getCollectionCount());
+            ms += Math.max(0, b.getCollectionTime());
+        }
+        return new long[]{count, ms};
+    }
+
+    /** The longest GC pause Micrometer saw lately (its decaying max), ms; not the bench's own System.gc() between steps. */
+    static String gcMax(String scrape) {
+        double max = 0;
+        for (String line : scrape.split("\n")) {
+            if (line.startsWith("jvm_gc_pause_seconds_max") && !line.contains("System.gc()")) {
+                max = Math.max(max, Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)) * 1000);
+            }
+        }
+        return Report.f("%.0f", max);
     }
 
     public static long heapAfterGc() throws InterruptedException {
