@@ -63,12 +63,18 @@ public final class TestNode {
                 return Node.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
             } catch (Exception e) {
                 // a port found free can still be taken by someone else before the node binds it: try new ones
-                if (attempt < 3 && rootCause(e) instanceof java.net.BindException) {
+                if (attempt < 3 && portTaken(rootCause(e))) {
                     continue;
                 }
                 throw new IllegalStateException("node did not start", e);
             }
         }
+    }
+
+    /** A bind that failed because the port was taken: the JDK's BindException, or the native (epoll) transport's error. */
+    static boolean portTaken(Throwable t) {
+        return t instanceof java.net.BindException
+                || t instanceof java.io.IOException && String.valueOf(t.getMessage()).contains("Address already in use");
     }
 
     /** The admin every {@link #secured} node has. */
