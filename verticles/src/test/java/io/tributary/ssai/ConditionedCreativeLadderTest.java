@@ -6,6 +6,7 @@ import io.tributary.media.testing.SyntheticAvSource;
 import io.tributary.testing.Playlist;
 import io.tributary.testing.RtmpTestPublisher;
 import io.tributary.testing.TestNode;
+import io.tributary.testing.VodAssets;
 import io.tributary.vod.VodTestMedia;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -82,13 +83,8 @@ class ConditionedCreativeLadderTest {
             }
         });
         adServer.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        Map<String, String> env = new HashMap<>();
-        env.put("TRIBUTARY_DATA_DIR", dir.resolve("data").toString());
-        env.put("TRIBUTARY_VOD_ENABLED", "true");
+        Map<String, String> env = VodAssets.env(dir);
         env.put("TRIBUTARY_VOD_WORKERS", "2");
-        env.put("TRIBUTARY_VOD_SEGMENT_TARGET", "1s");
-        env.put("TRIBUTARY_VOD_POLL_INTERVAL", "200ms");
-        env.put("TRIBUTARY_TRANSCODE_LADDER", "none");
         env.put("TRIBUTARY_TRANSCODE_LADDER_RULES", "lad-*=vod");
         env.put("TRIBUTARY_SSAI_ENABLED", "true");
         env.put("TRIBUTARY_SSAI_VAST_URL", "http://127.0.0.1:" + adServer.actualPort() + "/vast");
@@ -98,12 +94,9 @@ class ConditionedCreativeLadderTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (node != null) {
-            node.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        }
-        if (adServerVertx != null) {
-            adServerVertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        }
+        // the node first (its decisions may still call the ad server), then the ad server's Vert.x
+        io.vertx.core.Future<Void> closed = node == null ? io.vertx.core.Future.succeededFuture() : node.close();
+        closed.eventually(() -> adServerVertx.close()).toCompletionStage().toCompletableFuture().get(70, TimeUnit.SECONDS);
     }
 
     /** What a rendition of an asset is: its picture size, timescale and picture duration in ticks. */
