@@ -23,7 +23,8 @@ public final class Migrations {
 
     /** Every migration in order; version n is the n-th. Append, never edit one that shipped. */
     static final List<String> FILES = List.of("V1__dvr.sql", "V2__vod.sql", "V3__channels.sql", "V4__vod_availability.sql",
-            "V5__accounts.sql", "V6__ssai_creatives.sql", "V7__vod_encryption.sql");
+            "V5__accounts.sql", "V6__ssai_creatives.sql", "V7__vod_encryption.sql",
+            "V8__vod_conform_ladder.sql");
 
     /** Taken by every node migrating this database (any constant the other users of the server do not use). */
     static final long LOCK = 0x7472_6962_7574_6172L; // "tributar"

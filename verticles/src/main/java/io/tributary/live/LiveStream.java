@@ -57,7 +57,7 @@ public final class LiveStream {
     /** The source video when no ladder runs. */
     public static final String VIDEO = "video";
     public static final String AUDIO = "audio";
-    static final int VIDEO_TIMESCALE = 90_000;
+    public static final int VIDEO_TIMESCALE = 90_000;
 
     private final String key;
     private final Context writer;
@@ -247,6 +247,16 @@ public final class LiveStream {
     /** Publisher sessions so far (1 + reconnects). */
     public int sessions() {
         return sessions;
+    }
+
+    /** The configured bitrate of the ladder rung named {@code rendition} (encoded or bypassed), 0 for none. */
+    public long rungBitrate(String rendition) {
+        for (LadderRung r : ladder) {
+            if (r.name().equals(rendition)) {
+                return r.bitrate();
+            }
+        }
+        return 0;
     }
 
     /** Video rendition names, highest first. */

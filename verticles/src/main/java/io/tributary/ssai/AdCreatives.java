@@ -2,6 +2,7 @@ package io.tributary.ssai;
 
 import io.tributary.media.vast.VastMediaFile;
 import io.tributary.media.vast.VastMediaPicker;
+import io.tributary.vod.ConformLadder;
 import io.tributary.vod.SourceAssets;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -29,7 +30,11 @@ import java.util.logging.Logger;
  * Ad creatives conditioned to the content: the first decision that meets a creative id claims it
  * in {@code ssai_creatives} (one node of the cluster does), fetches its best media file once
  * (bounded in bytes and time) and gives it to the VOD pipeline as an asset tagged
- * {@code ad-creative}; the asset's renditions are what the splice plays. Until that asset is
+ * {@code ad-creative}; the asset's renditions are what the splice plays. A decision for a stream
+ * with a ladder conditions the creative to that ladder exactly ({@link ConformLadder}: its rung
+ * names, sizes, bitrates, frame rate and timescale): the row's key is the creative's with the
+ * ladder's signature, so streams with different ladders each get their own copy, and streams with
+ * equal ones share it. Until that asset is
  * ready the creative is left out of pods. A creative whose conditioning failed is tried again
  * after {@link #RETRY_AFTER_MINUTES} minutes. The ad server hears of a failure once, at the error
  * URLs of the decision that started the conditioning: 401 when its media file is refused by the
@@ -138,6 +143,16 @@ final class AdCreatives {
         }
     }
 
+    /** The key of the creative's copy conditioned to {@code ladder} (null: the VOD template's, the plain key). */
+    static String key(VastResolver.Inline in, ConformLadder ladder) {
+        return ladder == null ? key(in) : key(in) + "@" + ladder.signature();
+    }
+
+    /** The height the media file to fetch should cover: the ladder's top rung, else the node's. */
+    int targetHeight(ConformLadder ladder) {
+        return ladder == null ? targetHeight : ladder.topHeight();
+    }
+
     private static String firstUrl(VastResolver.Inline in) {
         return in.linear().mediaFiles().isEmpty() ? "" : in.linear().mediaFiles().get(0).url();
     }
@@ -199,13 +214,13 @@ final class AdCreatives {
      * Starts conditioning the creatives that have no row yet (or whose last try failed long enough
      * ago), each on the node that claims it; returns at once.
      */
-    void condition(List<VastResolver.Inline> ads, Map<String, Ready> known, String session) {
+    void condition(List<VastResolver.Inline> ads, Map<String, Ready> known, String session, ConformLadder ladder) {
         for (VastResolver.Inline in : ads) {
-            String key = key(in);
+            String key = key(in, ladder);
             if (known.containsKey(key) || pending.size() >= MAX_PENDING) {
                 continue;
             }
-            Optional<VastMediaFile> file = VastMediaPicker.best(in.linear().mediaFiles(), targetHeight, 0);
+            Optional<VastMediaFile> file = VastMediaPicker.best(in.linear().mediaFiles(), targetHeight(ladder), 0);
             long now = System.currentTimeMillis();
             Long tried = asked.get(key);
             if (file.isEmpty() || tried != null && now - tried < ASK_AGAIN_MS
@@ -216,7 +231,7 @@ final class AdCreatives {
                 asked.clear();
             }
             asked.put(key, now);
-            claim(key, file.get().url()).compose(mine -> mine ? fetch(key, file.get().url()) : Future.succeededFuture())
+            claim(key, file.get().url()).compose(mine -> mine ? fetch(key, file.get().url(), ladder) : Future.succeededFuture())
                     .onFailure(e -> {
                         pending.remove(key);
                         if (!(e instanceof AdUrlGuard.Refused)) { // a refusal is logged by the guard, once per host
@@ -247,9 +262,9 @@ final class AdCreatives {
 
     private static final int RETURN_MINUTES = RETRY_AFTER_MINUTES;
 
-    private Future<Void> fetch(String key, String url) {
+    private Future<Void> fetch(String key, String url, ConformLadder ladder) {
         return assets.stage().compose(staged -> download(url, staged.file().toString())
-                .compose(size -> assets.register(staged, size, "ad creative " + brief(key), List.of(TAG)))
+                .compose(size -> assets.register(staged, size, "ad creative " + brief(key), List.of(TAG), ladder))
                 .onFailure(e -> vertx.fileSystem().delete(staged.file().toString()).otherwiseEmpty()))
                 .compose(assetId -> {
                     pending.computeIfPresent(key, (k, c) -> c.registered(assetId));

@@ -70,7 +70,7 @@ public final class AdDecisionModule {
         java.net.URI own = java.net.URI.create(nodeUrl);
         addresses.trustOwnListener(own.getHost(), own.getPort() > 0 ? own.getPort() : "https".equals(own.getScheme()) ? 443 : 80);
         String builtIn = nodeUrl + "/ads/vast?duration=[DURATION]&session=[SESSION]&stream=[STREAM]";
-        return scaler.deploy(SET, () -> new AdDecisionVerticle(settings, builtIn, creatives, beacons, metrics, targetHeight, addresses),
+        return scaler.deploy(SET, () -> new AdDecisionVerticle(settings, builtIn, creatives, beacons, metrics, addresses),
                 settings.instances()).map(x -> {
                     LOG.info("ad decisions: " + settings.instances() + " verticle(s), VAST from "
                             + (settings.vastUrl().isEmpty() ? "the built-in /ads/vast" : settings.vastUrl())

@@ -1,5 +1,6 @@
 package io.tributary.ssai;
 
+import io.tributary.vod.ConformLadder;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -12,19 +13,27 @@ import io.vertx.core.json.JsonObject;
  * @param breakId        the break's id (the cue's)
  * @param durationMs     the break's length to fill
  * @param throughputKbps the player's CMCD-reported throughput ({@code mtp}), 0 when unknown
+ * @param ladder         the stream's own ladder, which creatives are conditioned to; null: the VOD template
  */
-public record AdDecisionRequest(String session, String stream, String breakId, long durationMs, long throughputKbps) {
+public record AdDecisionRequest(String session, String stream, String breakId, long durationMs, long throughputKbps,
+                                ConformLadder ladder) {
+
+    public AdDecisionRequest(String session, String stream, String breakId, long durationMs, long throughputKbps) {
+        this(session, stream, breakId, durationMs, throughputKbps, null);
+    }
 
     /** The event-bus address the ad-decision verticle set consumes. */
     public static final String ADDRESS = "tributary.ssai.decide";
 
     public JsonObject toJson() {
-        return new JsonObject().put("session", session).put("stream", stream).put("breakId", breakId)
+        JsonObject j = new JsonObject().put("session", session).put("stream", stream).put("breakId", breakId)
                 .put("durationMs", durationMs).put("throughputKbps", throughputKbps);
+        return ladder == null ? j : j.put("ladder", ladder.toJson());
     }
 
     public static AdDecisionRequest fromJson(JsonObject j) {
         return new AdDecisionRequest(j.getString("session"), j.getString("stream"), j.getString("breakId"),
-                j.getLong("durationMs", 0L), j.getLong("throughputKbps", 0L));
+                j.getLong("durationMs", 0L), j.getLong("throughputKbps", 0L),
+                j.getJsonObject("ladder") == null ? null : ConformLadder.fromJson(j.getJsonObject("ladder")));
     }
 }

@@ -35,21 +35,19 @@ public final class AdDecisionVerticle extends VerticleBase {
     private final AdCreatives creatives;
     private final AdBeacons beacons;
     private final AdMetrics metrics;
-    private final int targetHeight;
     private final AdAddressPolicy addresses;
     private VastFetcher fetcher;
     private VastResolver resolver;
     private MessageConsumer<JsonObject> consumer;
 
     AdDecisionVerticle(AdDecisionSettings settings, String builtInUrl, AdCreatives creatives, AdBeacons beacons, AdMetrics metrics,
-                       int targetHeight, AdAddressPolicy addresses) {
+                       AdAddressPolicy addresses) {
         this.settings = settings;
         this.addresses = addresses;
         this.builtInUrl = builtInUrl;
         this.creatives = creatives;
         this.beacons = beacons;
         this.metrics = metrics;
-        this.targetHeight = targetHeight;
     }
 
     @Override
@@ -139,13 +137,13 @@ public final class AdDecisionVerticle extends VerticleBase {
                 playable.add(in);
                 continue;
             }
-            if (VastMediaPicker.best(in.linear().mediaFiles(), targetHeight, 0).isEmpty()) {
+            if (VastMediaPicker.best(in.linear().mediaFiles(), creatives.targetHeight(r.ladder()), 0).isEmpty()) {
                 // no media file the pipeline can take (VAST 403: couldn't find a supported MediaFile)
                 beacons.send(in.errors(), "error:403", null, r.session());
                 continue;
             }
             playable.add(in);
-            byKey.put(AdCreatives.key(in), in);
+            byKey.put(AdCreatives.key(in, r.ladder()), in);
         }
         Future<Map<String, AdCreatives.Ready>> conditioned = creatives.lookup(List.copyOf(byKey.keySet()));
         Future<Map<String, io.tributary.vod.SourceAssets.Asset>> own = assetIds.isEmpty() ? Future.succeededFuture(Map.of())
@@ -156,14 +154,14 @@ public final class AdDecisionVerticle extends VerticleBase {
                     direct.put(id, new AdCreatives.Ready(id, a.durationMs()));
                 }
             });
-            creatives.condition(new ArrayList<>(byKey.values()), conditioned.result(), r.session());
+            creatives.condition(new ArrayList<>(byKey.values()), conditioned.result(), r.session(), r.ladder());
             List<AdPodPlanner.Candidate> candidates = new ArrayList<>();
             for (VastResolver.Inline in : playable) {
                 boolean own1 = builtIn && BUILT_IN_AD_SYSTEM.equals(in.ad().adSystem());
-                String key = own1 ? in.linear().creativeId() : AdCreatives.key(in);
+                String key = own1 ? in.linear().creativeId() : AdCreatives.key(in, r.ladder());
                 AdCreatives.Ready ready = own1 ? direct.get(key) : conditioned.result().get(key);
                 if (ready != null) {
-                    candidates.add(new AdPodPlanner.Candidate(in, own1 ? key : in.linear().creativeId().isEmpty() ? key
+                    candidates.add(new AdPodPlanner.Candidate(in, own1 ? key : in.linear().creativeId().isEmpty() ? AdCreatives.key(in)
                             : in.linear().creativeId(), ready.assetId(), ready.durationMs(), own1));
                 }
             }

@@ -46,6 +46,16 @@ final class AdSegmentCatalog {
             return best;
         }
 
+        /**
+         * The rendition a live rendition plays: the one of the same name when the creative was
+         * conditioned to that stream's ladder (same kind), else the nearest in height (a creative
+         * transcoded with the VOD template, or for another ladder).
+         */
+        Rendition pick(String name, boolean audio, int height) {
+            Rendition same = named(name);
+            return same != null && same.audio() == audio ? same : nearest(audio, height);
+        }
+
         Rendition named(String name) {
             for (Rendition r : renditions) {
                 if (r.name().equals(name)) {

@@ -48,10 +48,14 @@ public final class SessionPlaylists implements Shareable {
     private final SsaiSettings settings;
     private final AdSegmentCatalog catalog;
     private final BreakMetrics metrics;
+    /** A stream's own ladder (null when it has none yet): the decision conditions creatives to it. */
+    private final java.util.function.Function<String, io.tributary.vod.ConformLadder> ladders;
     private final Map<String, SessionPods> sessions = new ConcurrentHashMap<>();
 
-    SessionPlaylists(Vertx vertx, SsaiSettings settings, AdSegmentCatalog catalog, BreakMetrics metrics) {
+    SessionPlaylists(Vertx vertx, SsaiSettings settings, AdSegmentCatalog catalog, BreakMetrics metrics,
+                     java.util.function.Function<String, io.tributary.vod.ConformLadder> ladders) {
         this.vertx = vertx;
+        this.ladders = ladders;
         this.settings = settings;
         this.catalog = catalog;
         this.metrics = metrics;
@@ -159,7 +163,7 @@ public final class SessionPlaylists implements Shareable {
         long tolerance = snap == null ? 250 : Math.min(500, Math.round(snap.targetDuration() * 1000 * 0.4));
         List<Future<PodPlacement>> placed = new ArrayList<>();
         for (SessionPod p : pods.all()) {
-            placed.add(p.placement(rendition, pod -> runs(p, pod, audio, height), tolerance));
+            placed.add(p.placement(rendition, pod -> runs(p, pod, rendition, audio, height), tolerance));
         }
         SessionPods owner = pods;
         return Future.join(placed).transform(x -> {
@@ -292,7 +296,8 @@ public final class SessionPlaylists implements Shareable {
     SessionPod pod(SessionPods pods, String stream, String breakId, long startDate, long breakMs, long throughputKbps) {
         return pods.pod(breakId, () -> {
             long t0 = System.nanoTime();
-            AdDecisionRequest req = new AdDecisionRequest(pods.session, stream, breakId, breakMs, throughputKbps);
+            AdDecisionRequest req = new AdDecisionRequest(pods.session, stream, breakId, breakMs, throughputKbps,
+                    ladders.apply(stream));
             Future<AdPod> decision = vertx.eventBus().<JsonObject>request(AdDecisionRequest.ADDRESS, req.toJson(),
                             new DeliveryOptions().setSendTimeout(settings.decisionWait().toMillis()))
                     .map(m -> AdPod.fromJson(m.body()))
@@ -307,8 +312,8 @@ public final class SessionPlaylists implements Shareable {
         return Math.max(0, mtp);
     }
 
-    /** The pod's ads in one rendition: each ad's nearest VOD rendition, under the session's /ads path. */
-    private Future<List<AdRun>> runs(SessionPod p, AdPod pod, boolean audio, int height) {
+    /** The pod's ads in one rendition: each ad's same-name (else nearest) VOD rendition, under the session's /ads path. */
+    private Future<List<AdRun>> runs(SessionPod p, AdPod pod, String rendition, boolean audio, int height) {
         List<Future<AdSegmentCatalog.Asset>> assets = new ArrayList<>();
         for (AdPod.Ad ad : pod.ads()) {
             assets.add(catalog.asset(ad.assetId()));
@@ -317,7 +322,7 @@ public final class SessionPlaylists implements Shareable {
             List<AdRun> runs = new ArrayList<>();
             for (int i = 0; i < assets.size(); i++) {
                 Future<AdSegmentCatalog.Asset> f = assets.get(i);
-                AdSegmentCatalog.Rendition r = f.succeeded() ? f.result().nearest(audio, height) : null;
+                AdSegmentCatalog.Rendition r = f.succeeded() ? f.result().pick(rendition, audio, height) : null;
                 if (r == null || r.files().isEmpty()) {
                     runs.add(null); // its media is not there: left out (the ad's error is sent when its segment is asked for)
                     continue;

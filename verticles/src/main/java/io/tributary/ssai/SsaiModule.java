@@ -59,7 +59,7 @@ public final class SsaiModule {
         this.events = new AdEvents(vertx, kafka, registry);
         this.metrics = new BreakMetrics(events, registry);
         this.catalog = new AdSegmentCatalog(vertx, dataDir);
-        this.playlists = new SessionPlaylists(vertx, settings, catalog, metrics);
+        this.playlists = new SessionPlaylists(vertx, settings, catalog, metrics, key -> AdLadders.of(streams.get(key)));
         this.registry = new BreakRegistry(metrics);
         this.subscription = streams.events().subscribe("ssai", vertx.getOrCreateContext(), this.registry::on);
         this.sweep = vertx.setPeriodic(30_000, t -> playlists.sweep(System.currentTimeMillis()));
@@ -240,7 +240,7 @@ public final class SsaiModule {
                 });
     }
 
-    /** {ads: [{asset}], renditions: {name: [{ad, rendition, files, durations}]}}: each ad's nearest rendition. */
+    /** {ads: [{asset}], renditions: {name: [{ad, rendition, files, durations}]}}: each ad's same-name, else nearest, rendition. */
     private Future<JsonObject> edgeRuns(io.tributary.live.LiveStream stream, AdPod pod) {
         List<Future<AdSegmentCatalog.Asset>> assets = new java.util.ArrayList<>();
         for (AdPod.Ad ad : pod.ads()) {
@@ -259,7 +259,7 @@ public final class SsaiModule {
                 JsonArray runs = new JsonArray();
                 for (int i = 0; i < assets.size(); i++) {
                     Future<AdSegmentCatalog.Asset> f = assets.get(i);
-                    AdSegmentCatalog.Rendition r = f.succeeded() ? f.result().nearest(audio, height) : null;
+                    AdSegmentCatalog.Rendition r = f.succeeded() ? f.result().pick(name, audio, height) : null;
                     if (r != null && !r.files().isEmpty()) {
                         runs.add(new JsonObject().put("ad", i).put("rendition", r.name())
                                 .put("files", new JsonArray(r.files())).put("durations", new JsonArray(r.durations())));

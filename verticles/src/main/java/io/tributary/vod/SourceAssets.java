@@ -46,9 +46,14 @@ public final class SourceAssets {
 
     /** Queues the staged source for the transcode workers as an asset with {@code title} and {@code tags}. */
     public Future<String> register(Staged staged, long size, String title, List<String> tags) {
+        return register(staged, size, title, tags, null);
+    }
+
+    /** As {@link #register(Staged, long, String, List)}, transcoded into {@code ladder} exactly (null: the VOD template). */
+    public Future<String> register(Staged staged, long size, String title, List<String> tags, ConformLadder ladder) {
         AssetMetadata meta = AssetMetadata.create(new JsonObject().put("title", title).put("tags", new JsonArray(tags)), title);
         return vertx.fileSystem().move(staged.file().toString(), vod.files().uploads().resolve(staged.id()).toString())
-                .compose(x -> vod.catalog().create(staged.id(), meta, VodFiles.sourceName(staged.id()), size, 0)) // spliced: clear
+                .compose(x -> vod.catalog().create(staged.id(), meta, VodFiles.sourceName(staged.id()), size, 0, ladder)) // spliced: clear
                 .map(job -> {
                     vertx.eventBus().publish(TranscodeWorker.WAKE, null); // with Kafka too: the workers' poll finds it either way
                     return staged.id();

@@ -206,8 +206,8 @@ final class TranscodeWorker extends VerticleBase {
         Future<VodTranscode.Result> done = executor.executeBlocking(() -> {
             VodTranscode.deleteTree(work);
             Path source = files.source(claim.source());
-            VodTranscode.Result result = VodTranscode.run(source, work, settings.segmentTarget().toMillis() / 1000.0, Ladder.VOD,
-                    new VodTranscode.Progress() {
+            VodTranscode.Result result = VodTranscode.run(source, work, settings.segmentTarget().toMillis() / 1000.0,
+                    claim.ladder() == null ? Ladder.VOD : claim.ladder().rungs(), claim.ladder(), new VodTranscode.Progress() {
                         @Override
                         public void at(long mediaMicrosDone, long durationMicros) {
                             r.doneMicros = mediaMicrosDone;

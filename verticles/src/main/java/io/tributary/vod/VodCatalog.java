@@ -33,8 +33,11 @@ final class VodCatalog {
         this.pool = pool;
     }
 
-    /** A job as a worker holds it; {@code encrypted}: its asset is served with AES-128 (no DASH). */
-    record Claim(long job, String asset, String source, int attempts, boolean encrypted) {
+    /**
+     * A job as a worker holds it; {@code encrypted}: its asset is served with AES-128 (no DASH);
+     * {@code ladder}: the ladder to conform it to, null for the VOD template.
+     */
+    record Claim(long job, String asset, String source, int attempts, boolean encrypted, ConformLadder ladder) {
     }
 
     /** A job that failed or ended without its worker: its asset, for the events. */
@@ -48,12 +51,17 @@ final class VodCatalog {
 
     /** Adds the asset and queues its job, in one transaction; gives the job id. {@code keyEpoch}: 0 for a clear asset. */
     Future<Long> create(String id, AssetMetadata m, String source, long size, long keyEpoch) {
+        return create(id, m, source, size, keyEpoch, null);
+    }
+
+    /** As {@link #create(String, AssetMetadata, String, long, long)}, transcoded into {@code ladder} (null: the template). */
+    Future<Long> create(String id, AssetMetadata m, String source, long size, long keyEpoch, ConformLadder ladder) {
         return pool.withTransaction(c -> c.preparedQuery("INSERT INTO vod_asset (id, title, description, tags, languages, "
-                        + "available_from, available_until, state, source, size, key_epoch) "
-                        + "VALUES ($1, $2, $3, $4, $5, $6, $7, 'uploaded', $8, $9, $10)")
+                        + "available_from, available_until, state, source, size, key_epoch, conform_ladder) "
+                        + "VALUES ($1, $2, $3, $4, $5, $6, $7, 'uploaded', $8, $9, $10, $11)")
                 .execute(Tuple.from(new Object[] {id, m.title(), m.description(), m.tags().toArray(new String[0]),
                         m.languages().toArray(new String[0]), offset(m.availableFrom()), offset(m.availableUntil()), source, size,
-                        keyEpoch == 0 ? null : keyEpoch}))
+                        keyEpoch == 0 ? null : keyEpoch, ladder == null ? null : ladder.toJson().encode()}))
                 .compose(x -> c.preparedQuery("INSERT INTO vod_job (asset, state) VALUES ($1, 'queued') RETURNING id")
                         .execute(Tuple.of(id)))
                 .map(rows -> rows.iterator().next().getLong(0)));
@@ -231,14 +239,17 @@ final class VodCatalog {
                         + "WHERE j.id = (SELECT id FROM vod_job WHERE (state = 'queued' OR state = 'running' AND lease_until < now()) "
                         + "AND attempts < $3 AND ($4::bigint IS NULL OR id = $4) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) "
                         + "RETURNING j.id, j.asset, j.attempts, (SELECT source FROM vod_asset a WHERE a.id = j.asset), "
-                        + "(SELECT key_epoch IS NOT NULL FROM vod_asset a WHERE a.id = j.asset)")
+                        + "(SELECT key_epoch IS NOT NULL FROM vod_asset a WHERE a.id = j.asset), "
+                        + "(SELECT conform_ladder FROM vod_asset a WHERE a.id = j.asset)")
                 .execute(Tuple.of(worker, leaseMillis, maxAttempts, job))
                 .compose(rows -> {
                     if (rows.size() == 0) {
                         return Future.succeededFuture(Optional.<Claim>empty());
                     }
                     Row r = rows.iterator().next();
-                    Claim claim = new Claim(r.getLong(0), r.getString(1), r.getString(3), r.getInteger(2), Boolean.TRUE.equals(r.getBoolean(4)));
+                    String ladder = r.getString(5);
+                    Claim claim = new Claim(r.getLong(0), r.getString(1), r.getString(3), r.getInteger(2), Boolean.TRUE.equals(r.getBoolean(4)),
+                            ladder == null ? null : ConformLadder.fromJson(new io.vertx.core.json.JsonObject(ladder)));
                     return pool.preparedQuery("UPDATE vod_asset SET state = 'processing', error = NULL, updated_at = now() WHERE id = $1")
                             .execute(Tuple.of(claim.asset())).map(x -> Optional.of(claim));
                 });

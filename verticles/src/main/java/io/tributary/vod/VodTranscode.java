@@ -60,6 +60,16 @@ public final class VodTranscode {
     /** Transcodes {@code source} into {@code out} (created; must not exist). */
     public static Result run(Path source, Path out, double segmentTarget, List<LadderRung> ladder, Progress progress)
             throws IOException {
+        return run(source, out, segmentTarget, ladder, null, progress);
+    }
+
+    /**
+     * As {@link #run(Path, Path, double, List, Progress)}; with {@code conform}, into its rungs exactly
+     * (its sizes whatever the source's, its frame rate by dropping or repeating pictures, its video
+     * timescale) instead of {@code ladder} resolved against the source.
+     */
+    public static Result run(Path source, Path out, double segmentTarget, List<LadderRung> ladder, ConformLadder conform,
+                             Progress progress) throws IOException {
         FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(source.toFile());
         // pictures stay 4:2:0 from the decoder to the encoders (no RGB round trip); each rung's scaler resizes
         grabber.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
@@ -75,11 +85,11 @@ public final class VodTranscode {
             if (grabber.getVideoStream() < 0 || width <= 0 || height <= 0) {
                 throw new BadMediaException("no video stream in the input (format " + grabber.getFormat() + ")");
             }
-            double fps = grabber.getVideoFrameRate();
+            double fps = conform != null ? conform.fps() : grabber.getVideoFrameRate();
             if (!(fps > 0) || fps > 240) {
                 fps = 30;
             }
-            List<LadderRung> rungs = Ladder.encoded(Ladder.resolve(ladder, width, height));
+            List<LadderRung> rungs = conform != null ? conform.rungs() : Ladder.encoded(Ladder.resolve(ladder, width, height));
             if (rungs.isEmpty()) { // smaller than the lowest rung: one rendition at the source's size
                 LadderRung low = ladder.get(ladder.size() - 1);
                 rungs = List.of(low.withSize(Math.max(2, width & ~1), Math.max(2, height & ~1)));
@@ -91,8 +101,10 @@ public final class VodTranscode {
                 FFmpegFrameRecorder rec = recorder(out.resolve(r.name()), segmentTarget, r.width(), r.height(), 0);
                 // B-frames decode a picture before it shows: signed composition offsets (trun version 1) with
                 // the decode timeline moved so every IDR decodes when it shows, and so each segment's tfdt is
-                // its first picture's time; no edit list (players that ignore one would see pictures late)
-                rec.setOption("hls_segment_options", "movflags=+negative_cts_offsets:use_editlist=0");
+                // its first picture's time; no edit list (players that ignore one would see pictures late).
+                // A creative conformed to a live ladder takes the stream's video timescale too.
+                rec.setOption("hls_segment_options", "movflags=+negative_cts_offsets:use_editlist=0"
+                        + (conform != null ? ":video_track_timescale=" + conform.timescale() : ""));
                 rec.setVideoCodec(avcodec.AV_CODEC_ID_H264);
                 rec.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
                 rec.setFrameRate(fps);
@@ -125,6 +137,10 @@ public final class VodTranscode {
                 }
                 if (f.image != null) {
                     for (FFmpegFrameRecorder rec : video) {
+                        if (conform != null) {
+                            record(rec, f, fps);
+                            continue;
+                        }
                         if (f.timestamp > rec.getTimestamp()) {
                             rec.setTimestamp(f.timestamp);
                         }
@@ -163,6 +179,21 @@ public final class VodTranscode {
             }
             grabber.release();
         }
+    }
+
+    /**
+     * A picture at the conform frame rate: dropped while the rendition is ahead of it by half a frame,
+     * repeated while behind, so the output keeps the source's length at every picture's time.
+     */
+    private static void record(FFmpegFrameRecorder rec, Frame f, double fps) throws FFmpegFrameRecorder.Exception {
+        double half = 500_000 / fps;
+        if (f.timestamp + half < rec.getTimestamp()) {
+            return;
+        }
+        for (int i = 0; i < 8 && rec.getTimestamp() + 3 * half < f.timestamp; i++) {
+            rec.record(f, avutil.AV_PIX_FMT_YUV420P); // a gap of a frame or more: its picture stands in
+        }
+        rec.record(f, avutil.AV_PIX_FMT_YUV420P);
     }
 
     /** A recorder writing one rendition as fMP4 HLS into {@code dir} (the playlist FFmpeg writes is not served). */
