@@ -425,6 +425,40 @@ class DashManifestTest {
     }
 
     @Test
+    void aNewSessionsPeriodComesWithItsFirstPartWhenLowLatency() throws Exception {
+        RenditionTimeline v = timeline("video");
+        RenditionTimeline a = timeline("audio");
+        segments(v, 90_000, WALL_OF_ZERO, T0_MS, 2000, 2000, 2000);
+        segments(a, 48_000, WALL_OF_ZERO, T0_MS, 2000, 2000, 2000);
+        v.closeSegment();
+        a.closeSegment();
+        // the next programme (or a reconnect): its first segment has one part so far
+        long laterWallOfZero = WALL_OF_ZERO + 5_000;
+        v.discontinuity();
+        a.discontinuity();
+        v.init(new byte[]{42});
+        segments(v, 90_000, laterWallOfZero, 16_000, 500);
+        Element videoOnly = parse(DashManifest.render(lowLatency(v.snapshot(), a.snapshot(), false, DashManifest.LowLatency.of(0, 0.5, 2.0))));
+        assertEquals(1, children(videoOnly, "Period").size(), "audio has no part of the new session yet: no Period");
+        segments(a, 48_000, laterWallOfZero, 16_000, 500);
+        Element mpd = parse(DashManifest.render(lowLatency(v.snapshot(), a.snapshot(), false, DashManifest.LowLatency.of(0, 0.5, 2.0))));
+        List<Element> periods = children(mpd, "Period");
+        assertEquals(2, periods.size(), "the new session's Period is listed with its segment being built");
+        assertEquals("p1", periods.get(1).getAttribute("id"));
+        assertEquals("PT11.25S", periods.get(1).getAttribute("start"), "where it starts on the wall clock");
+        Element t1 = (Element) periods.get(1).getElementsByTagNameNS("*", "SegmentTemplate").item(0);
+        assertEquals("$RepresentationID$/init-1.mp4", t1.getAttribute("initialization"));
+        assertEquals("3", t1.getAttribute("startNumber"));
+        assertEquals(Long.toString(16_000 * 90), t1.getAttribute("presentationTimeOffset"));
+        List<long[]> entries = expand(t1);
+        assertEquals(1, entries.size());
+        assertEquals(16_000 * 90, entries.get(0)[1]);
+        assertEquals(2000 * 90, entries.get(0)[2], "predicted: the previous segment's duration");
+        // without low latency only complete segments are listed: the Period waits for its first one
+        assertEquals(1, children(parse(DashManifest.render(input(v.snapshot(), a.snapshot(), false))), "Period").size());
+    }
+
+    @Test
     void thePresentationDelayIsNeverLongerThanTheWindow() throws Exception {
         RenditionTimeline v = timeline("video");
         segments(v, 90_000, WALL_OF_ZERO, T0_MS, 2000, 2000, 2000); // the newest is still open
