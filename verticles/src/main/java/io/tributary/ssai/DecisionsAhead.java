@@ -24,7 +24,7 @@ final class DecisionsAhead {
     /** Breaks being worked on at once (the oldest plan goes for a newer one). */
     static final int MAX_PLANS = 8;
     /** A session not seen for this long is not watching any more: no decision for it. */
-    static final long ACTIVE_MS = 30_000;
+    static final long ACTIVE_MS = 15_000;
     /** The asks end this long (plus {@code ssai.decision-wait}) before the break's start. */
     static final long MARGIN_MS = 500;
     static final long TICK_MS = 50;
