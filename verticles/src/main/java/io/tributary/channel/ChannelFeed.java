@@ -242,6 +242,11 @@ final class ChannelFeed implements PublishSource {
             publication.cue(false, wall - epoch, 0, breakBefore);
         }
         breakBefore = p.breakId();
+        Schedule.Programme next = schedule.at(p.endMs(), durations);
+        if (next != null && next.breakId() != null && !next.breakId().equals(p.breakId()) && next.breakEndMs() > next.startMs()) {
+            // the next programme starts a break: SSAI decides its sessions' pods while this one airs
+            publication.breakAhead(next.breakId(), next.startMs(), (next.breakEndMs() - next.startMs()) / 1000.0);
+        }
     }
 
     /** The break the previous programme belonged to (an in cue ends it when the next is not part of it). */

@@ -141,7 +141,7 @@ final class LiveHls {
             held.wakeAll(); // some events did not reach us: look at every stream
             return;
         }
-        if (event instanceof TimelineEvent.Cue) {
+        if (event instanceof TimelineEvent.Cue || event instanceof TimelineEvent.BreakAhead) {
             return; // nothing a held request waits for
         }
         String key = event.stream();

@@ -743,7 +743,17 @@ public final class LiveStream {
             timeline.cue(id, kind, date, durationSeconds, scte35);
         }
         audioTimeline.cue(id, kind, date, durationSeconds, scte35);
+        if (kind == CueKind.OUT && sessionStarted && durationSeconds > 0) {
+            events.emit(new TimelineEvent.BreakAhead(key, id, date, durationSeconds));
+        }
         events.emit(new TimelineEvent.Cue(key, kind, t, durationSeconds, id, scte35));
+    }
+
+    /** A break that will start at wall-clock {@code date} (a FAST schedule's), told to the subscribers ahead of its cue. */
+    void breakAhead(String id, long date, double durationSeconds) {
+        if (state == State.LIVE && durationSeconds > 0) {
+            events.emit(new TimelineEvent.BreakAhead(key, id, date, durationSeconds));
+        }
     }
 
     private long pdt(long t) {

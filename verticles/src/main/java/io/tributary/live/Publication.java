@@ -130,6 +130,13 @@ public final class Publication {
         }));
     }
 
+    /** The schedule's next ad break, told ahead of its cue: it starts airing at {@code wallClockMs}. */
+    public void breakAhead(String breakId, long wallClockMs, double durationSeconds) {
+        if (!closed) {
+            onWriter(() -> prepared(() -> stream.breakAhead(breakId, wallClockMs, durationSeconds)));
+        }
+    }
+
     /** A programme boundary: a discontinuity in every rendition; the next sample airs at {@code wallClockMs}. */
     public void boundary(long wallClockMs) {
         if (!closed) {

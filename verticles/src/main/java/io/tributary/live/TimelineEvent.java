@@ -80,6 +80,16 @@ public sealed interface TimelineEvent {
         }
     }
 
+    /**
+     * An ad break known before its start: a FAST schedule's next break, an SCTE-35 splice with its
+     * pre-roll, an operator's break. {@code date} is its start on the program date-time clock (ms);
+     * the {@link Cue} that puts it in the playlists comes later (its EXT-X-DATERANGE ID is
+     * {@code RenditionTimeline.rangeId(id, d)} for the date d of the part it lands on, at or just after {@code date}).
+     * May come more than once for one break.
+     */
+    record BreakAhead(String stream, String id, long date, double durationSeconds) implements TimelineEvent {
+    }
+
     /** The publisher left (the stream waits out the reconnect grace; its open segments were closed). */
     record PublisherLeft(String stream) implements TimelineEvent {
     }

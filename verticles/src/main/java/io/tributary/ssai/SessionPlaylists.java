@@ -146,6 +146,9 @@ public final class SessionPlaylists implements Shareable {
             return Future.succeededFuture(); // nothing to splice: no state for this session
         }
         if (settings.modeOf(s.key()) == SsaiSettings.Mode.INTERSTITIALS) {
+            if (cues.isEmpty()) {
+                return Future.succeededFuture(); // no break in view: the shared playlist is the session's
+            }
             List<SessionPlaylistView.InterstitialBreak> list = new ArrayList<>();
             for (PlaylistCue c : cues) {
                 list.add(new SessionPlaylistView.InterstitialBreak(c.rangeId(), c.date(), Math.round(c.duration() * 1000),
@@ -180,17 +183,17 @@ public final class SessionPlaylists implements Shareable {
     }
 
     /**
-     * The request's session and its pods, created when it first shows up with a break in view (its
-     * join point: the stream's live edge then); null when there is nothing to splice or the sid is
-     * another stream's session.
+     * The request's session and its pods, created when it first shows up (so a break announced ahead
+     * finds it, {@link DecisionsAhead}); its join point is the stream's live edge when it first shows
+     * up with a break in view. Null when the sid is another stream's session.
      */
     private SessionPods pods(String sid, LiveStream s, List<PlaylistCue> cues) {
         SessionPods pods = sessions.get(sid);
-        if (pods == null && cues.isEmpty()) {
-            return null;
-        }
         long now = System.currentTimeMillis();
-        if (pods == null) {
+        if (pods == null && cues.isEmpty()) {
+            pods = sessions.computeIfAbsent(sid, k -> new SessionPods(k, s.key(), now)); // watching before any break
+            bound();
+        } else if (pods == null) {
             RenditionSnapshot lead = lead(s);
             // a watching player reloads at least once a target duration, and sees a break's first
             // segment within a target duration of its start: up to two target durations is on time
@@ -292,19 +295,40 @@ public final class SessionPlaylists implements Shareable {
         return SplicedManifest.render(shared, view.pods(), view.toleranceMs());
     }
 
-    /** The session's pod for a break: asked for once, the answer (or failure) kept with the session. */
+    /**
+     * The session's pod for a break: asked for once (or taken from the decision asked ahead of the
+     * break), the answer (or failure) kept with the session.
+     */
     SessionPod pod(SessionPods pods, String stream, String breakId, long startDate, long breakMs, long throughputKbps) {
+        if (throughputKbps > 0) {
+            pods.throughputKbps = throughputKbps;
+        }
         return pods.pod(breakId, () -> {
-            long t0 = System.nanoTime();
-            AdDecisionRequest req = new AdDecisionRequest(pods.session, stream, breakId, breakMs, throughputKbps,
-                    ladders.apply(stream));
-            Future<AdPod> decision = vertx.eventBus().<JsonObject>request(AdDecisionRequest.ADDRESS, req.toJson(),
-                            new DeliveryOptions().setSendTimeout(settings.decisionWait().toMillis()))
-                    .map(m -> AdPod.fromJson(m.body()))
-                    .andThen(ar -> metrics.decided(pods.session, stream, breakId, breakMs, ar.result(), ar.cause(),
-                            System.nanoTime() - t0));
+            Future<AdPod> ahead = pods.takeAhead(breakId, startDate);
+            Future<AdPod> decision = ahead != null ? ahead : decide(pods.session, stream, breakId, breakMs, throughputKbps);
             return new SessionPod(pods.session, stream, breakId, startDate, breakMs, pods.joinedInto(startDate), decision);
         });
+    }
+
+    /** One decision over the event bus, waited for at most {@code ssai.decision-wait}, counted when it completes. */
+    Future<AdPod> decide(String session, String stream, String breakId, long breakMs, long throughputKbps) {
+        long t0 = System.nanoTime();
+        AdDecisionRequest req = new AdDecisionRequest(session, stream, breakId, breakMs, throughputKbps, ladders.apply(stream));
+        return vertx.eventBus().<JsonObject>request(AdDecisionRequest.ADDRESS, req.toJson(),
+                        new DeliveryOptions().setSendTimeout(settings.decisionWait().toMillis()))
+                .map(m -> AdPod.fromJson(m.body()))
+                .andThen(ar -> metrics.decided(session, stream, breakId, breakMs, ar.result(), ar.cause(), System.nanoTime() - t0));
+    }
+
+    /** The sessions this node knows watching {@code stream} now (a copy). */
+    List<SessionPods> watching(String stream) {
+        List<SessionPods> out = new ArrayList<>();
+        for (SessionPods p : sessions.values()) {
+            if (p.stream.equals(stream)) {
+                out.add(p);
+            }
+        }
+        return out;
     }
 
     private static long throughput(RoutingContext ctx) {

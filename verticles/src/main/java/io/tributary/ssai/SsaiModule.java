@@ -3,6 +3,7 @@ package io.tributary.ssai;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tributary.StatusException;
 import io.tributary.live.LiveStreams;
+import io.tributary.live.TimelineEvent;
 import io.tributary.live.TimelineEvents;
 import io.tributary.session.KafkaSettings;
 import io.vertx.core.Future;
@@ -61,7 +62,13 @@ public final class SsaiModule {
         this.catalog = new AdSegmentCatalog(vertx, dataDir);
         this.playlists = new SessionPlaylists(vertx, settings, catalog, metrics, key -> AdLadders.of(streams.get(key)));
         this.registry = new BreakRegistry(metrics);
-        this.subscription = streams.events().subscribe("ssai", vertx.getOrCreateContext(), this.registry::on);
+        DecisionsAhead ahead = new DecisionsAhead(vertx, playlists);
+        // cues, announced breaks and removals only: the media events never queue here
+        this.subscription = streams.events().subscribe("ssai", vertx.getOrCreateContext(), TimelineEvents.DEFAULT_CAPACITY,
+                e -> e instanceof TimelineEvent.Cue || e instanceof TimelineEvent.BreakAhead || e instanceof TimelineEvent.StreamRemoved, event -> {
+            this.registry.on(event);
+            ahead.on(event);
+        });
         this.sweep = vertx.setPeriodic(30_000, t -> playlists.sweep(System.currentTimeMillis()));
     }
 

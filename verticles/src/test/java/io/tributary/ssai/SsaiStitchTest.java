@@ -48,6 +48,9 @@ class SsaiStitchTest {
     static String blue;
     static HttpServer tracker;
     static final List<String> tracked = new CopyOnWriteArrayList<>();
+    /** The decisions asked for s-ahead sessions: sid@breakId. */
+    static final List<String> aheadAsked = new CopyOnWriteArrayList<>();
+    static final long AHEAD_DELAY_MS = 1500;
     /** The ad events on the playback events address: type:sid. */
     static final List<String> events = new CopyOnWriteArrayList<>();
 
@@ -87,6 +90,13 @@ class SsaiStitchTest {
             }
             if (r.session().startsWith("s-fail")) {
                 m.fail(500, "ad server down");
+                return;
+            }
+            if (r.session().startsWith("s-ahead")) {
+                // a slow ad server: within ssai.decision-wait (2 s), but a playlist waiting for it would show
+                aheadAsked.add(r.session() + "@" + r.breakId());
+                node.vertx().setTimer(AHEAD_DELAY_MS, t -> m.reply(new AdPod(r.breakId(), r.durationMs(),
+                        List.of(new AdPod.Ad("ad-" + red, "cr-" + red, red, 8000, Map.of(), List.of()))).toJson()));
                 return;
             }
             Map<String, List<String>> tracking = new LinkedHashMap<>();
@@ -600,6 +610,65 @@ class SsaiStitchTest {
         assertEquals(List.of("ad-" + id + "-1"), adPeriods, "the late DASH session's ad Periods: " + dash);
         MpdPeriod blue = dash.stream().filter(p -> p.id().equals("ad-" + id + "-1")).findFirst().orElseThrow();
         assertEquals(b + 8000, blue.start(), 50);
+    }
+
+    @Test
+    void sessionsWatchingBeforeABreakFindTheirPodsDecidedAheadAndTheAdServerSeesEachSessionOnce() throws Exception {
+        assertEquals(201, send(created("aheadch", 8)).statusCode());
+        List<String> sids = List.of("s-ahead-1", "s-ahead-2", "s-ahead-3", "s-ahead-4");
+        Map<String, Long> known = new HashMap<>(); // sid -> when its first playlist was answered
+        Map<String, Map<String, Long>> firstInView = new HashMap<>(); // sid -> break -> ms of the first reload showing it
+        Map<String, Map<String, Long>> inViewAt = new HashMap<>(); // sid -> break -> when that reload was sent
+        Map<String, java.util.Set<String>> pods = new HashMap<>(); // sid -> breaks its playlists listed ads of
+        java.util.regex.Pattern range = java.util.regex.Pattern.compile("#EXT-X-DATERANGE:ID=\"([^\"]+)\"");
+        long until = System.nanoTime() + 40_000_000_000L;
+        while (System.nanoTime() < until) {
+            for (String sid : sids) {
+                long sent = System.currentTimeMillis();
+                long t0 = System.nanoTime();
+                HttpResponse<String> r = send(req("/live/aheadch/360p/index.m3u8?sid=" + sid));
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                if (r.statusCode() != 200) {
+                    continue; // not on air yet
+                }
+                known.putIfAbsent(sid, sent);
+                java.util.regex.Matcher m = range.matcher(r.body());
+                while (m.find()) {
+                    firstInView.computeIfAbsent(sid, k -> new HashMap<>()).putIfAbsent(m.group(1), ms);
+                    inViewAt.computeIfAbsent(sid, k -> new HashMap<>()).putIfAbsent(m.group(1), sent);
+                }
+                for (Seg seg : segments(r.body())) {
+                    if (seg.uri().startsWith("/ads/" + sid + "/")) {
+                        pods.computeIfAbsent(sid, k -> new java.util.HashSet<>()).add(seg.uri().split("/")[3]);
+                    }
+                }
+            }
+            Thread.sleep(300);
+        }
+        long end = System.currentTimeMillis();
+        for (String sid : sids) {
+            // a break that came into view a whole loop (4 s content, 8 s break) after the session was known
+            // was announced while it watched: its pod was decided ahead
+            List<String> ahead = inViewAt.getOrDefault(sid, Map.of()).entrySet().stream()
+                    .filter(e -> e.getValue() >= known.get(sid) + 12_000).map(Map.Entry::getKey).toList();
+            assertFalse(ahead.isEmpty(), sid + ": a break after a whole loop of watching: " + inViewAt.get(sid));
+            for (String id : ahead) {
+                long ms = firstInView.get(sid).get(id);
+                System.out.println("[ssai-ahead] " + sid + " break " + id + ": first playlist showing it answered in " + ms + " ms");
+                assertTrue(ms < AHEAD_DELAY_MS / 3, sid + ": the first playlist showing break " + id + " waited " + ms
+                        + " ms, the ad server takes " + AHEAD_DELAY_MS + " ms: its decision was not made ahead");
+                if (inViewAt.get(sid).get(id) < end - 3_000) { // its first ad segment is listed by now
+                    assertTrue(pods.getOrDefault(sid, java.util.Set.of()).contains(id), sid + " listed its pod for " + id + ": " + pods);
+                }
+                // the request named the break as announced (its date may be a few ms off where it landed)
+                String prefix = id.substring(0, id.lastIndexOf('-') + 1);
+                long date = Long.parseLong(id.substring(id.lastIndexOf('-') + 1));
+                long asked = aheadAsked.stream().filter(a -> a.startsWith(sid + "@" + prefix))
+                        .mapToLong(a -> Long.parseLong(a.substring(a.lastIndexOf('-') + 1)))
+                        .filter(d -> Math.abs(d - date) <= 5_000).count();
+                assertEquals(1, asked, sid + ": the ad server saw the session once for break " + id + ": " + aheadAsked);
+            }
+        }
     }
 
     @Test

@@ -141,11 +141,13 @@ public final class DashManifest {
     /**
      * The segment being built, as low-latency clients must see it: listed with a predicted duration
      * (the previous segment's: segments follow the GOP), so a client asks for it early and gets it
-     * part by part; null when there is none or it starts a new publisher session.
+     * part by part; null when there is none. The first segment of a new publisher session (a FAST
+     * programme's, a reconnect's) is listed once it has a part: its Period comes with it, so a player
+     * finishing the Period before (an ad's, in a session's spliced MPD) finds the next one in time.
      */
     static Placed building(RenditionSnapshot s, List<Placed> listed) {
         MediaSegment open = s.open();
-        if (open == null || open.startTime() < 0 || open.discontinuity() || listed.isEmpty()) {
+        if (open == null || open.startTime() < 0 || listed.isEmpty() || open.discontinuity() && open.parts().isEmpty()) {
             return null;
         }
         Placed last = listed.get(listed.size() - 1);
@@ -153,7 +155,7 @@ public final class DashManifest {
             return null;
         }
         double predicted = Math.max(last.segment().duration(), open.duration());
-        return new Placed(open, last.session(), predicted);
+        return new Placed(open, last.session() + (open.discontinuity() ? 1 : 0), predicted);
     }
 
     /**
@@ -193,16 +195,22 @@ public final class DashManifest {
         // low-latency signalling only while live and only when segments are served as they are built
         LowLatency ll = dynamic && in.availabilityTimeOffset() > 0 ? in.lowLatency() : null;
         RenditionSnapshot ms = main.snapshot();
-        List<Placed> mainAll = place(ms, true);
+        List<Placed> mainAll = new ArrayList<>(place(ms, true));
         List<Placed> mainListed = place(ms, false);
 
-        // sessions shown: those of the main rendition's listed segments; the newest one only once
-        // every rendition with media has a segment in it (a Period needs all its AdaptationSets)
+        // sessions shown: those of the main rendition's listed segments (and the session its segment
+        // being built opens); the newest one only once every rendition with media has a segment in it
+        // (a Period needs all its AdaptationSets)
         TreeMap<Long, List<Placed>> mainBySession = bySession(mainListed);
+        Placed mainOpen = ll != null ? building(ms, mainListed) : null;
+        if (mainOpen != null && !mainBySession.containsKey(mainOpen.session())) {
+            mainBySession.put(mainOpen.session(), new ArrayList<>(List.of(mainOpen)));
+            mainAll.add(mainOpen);
+        }
         List<List<Placed>> placed = new ArrayList<>();
         for (Rendition r : in.renditions()) {
             List<Placed> p = new ArrayList<>(r == main ? mainListed : place(r.snapshot(), false));
-            Placed open = ll != null ? building(r.snapshot(), p) : null;
+            Placed open = ll == null ? null : r == main ? mainOpen : building(r.snapshot(), p);
             if (open != null) {
                 p.add(open);
             }

@@ -193,14 +193,19 @@ public final class RenditionTimeline {
     }
 
     /** A DATERANGE ID unique per break: sources reuse splice_event_ids, START-DATE tells breaks apart. */
-    private static String rangeId(String id, long date) {
+    public static String rangeId(String id, long date) {
+        return rangeIdPrefix(id) + date;
+    }
+
+    /** What every {@link #rangeId} of the source's break id {@code id} starts with (the date follows). */
+    public static String rangeIdPrefix(String id) {
         String base = id == null || id.isEmpty() ? "break" : id;
-        StringBuilder b = new StringBuilder(Math.min(base.length(), 64) + 16);
+        StringBuilder b = new StringBuilder(Math.min(base.length(), 64) + 1);
         for (int i = 0; i < base.length() && i < 64; i++) {
             char ch = base.charAt(i);
             b.append(Character.isLetterOrDigit(ch) && ch < 128 || ch == '-' || ch == '_' || ch == '.' ? ch : '_');
         }
-        return b.append('-').append(date).toString();
+        return b.append('-').toString();
     }
 
     /** Opens segment {@code nextMsn}, closing the open one first; its start time is unknown. */

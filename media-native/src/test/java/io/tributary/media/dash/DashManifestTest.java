@@ -202,18 +202,27 @@ class DashManifestTest {
         assertEquals(endWall, computed);
     }
 
+    /** The publisher's wall clock of media time 0 after it came back 5 s later ({@link #reconnected}). */
+    private static final long LATER_WALL_OF_ZERO = WALL_OF_ZERO + 5_000;
+
+    /**
+     * Video and audio with three 2 s segments, then the publisher comes back 5 s later with a new
+     * codec configuration; media time continues at 16 s.
+     */
+    private static void reconnected(RenditionTimeline v, RenditionTimeline a) {
+        segments(v, 90_000, WALL_OF_ZERO, T0_MS, 2000, 2000, 2000);
+        segments(a, 48_000, WALL_OF_ZERO, T0_MS, 2000, 2000, 2000);
+        v.discontinuity();
+        a.discontinuity();
+        v.init(new byte[]{42});
+    }
+
     @Test
     void aReconnectStartsAPeriodWithItsOwnInitAndOffset() throws Exception {
         RenditionTimeline v = timeline("video");
         RenditionTimeline a = timeline("audio");
-        segments(v, 90_000, WALL_OF_ZERO, T0_MS, 2000, 2000, 2000);
-        segments(a, 48_000, WALL_OF_ZERO, T0_MS, 2000, 2000, 2000);
-        // the publisher comes back 5 s later with a new codec configuration; media time continues at 16 s
-        long laterWallOfZero = WALL_OF_ZERO + 5_000;
-        v.discontinuity();
-        a.discontinuity();
-        v.init(new byte[]{42});
-        segments(v, 90_000, laterWallOfZero, 16_000, 2000, 1500);
+        reconnected(v, a);
+        segments(v, 90_000, LATER_WALL_OF_ZERO, 16_000, 2000, 1500);
         v.closeSegment();
         RenditionSnapshot vs = v.snapshot();
 
@@ -223,7 +232,7 @@ class DashManifestTest {
         Element earlyVideo = (Element) child(early, "Period").getElementsByTagNameNS("*", "SegmentTemplate").item(0);
         assertEquals(3, expand(earlyVideo).size());
 
-        segments(a, 48_000, laterWallOfZero, 16_000, 2000);
+        segments(a, 48_000, LATER_WALL_OF_ZERO, 16_000, 2000);
         a.closeSegment();
         RenditionSnapshot as = a.snapshot();
         Element mpd = parse(DashManifest.render(input(vs, as, false)));
@@ -231,7 +240,7 @@ class DashManifestTest {
         assertEquals(2, periods.size());
         assertEquals("p0", periods.get(0).getAttribute("id"));
         assertEquals("p1", periods.get(1).getAttribute("id"));
-        // the new session starts at 16 s of media, laterWallOfZero + 16 s = 11.25 s after AST
+        // the new session starts at 16 s of media, LATER_WALL_OF_ZERO + 16 s = 11.25 s after AST
         assertEquals("PT11.25S", periods.get(1).getAttribute("start"));
 
         Element t0 = (Element) periods.get(0).getElementsByTagNameNS("*", "SegmentTemplate").item(0);
@@ -422,6 +431,33 @@ class DashManifestTest {
             assertEquals("0", resync.getAttribute("type"));
             assertEquals(Long.toString(timescale / 2), resync.getAttribute("dT"), "a resync point every part");
         }
+    }
+
+    @Test
+    void aNewSessionsPeriodComesWithItsFirstPartWhenLowLatency() throws Exception {
+        // the next programme (or a reconnect): its first segment has one part so far
+        RenditionTimeline v = timeline("video");
+        RenditionTimeline a = timeline("audio");
+        reconnected(v, a);
+        segments(v, 90_000, LATER_WALL_OF_ZERO, 16_000, 500);
+        Element videoOnly = parse(DashManifest.render(lowLatency(v.snapshot(), a.snapshot(), false, DashManifest.LowLatency.of(0, 0.5, 2.0))));
+        assertEquals(1, children(videoOnly, "Period").size(), "audio has no part of the new session yet: no Period");
+        segments(a, 48_000, LATER_WALL_OF_ZERO, 16_000, 500);
+        Element mpd = parse(DashManifest.render(lowLatency(v.snapshot(), a.snapshot(), false, DashManifest.LowLatency.of(0, 0.5, 2.0))));
+        List<Element> periods = children(mpd, "Period");
+        assertEquals(2, periods.size(), "the new session's Period is listed with its segment being built");
+        assertEquals("p1", periods.get(1).getAttribute("id"));
+        assertEquals("PT11.25S", periods.get(1).getAttribute("start"), "where it starts on the wall clock");
+        Element t1 = (Element) periods.get(1).getElementsByTagNameNS("*", "SegmentTemplate").item(0);
+        assertEquals("$RepresentationID$/init-1.mp4", t1.getAttribute("initialization"));
+        assertEquals("3", t1.getAttribute("startNumber"));
+        assertEquals(Long.toString(16_000 * 90), t1.getAttribute("presentationTimeOffset"));
+        List<long[]> entries = expand(t1);
+        assertEquals(1, entries.size());
+        assertEquals(16_000 * 90, entries.get(0)[1]);
+        assertEquals(2000 * 90, entries.get(0)[2], "predicted: the previous segment's duration");
+        // without low latency only complete segments are listed: the Period waits for its first one
+        assertEquals(1, children(parse(DashManifest.render(input(v.snapshot(), a.snapshot(), false))), "Period").size());
     }
 
     @Test
