@@ -24,7 +24,7 @@ import java.util.Base64;
 public final class ClearKeyLicense {
 
     /** A request names a few KIDs (about 40 bytes each): anything larger is not a license request. */
-    static final int MAX_REQUEST = 4096;
+    public static final int MAX_REQUEST = 4096;
     private static final int MAX_KIDS = 16;
 
     private final PlaybackAccess access;

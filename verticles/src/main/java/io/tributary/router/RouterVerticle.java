@@ -7,7 +7,9 @@ import io.tributary.delivery.LiveDash;
 import io.tributary.edge.EdgeVod;
 import io.tributary.session.PlaybackSessions;
 import io.tributary.http.Routers;
+import io.tributary.playback.ClearKeyLicense;
 import io.tributary.playback.PlaybackAccess;
+import io.tributary.playback.PlaybackToken;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -94,6 +96,10 @@ public final class RouterVerticle extends VerticleBase {
         access.mountGuard(router); // a signed stream's token is checked here (the viewer's address too); kept in the 302
         router.get("/live/*").handler(retiring).handler(this::live);
         router.get("/keys/*").handler(retiring).handler(this::keys);
+        // a DASH ClearKey license request (a few hundred bytes) to the asset's edge, which checks the token
+        router.post("/keys/vod/:asset/:epoch/clearkey")
+                .handler(io.vertx.ext.web.handler.BodyHandler.create(false).setBodyLimit(ClearKeyLicense.MAX_REQUEST))
+                .handler(retiring).handler(this::license);
         router.get("/vod/*").handler(retiring).handler(this::vod);
         // DASH players of a proxying router are told its own clock (the edge renders the viewer's host)
         router.get(LiveDash.TIME_PATH).handler(LiveDash::time);
@@ -148,20 +154,55 @@ public final class RouterVerticle extends VerticleBase {
         routeTo(ctx, new ContentKey(PlaybackSessions.vodKey(t.asset()), null, t.name(), ""));
     }
 
-    /** An encrypted stream's key: to the edge that serves the rendition (which checks the token and answers it). */
+    /**
+     * An encrypted stream's key to the edge that serves the rendition, an encrypted asset's
+     * ({@code /keys/vod/{id}/{epoch}/{n}.key}) to the edge its asset hashes to; that edge checks the token and answers.
+     */
     private void keys(RoutingContext ctx) {
-        String[] p = ctx.request().path().split("/", -1); // "", keys, stream, rendition, file
-        if (p.length != 5 || !io.tributary.config.StreamKeys.valid(p[2]) || !io.tributary.config.StreamKeys.valid(p[3])
-                || !p[4].matches("[0-9]{1,15}-[0-9]{1,12}\\.key")) {
+        String[] p = ctx.request().path().split("/", -1); // "", keys, stream, rendition, file | "", keys, vod, id, epoch, file
+        ContentKey key;
+        if (p.length == 6 && p[2].equals("vod") && io.tributary.config.StreamKeys.valid(p[3]) && p[4].matches("[0-9]{1,19}")
+                && p[5].matches("[0-9]{1,12}\\.key")) {
+            key = new ContentKey(PlaybackSessions.vodKey(p[3]), null, p[5], "");
+            checkProxied(ctx, PlaybackToken.Kind.ASSET, p[3], "asset's key");
+        } else if (p.length == 5 && io.tributary.config.StreamKeys.valid(p[2]) && io.tributary.config.StreamKeys.valid(p[3])
+                && p[4].matches("[0-9]{1,15}-[0-9]{1,12}\\.key")) {
+            key = new ContentKey(p[2], p[3], p[4], "");
+            checkProxied(ctx, PlaybackToken.Kind.STREAM, p[2], "stream's key");
+        } else {
             throw StatusException.notFound("no such key");
         }
-        ContentKey key = new ContentKey(p[2], p[3], p[4], "");
+        sendKeyRequest(ctx, key, 302);
+    }
+
+    /** A ClearKey license request for an encrypted asset: to its edge (redirected with 307, which keeps the POST). */
+    private void license(RoutingContext ctx) {
+        String asset = ctx.pathParam("asset");
+        if (!io.tributary.config.StreamKeys.valid(asset) || !ctx.pathParam("epoch").matches("[0-9]{1,19}")) {
+            throw StatusException.notFound("no such license");
+        }
+        checkProxied(ctx, PlaybackToken.Kind.ASSET, asset, "asset's license");
+        sendKeyRequest(ctx, new ContentKey(PlaybackSessions.vodKey(asset), null, "clearkey", ""), 307);
+    }
+
+    /**
+     * A proxied key request reaches the edge with this node's pass, which the edge takes as the viewer
+     * checked: so the viewer's token is checked here first, as the edge would (no-store, 403 naming why).
+     * Redirected viewers are checked by the edge itself.
+     */
+    private void checkProxied(RoutingContext ctx, PlaybackToken.Kind kind, String name, String what) {
+        if (routing.settings().mode() == RouterSettings.Mode.PROXY && access.tokens() != null) { // no secret: no pass either
+            access.requireKeyToken(ctx, kind, name, what);
+        }
+    }
+
+    private void sendKeyRequest(RoutingContext ctx, ContentKey key, int redirectStatus) {
         String edge = routing.pick(key.routingKey());
         if (edge == null) {
             throw new StatusException(503, "no edge is available");
         }
         if (routing.settings().mode() == RouterSettings.Mode.REDIRECT) {
-            ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, edge + ctx.request().uri())
+            ctx.response().setStatusCode(redirectStatus).putHeader(HttpHeaders.LOCATION, edge + ctx.request().uri())
                     .putHeader(HttpHeaders.CACHE_CONTROL, "private, no-store").end();
             return;
         }
@@ -172,10 +213,13 @@ public final class RouterVerticle extends VerticleBase {
         HttpServerResponse res = ctx.response();
         long timeout = routing.settings().proxyTimeout().toMillis();
         routing.begin(edge);
-        client.request(forwarded(ctx.request(), new RequestOptions().setMethod(HttpMethod.GET)
+        // a GET, or a license POST with the body the route read (bounded)
+        boolean post = ctx.request().method() == HttpMethod.POST;
+        client.request(forwarded(ctx.request(), new RequestOptions().setMethod(post ? HttpMethod.POST : HttpMethod.GET)
                         .setAbsoluteURI(edge + ctx.request().uri())
                         .setConnectTimeout(routing.settings().checkTimeout().toMillis()).setIdleTimeout(timeout)))
-                .compose(req -> req.send())
+                .compose(req -> post ? req.send(ctx.body().buffer() == null ? io.vertx.core.buffer.Buffer.buffer() : ctx.body().buffer())
+                        : req.send())
                 .onComplete(ar -> {
                     if (ar.failed()) {
                         routing.end(edge);

@@ -70,7 +70,7 @@ class CencVodTest {
     static void start() {
         node = TestNode.start(Map.of("TRIBUTARY_DATA_DIR", dir.resolve("data").toString(), "TRIBUTARY_VOD_ENABLED", "true",
                 "TRIBUTARY_VOD_SEGMENT_TARGET", "1s", "TRIBUTARY_VOD_POLL_INTERVAL", "200ms", "TRIBUTARY_TRANSCODE_LADDER", "none",
-                "TRIBUTARY_PLAYBACK_SECRET", SECRET));
+                "TRIBUTARY_PLAYBACK_SECRET", SECRET, "TRIBUTARY_ROUTER_MODE", "proxy"));
     }
 
     @AfterAll
@@ -200,6 +200,50 @@ class CencVodTest {
     }
 
     /** The encrypted asset both tests play, uploaded once. */
+    @Test
+    void aProxyingRouterChecksTheTokenThenPassesTheKeysAndTheLicense() throws Exception {
+        String id = asset();
+        String t = token(id);
+        // the node's own router, proxying (router.mode: proxy): it holds the node's pass, which edges honour
+        String proxy = "http://127.0.0.1:" + node.roles().routerPort();
+        {
+            // DASH: the MPD through the router names the router's license URL, which grants the asset's key
+            String mpd = new String(ok(proxy + "/vod/" + id + "/manifest.mpd?token=" + t), StandardCharsets.UTF_8);
+            Matcher laurl = LAURL.matcher(mpd);
+            assertTrue(laurl.find(), mpd);
+            String license = laurl.group(1).replace("&amp;", "&");
+            assertTrue(license.startsWith(proxy + "/keys/vod/" + id + "/"), license);
+            Matcher kid = KID.matcher(mpd);
+            assertTrue(kid.find(), mpd);
+            String request = new JsonObject().put("kids", new JsonArray()
+                    .add(b64(HexFormat.of().parseHex(kid.group(1).replace("-", ""))))).put("type", "temporary").encode();
+            HttpResponse<String> granted = post(license, request);
+            assertEquals(200, granted.statusCode(), granted.body());
+            String bare = license.substring(0, license.indexOf('?'));
+            assertEquals(post(node.httpUrl(bare.substring(proxy.length())) + "?token=" + t, request).body(), granted.body(),
+                    "the origin's key");
+            // no token: refused by the router itself (the edge would take the router's pass for a checked viewer)
+            HttpResponse<String> refused = post(bare, request);
+            assertEquals(403, refused.statusCode(), refused.body());
+            assertEquals("private, no-store", refused.headers().firstValue("cache-control").orElse(""));
+
+            // HLS AES-128: the playlist's key URI (root-relative) resolves to the router, which gets it from the edge
+            String mv = new String(ok(proxy + "/vod/" + id + "/index.m3u8?token=" + t), StandardCharsets.UTF_8);
+            String variant = java.util.Arrays.stream(mv.split("\n")).filter(l -> !l.startsWith("#") && l.contains("/index.m3u8")).findFirst().orElseThrow();
+            String rung = variant.split("/")[0];
+            String media = new String(ok(proxy + "/vod/" + id + "/" + variant), StandardCharsets.UTF_8);
+            Matcher keyUri = Pattern.compile("#EXT-X-KEY:METHOD=AES-128,URI=\"(/keys/vod/[^\"]+)\"").matcher(media);
+            assertTrue(keyUri.find(), rung + ":\n" + media);
+            byte[] key = ok(proxy + keyUri.group(1));
+            assertEquals(16, key.length);
+            assertArrayEquals(ok(node.httpUrl(keyUri.group(1))), key, "the origin's key");
+            String keyPath = keyUri.group(1).substring(0, keyUri.group(1).indexOf('?'));
+            HttpResponse<String> noToken = TestNode.getUrl(proxy + keyPath);
+            assertEquals(403, noToken.statusCode(), noToken.body());
+            assertEquals(404, TestNode.getUrl(proxy + "/keys/vod/" + id + "/x/1.key?token=" + t).statusCode(), "no such key");
+        }
+    }
+
     private static synchronized String asset() throws Exception {
         if (assetId == null) {
             HttpResponse<String> up = TestNode.HTTP.send(HttpRequest.newBuilder(URI.create(node.httpUrl("/api/v1/assets?encryption=aes-128")))
